@@ -1,0 +1,34 @@
+// The layer table of DESIGN.md, enforced: each folder of src/ may import only the
+// folders its row names. A new import that points up the table fails `npm run lint`.
+const allowed = {
+  cli: ['report', 'ops', 'serve', 'render', 'bindings', 'run', 'transport', 'inventory', 'lab', 'core'],
+  report: ['run', 'core'],
+  ops: ['run', 'transport', 'render', 'inventory', 'core'],
+  serve: ['inventory', 'bindings', 'core'],
+  render: ['inventory', 'core'],
+  bindings: ['inventory', 'core'],
+  run: ['transport', 'core'],
+  transport: ['core'],
+  inventory: ['core'],
+  lab: ['core'],
+  core: [],
+};
+
+const layers = Object.keys(allowed);
+module.exports = {
+  forbidden: [
+    ...layers.map((layer) => ({
+      name: `layer-${layer}`,
+      comment: `src/${layer} may import only: ${allowed[layer].join(', ') || 'nothing of ours'}`,
+      severity: 'error',
+      from: { path: `^src/${layer}/` },
+      to: { path: `^src/(?!(?:${[layer, ...allowed[layer]].join('|')})/)[^/]+/` },
+    })),
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};

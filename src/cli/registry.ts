@@ -1,0 +1,15 @@
+/**
+ * Every command, with a one-line summary and a loader. Only the module of the
+ * command being run is imported, so `muster ls` never pays for ssh2 or the
+ * template engine. Each module exports `command(): Command`.
+ */
+import type { Command } from 'commander';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<{ command: () => Command }>;
+}
+
+export const registry: CommandEntry[] = [
+];

@@ -1,0 +1,91 @@
+/**
+ * The expected failures of muster. Each is a named class with the fields a caller
+ * needs; the CLI prints `message` on one line (no stack) and picks the exit code
+ * from the class. Anything that is not a MusterError is a bug and keeps its stack.
+ */
+
+/** A place in a source file, 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** Formats a location as `file:line:col`. */
+export function formatLocation(at: SourceLocation): string {
+  return `${at.file}:${at.line}:${at.col}`;
+}
+
+/** Base class of every expected failure: the CLI prints its message without a stack trace. */
+export class MusterError extends Error {
+  override name = 'MusterError';
+}
+
+/** Bad command-line usage: wrong arguments, unknown options, conflicting flags. Exit 2. */
+export class UsageError extends MusterError {
+  override name = 'UsageError';
+}
+
+/** One thing wrong with a file muster reads (inventory, task file, template). */
+export interface Problem {
+  message: string;
+  at?: SourceLocation;
+  /** The other place involved, e.g. the first definition of a duplicate. */
+  also?: SourceLocation;
+}
+
+/** Formats a problem as `file:line:col: message (first at line:col)`. */
+export function formatProblem(problem: Problem): string {
+  const where = problem.at ? `${formatLocation(problem.at)}: ` : '';
+  let also = '';
+  if (problem.also) {
+    also = problem.also.file === problem.at?.file
+      ? ` (first at ${problem.also.line}:${problem.also.col})`
+      : ` (first at ${formatLocation(problem.also)})`;
+  }
+  return `${where}${problem.message}${also}`;
+}
+
+/**
+ * A file that cannot be used as it is. Carries every problem found in one pass;
+ * the message lists them all, one per line, each with its location.
+ */
+export class InvalidFileError extends MusterError {
+  override name = 'InvalidFileError';
+  constructor(
+    readonly what: string,
+    readonly problems: Problem[],
+    options?: ErrorOptions,
+  ) {
+    super(`Cannot load ${what}: ${problems.map(formatProblem).join('\n  ')}`, options);
+  }
+}
+
+/** A selector that does not parse or names nothing known. `offset` is 0-based into `selector`. */
+export class SelectorError extends MusterError {
+  override name = 'SelectorError';
+  constructor(
+    readonly selector: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`Invalid selector: ${reason}\n  ${selector}\n  ${' '.repeat(offset)}^`);
+  }
+}
+
+/** A named thing (host, role, group, lab, history entry) that does not exist. */
+export class NotFoundError extends MusterError {
+  override name = 'NotFoundError';
+  constructor(
+    readonly kind: string,
+    readonly key: string,
+    detail?: string,
+  ) {
+    super(`No ${kind} named "${key}"${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** The environment cannot do what was asked (not root, a package missing, a port taken). */
+export class EnvironmentError extends MusterError {
+  override name = 'EnvironmentError';
+}

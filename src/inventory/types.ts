@@ -1,0 +1,73 @@
+/**
+ * The shapes of a loaded inventory. Everything muster derives (bindings, fan-out
+ * targets, generated configs, the metadata server) reads the fleet through these.
+ */
+import type { SourceLocation } from '../core/errors.js';
+
+/** A variable's value, as YAML can write it. */
+export type VarValue = string | number | boolean | null | VarValue[] | { [key: string]: VarValue };
+
+/** Where a resolved value came from: the layer that won, and the file:line:col of its key. */
+export interface Provenance {
+  layer: 'defaults' | 'host' | `role:${string}`;
+  at: SourceLocation;
+}
+
+/** One host, fully resolved: precedence applied, patterns expanded. */
+export interface Host {
+  name: string;
+  /** What to connect to: the inventory's `address`, else the name. */
+  address: string;
+  /** Login user, if the inventory sets one (else ssh_config, else the current user). */
+  user?: string;
+  /** SSH port, if the inventory sets one (else ssh_config, else 22). */
+  port?: number;
+  roles: string[];
+  state: string;
+  note?: string;
+  /** Resolved vars: defaults.vars < each role's vars in the order listed < host vars. */
+  vars: Record<string, VarValue>;
+  /** For each key of `vars`, and for `address`, `user`, `port`, `state`, `note`: where it came from. */
+  provenance: Record<string, Provenance>;
+  /** The host entry (or pattern) that made this host. */
+  definedAt: SourceLocation;
+}
+
+/** A role as declared under `roles:`. */
+export interface Role {
+  name: string;
+  description?: string;
+  vars: Record<string, VarValue>;
+  definedAt: SourceLocation;
+}
+
+/** A named selector declared under `groups:`. */
+export interface Group {
+  name: string;
+  selector: string;
+  definedAt: SourceLocation;
+}
+
+/** A loaded, validated inventory. */
+export interface Inventory {
+  /** Absolute paths of the files it was read from, in load order. */
+  files: string[];
+  /** States in declared order; the first is the default. */
+  states: string[];
+  /** States left out of role/group/all selections unless named host by host. */
+  skipStates: string[];
+  /** Every host, in file order. */
+  hosts: Host[];
+  hostsByName: Map<string, Host>;
+  roles: Map<string, Role>;
+  groups: Map<string, Group>;
+  /** Absolute path of the inventory's `ssh_config` file, if it names one. */
+  sshConfig?: string;
+}
+
+/** The result of a selection: the hosts chosen, and those dropped for their state. */
+export interface Selection {
+  hosts: Host[];
+  /** Hosts that matched but were left out because their state is in `skip_states`. */
+  skipped: Host[];
+}

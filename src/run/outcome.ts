@@ -1,0 +1,24 @@
+/**
+ * Per-host outcomes: every operation yields exactly one per selected host.
+ * The library returns these as values; only the CLI turns them into an exit code.
+ */
+
+export type Status = 'ok' | 'changed' | 'failed' | 'unreachable' | 'timeout' | 'skipped';
+
+/** Statuses that count as failures for `--max-fail` and for the exit code. */
+export const failureStatuses: ReadonlySet<Status> = new Set(['failed', 'unreachable', 'timeout']);
+
+export interface Outcome {
+  host: string;
+  status: Status;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Set when stdout/stderr were capped; says how much was cut. */
+  truncated?: string;
+  durationMs: number;
+  /** One line saying why, for people: "connection refused", "rolled back", "batch aborted". */
+  message?: string;
+  /** Deploys: what happened to the previous file after a failed test. */
+  rollback?: 'done' | 'failed';
+}

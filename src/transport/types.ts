@@ -1,0 +1,75 @@
+/**
+ * The one interface every transport (ssh, openssh, local; later nats) implements.
+ * A session is one connection to one host, reused by every step of an operation.
+ */
+import { MusterError } from '../core/errors.js';
+
+/** Where to connect. Built from an inventory host; optional fields fall back to ssh_config, then OpenSSH defaults. */
+export interface Target {
+  /** The inventory name; ssh_config `Host` patterns are matched against it. */
+  name: string;
+  address: string;
+  user?: string;
+  port?: number;
+  /** An ssh_config file to honour in addition to ~/.ssh/config (the inventory's `ssh_config`). */
+  sshConfig?: string;
+}
+
+export interface ConnectOptions {
+  signal?: AbortSignal;
+  connectTimeoutMs?: number;
+  /** Record unknown host keys instead of refusing them (OpenSSH's accept-new). Changed keys are always refused. */
+  acceptNew?: boolean;
+}
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then EOF. Without it stdin is closed at once. */
+  stdin?: string | Buffer;
+  /** Aborting kills the remote command (its whole process group) and closes the channel. */
+  signal?: AbortSignal;
+  /** Run through `sudo -n`. */
+  sudo?: boolean;
+  /** Cap on each of stdout and stderr kept in the result; default 1 MiB. */
+  maxOutputBytes?: number;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface ExecResult {
+  /** Null when the command was ended by a signal or the channel closed without a status. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+/** An open connection to one host. */
+export interface Session {
+  readonly target: Target;
+  /** Runs a shell command line on the host. Rejects only for transport failures, never for a non-zero exit. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  close(): void;
+}
+
+export interface Transport {
+  readonly name: string;
+  connect(target: Target, options?: ConnectOptions): Promise<Session>;
+}
+
+/** Why a connection failed. `hostkey`: unknown or changed host key, refused. */
+export type ConnectFailure = 'refused' | 'timeout' | 'dns' | 'auth' | 'hostkey' | 'closed' | 'aborted' | 'other';
+
+/** A host could not be reached or logged into; the run layer turns it into an `unreachable` outcome. */
+export class ConnectError extends MusterError {
+  override name = 'ConnectError';
+  constructor(
+    readonly host: string,
+    readonly reason: ConnectFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
