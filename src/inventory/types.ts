@@ -48,6 +48,21 @@ export interface Group {
   definedAt: SourceLocation;
 }
 
+/**
+ * A check of the monitoring model (`checks:` in the inventory). It applies to the
+ * hosts its `on` selector picks (every host when absent). A host can drop it or
+ * replace its command with the host var `checks: { NAME: false | "command" }`.
+ */
+export interface Check {
+  name: string;
+  /** The check command; a template rendered per host (it may use the host's vars). */
+  command: string;
+  /** A selector; `all` when the inventory gives none. */
+  on: string;
+  description?: string;
+  definedAt: SourceLocation;
+}
+
 /** A loaded, validated inventory. */
 export interface Inventory {
   /** Absolute paths of the files it was read from, in load order. */
@@ -61,6 +76,8 @@ export interface Inventory {
   hostsByName: Map<string, Host>;
   roles: Map<string, Role>;
   groups: Map<string, Group>;
+  /** The monitoring model, in declared order. */
+  checks: Map<string, Check>;
   /** Absolute path of the inventory's `ssh_config` file, if it names one. */
   sshConfig?: string;
 }

@@ -1,0 +1,31 @@
+/**
+ * POSIX shell quoting and shell-safe names. Anything muster interpolates into a
+ * remote command line or a file meant for `source`/`eval` goes through here.
+ */
+
+/**
+ * Quotes a string for a POSIX shell: the result is one word whose value is
+ * exactly `value`, whatever it contains (quotes, `$()`, newlines, NUL aside).
+ *
+ * @example shellQuote("it's") // 'it'\''s'
+ */
+export function shellQuote(value: string): string {
+  if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Quotes each word and joins them with spaces: a safe command line. */
+export function shellJoin(words: readonly string[]): string {
+  return words.map(shellQuote).join(' ');
+}
+
+/**
+ * Derives a valid shell variable name from any name, predictably: every character
+ * other than [A-Za-z0-9_] becomes `_`, and a leading digit gets a `_` before it.
+ *
+ * @example shellName('web-01.example.lan') // 'web_01_example_lan'
+ */
+export function shellName(name: string): string {
+  const replaced = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
+}
