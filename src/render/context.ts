@@ -1,0 +1,156 @@
+/**
+ * What a template sees of the inventory: plain, own-property objects built once
+ * per inventory (so rendering a command per host for 10,000 hosts does not
+ * rebuild 10,000 views each time), plus a hidden link back to the inventory for
+ * the `select` filter.
+ */
+import type { Host, Inventory, VarValue } from '../inventory/types.js';
+
+/**
+ * A resolved host as templates see it. Every var is also a field of its own
+ * (`{{ host.http_port }}`), except where it collides with a fixed field: the
+ * fixed field wins, and the var stays reachable as `host.vars.NAME`.
+ */
+export interface HostView {
+  [key: string]: VarValue | string[] | undefined;
+  name: string;
+  address: string;
+  /** `null` when the inventory sets none (ssh_config or the current user decide). */
+  user: string | null;
+  /** `null` when the inventory sets none. */
+  port: number | null;
+  roles: string[];
+  state: string;
+  /** `null` when the host has no note. */
+  note: string | null;
+  vars: Record<string, VarValue>;
+}
+
+/** A role as templates see it: its own vars, and every host that lists it (all states, file order). */
+export interface RoleView {
+  name: string;
+  description: string | null;
+  vars: Record<string, VarValue>;
+  hosts: HostView[];
+}
+
+/** A named group: its selector, and the hosts it selects (skip_states dropped, as on the command line). */
+export interface GroupView {
+  name: string;
+  selector: string;
+  hosts: HostView[];
+}
+
+/** The root scope of a template. */
+export interface TemplateContext {
+  [key: string]: unknown;
+  /** Host name → resolved host, every host in every state. */
+  hosts: Record<string, HostView>;
+  /** Every host, in file order, every state (a list, for `{% for %}`). */
+  host_list: HostView[];
+  roles: Record<string, RoleView>;
+  groups: Record<string, GroupView>;
+  /** States in declared order; the first is the default. */
+  states: string[];
+  /** The host being rendered, when rendering per host. */
+  host?: HostView;
+}
+
+/**
+ * A selection function the context carries out of sight of templates (under a
+ * symbol, which Liquid's string lookups cannot name); the `select` filter calls it.
+ */
+export type Selector = (selectors: string[], options: { allStates: boolean }) => Host[];
+
+const hidden = Symbol('muster.render.context');
+
+interface Hidden {
+  inventory: Inventory;
+  views: Map<Host, HostView>;
+  selector: Selector | undefined;
+}
+
+const cache = new WeakMap<Inventory, { base: TemplateContext; views: Map<Host, HostView> }>();
+
+/** The view of one host: fixed fields over its vars. */
+export function hostView(host: Host): HostView {
+  return {
+    ...host.vars,
+    name: host.name,
+    address: host.address,
+    user: host.user ?? null,
+    port: host.port ?? null,
+    roles: host.roles,
+    state: host.state,
+    note: host.note ?? null,
+    vars: host.vars,
+  };
+}
+
+/**
+ * The context a template is rendered with: `hosts`, `host_list`, `roles`, `groups`,
+ * `states`, and `host` when `host` is given. Built once per inventory and shared,
+ * so templates must not be given a way to mutate it (Liquid has none).
+ * `selector` is how the `select` filter and `groups.*.hosts` pick hosts; the
+ * caller passes the inventory layer's `select` (render does not re-implement selectors).
+ */
+export function templateContext(inventory: Inventory, host?: Host, selector?: Selector): TemplateContext {
+  let entry = cache.get(inventory);
+  if (!entry) {
+    entry = build(inventory, selector);
+    cache.set(inventory, entry);
+  }
+  const secret: Hidden = { inventory, views: entry.views, selector };
+  const context: TemplateContext = { ...entry.base };
+  if (host) context.host = entry.views.get(host) ?? hostView(host);
+  Object.defineProperty(context, hidden, { value: secret, enumerable: false });
+  return context;
+}
+
+/** Picks hosts for the `select` filter, through the selector the context was built with. */
+export function selectViews(context: object, selectors: string[], allStates: boolean): HostView[] {
+  const secret = (context as { [hidden]?: Hidden })[hidden];
+  if (!secret) throw new Error('select: the template context was not built by templateContext()');
+  if (!secret.selector) throw new Error('select: no selector was given to templateContext()');
+  return secret.selector(selectors, { allStates }).map((host) => secret.views.get(host) ?? hostView(host));
+}
+
+function build(inventory: Inventory, selector: Selector | undefined): { base: TemplateContext; views: Map<Host, HostView> } {
+  const views = new Map<Host, HostView>();
+  const hosts: Record<string, HostView> = {};
+  const hostList: HostView[] = [];
+  const byRole = new Map<string, HostView[]>();
+  for (const host of inventory.hosts) {
+    const view = hostView(host);
+    views.set(host, view);
+    hosts[host.name] = view;
+    hostList.push(view);
+    for (const role of host.roles) {
+      let list = byRole.get(role);
+      if (!list) byRole.set(role, (list = []));
+      list.push(view);
+    }
+  }
+  const roles: Record<string, RoleView> = {};
+  for (const role of inventory.roles.values()) {
+    roles[role.name] = { name: role.name, description: role.description ?? null, vars: role.vars, hosts: byRole.get(role.name) ?? [] };
+  }
+  const groups: Record<string, GroupView> = {};
+  for (const group of inventory.groups.values()) {
+    let picked: HostView[] | undefined;
+    // Lazy: most templates never look at groups, and selecting costs a pass over the fleet.
+    Object.defineProperty(groups, group.name, {
+      enumerable: true,
+      get: () => ({
+        name: group.name,
+        selector: group.selector,
+        get hosts(): HostView[] {
+          if (!selector) throw new Error(`groups.${group.name}.hosts: no selector was given to templateContext()`);
+          picked ??= selector([group.selector], { allStates: false }).map((host) => views.get(host) ?? hostView(host));
+          return picked;
+        },
+      }),
+    });
+  }
+  return { base: { hosts, host_list: hostList, roles, groups, states: inventory.states }, views };
+}
