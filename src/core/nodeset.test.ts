@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { countNodeset, expandNodeset, foldNodeset, compareNatural } from './nodeset.js';
+import { UsageError } from './errors.js';
+
+test('expand: ranges, lists, padding kept', () => {
+  assert.deepEqual(expandNodeset('web[001-003,007]'), ['web001', 'web002', 'web003', 'web007']);
+  assert.deepEqual(expandNodeset('web[08-10]'), ['web08', 'web09', 'web10']);
+  assert.deepEqual(expandNodeset('web[9-10]'), ['web9', 'web10']);
+  assert.deepEqual(expandNodeset('web[98-100].lan'), ['web98.lan', 'web99.lan', 'web100.lan']);
+  assert.deepEqual(expandNodeset('web[098-100]'), ['web098', 'web099', 'web100']);
+  assert.deepEqual(expandNodeset('web[08-100]').slice(0, 3), ['web08', 'web09', 'web10']);
+  assert.deepEqual(expandNodeset('plain.example.lan'), ['plain.example.lan']);
+});
+
+test('expand: steps', () => {
+  assert.deepEqual(expandNodeset('n[0-10/2]'), ['n0', 'n2', 'n4', 'n6', 'n8', 'n10']);
+  assert.deepEqual(expandNodeset('n[01-09/4]'), ['n01', 'n05', 'n09']);
+});
+
+test('expand: multi-dimensional, first bracket outermost', () => {
+  assert.deepEqual(expandNodeset('rack[1-2]node[01-02]'), ['rack1node01', 'rack1node02', 'rack2node01', 'rack2node02']);
+  assert.equal(countNodeset('rack[1-2]node[01-40]'), 80);
+});
+
+test('expand: top-level commas, brackets respected, duplicates once', () => {
+  assert.deepEqual(expandNodeset('a,b[1-3]'), ['a', 'b1', 'b2', 'b3']);
+  assert.deepEqual(expandNodeset('b[1-2,5],b2, c'), ['b1', 'b2', 'b5', 'c']);
+  assert.deepEqual(expandNodeset('[1-3]'), ['1', '2', '3']);
+});
+
+test('count', () => {
+  assert.equal(countNodeset('web[001-100,200]'), 101);
+  assert.equal(countNodeset('web[1-10],web[5-15]'), 15);
+});
+
+test('malformed patterns throw a UsageError naming the place', () => {
+  const cases: [string, RegExp][] = [
+    ['web[1-', /unclosed "\["/],
+    ['web1-3]', /"\]" without "\["/],
+    ['web[[1-2]]', /nested "\["/],
+    ['web[]', /empty "\[\]"/],
+    ['web[a-c]', /"a-c" is not a number/],
+    ['web[3-1]', /goes backwards/],
+    ['web[1-5/0]', /step .* at least 1/],
+    ['web[01-0010]', /mixes paddings/],
+    ['a,,b', /empty item/],
+    ['', /empty pattern/],
+    ['web [1-2]', /whitespace/],
+    ['x[1-100000000]', /more than 1000000 names/],
+    ['a[1-1000]b[1-1000]c[1-1000]', /more than 1000000 names/],
+  ];
+  for (const [pattern, reason] of cases) {
+    assert.throws(() => expandNodeset(pattern), (error: unknown) => {
+      assert.ok(error instanceof UsageError, `${pattern}: ${String(error)}`);
+      assert.match(error.message, reason, pattern);
+      assert.match(error.message, /at offset \d+/);
+      assert.ok(!error.message.includes('\n'));
+      return true;
+    });
+  }
+});
+
+test('fold: ranges and singles', () => {
+  assert.equal(foldNodeset(['web001', 'web002', 'web003', 'web007']), 'web[001-003,007]');
+  assert.equal(foldNodeset(['web3', 'web1', 'web2']), 'web[1-3]');
+  assert.equal(foldNodeset(['web1']), 'web1');
+  assert.equal(foldNodeset([]), '');
+  assert.equal(foldNodeset(['web1', 'web1', 'web2']), 'web[1-2]');
+});
+
+test('fold: same prefix and suffix only', () => {
+  assert.equal(foldNodeset(['web1.a', 'web2.a', 'web3.b', 'db1.a']), 'db1.a,web[1-2].a,web3.b');
+  assert.equal(foldNodeset(['gateway', 'web1', 'web2']), 'gateway,web[1-2]');
+});
+
+test('fold: padding is respected', () => {
+  assert.equal(foldNodeset(['web9', 'web10']), 'web[9-10]');
+  assert.equal(foldNodeset(['web09', 'web10']), 'web[09-10]');
+  assert.equal(foldNodeset(['web1', 'web01', 'web2', 'web02']), 'web[1-2,01-02]');
+  assert.equal(foldNodeset(['web098', 'web099', 'web100', 'web101']), 'web[098-101]');
+});
+
+test('fold: multi-dimensional', () => {
+  assert.equal(foldNodeset(expandNodeset('rack[1-2]node[01-40]')), 'rack[1-2]node[01-40]');
+  assert.equal(foldNodeset(['r1n1', 'r1n2', 'r2n1']), 'r1n[1-2],r2n1');
+  assert.equal(foldNodeset(expandNodeset('10.0.[0-1].[1-3]')), '10.0.[0-1].[1-3]');
+});
+
+test('fold is the inverse of expand', () => {
+  for (const pattern of ['web[001-100,200]', 'a[1-3]b[7,9]', 'n[0-10/2]', 'x[1-2,01-02]', 'db1,web[01-05].lan']) {
+    const names = expandNodeset(pattern);
+    assert.deepEqual(new Set(expandNodeset(foldNodeset(names))), new Set(names), pattern);
+  }
+});
+
+test('fold: 10,000 names quickly', () => {
+  const names = expandNodeset('web[00001-10000]');
+  const started = performance.now();
+  assert.equal(foldNodeset(names), 'web[00001-10000]');
+  assert.ok(performance.now() - started < 500);
+});
+
+test('natural order', () => {
+  assert.deepEqual(['web10', 'web2', 'db1', 'web1'].sort(compareNatural), ['db1', 'web1', 'web2', 'web10']);
+});
