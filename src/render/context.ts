@@ -107,6 +107,19 @@ export function templateContext(inventory: Inventory, host?: Host, selector?: Se
   return context;
 }
 
+/**
+ * The context for rendering one host's file or command: `templateContext` with
+ * `host`, and the host's fields also at the top level (`{{ address }}`,
+ * `{{ http_port }}`). A var named like a context key (`hosts`, `host_list`,
+ * `roles`, `groups`, `states`, `host`) does not hide it: the context key wins.
+ */
+export function hostTemplateContext(inventory: Inventory, host: Host, selector?: Selector): TemplateContext {
+  const base = templateContext(inventory, host, selector);
+  const context = { ...base.host, ...base } as TemplateContext;
+  Object.defineProperty(context, hidden, { value: (base as { [hidden]?: Hidden })[hidden], enumerable: false });
+  return context;
+}
+
 /** Picks hosts for the `select` filter, through the selector the context was built with. */
 export function selectViews(context: object, selectors: string[], allStates: boolean): HostView[] {
   const secret = (context as { [hidden]?: Hidden })[hidden];

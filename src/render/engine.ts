@@ -10,7 +10,7 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { Liquid, type FS, type Template } from 'liquidjs';
 import { InvalidFileError } from '../core/errors.js';
 import { registerFilters } from './filters.js';
-export { templateContext } from './context.js';
+export { templateContext, hostTemplateContext } from './context.js';
 export type { HostView, RoleView, GroupView, TemplateContext } from './context.js';
 
 export interface RenderOptions {

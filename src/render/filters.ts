@@ -6,39 +6,9 @@
  */
 import type { Liquid } from 'liquidjs';
 import { stringify as yamlStringify } from 'yaml';
+import { foldNodeset } from '../core/nodeset.js';
 import { shellJoin, shellQuote } from '../core/shell.js';
 import { selectViews } from './context.js';
-
-// TEMPORARY until src/core/nodeset.ts lands (inventory-core helper): a minimal
-// fold of names of the form PREFIX + DIGITS + SUFFIX; replaced by core's foldNodeset.
-function foldNodeset(names: Iterable<string>): string {
-  const groups = new Map<string, { prefix: string; suffix: string; width: number; numbers: number[] }>();
-  const plain: string[] = [];
-  for (const name of new Set(names)) {
-    const match = /^(.*?)(\d+)(\D*)$/.exec(name);
-    if (!match) { plain.push(name); continue; }
-    const [, prefix = '', digits = '', suffix = ''] = match;
-    const width = digits.startsWith('0') ? digits.length : 0;
-    const key = `${prefix}\0${suffix}\0${width}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { prefix, suffix, width, numbers: [] }));
-    group.numbers.push(Number(digits));
-  }
-  const out = [...plain];
-  for (const { prefix, suffix, width, numbers } of groups.values()) {
-    numbers.sort((a, b) => a - b);
-    const pad = (n: number): string => String(n).padStart(width, '0');
-    const ranges: string[] = [];
-    for (let i = 0; i < numbers.length; ) {
-      let j = i;
-      while (j + 1 < numbers.length && numbers[j + 1] === (numbers[j] as number) + 1) j++;
-      ranges.push(i === j ? pad(numbers[i] as number) : `${pad(numbers[i] as number)}-${pad(numbers[j] as number)}`);
-      i = j + 1;
-    }
-    out.push(numbers.length === 1 ? `${prefix}${ranges[0]}${suffix}` : `${prefix}[${ranges.join(',')}]${suffix}`);
-  }
-  return out.join(',');
-}
 
 /** A host view or a plain name: what `fold`, `names` and `addresses` accept. */
 function nameOf(item: unknown): string {
