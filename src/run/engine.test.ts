@@ -1,0 +1,212 @@
+/**
+ * The engine's scheduling arithmetic (pool, batches, threshold, timeout,
+ * interruption) against an in-test transport whose hosts behave as told: this is
+ * pure scheduling, so a fake is the right tool. End-to-end runs on a real lab are
+ * in src/cli/commands/run.test.ts.
+ */
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectError, type ExecResult, type Session, type Target, type Transport } from '../transport/types.js';
+import { runOn, type Job, type JobResult } from './engine.js';
+import type { RunEvent } from './events.js';
+
+const targets = (n: number): Target[] => Array.from({ length: n }, (_, i) => ({ name: `h${i}`, address: `127.0.0.${i + 1}` }));
+
+/** A transport whose connect fails for the hosts in `unreachable`, counting opens and closes. */
+function fakeTransport(unreachable: Set<string> = new Set()): Transport & { opened: number; closed: number } {
+  const transport = {
+    name: 'fake',
+    opened: 0,
+    closed: 0,
+    async connect(target: Target): Promise<Session> {
+      if (unreachable.has(target.name)) throw new ConnectError(target.name, 'refused', `${target.name}: connection refused`);
+      transport.opened += 1;
+      return {
+        target,
+        exec: (): Promise<ExecResult> => Promise.reject(new Error('not used')),
+        close: () => { transport.closed += 1; },
+      };
+    },
+  };
+  return transport;
+}
+
+const ok: JobResult = { status: 'ok', exitCode: 0, stdout: 'fine\n', stderr: '' };
+const bad: JobResult = { status: 'failed', exitCode: 1, stdout: '', stderr: 'no\n' };
+
+/** A job that fails on the named hosts and records the order and overlap of runs. */
+function recordingJob(failing: Set<string>) {
+  const record = { started: [] as string[], running: 0, maxRunning: 0 };
+  const job: Job = async (_session, target) => {
+    record.started.push(target.name);
+    record.running += 1;
+    record.maxRunning = Math.max(record.maxRunning, record.running);
+    await new Promise((resolve) => setImmediate(resolve));
+    record.running -= 1;
+    return failing.has(target.name) ? bad : ok;
+  };
+  return { job, record };
+}
+
+test('runOn: one outcome per target in input order, at most `forks` at once, sessions closed', async () => {
+  const transport = fakeTransport(new Set(['h3']));
+  const { job, record } = recordingJob(new Set(['h5']));
+  const result = await runOn(targets(10), job, { transport, forks: 3 });
+  assert.deepEqual(result.outcomes.map((o) => o.host), targets(10).map((t) => t.name));
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'ok', 'ok', 'unreachable', 'ok', 'failed', 'ok', 'ok', 'ok', 'ok']);
+  assert.equal(result.outcomes[3]?.message, 'h3: connection refused');
+  assert.equal(record.maxRunning, 3);
+  assert.equal(transport.opened, 9);
+  assert.equal(transport.closed, 9);
+  assert.equal(result.aborted, false);
+  assert.equal(result.interrupted, false);
+});
+
+test('runOn: a job that throws is failed with its message, and its slot is freed', async () => {
+  const transport = fakeTransport();
+  const job: Job = async (_s, target) => {
+    if (target.name === 'h0') throw new Error('boom');
+    return ok;
+  };
+  const result = await runOn(targets(4), job, { transport, forks: 1 });
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['failed', 'ok', 'ok', 'ok']);
+  assert.equal(result.outcomes[0]?.message, 'boom');
+  assert.equal(transport.closed, 4);
+});
+
+test('runOn: batches run one after another, each complete before the next starts', async () => {
+  const events: RunEvent[] = [];
+  const { job } = recordingJob(new Set());
+  await runOn(targets(8), job, { transport: fakeTransport(), batch: '1,3', onEvent: (e) => events.push(e) });
+  const order = events.map((e) => (e.type === 'batch-started' ? `B${e.batch}/${e.of}` : e.type === 'host-done' ? `d${e.index}` : ''))
+    .filter(Boolean);
+  assert.deepEqual(order, ['B1/4', 'd0', 'B2/4', 'd1', 'd2', 'd3', 'B3/4', 'd4', 'd5', 'd6', 'B4/4', 'd7']);
+});
+
+test('runOn --max-fail: failures EQUAL to the threshold let every batch run', async () => {
+  const { job } = recordingJob(new Set(['h1', 'h2']));
+  const result = await runOn(targets(10), job, { transport: fakeTransport(), batch: '2', maxFail: 2 });
+  assert.equal(result.aborted, false);
+  assert.equal(result.outcomes.filter((o) => o.status === 'skipped').length, 0);
+  assert.equal(result.outcomes.filter((o) => o.status === 'failed').length, 2);
+});
+
+test('runOn --max-fail: one failure more stops the remaining batches; running hosts finish', async () => {
+  const events: RunEvent[] = [];
+  // Batches of 2: [h0 h1] → 1 failure; [h2 h3] → both fail while running together (3 > 2).
+  const { job, record } = recordingJob(new Set(['h1', 'h2', 'h3']));
+  const result = await runOn(targets(10), job, { transport: fakeTransport(), batch: '2', maxFail: 2, onEvent: (e) => events.push(e) });
+  assert.equal(result.aborted, true);
+  assert.deepEqual(record.started, ['h0', 'h1', 'h2', 'h3']);
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'failed', 'failed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+  assert.equal(result.outcomes[4]?.message, 'not started: failure threshold exceeded (3 > 2)');
+  assert.deepEqual(events.filter((e) => e.type === 'aborted'), [{ type: 'aborted', reason: 'threshold', message: 'failure threshold exceeded (3 > 2)' }]);
+  assert.equal(events.filter((e) => e.type === 'batch-started').length, 2);
+});
+
+test('runOn --max-fail: inside a batch no further host starts once exceeded; unreachable counts', async () => {
+  const { job, record } = recordingJob(new Set(['h2']));
+  const result = await runOn(targets(6), job, { transport: fakeTransport(new Set(['h1'])), forks: 1, maxFail: '20%' });
+  // 20% of 6 hosts = 1.2 → 1 tolerated; h1 unreachable (1), h2 failed (2 > 1).
+  assert.deepEqual(record.started, ['h0', 'h2']);
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'unreachable', 'failed', 'skipped', 'skipped', 'skipped']);
+  assert.equal(result.outcomes[5]?.message, 'not started: failure threshold exceeded (2 > 1)');
+});
+
+test('runOn --max-fail 0: the first failure stops the run', async () => {
+  const { job } = recordingJob(new Set(['h0']));
+  const result = await runOn(targets(3), job, { transport: fakeTransport(), forks: 1, maxFail: '0' });
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['failed', 'skipped', 'skipped']);
+  assert.equal(result.aborted, true);
+});
+
+test('runOn --timeout: the job signal is aborted and the host is `timeout`, keeping what it returned', async () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    let sawReason: unknown;
+    const job: Job = (_s, target, signal) => new Promise((resolve) => {
+      if (target.name !== 'h1') return resolve(ok);
+      started();
+      signal.addEventListener('abort', () => {
+        sawReason = signal.reason;
+        resolve({ status: 'failed', exitCode: null, stdout: 'partial\n', stderr: '' });
+      });
+    });
+    const transport = fakeTransport();
+    const pending = runOn(targets(3), job, { transport, timeoutMs: 2000 });
+    await running;
+    mock.timers.tick(1999);
+    await new Promise((resolve) => setImmediate(resolve));
+    mock.timers.tick(1);
+    const result = await pending;
+    assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'timeout', 'ok']);
+    assert.equal(result.outcomes[1]?.message, 'timed out after 2.0s');
+    assert.equal(result.outcomes[1]?.stdout, 'partial\n');
+    assert.match(String(sawReason), /timed out/);
+    assert.equal(transport.closed, 3);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('runOn --timeout: a job that ignores its signal is abandoned after the grace period', async () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => { started = resolve; });
+    const job: Job = () => { started(); return new Promise(() => undefined); };
+    const transport = fakeTransport();
+    const pending = runOn(targets(1), job, { transport, timeoutMs: 1000, abortGraceMs: 500 });
+    await running;
+    mock.timers.tick(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    mock.timers.tick(500);
+    const result = await pending;
+    assert.equal(result.outcomes[0]?.status, 'timeout');
+    assert.equal(transport.closed, 1);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('runOn interrupted: no new host starts, running ones end `failed` "interrupted"', async () => {
+  const controller = new AbortController();
+  const events: RunEvent[] = [];
+  let startedCount = 0;
+  let allStarted!: () => void;
+  const twoRunning = new Promise<void>((resolve) => { allStarted = resolve; });
+  const job: Job = (_s, _t, signal) => new Promise((resolve, reject) => {
+    startedCount += 1;
+    if (startedCount === 2) allStarted();
+    signal.addEventListener('abort', () => reject(new Error('channel closed')));
+  });
+  const transport = fakeTransport();
+  const pending = runOn(targets(5), job, { transport, forks: 2, signal: controller.signal, onEvent: (e) => events.push(e) });
+  await twoRunning;
+  controller.abort();
+  const result = await pending;
+  assert.equal(result.interrupted, true);
+  assert.equal(result.aborted, false);
+  assert.deepEqual(result.outcomes.map((o) => `${o.status}:${o.message}`), [
+    'failed:interrupted', 'failed:interrupted',
+    'skipped:not started: interrupted', 'skipped:not started: interrupted', 'skipped:not started: interrupted',
+  ]);
+  assert.equal(transport.closed, 2);
+  assert.deepEqual(events.filter((e) => e.type === 'aborted').map((e) => e.type === 'aborted' && e.reason), ['interrupted']);
+});
+
+test('runOn: an already aborted signal starts nothing', async () => {
+  const { job, record } = recordingJob(new Set());
+  const result = await runOn(targets(3), job, { transport: fakeTransport(), signal: AbortSignal.abort() });
+  assert.deepEqual(record.started, []);
+  assert.ok(result.outcomes.every((o) => o.status === 'skipped'));
+  assert.equal(result.interrupted, true);
+});
+
+test('runOn: no targets, no outcomes; bad forks is a usage error', async () => {
+  const { job } = recordingJob(new Set());
+  assert.deepEqual((await runOn([], job, { transport: fakeTransport() })).outcomes, []);
+  await assert.rejects(runOn(targets(1), job, { transport: fakeTransport(), forks: 0 }), /Invalid --forks 0/);
+});

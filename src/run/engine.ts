@@ -1,0 +1,265 @@
+/**
+ * The fan-out engine: runs one job on many hosts through a transport, with a
+ * bounded pool (`forks`), rolling batches, a failure threshold, a per-host
+ * timeout and cancellation. It never prints; it reports through events and
+ * returns exactly one outcome per target, in input order.
+ *
+ * Semantics (docs/run.md says the same to users):
+ * - Batches run one after another; a batch starts only when the previous one has
+ *   finished. Inside a batch at most `forks` hosts run at once. Without `batch`
+ *   all hosts form one batch.
+ * - Failures are outcomes whose status is in `failureStatuses` (failed,
+ *   unreachable, timeout). Once failures EXCEED the threshold (see
+ *   `failureThreshold`), no further host starts, in this batch or any later one;
+ *   hosts already running finish normally; every host not started is `skipped`
+ *   with "not started: failure threshold exceeded (3 > 2)"; `aborted` is true.
+ * - `timeoutMs` bounds the job after the connection is open; when it fires the
+ *   job's signal is aborted (the transport kills the remote command) and the host
+ *   is `timeout`. Connecting is bounded by `connectTimeoutMs` instead.
+ * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
+ *   "not started: interrupted"); running hosts have their job's signal aborted
+ *   and end `failed` with the message "interrupted" (keeping any output they
+ *   returned); `interrupted` is true.
+ */
+import { performance } from 'node:perf_hooks';
+import { UsageError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
+import { failureStatuses, type Outcome } from './outcome.js';
+import { batchSizes } from './batches.js';
+import { failureThreshold } from './maxFail.js';
+import type { RunEvent } from './events.js';
+
+/** What a job returns for one host; the engine adds `host` and `durationMs`. */
+export type JobResult = Omit<Outcome, 'host' | 'durationMs'>;
+
+/**
+ * The work done on one host once connected. It must honour `signal` (pass it to
+ * `session.exec`): it is aborted on timeout and on interruption. A throw becomes a
+ * `failed` outcome (`unreachable` for a `ConnectError`), never a rejected run.
+ */
+export type Job = (session: Session, target: Target, signal: AbortSignal) => Promise<JobResult>;
+
+export interface RunOptions {
+  transport: Transport;
+  /** Hosts running at once; default 64. */
+  forks?: number;
+  /** Rolling batches, e.g. `1,5,25%` or `[1, 5, 20]`; see `batchSizes`. Default: one batch. */
+  batch?: string | number[];
+  /** Failure threshold, `N` or `P%` of the targets; see `failureThreshold`. Default: none. */
+  maxFail?: string | number;
+  connectTimeoutMs?: number;
+  /** Per host, for the job after connecting. */
+  timeoutMs?: number;
+  acceptNew?: boolean;
+  /** Aborting it interrupts the run (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called synchronously as things happen; must not throw. */
+  onEvent?: (event: RunEvent) => void;
+  /**
+   * How long to wait, after aborting a job's signal, for the job to settle before
+   * giving up on it (the session is then closed). Default 5000 ms.
+   */
+  abortGraceMs?: number;
+}
+
+export interface RunResult {
+  /** Exactly one per target, in input order. */
+  outcomes: Outcome[];
+  /** The failure threshold was exceeded and some hosts were not started. */
+  aborted: boolean;
+  /** The run's signal was aborted (Ctrl-C). */
+  interrupted: boolean;
+  durationMs: number;
+}
+
+/** The default number of hosts running at once (`--forks`). */
+export const defaultForks = 64;
+
+/**
+ * Runs `job` on every target and returns one outcome per target, in input order.
+ * See the file comment for the exact batch, threshold, timeout and interruption
+ * semantics. Throws `UsageError` only for invalid options (forks, batch, maxFail).
+ */
+export async function runOn(targets: Target[], job: Job, options: RunOptions): Promise<RunResult> {
+  const startedAt = performance.now();
+  const forks = options.forks ?? defaultForks;
+  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`Invalid --forks ${forks}: give a whole number of at least 1`);
+  const sizes = batchSizes(options.batch, targets.length);
+  const threshold = failureThreshold(options.maxFail, targets.length);
+  const emit = options.onEvent ?? (() => undefined);
+  const signal = options.signal;
+
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(targets.length).fill(undefined);
+  let failures = 0;
+  let done = 0;
+  let stopMessage: string | undefined;
+  let aborted = false;
+  let interrupted = false;
+
+  const onInterrupt = (): void => {
+    if (stopMessage !== undefined && aborted) {
+      interrupted = true;
+      return;
+    }
+    interrupted = true;
+    stopMessage = 'interrupted';
+    emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
+  };
+  if (signal?.aborted) onInterrupt();
+  else signal?.addEventListener('abort', onInterrupt, { once: true });
+
+  const hostDone = (index: number, outcome: Outcome): void => {
+    outcomes[index] = outcome;
+    done += 1;
+    if (failureStatuses.has(outcome.status)) failures += 1;
+    emit({ type: 'host-done', index, outcome, done, total: targets.length });
+    if (failures > threshold && stopMessage === undefined) {
+      aborted = true;
+      stopMessage = `failure threshold exceeded (${failures} > ${threshold})`;
+      emit({ type: 'aborted', reason: 'threshold', message: stopMessage });
+    }
+  };
+
+  try {
+    let offset = 0;
+    for (const [batchIndex, size] of sizes.entries()) {
+      if (stopMessage !== undefined) break;
+      const indices = Array.from({ length: size }, (_, i) => offset + i);
+      offset += size;
+      emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
+      await pool(indices, forks, () => stopMessage !== undefined, async (index) => {
+        const target = targets[index] as Target;
+        hostDone(index, await runHost(target, index, job, options, emit));
+      });
+    }
+  } finally {
+    signal?.removeEventListener('abort', onInterrupt);
+  }
+
+  const skipped = `not started: ${stopMessage ?? 'run ended'}`;
+  return {
+    outcomes: outcomes.map((outcome, index) => outcome ?? {
+      host: (targets[index] as Target).name,
+      status: 'skipped',
+      exitCode: null,
+      stdout: '',
+      stderr: '',
+      durationMs: 0,
+      message: skipped,
+    }),
+    aborted,
+    interrupted,
+    durationMs: performance.now() - startedAt,
+  };
+}
+
+/**
+ * Runs `work` on each item with at most `limit` at once. A worker checks `stop()`
+ * before taking each item, so a stop lets running items finish and starts no more.
+ * `work` must not throw (runHost turns every failure into an outcome).
+ */
+async function pool(items: number[], limit: number, stop: () => boolean, work: (item: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !stop()) {
+      const item = items[next] as number;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
+async function runHost(target: Target, index: number, job: Job, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome> {
+  const startedAt = performance.now();
+  const runSignal = options.signal;
+  const finish = (result: JobResult): Outcome => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
+  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult): Outcome => finish({
+    status,
+    exitCode: partial?.exitCode ?? null,
+    stdout: partial?.stdout ?? '',
+    stderr: partial?.stderr ?? '',
+    ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
+    message,
+  });
+
+  emit({ type: 'host-started', host: target.name, index });
+  let session: Session;
+  try {
+    session = await options.transport.connect(target, {
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.acceptNew !== undefined ? { acceptNew: options.acceptNew } : {}),
+      ...(runSignal ? { signal: runSignal } : {}),
+    });
+  } catch (error) {
+    if (runSignal?.aborted) return failed('failed', 'interrupted');
+    if (error instanceof ConnectError) return failed('unreachable', error.message);
+    return failed('failed', errorMessage(error));
+  }
+
+  const hostAbort = new AbortController();
+  const jobSignal = runSignal ? AbortSignal.any([runSignal, hostAbort.signal]) : hostAbort.signal;
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  try {
+    emit({ type: 'host-connected', host: target.name, index });
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        hostAbort.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
+      }, timeoutMs);
+    }
+    let result: JobResult | undefined;
+    let thrown: unknown;
+    try {
+      result = await settleWithGrace(job(session, target, jobSignal), jobSignal, options.abortGraceMs ?? 5000);
+    } catch (error) {
+      thrown = error;
+    }
+    if (timedOut && timeoutMs !== undefined) {
+      return finish({
+        status: 'timeout',
+        exitCode: result?.exitCode ?? null,
+        stdout: result?.stdout ?? '',
+        stderr: result?.stderr ?? '',
+        ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
+        message: `timed out after ${formatDuration(timeoutMs)}`,
+      });
+    }
+    if (runSignal?.aborted) return failed('failed', 'interrupted', result);
+    if (result !== undefined) return finish(result);
+    if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);
+    return failed('failed', errorMessage(thrown));
+  } finally {
+    clearTimeout(timer);
+    session.close();
+  }
+}
+
+/**
+ * Settles like `promise`, except that once `signal` aborts the job gets `graceMs`
+ * to settle; after that it is abandoned (rejects), so a job that ignores its
+ * signal cannot hold a slot forever.
+ */
+function settleWithGrace<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(new Error(`job did not stop within ${formatDuration(graceMs)} of being aborted`)), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../core/errors.js';
+import { failureThreshold } from './maxFail.js';
+
+test('failureThreshold: a count is taken as is', () => {
+  assert.equal(failureThreshold('2', 100), 2);
+  assert.equal(failureThreshold(0, 100), 0);
+  assert.equal(failureThreshold(' 7 ', 3), 7);
+});
+
+test('failureThreshold: a percentage of the selected hosts, rounded down', () => {
+  assert.equal(failureThreshold('25%', 10), 2);
+  assert.equal(failureThreshold('10%', 30), 3);
+  assert.equal(failureThreshold('2%', 120), 2);
+  assert.equal(failureThreshold('5%', 10), 0);
+  assert.equal(failureThreshold('100%', 10), 10);
+});
+
+test('failureThreshold: none given means no threshold', () => {
+  assert.equal(failureThreshold(undefined, 10), Number.POSITIVE_INFINITY);
+});
+
+test('failureThreshold: malformed specs are usage errors', () => {
+  for (const bad of ['-1', 'x', '1.5', '101%', '']) assert.throws(() => failureThreshold(bad, 10), UsageError, bad);
+  assert.throws(() => failureThreshold(-1, 10), UsageError);
+});
