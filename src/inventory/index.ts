@@ -1,0 +1,8 @@
+/** The inventory layer's surface: what the other layers import. */
+export { loadInventory } from './load.js';
+export { parseInventory, defaultStates, defaultSkipStates, type InventorySource } from './parse.js';
+export { findInventoryFiles, type FindOptions } from './find.js';
+export { select, checkSelector } from './select.js';
+export { resolveHost } from './resolve.js';
+export { inventoryFileSchema } from './schema.js';
+export type { Check, Group, Host, Inventory, Provenance, Role, Selection, VarValue } from './types.js';

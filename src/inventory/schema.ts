@@ -1,0 +1,60 @@
+/**
+ * The shape of one inventory file, as a zod schema. It is the single source of
+ * the format: the loader validates with it, and `npm run schema` turns it into
+ * the JSON Schema shipped for editors (`schema/muster.schema.json`). Checks that
+ * need more than one file (unknown roles, duplicates, selectors) live in parse.ts.
+ */
+import { z } from 'zod';
+
+/** Role, group, check and state names: words that cannot be mistaken for selector syntax. */
+export const namePattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+const name = (what: string) => z.string().regex(namePattern, { error: `${what} names may use only letters, digits, "_", "." and "-" (and not start with "." or "-")` });
+
+const vars = z.record(z.string(), z.json()).describe('Variables: any YAML value. Precedence, lowest first: defaults.vars < each role\'s vars in the order listed < host vars.');
+
+const port = z.int().min(1).max(65535);
+
+const defaults = z.strictObject({
+  user: z.string().min(1).optional().describe('Login user for every host (else ssh_config, else the current user).'),
+  port: port.optional().describe('SSH port for every host (else ssh_config, else 22).'),
+  vars: vars.optional(),
+}).describe('Values every host starts from.');
+
+const role = z.strictObject({
+  description: z.string().optional(),
+  vars: vars.optional(),
+}).nullable().describe('A role; hosts list the roles they play.');
+
+const host = z.strictObject({
+  roles: z.array(name('Role')).optional().describe('Roles this host plays, lowest precedence first.'),
+  address: z.string().min(1).optional().describe('What to connect to (IP or DNS name); a nodeset pattern is expanded in step with the host pattern.'),
+  user: z.string().min(1).optional(),
+  port: port.optional(),
+  state: name('State').optional().describe('One of `states`; the first state when absent.'),
+  note: z.string().optional().describe('Free text, e.g. why the host is in its state.'),
+  vars: vars.optional(),
+}).nullable().describe('A host, or a nodeset pattern (web[001-100].lan) making one host per name.');
+
+const check = z.strictObject({
+  command: z.string().min(1).describe('The check command, a template rendered per host.'),
+  on: z.string().min(1).optional().describe('A selector of the hosts it applies to (default: all).'),
+  description: z.string().optional(),
+}).describe('A check of the monitoring model. A host drops or replaces it with the host var `checks: { NAME: false | "command" }`.');
+
+/** One inventory file. Several files (an `inventory/` folder) are merged; each key may come from any of them. */
+export const inventoryFileSchema = z.strictObject({
+  version: z.literal(1).optional().describe('Format version; 1.'),
+  defaults: defaults.optional(),
+  states: z.array(name('State')).min(1).optional().describe('Host states in order; the first is the default. Default: [ok, warn, stop].'),
+  skip_states: z.array(name('State')).optional().describe('States left out of role/group/all selections unless a host is named by its own name. Default: [stop] when `states` is not given, else none.'),
+  roles: z.record(name('Role'), role).optional(),
+  groups: z.record(name('Group'), z.string().min(1).describe('A selector, e.g. "web&dc=tk1".')).optional().describe('Named selectors.'),
+  hosts: z.record(z.string().min(1), host).optional(),
+  ssh_config: z.string().min(1).optional().describe('An ssh_config file (relative to this file) honoured when connecting to these hosts.'),
+  checks: z.record(name('Check'), check).optional().describe('The monitoring model.'),
+});
+
+/** What one file holds once validated. */
+export type InventoryFile = z.infer<typeof inventoryFileSchema>;
+export type HostEntry = NonNullable<z.infer<typeof host>>;
