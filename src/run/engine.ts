@@ -70,6 +70,8 @@ export interface RunResult {
   aborted: boolean;
   /** The run's signal was aborted (Ctrl-C). */
   interrupted: boolean;
+  /** Why hosts stopped being started: "failure threshold exceeded (3 > 2)" or "interrupted". */
+  stopMessage?: string;
   durationMs: number;
 }
 
@@ -150,6 +152,7 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
     }),
     aborted,
     interrupted,
+    ...(stopMessage !== undefined ? { stopMessage } : {}),
     durationMs: performance.now() - startedAt,
   };
 }

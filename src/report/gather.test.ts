@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Outcome } from '../run/outcome.js';
+import { gather } from './gather.js';
+import { formatGathered } from './display.js';
+
+const outcome = (host: string, status: Outcome['status'], stdout: string, extra: Partial<Outcome> = {}): Outcome => ({
+  host, status, exitCode: status === 'ok' ? 0 : null, stdout, stderr: '', durationMs: 5, ...extra,
+});
+
+test('gather: identical results form one block with the folded host list; failures last', () => {
+  const outcomes = [
+    outcome('web01', 'ok', '6.1\n'),
+    outcome('web02', 'unreachable', '', { message: 'web02: connection refused' }),
+    outcome('web03', 'ok', '6.1\n'),
+    outcome('web04', 'failed', '', { exitCode: 2, stderr: 'nope\n' }),
+    outcome('web05', 'ok', '6.2\n'),
+    outcome('web06', 'ok', '6.1\n'),
+    outcome('web07', 'unreachable', '', { message: 'web07: connection refused' }),
+  ];
+  const blocks = gather(outcomes);
+  assert.deepEqual(blocks.map((b) => [b.status, b.nodeset, b.count]), [
+    ['ok', 'web[01,03,06]', 3],
+    ['ok', 'web05', 1],
+    ['failed', 'web04', 1],
+    ['unreachable', 'web[02,07]', 2],
+  ]);
+  assert.equal(blocks[3]?.message, 'HOST: connection refused');
+});
+
+test('gather: the same stdout with a different exit code or stderr is a different block', () => {
+  const blocks = gather([
+    outcome('a1', 'ok', 'x\n'),
+    outcome('a2', 'failed', 'x\n', { exitCode: 1 }),
+    outcome('a3', 'failed', 'x\n', { exitCode: 2 }),
+    outcome('a4', 'ok', 'x\n', { stderr: 'warn\n' }),
+  ]);
+  assert.equal(blocks.length, 4);
+});
+
+test('formatGathered: header with nodeset, count and status; output once; stderr and empty output shown', () => {
+  const text = formatGathered(gather([
+    outcome('web1', 'ok', '6.1\n'),
+    outcome('web2', 'ok', '6.1\n'),
+    outcome('web3', 'failed', '', { exitCode: 2, stderr: 'ls: nope' }),
+    outcome('web4', 'timeout', '', { message: 'timed out after 2.0s' }),
+  ]));
+  assert.equal(text, [
+    '---------------',
+    'web[1-2] (2) ok',
+    '---------------',
+    '6.1',
+    '---------------',
+    'web3 (1) failed, exit 2',
+    '---------------',
+    'ls: nope',
+    '---------------',
+    'web4 (1) timeout: timed out after 2.0s',
+    '---------------',
+    '(no output)',
+    '',
+  ].join('\n'));
+  assert.ok(!text.includes('\u001b'));
+  assert.ok(formatGathered(gather([outcome('w', 'ok', 'x')]), { color: true }).includes('\u001b[32mok'));
+});
+
+test('formatGathered: hidden statuses are left out', () => {
+  const text = formatGathered(gather([outcome('a', 'ok', 'x'), outcome('b', 'failed', 'y', { exitCode: 1 })]), { hide: new Set(['ok']) });
+  assert.doesNotMatch(text, /^a /m);
+  assert.match(text, /^b \(1\) failed, exit 1$/m);
+});

@@ -1,0 +1,70 @@
+/**
+ * Gathering identical results, clubak-style: on 1,000 hosts the output of a
+ * command usually takes a handful of distinct shapes, and a person wants to see
+ * each shape once with the hosts that produced it.
+ */
+import { foldNodeset } from '../core/nodeset.js';
+import type { Outcome, Status } from '../run/outcome.js';
+
+/** One distinct result and every host that produced it. */
+export interface Block {
+  status: Status;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** The hosts' shared message ("connection refused", "timed out after 2.0s"), if any. */
+  message?: string;
+  /** Set when some host's output was cut. */
+  truncated?: string;
+  /** Host names in input order. */
+  hosts: string[];
+  /** The folded host list, e.g. `web[01-17,19]`. */
+  nodeset: string;
+  count: number;
+}
+
+/** Display order: successes first, then not-started, then failures (the most important last, next to the summary). */
+export const statusOrder: readonly Status[] = ['ok', 'changed', 'skipped', 'failed', 'timeout', 'unreachable'];
+
+/**
+ * Groups outcomes into blocks of identical (status, exit code, stdout, stderr,
+ * message). A host's own name inside its message is generalised to `HOST` so that
+ * "web01: connection refused" and "web02: connection refused" gather. Blocks come
+ * in `statusOrder`; within a status the biggest block first, then first-seen.
+ */
+export function gather(outcomes: readonly Outcome[]): Block[] {
+  const blocks = new Map<string, Block>();
+  for (const outcome of outcomes) {
+    const message = outcome.message === undefined ? undefined : generalise(outcome.message, outcome.host);
+    const key = JSON.stringify([outcome.status, outcome.exitCode, outcome.stdout, outcome.stderr, message ?? null]);
+    let block = blocks.get(key);
+    if (!block) {
+      block = {
+        status: outcome.status,
+        exitCode: outcome.exitCode,
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+        ...(message !== undefined ? { message } : {}),
+        hosts: [],
+        nodeset: '',
+        count: 0,
+      };
+      blocks.set(key, block);
+    }
+    if (outcome.truncated !== undefined) block.truncated = outcome.truncated;
+    block.hosts.push(outcome.host);
+  }
+  const list = [...blocks.values()];
+  for (const block of list) {
+    block.count = block.hosts.length;
+    block.nodeset = foldNodeset(block.hosts);
+  }
+  const seen = new Map(list.map((block, index) => [block, index]));
+  return list.sort((a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status)
+    || b.count - a.count
+    || (seen.get(a) ?? 0) - (seen.get(b) ?? 0));
+}
+
+function generalise(message: string, host: string): string {
+  return host === '' ? message : message.split(host).join('HOST');
+}

@@ -1,0 +1,62 @@
+/**
+ * The `--json` output of fan-out commands: JSON Lines, one record per host in
+ * input order, then one summary record. Every record has a `type` field.
+ */
+import type { Outcome } from '../run/outcome.js';
+import { countStatuses, type StatusCounts, type SummaryInput } from './summary.js';
+
+/** One host's result as written by `--json`. */
+export interface HostRecord {
+  type: 'host';
+  host: string;
+  status: Outcome['status'];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  message?: string;
+  truncated?: string;
+  rollback?: 'done' | 'failed';
+}
+
+/** The last record of a `--json` run. */
+export interface SummaryRecord extends StatusCounts {
+  type: 'summary';
+  hosts: number;
+  durationMs: number;
+  aborted: boolean;
+  interrupted: boolean;
+  stopMessage?: string;
+  /** The exit code muster returns for this run. */
+  exitCode: number;
+}
+
+/** The JSON Lines record of one outcome (durations rounded to whole milliseconds). */
+export function hostRecord(outcome: Outcome): HostRecord {
+  return {
+    type: 'host',
+    host: outcome.host,
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+    durationMs: Math.round(outcome.durationMs),
+    ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+    ...(outcome.truncated !== undefined ? { truncated: outcome.truncated } : {}),
+    ...(outcome.rollback !== undefined ? { rollback: outcome.rollback } : {}),
+  };
+}
+
+/** The summary record: counts of every status, duration, how the run ended and its exit code. */
+export function summaryRecord(run: SummaryInput, exitCode: number): SummaryRecord {
+  return {
+    type: 'summary',
+    hosts: run.outcomes.length,
+    ...countStatuses(run.outcomes),
+    durationMs: Math.round(run.durationMs),
+    aborted: run.aborted ?? false,
+    interrupted: run.interrupted ?? false,
+    ...(run.stopMessage !== undefined ? { stopMessage: run.stopMessage } : {}),
+    exitCode,
+  };
+}
