@@ -1,0 +1,206 @@
+/**
+ * Task files: a deploy written down so it can be reviewed, kept in git and
+ * replayed (`muster push … --save task.yaml`, `muster apply task.yaml`).
+ * Validated like the inventory: every problem at once, each at file:line:col.
+ *
+ * ```yaml
+ * version: 1
+ * target: web&dc=tk1        # a selector; a list is a union
+ * batch: 1,10%              # optional rolling batches
+ * max_fail: 0               # optional failure threshold (N or P%)
+ * steps:
+ *   - push: nginx.conf      # relative to this file
+ *     dest: /etc/nginx/nginx.conf
+ *     mode: "0644"
+ *   - test: nginx -t        # fails → every push of this host is put back
+ *   - then: nginx -s reload # only where something changed, after every test passed
+ * ```
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { z } from 'zod';
+import { InvalidFileError, type Problem } from '../core/errors.js';
+
+/** One step of a task, as the job runs it. */
+export type TaskStep =
+  | { kind: 'push'; src: string; dest: string; mode?: string; owner?: string; template?: boolean; recursive?: boolean; backup?: boolean }
+  | { kind: 'run' | 'test' | 'then'; command: string };
+
+/** A task: which hosts, how to roll, and the steps each host goes through over one connection. */
+export interface Task {
+  /** Selectors (a union). */
+  target: string[];
+  batch?: string;
+  maxFail?: string;
+  sudo?: boolean;
+  steps: TaskStep[];
+}
+
+const text = z.string().min(1, 'must not be empty');
+const pushStep = z.strictObject({
+  push: text.describe('local file or directory, relative to the task file'),
+  dest: text,
+  mode: z.union([z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode such as "0644"'), z.number().int()]).optional(),
+  owner: z.string().regex(/^[^:\s]+(:[^:\s]+)?$/, 'must be user or user:group').optional(),
+  template: z.boolean().optional(),
+  recursive: z.boolean().optional(),
+  backup: z.boolean().optional(),
+});
+const commandStep = (key: 'run' | 'test' | 'then') => z.strictObject({ [key]: text } as Record<typeof key, typeof text>);
+const schema = z.strictObject({
+  version: z.literal(1, 'must be 1'),
+  target: z.union([text, z.array(text).min(1)]),
+  batch: z.union([z.string(), z.number()]).optional(),
+  max_fail: z.union([z.string(), z.number()]).optional(),
+  sudo: z.boolean().optional(),
+  steps: z.array(z.unknown()).min(1, 'a task needs at least one step'),
+});
+
+/**
+ * Parses a task file's text. Relative `push` sources are resolved from the task
+ * file's folder. Throws InvalidFileError listing every problem with file:line:col.
+ */
+export function parseTask(source: string, file: string): Task {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, col: pos.col };
+  };
+  const problems: Problem[] = [];
+  for (const error of doc.errors) problems.push({ message: error.message.split('\n')[0] ?? error.message, at: at(error.pos[0]) });
+  if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
+  const where = (path: readonly PropertyKey[]) => at(offsetOf(doc, path));
+
+  const raw: unknown = doc.toJS();
+  const top = schema.safeParse(raw);
+  if (!top.success) {
+    for (const issue of top.error.issues) problems.push({ message: describe(issue), at: where(issue.path) });
+    throw new InvalidFileError(`task ${file}`, problems);
+  }
+  const base = dirname(resolve(file));
+  const steps: TaskStep[] = [];
+  top.data.steps.forEach((step, index) => {
+    const parsed = parseStep(step);
+    if ('issues' in parsed) {
+      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(['steps', index, ...issue.path]) });
+      return;
+    }
+    if (parsed.kind === 'push') parsed.src = resolve(base, parsed.src);
+    steps.push(parsed);
+  });
+  // `then` steps are handlers: they come after every push, run and test.
+  const firstThen = steps.findIndex((step) => step.kind === 'then');
+  if (firstThen >= 0 && problems.length === 0) {
+    steps.forEach((step, index) => {
+      if (index > firstThen && step.kind !== 'then') problems.push({ message: `a ${step.kind} step cannot follow a then step: then steps run last, once everything is pushed and tested`, at: where(['steps', index]) });
+    });
+  }
+  if (!steps.some((step) => step.kind === 'push' || step.kind === 'run') && problems.length === 0) {
+    problems.push({ message: 'a task needs at least one push or run step', at: where(['steps']) });
+  }
+  if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
+  const task: Task = { target: typeof top.data.target === 'string' ? [top.data.target] : top.data.target, steps };
+  if (top.data.batch !== undefined) task.batch = String(top.data.batch);
+  if (top.data.max_fail !== undefined) task.maxFail = String(top.data.max_fail);
+  if (top.data.sudo !== undefined) task.sudo = top.data.sudo;
+  return task;
+}
+
+type StepIssue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+function parseStep(step: unknown): TaskStep | { issues: StepIssue[] } {
+  if (typeof step !== 'object' || step === null || Array.isArray(step)) {
+    return { issues: [{ path: [], message: 'a step is a map with one of push, run, test, then' }] };
+  }
+  const kinds = (['push', 'run', 'test', 'then'] as const).filter((key) => key in step);
+  if (kinds.length !== 1) {
+    return { issues: [{ path: [], message: kinds.length === 0 ? 'a step needs one of push, run, test, then' : `a step has one of push, run, test, then, not ${kinds.join(' and ')}` }] };
+  }
+  const kind = kinds[0] as 'push' | 'run' | 'test' | 'then';
+  if (kind !== 'push') {
+    const result = commandStep(kind).safeParse(step);
+    if (!result.success) return { issues: result.error.issues.map((issue) => ({ ...issue, path: [...issue.path] })) };
+    return { kind, command: (result.data as Record<string, string>)[kind] ?? '' };
+  }
+  const result = pushStep.safeParse(step);
+  if (!result.success) return { issues: result.error.issues.map((issue) => ({ ...issue, path: [...issue.path] })) };
+  const data = result.data;
+  const push: TaskStep = { kind: 'push', src: data.push, dest: data.dest };
+  if (data.mode !== undefined) push.mode = typeof data.mode === 'number' ? data.mode.toString(8).padStart(4, '0') : data.mode;
+  if (data.owner !== undefined) push.owner = data.owner;
+  if (data.template !== undefined) push.template = data.template;
+  if (data.recursive !== undefined) push.recursive = data.recursive;
+  if (data.backup !== undefined) push.backup = data.backup;
+  return push;
+}
+
+function describe(issue: StepIssue): string {
+  const key = issue.path.length > 0 ? String(issue.path[issue.path.length - 1]) : '';
+  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.message.startsWith('Invalid input: expected') && issue.message.endsWith('received undefined')) return `missing "${key}"`;
+  return key && typeof issue.path[issue.path.length - 1] === 'string' ? `${key}: ${issue.message}` : issue.message;
+}
+
+/** The source offset of the node at `path`, or of its nearest existing parent. */
+function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
+  let node: unknown = doc.contents;
+  let offset = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
+      if (!pair) break;
+      const keyNode = pair.key;
+      // A missing or unknown key points at its map; a bad value at the value itself.
+      offset = (isNode(pair.value) ? pair.value.range?.[0] : undefined) ?? (isNode(keyNode) ? keyNode.range?.[0] : undefined) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key];
+      if (!isNode(item)) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+/** Reads and parses a task file. */
+export async function loadTask(file: string): Promise<Task> {
+  let source;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidFileError(`task ${file}`, [{ message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message }], { cause: error });
+  }
+  return parseTask(source, file);
+}
+
+/** The YAML text of a task, `push` sources written relative to the task file's folder. */
+export function formatTask(task: Task, file: string): string {
+  const base = dirname(resolve(file));
+  const steps = task.steps.map((step) => {
+    if (step.kind !== 'push') return { [step.kind]: step.command };
+    const src = isAbsolute(step.src) ? relative(base, step.src) || '.' : step.src;
+    const out: Record<string, unknown> = { push: src, dest: step.dest };
+    if (step.mode !== undefined) out['mode'] = step.mode;
+    if (step.owner !== undefined) out['owner'] = step.owner;
+    if (step.template) out['template'] = true;
+    if (step.recursive) out['recursive'] = true;
+    if (step.backup) out['backup'] = true;
+    return out;
+  });
+  const doc: Record<string, unknown> = { version: 1, target: task.target.length === 1 ? task.target[0] : task.target };
+  if (task.batch !== undefined) doc['batch'] = task.batch;
+  if (task.maxFail !== undefined) doc['max_fail'] = task.maxFail;
+  if (task.sudo) doc['sudo'] = true;
+  doc['steps'] = steps;
+  return `# muster task: replay with \`muster apply ${file}\` (add --check for a dry run)\n${stringify(doc)}`;
+}
+
+/** Writes a task file (see `formatTask`). */
+export async function saveTask(task: Task, file: string): Promise<void> {
+  await writeFile(file, formatTask(task, file));
+}
