@@ -1,0 +1,223 @@
+/**
+ * The openssh transport: the system `ssh` client, for setups the in-process client cannot
+ * serve (GSSAPI/Kerberos, hardware keys, ProxyCommand, Match exec...). `connect` starts a
+ * ControlMaster; every `exec` is a cheap `ssh` multiplexed over it; `close` ends the master.
+ * ssh itself honours ssh_config, known_hosts and the agent; with BatchMode it never prompts.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OutputCapture } from './outputCapture.js';
+import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
+import {
+  ConnectError,
+  type ConnectFailure,
+  type ConnectOptions,
+  type ExecOptions,
+  type ExecResult,
+  type Session,
+  type Target,
+  type Transport,
+} from './types.js';
+
+/** Options of the openssh transport. */
+export interface OpensshTransportOptions {
+  /** The ssh binary; default `ssh` from PATH. */
+  ssh?: string;
+  /** Default connect timeout when the call sets none; 10 s. */
+  connectTimeoutMs?: number;
+  acceptNew?: boolean;
+  /** Extra `ssh` arguments put before the host, e.g. `['-o', 'Compression=yes']`. */
+  extraArgs?: string[];
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long a master outlives an idle period if muster dies without closing it. */
+const CONTROL_PERSIST_S = 300;
+const KILL_WAIT_MS = 5_000;
+
+/** Creates the openssh transport. Its control sockets live in a private temporary folder. */
+export function opensshTransport(options: OpensshTransportOptions = {}): Transport {
+  let controlDir: string | undefined;
+  let sessions = 0;
+  return {
+    name: 'openssh',
+    async connect(target, connectOptions = {}) {
+      controlDir ??= mkdtempSync(join(tmpdir(), 'muster-ssh-'));
+      const session = new OpensshSession(target, options, controlDir, () => {
+        sessions--;
+        if (sessions === 0 && controlDir !== undefined) {
+          rmSync(controlDir, { recursive: true, force: true });
+          controlDir = undefined;
+        }
+      });
+      sessions++;
+      try {
+        await session.start(connectOptions);
+      } catch (error) {
+        session.close();
+        throw error;
+      }
+      return session;
+    },
+  };
+}
+
+/** Runs `ssh` with `args`, collecting its output; `signal` kills the client. */
+function runSsh(
+  binary: string,
+  args: string[],
+  options: { stdin?: string | Buffer; signal?: AbortSignal; onSpawn?: (kill: () => void) => void } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
+    const onAbort = (): void => {
+      child.kill('SIGTERM');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (error) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      resolvePromise({ code, stderr: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
+}
+
+/** Maps the stderr of a failed `ssh` (exit 255) to a reason. */
+export function opensshFailure(stderr: string): ConnectFailure {
+  if (/Connection refused/i.test(stderr)) return 'refused';
+  if (/timed out/i.test(stderr)) return 'timeout';
+  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(stderr)) return 'dns';
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* is not known|key for .* has changed/i.test(stderr)) return 'hostkey';
+  if (/Permission denied|Too many authentication failures/i.test(stderr)) return 'auth';
+  if (/Connection closed|Connection reset|closed by remote host|kex_exchange_identification/i.test(stderr)) return 'closed';
+  return 'other';
+}
+
+class OpensshSession implements Session {
+  private closed = false;
+  private readonly binary: string;
+
+  constructor(
+    readonly target: Target,
+    private readonly options: OpensshTransportOptions,
+    private readonly controlDir: string,
+    private readonly onClosed: () => void,
+  ) {
+    this.binary = options.ssh ?? 'ssh';
+  }
+
+  /** The arguments every call shares: config, control socket, identity of the host. */
+  private args(extra: string[]): string[] {
+    const target = this.target;
+    const args: string[] = [];
+    if (target.sshConfig !== undefined) args.push('-F', target.sshConfig);
+    args.push('-o', 'BatchMode=yes', '-o', `ControlPath=${join(this.controlDir, '%C')}`);
+    if (target.user !== undefined) args.push('-l', target.user);
+    if (target.port !== undefined) args.push('-p', String(target.port));
+    // The inventory name is what ssh_config `Host` matches; an explicit address is where to go.
+    if (target.address !== '' && target.address !== target.name) args.push('-o', `HostName=${target.address}`);
+    args.push(...(this.options.extraArgs ?? []), ...extra);
+    return args;
+  }
+
+  /** Starts the master connection (and checks login) with one `ssh … true`. */
+  async start(options: ConnectOptions): Promise<void> {
+    const timeoutMs = options.connectTimeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const extra = [
+      '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST_S}`,
+      '-o', `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
+    ];
+    if (options.acceptNew === true || this.options.acceptNew === true) extra.push('-o', 'StrictHostKeyChecking=accept-new');
+    const name = this.target.name;
+    const deadline = AbortSignal.timeout(timeoutMs + 2000);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    if (options.signal?.aborted) throw new ConnectError(name, 'aborted', `connection to ${name} aborted`);
+    const { code, stderr } = await runSsh(this.binary, this.args([...extra, '--', name, 'true']), { signal });
+    if (code === 0) return;
+    if (options.signal?.aborted) throw new ConnectError(name, 'aborted', `connection to ${name} aborted`);
+    if (deadline.aborted) throw new ConnectError(name, 'timeout', `connection to ${name} timed out after ${timeoutMs / 1000}s`);
+    const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('@') && !line.startsWith('Warning: Permanently added'));
+    const message = lines.find((line) => opensshFailure(line) !== 'other') ?? lines.at(-1) ?? `ssh exited with ${code}`;
+    throw new ConnectError(name, opensshFailure(stderr), `ssh to ${name}: ${message}`);
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closed) return Promise.reject(new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`));
+    const sudo = options.sudo === true;
+    const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
+    const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
+    const marker = new PgidMarkerFilter((chunk) => stderr.push(chunk));
+    const args = this.args(['-o', 'ControlMaster=no', '--', this.target.name, wrapRemoteCommand(command, sudo)]);
+
+    return new Promise<ExecResult>((resolvePromise, reject) => {
+      const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      let aborted = false;
+      const onAbort = (): void => {
+        aborted = true;
+        const pgid = marker.pgid;
+        const finishKill = (): void => {
+          child.kill('SIGTERM');
+        };
+        if (pgid === undefined) {
+          finishKill();
+          return;
+        }
+        const killArgs = this.args(['-o', 'ControlMaster=no', '--', this.target.name, killGroupCommand(pgid, sudo)]);
+        void runSsh(this.binary, killArgs, { signal: AbortSignal.timeout(KILL_WAIT_MS) })
+          .catch(() => undefined)
+          .finally(finishKill);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => marker.push(chunk));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+      child.on('error', (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      });
+      child.on('close', (code, signalName) => {
+        signal?.removeEventListener('abort', onAbort);
+        marker.end();
+        if (aborted) {
+          reject(signal?.reason);
+          return;
+        }
+        if (code === 255 && marker.pgid === undefined) {
+          // ssh itself failed before the command started: the master is gone.
+          const text = stderr.buffer().toString('utf8').trim();
+          reject(new ConnectError(this.target.name, 'closed', `ssh to ${this.target.name}: ${text.split('\n').at(-1) ?? 'exit 255'}`));
+          return;
+        }
+        resolvePromise({
+          exitCode: code,
+          signal: signalName === null ? null : signalName.replace(/^SIG/, ''),
+          stdout: stdout.buffer(),
+          stderr: stderr.buffer(),
+          stdoutTruncated: stdout.truncated,
+          stderrTruncated: stderr.truncated,
+        });
+      });
+    });
+  }
+
+  /** Ends the master connection (`ssh -O exit`), in the background. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const child = spawn(this.binary, this.args(['-O', 'exit', '--', this.target.name]), { stdio: 'ignore' });
+    child.on('error', () => this.onClosed());
+    child.on('close', () => this.onClosed());
+  }
+}
