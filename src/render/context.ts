@@ -4,6 +4,7 @@
  * rebuild 10,000 views each time), plus a hidden link back to the inventory for
  * the `select` filter.
  */
+import { select } from '../inventory/index.js';
 import type { Host, Inventory, VarValue } from '../inventory/types.js';
 
 /**
@@ -56,18 +57,23 @@ export interface TemplateContext {
   host?: HostView;
 }
 
+// The inventory a context was built from, kept out of sight of templates under a
+// symbol (Liquid's lookups are by string) for the `select` filter.
+const hidden = Symbol('muster.render.context');
+
 /**
- * A selection function the context carries out of sight of templates (under a
- * symbol, which Liquid's string lookups cannot name); the `select` filter calls it.
+ * How the `select` filter picks hosts. By default the inventory layer's `select`;
+ * a caller may pass its own (e.g. to pick among an already selected set).
  */
 export type Selector = (selectors: string[], options: { allStates: boolean }) => Host[];
 
-const hidden = Symbol('muster.render.context');
-
 interface Hidden {
-  inventory: Inventory;
   views: Map<Host, HostView>;
-  selector: Selector | undefined;
+  selector: Selector;
+}
+
+function selectHosts(inventory: Inventory, selectors: string[], allStates: boolean): Host[] {
+  return select(inventory, selectors, { allStates }).hosts;
 }
 
 const cache = new WeakMap<Inventory, { base: TemplateContext; views: Map<Host, HostView> }>();
@@ -91,16 +97,16 @@ export function hostView(host: Host): HostView {
  * The context a template is rendered with: `hosts`, `host_list`, `roles`, `groups`,
  * `states`, and `host` when `host` is given. Built once per inventory and shared,
  * so templates must not be given a way to mutate it (Liquid has none).
- * `selector` is how the `select` filter and `groups.*.hosts` pick hosts; the
- * caller passes the inventory layer's `select` (render does not re-implement selectors).
+ * `selector` replaces how the `select` filter picks hosts (default: the
+ * inventory's `select`, skip_states dropped unless `| select: true`).
  */
 export function templateContext(inventory: Inventory, host?: Host, selector?: Selector): TemplateContext {
   let entry = cache.get(inventory);
   if (!entry) {
-    entry = build(inventory, selector);
+    entry = build(inventory);
     cache.set(inventory, entry);
   }
-  const secret: Hidden = { inventory, views: entry.views, selector };
+  const secret: Hidden = { views: entry.views, selector: selector ?? ((selectors, options) => selectHosts(inventory, selectors, options.allStates)) };
   const context: TemplateContext = { ...entry.base };
   if (host) context.host = entry.views.get(host) ?? hostView(host);
   Object.defineProperty(context, hidden, { value: secret, enumerable: false });
@@ -120,15 +126,24 @@ export function hostTemplateContext(inventory: Inventory, host: Host, selector?:
   return context;
 }
 
+/**
+ * A context with more names in it (a generator's prepared data, a runbook's
+ * values), keeping what the `select` filter needs. `values` win over the context.
+ */
+export function withValues(context: TemplateContext, values: Record<string, unknown>): TemplateContext {
+  const extended = { ...context, ...values } as TemplateContext;
+  Object.defineProperty(extended, hidden, { value: (context as { [hidden]?: Hidden })[hidden], enumerable: false });
+  return extended;
+}
+
 /** Picks hosts for the `select` filter, through the selector the context was built with. */
 export function selectViews(context: object, selectors: string[], allStates: boolean): HostView[] {
   const secret = (context as { [hidden]?: Hidden })[hidden];
   if (!secret) throw new Error('select: the template context was not built by templateContext()');
-  if (!secret.selector) throw new Error('select: no selector was given to templateContext()');
   return secret.selector(selectors, { allStates }).map((host) => secret.views.get(host) ?? hostView(host));
 }
 
-function build(inventory: Inventory, selector: Selector | undefined): { base: TemplateContext; views: Map<Host, HostView> } {
+function build(inventory: Inventory): { base: TemplateContext; views: Map<Host, HostView> } {
   const views = new Map<Host, HostView>();
   const hosts: Record<string, HostView> = {};
   const hostList: HostView[] = [];
@@ -158,8 +173,7 @@ function build(inventory: Inventory, selector: Selector | undefined): { base: Te
         name: group.name,
         selector: group.selector,
         get hosts(): HostView[] {
-          if (!selector) throw new Error(`groups.${group.name}.hosts: no selector was given to templateContext()`);
-          picked ??= selector([group.selector], { allStates: false }).map((host) => views.get(host) ?? hostView(host));
+          picked ??= selectHosts(inventory, [group.selector], false).map((host) => views.get(host) ?? hostView(host));
           return picked;
         },
       }),

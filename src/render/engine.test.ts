@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidFileError } from '../core/errors.js';
 import { renderTemplate, templateContext } from './engine.js';
-import { fixtureInventory, fixtureSelect } from './fixture.test-helper.js';
+import { fixtureInventory } from './fixture.test-helper.js';
 
 const inventory = fixtureInventory();
-const pick = (selectors: string[], options: { allStates: boolean }) => fixtureSelect(inventory, selectors, options);
-const context = templateContext(inventory, undefined, pick);
+const context = templateContext(inventory);
 
 function render(source: string, ctx: object = context, file = 'inline.liquid'): string {
   return renderTemplate(source, ctx, { file });
@@ -30,12 +29,12 @@ test('hosts, roles and per-host fields are in the context', () => {
   assert.equal(render('{{ hosts["web002.example.lan"].http_port }}/{{ hosts["web002.example.lan"].vars.http_port }}'), '8080/8080');
   assert.equal(render('{{ roles.web.hosts | fold }}'), 'web[001-003].example.lan');
   assert.equal(render('{{ roles.web.vars.vip }} {{ roles.web.description }}'), '127.0.0.100 Apache front ends');
-  const one = templateContext(inventory, inventory.hostsByName.get('db1.example.lan'), pick);
+  const one = templateContext(inventory, inventory.hostsByName.get('db1.example.lan'));
   assert.equal(render('{{ host.name }} {{ host.state }} {{ host.roles | join: "," }} {{ host.note }}', one), 'db1.example.lan stop db disk replaced');
 });
 
 test('a var named like a fixed field does not shadow the field; it stays under .vars', () => {
-  const web1 = templateContext(inventory, inventory.hostsByName.get('web001.example.lan'), pick);
+  const web1 = templateContext(inventory, inventory.hostsByName.get('web001.example.lan'));
   assert.equal(render('{{ host.name }} / {{ host.vars.name }}', web1), 'web001.example.lan / shadow');
 });
 
