@@ -15,3 +15,5 @@ export { formatGathered } from './report/display.js';
 export { formatSummary, countStatuses } from './report/summary.js';
 export { hostRecord, summaryRecord } from './report/jsonLines.js';
 export type { HostRecord, SummaryRecord } from './report/jsonLines.js';
+export { labUp, labDown, labStatus, labList, labStopHost, labStartHost, labExec, labInventoryPath, labUnavailableReason } from './lab/index.js';
+export type { Lab, LabHost, LabUpOptions, LabStatus, LabHostStatus, LabExecResult } from './lab/index.js';

@@ -12,4 +12,5 @@ export interface CommandEntry {
 }
 
 export const registry: CommandEntry[] = [
+  { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

@@ -1,0 +1,198 @@
+/**
+ * `muster lab up [N] | down | status | stop HOST | start HOST`: a throwaway fleet
+ * of real sshd hosts on this machine (see src/lab/). Needs root.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
+import { exitCodes } from '../exit.js';
+import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
+
+interface LabOptions extends GlobalOptions {
+  name: string;
+}
+
+interface UpOptions extends LabOptions {
+  prefix: string;
+  roles?: string;
+  recreate?: boolean;
+}
+
+function span(names: string[]): string {
+  const first = names[0] ?? '';
+  const last = names.at(-1) ?? '';
+  return first === last ? first : `${first}…${last}`;
+}
+
+function elapsed(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)}s`;
+}
+
+function describeUp(lab: Lab, took: string, nameFlag: string): string {
+  const names = lab.hosts.map((host) => host.name);
+  const addresses = lab.hosts.map((host) => host.address);
+  const roles = [...new Set(lab.hosts.flatMap((host) => host.roles))];
+  const head = lab.created
+    ? `lab "${lab.name}": ${lab.hosts.length} hosts up in ${took}`
+    : `lab "${lab.name}" is already up with ${lab.hosts.length} hosts (left as it was; --recreate to make it anew)`;
+  return [
+    head,
+    `  hosts       ${span(names)} on ${span(addresses)}${roles.length > 0 ? `, roles ${roles.join(', ')}` : ''}`,
+    `  inventory   ${lab.inventoryPath}`,
+    `  ssh_config  ${lab.sshConfigPath}`,
+    '',
+    'Use it:',
+    `  export MUSTER_INVENTORY=${lab.inventoryPath}`,
+    '  muster ls',
+    `  ssh -F ${lab.sshConfigPath} ${names[0] ?? ''} hostname`,
+    `Take it down: muster lab down${nameFlag}`,
+    '',
+  ].join('\n');
+}
+
+function describeStatus(status: LabStatus, verbose: boolean): string {
+  const stopped = status.hosts.filter((host) => !host.running);
+  const running = status.hosts.length - stopped.length;
+  const lines = [
+    `lab "${status.name}": ${status.hosts.length} hosts, ${running} running` +
+      (stopped.length > 0 ? `, ${stopped.length} stopped (${stopped.map((host) => host.name).join(',')})` : ''),
+    `  inventory   ${status.inventoryPath}`,
+  ];
+  if (verbose) {
+    const width = Math.max(...status.hosts.map((host) => host.name.length));
+    const addressWidth = Math.max(...status.hosts.map((host) => host.address.length));
+    for (const host of status.hosts) {
+      lines.push(`  ${host.name.padEnd(width)}  ${host.address.padEnd(addressWidth)}  ${(host.running ? `running (pid ${host.pid})` : 'stopped').padEnd(22)}  ${host.roles.join(',')}`.trimEnd());
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function nameFlag(name: string): string {
+  return name === 'default' ? '' : ` --name ${name}`;
+}
+
+/** Runs `work` with a signal that Ctrl-C aborts; an interrupted run sets exit code 130. */
+async function interruptible(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onInterrupt);
+  try {
+    await work(controller.signal);
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    process.stderr.write('muster lab: interrupted; what was made is removed\n');
+    process.exitCode = exitCodes.interrupted;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+const nameOption = ['--name <name>', 'lab name (several labs can run at once)', 'default'] as const;
+
+function upCommand(): Command {
+  return newCommand('up', 'bring up N hosts (default 10) and write their inventory')
+    .argument('[count]', 'how many hosts (default 10, or the sum of --roles counts)')
+    .option(...nameOption)
+    .option('--prefix <prefix>', 'host name prefix: PREFIX01, PREFIX02, …', 'lab')
+    .option('--roles <roles>', 'roles in contiguous blocks: web,db,cache (split evenly) or web:10,db:5 (exact counts)')
+    .option('--recreate', 'make the lab anew even if it is already up as asked')
+    .action(async (countText: string | undefined, options: UpOptions) => {
+      const roles = options.roles === undefined ? [] : [options.roles];
+      let count: number | undefined;
+      if (countText !== undefined) {
+        if (!/^\d+$/.test(countText)) throw new UsageError(`Invalid host count "${countText}": expected a whole number`);
+        count = Number(countText);
+      } else if (labRoleShares(roles).some((share) => share.count === undefined) || roles.length === 0) {
+        count = 10;
+      }
+      const before = (await labList()).includes(options.name);
+      await interruptible(async (signal) => {
+        const started = performance.now();
+        if (before && !options.json && !options.quiet) {
+          process.stderr.write(`muster lab: lab "${options.name}" exists; checking it\n`);
+        }
+        const lab = await labUp({
+          name: options.name, prefix: options.prefix, roles, signal,
+          ...(count === undefined ? {} : { count }),
+          ...(options.recreate ? { recreate: true } : {}),
+        });
+        if (options.json) printJsonLine(lab);
+        else if (options.quiet) process.stdout.write(`${lab.inventoryPath}\n`);
+        else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name)));
+      });
+    });
+}
+
+function downCommand(): Command {
+  return newCommand('down', 'stop every host of a lab and remove everything it made')
+    .option(...nameOption)
+    .action(async (options: LabOptions) => {
+      const started = performance.now();
+      const existed = await labDown(options.name);
+      if (!existed) throw new UsageError(`No lab named "${options.name}" (labs here: ${(await labList()).join(', ') || 'none'})`);
+      if (options.json) printJsonLine({ name: options.name, down: true });
+      else if (!options.quiet) process.stdout.write(`lab "${options.name}": down in ${elapsed(started)}; hosts stopped, mounts and files removed\n`);
+    });
+}
+
+function statusCommand(): Command {
+  return newCommand('status', 'the labs here, or one lab host by host (--name)')
+    .option('--name <name>', 'one lab, host by host')
+    .action(async (options: Omit<LabOptions, 'name'> & { name?: string }) => {
+      if (options.name !== undefined) {
+        const status = await labStatus(options.name);
+        if (options.json) printJsonLine(status);
+        else process.stdout.write(describeStatus(status, true));
+        return;
+      }
+      const labs = await labSummaries();
+      if (options.json) {
+        for (const lab of labs) printJsonLine(lab);
+        return;
+      }
+      if (labs.length === 0) {
+        process.stdout.write('no labs (start one with `muster lab up`)\n');
+        return;
+      }
+      const width = Math.max(...labs.map((lab) => lab.name.length));
+      for (const lab of labs) {
+        const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running`;
+        process.stdout.write(`${lab.name.padEnd(width)}  ${detail}\n`);
+      }
+    });
+}
+
+function stopCommand(): Command {
+  return newCommand('stop', 'stop one host (sshd and every process in it): connections are refused until start')
+    .argument('<host>', 'host name or address')
+    .option(...nameOption)
+    .action(async (host: string, options: LabOptions) => {
+      const stopped = await labStopHost(options.name, host);
+      if (options.json) printJsonLine({ name: options.name, host, stopped });
+      else if (!options.quiet) process.stdout.write(stopped ? `${host}: stopped\n` : `${host}: was already stopped\n`);
+    });
+}
+
+function startCommand(): Command {
+  return newCommand('start', 'start a stopped host again (same files, key and address)')
+    .argument('<host>', 'host name or address')
+    .option(...nameOption)
+    .action(async (host: string, options: LabOptions) => {
+      await interruptible(async (signal) => {
+        const started = await labStartHost(options.name, host, { signal });
+        if (options.json) printJsonLine({ name: options.name, host, started });
+        else if (!options.quiet) process.stdout.write(started ? `${host}: started\n` : `${host}: was already running\n`);
+      });
+    });
+}
+
+/** `muster lab`: its subcommands up, down, status, stop, start. */
+export function command(): Command {
+  return newCommand('lab', 'a throwaway local fleet of real sshd hosts (needs root)')
+    .addCommand(upCommand())
+    .addCommand(downCommand())
+    .addCommand(statusCommand())
+    .addCommand(stopCommand())
+    .addCommand(startCommand());
+}

@@ -1,0 +1,162 @@
+/**
+ * Where labs live and what they record. Every lab is one folder,
+ * `${MUSTER_LAB_DIR:-/var/lib/muster/lab}/NAME`, holding everything it made
+ * (keys, inventory, the tmpfs with each host's files, logs, pid files), and one
+ * claim file `net-N.claim` beside it that reserves its 127.N.0.0/16 block, so
+ * labs running at once never share an address.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { PlannedHost, RoleShare } from './plan.js';
+
+/** What `lab.json` records about a lab: enough to stop, start, inspect and remove it. */
+export interface LabState {
+  name: string;
+  prefix: string;
+  count: number;
+  roles: RoleShare[];
+  /** The second octet of the lab's 127.N.0.0/16 block. */
+  net: number;
+  hosts: PlannedHost[];
+  createdAt: string;
+}
+
+/** The folder holding every lab: $MUSTER_LAB_DIR, else /var/lib/muster/lab. */
+export function labRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env['MUSTER_LAB_DIR'] || '/var/lib/muster/lab';
+}
+
+const labName = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+/** Checks a lab name (it becomes a folder name) and returns it. */
+export function checkLabName(name: string): string {
+  if (!labName.test(name) || name.includes('..')) {
+    throw new UsageError(`Invalid lab name "${name}": use lower-case letters, digits, ".", "-" and "_" (at most 63)`);
+  }
+  return name;
+}
+
+/** The folder of lab `name`. */
+export function labDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(labRoot(env), checkLabName(name));
+}
+
+/** Paths of the files inside a lab's folder. */
+export function labPaths(dir: string) {
+  return {
+    state: join(dir, 'lab.json'),
+    inventory: join(dir, 'muster.yaml'),
+    sshConfig: join(dir, 'ssh_config'),
+    knownHosts: join(dir, 'known_hosts'),
+    identity: join(dir, 'id_ed25519'),
+    boot: join(dir, 'boot.sh'),
+    /** A tmpfs: each host's upper/, work/ and root/ (its overlay) live under fs/HOST/. */
+    fs: join(dir, 'fs'),
+    /** Each host's pid file and log, under hosts/HOST/. */
+    hosts: join(dir, 'hosts'),
+  };
+}
+
+/** Reads a lab's `lab.json`, or undefined when there is none. */
+export async function readLabState(dir: string): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(labPaths(dir).state, 'utf8')) as LabState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Names of the labs under the root folder (folders, with or without a complete lab.json). */
+export async function listLabNames(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  try {
+    const entries = await readdir(labRoot(env), { withFileTypes: true });
+    return entries.filter((entry) => entry.isDirectory() && labName.test(entry.name)).map((entry) => entry.name).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+const firstNet = 100;
+const lastNet = 254;
+
+function claimPath(root: string, net: number): string {
+  return join(root, `net-${net}.claim`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * Reserves a free 127.N.0.0/16 block for lab `name` (N in 100–254) by creating its
+ * claim file exclusively, so two labs starting at once cannot both win. A lab's
+ * name picks where the search starts, so a name tends to get the same block every
+ * time. A claim whose lab folder is gone is stale and taken over. `inUse` lets the
+ * caller veto a block something else is already listening on.
+ */
+export async function claimNet(name: string, inUse: (net: number) => Promise<boolean>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const root = labRoot(env);
+  await mkdir(root, { recursive: true });
+  const span = lastNet - firstNet + 1;
+  const start = createHash('sha256').update(name).digest().readUInt16BE(0) % span;
+  for (let step = 0; step < span; step += 1) {
+    const net = firstNet + ((start + step) % span);
+    const path = claimPath(root, net);
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${name}\n`);
+      await handle.close();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
+      if (owner === name || (owner !== '' && !(await exists(join(root, owner))))) {
+        await rm(path, { force: true });
+        step -= 1; // try this block again, now free
+      }
+      continue;
+    }
+    if (await inUse(net)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    return net;
+  }
+  throw new UsageError(`No free loopback block for lab "${name}": all of 127.${firstNet}-${lastNet}.0.0/16 are claimed under ${root}`);
+}
+
+/** Gives back a lab's address block (only if this lab still holds it). */
+export async function releaseNet(name: string, net: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const path = claimPath(labRoot(env), net);
+  const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (owner === name) await rm(path, { force: true });
+}
+
+/** Every claim file held by lab `name` (for cleaning up a lab whose lab.json was never written). */
+export async function claimsOf(name: string, env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
+  const root = labRoot(env);
+  const nets: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = await readdir(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  for (const entry of entries) {
+    const match = /^net-(\d+)\.claim$/.exec(entry);
+    if (!match) continue;
+    const owner = (await readFile(join(root, entry), 'utf8').catch(() => '')).trim();
+    if (owner === name) nets.push(Number(match[1]));
+  }
+  return nets;
+}
