@@ -33,7 +33,7 @@ export function formatGathered(blocks: readonly Block[], options: DisplayOptions
   for (const block of blocks) {
     if (options.hide?.has(block.status)) continue;
     const rule = paint('dim', '-'.repeat(Math.min(Math.max(block.nodeset.length + 6, 15), 79)));
-    out.push(rule, `${paint('bold', block.nodeset)} (${block.count}) ${paint(statusStyle[block.status], describe(block))}`, rule);
+    out.push(rule, `${paint('bold', block.nodeset)} (${block.count}) ${paint(statusStyle[block.status], describeBlock(block))}`, rule);
     const stdout = withNewline(block.stdout);
     const stderr = withNewline(block.stderr);
     if (stdout) out.push(stdout.slice(0, -1));
@@ -44,8 +44,8 @@ export function formatGathered(blocks: readonly Block[], options: DisplayOptions
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
-/** `ok`, `failed, exit 2`, `unreachable: connection refused`, `timeout: timed out after 2.0s`. */
-function describe(block: Block): string {
+/** A block's status for people: `ok`, `failed, exit 2`, `unreachable: connection refused`, `timeout: timed out after 2.0s`. */
+export function describeBlock(block: Pick<Block, 'status' | 'exitCode' | 'message'>): string {
   let text: string = block.status;
   if (block.exitCode !== null && block.exitCode !== 0) text += `, exit ${block.exitCode}`;
   if (block.message) text += `: ${block.message}`;
