@@ -12,5 +12,6 @@ export interface CommandEntry {
 }
 
 export const registry: CommandEntry[] = [
+  { name: 'run', summary: 'run a command on every selected host (FORALL)', load: () => import('./commands/run.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
