@@ -12,6 +12,10 @@ export interface CommandEntry {
 }
 
 export const registry: CommandEntry[] = [
+  { name: 'check', summary: 'validate the inventory', load: () => import('./commands/check.js') },
+  { name: 'ls', summary: 'list hosts', load: () => import('./commands/ls.js') },
+  { name: 'show', summary: 'one host, resolved, with provenance', load: () => import('./commands/show.js') },
+  { name: 'nodeset', summary: 'nodeset arithmetic: fold, expand, count', load: () => import('./commands/nodeset.js') },
   { name: 'run', summary: 'run a command on every selected host (FORALL)', load: () => import('./commands/run.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

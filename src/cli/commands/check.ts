@@ -1,0 +1,58 @@
+/** `muster check`: validate the inventory and summarise it in one line. */
+import { relative, dirname, sep } from 'node:path';
+import type { Command } from 'commander';
+import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
+import { inventoryFor } from '../inventory.js';
+import type { Inventory } from '../../inventory/types.js';
+
+/** The `check` command. Exit 0 when valid; 2 with every problem (file:line:col) when not. */
+export function command(): Command {
+  const cmd = newCommand('check', 'validate the inventory');
+  return cmd.action(async () => {
+    const options = cmd.opts<GlobalOptions>();
+    const inventory = await inventoryFor(options);
+    const summary = summarise(inventory);
+    if (options.json) printJsonLine({ ok: true, ...summary });
+    else if (!options.quiet) process.stdout.write(`${summary.source}: ${describe(summary)} — ok\n`);
+  });
+}
+
+interface Summary {
+  source: string;
+  files: string[];
+  hosts: number;
+  states: Record<string, number>;
+  roles: number;
+  groups: number;
+  checks: number;
+}
+
+function summarise(inventory: Inventory): Summary {
+  const shown = (path: string): string => {
+    const rel = relative(process.cwd(), path);
+    return rel.startsWith('..') ? path : rel;
+  };
+  const files = inventory.files.map(shown);
+  const states: Record<string, number> = {};
+  for (const state of inventory.states) states[state] = 0;
+  for (const host of inventory.hosts) states[host.state] = (states[host.state] ?? 0) + 1;
+  const source = files.length === 1 ? (files[0] ?? '') : `${commonFolder(inventory.files.map(shown))}${sep} (${files.length} files)`;
+  return { source, files, hosts: inventory.hosts.length, states, roles: inventory.roles.size, groups: inventory.groups.size, checks: inventory.checks.size };
+}
+
+function commonFolder(paths: string[]): string {
+  let folder = dirname(paths[0] ?? '.');
+  while (!paths.every((path) => path.startsWith(folder + sep)) && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function describe(summary: Summary): string {
+  const states = Object.entries(summary.states).filter(([, count]) => count > 0).map(([state, count]) => `${count} ${state}`);
+  const parts = [`${plural(summary.hosts, 'host')}${states.length > 1 ? ` (${states.join(', ')})` : ''}`, plural(summary.roles, 'role'), plural(summary.groups, 'group')];
+  if (summary.checks > 0) parts.push(plural(summary.checks, 'check'));
+  return parts.join(', ');
+}

@@ -1,0 +1,37 @@
+/**
+ * The inventory as commands see it: loaded from `-i`/`$MUSTER_INVENTORY`/the
+ * nearest muster.yaml, selected, and the hosts left out for their state said
+ * once on stderr. Shared by every command that takes a selector.
+ */
+import { foldNodeset } from '../core/nodeset.js';
+import { loadInventory, select } from '../inventory/index.js';
+import type { Inventory, Selection } from '../inventory/types.js';
+
+/** Loads the inventory the global `-i` option (or the environment, or the cwd) names. */
+export function inventoryFor(options: { inventory?: string }): Promise<Inventory> {
+  return loadInventory(options.inventory === undefined ? {} : { path: options.inventory });
+}
+
+/**
+ * Selects hosts for a command; no selector means `all`. Unless `quiet`, says on
+ * stderr how many and which hosts were left out for their state.
+ */
+export function selectFor(inventory: Inventory, selectors: string[], options: { allStates?: boolean; quiet?: boolean }): Selection {
+  const selection = select(inventory, selectors.length > 0 ? selectors : ['all'], { allStates: options.allStates === true });
+  if (!options.quiet) process.stderr.write(skippedNotice(selection));
+  return selection;
+}
+
+/** `muster: left out 2 hosts for their state (stop: db2,web004); add --all-states to include them`, or '' when none. */
+export function skippedNotice(selection: Selection): string {
+  if (selection.skipped.length === 0) return '';
+  const byState = new Map<string, string[]>();
+  for (const host of selection.skipped) {
+    const list = byState.get(host.state);
+    if (list) list.push(host.name);
+    else byState.set(host.state, [host.name]);
+  }
+  const parts = [...byState].map(([state, names]) => `${state}: ${foldNodeset(names)}`);
+  const count = selection.skipped.length;
+  return `muster: left out ${count} host${count === 1 ? '' : 's'} for their state (${parts.join('; ')}); add --all-states to include them\n`;
+}
