@@ -76,20 +76,25 @@ export function parseTask(source: string, file: string): Task {
   const raw: unknown = doc.toJS();
   const top = schema.safeParse(raw);
   if (!top.success) {
-    for (const issue of top.error.issues) problems.push({ message: describe(issue), at: where(issue.path) });
-    throw new InvalidFileError(`task ${file}`, problems);
+    for (const issue of top.error.issues) {
+      const missing = issue.path.length > 0 && valueAt(raw, issue.path) === undefined;
+      problems.push({ message: missing ? `missing "${String(issue.path[issue.path.length - 1])}"` : describe(issue), at: where(pathOf(issue)) });
+    }
   }
+  // Steps are checked even when the top level is not, so one pass reports everything.
+  const rawSteps = typeof raw === 'object' && raw !== null && Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
   const base = dirname(resolve(file));
   const steps: TaskStep[] = [];
-  top.data.steps.forEach((step, index) => {
+  rawSteps.forEach((step, index) => {
     const parsed = parseStep(step);
     if ('issues' in parsed) {
-      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(['steps', index, ...issue.path]) });
+      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(['steps', index, ...pathOf(issue)]) });
       return;
     }
     if (parsed.kind === 'push') parsed.src = resolve(base, parsed.src);
     steps.push(parsed);
   });
+  if (!top.success) throw new InvalidFileError(`task ${file}`, problems);
   // `then` steps are handlers: they come after every push, run and test.
   const firstThen = steps.findIndex((step) => step.kind === 'then');
   if (firstThen >= 0 && problems.length === 0) {
@@ -136,6 +141,23 @@ function parseStep(step: unknown): TaskStep | { issues: StepIssue[] } {
   return push;
 }
 
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Where an issue is: an unknown key points at the key itself. */
+function pathOf(issue: { path: PropertyKey[]; code?: string; keys?: string[] }): PropertyKey[] {
+  return issue.code === 'unrecognized_keys' && issue.keys?.[0] !== undefined ? [...issue.path, issue.keys[0], keyMarker] : [...issue.path];
+}
+
+/** Path element meaning "the key node of the previous element, not its value". */
+const keyMarker = Symbol('key');
+
 function describe(issue: StepIssue): string {
   const key = issue.path.length > 0 ? String(issue.path[issue.path.length - 1]) : '';
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -147,13 +169,16 @@ function describe(issue: StepIssue): string {
 function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
   let node: unknown = doc.contents;
   let offset = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
-  for (const key of path) {
+  for (const [index, key] of path.entries()) {
+    if (key === keyMarker) break;
     if (isMap(node)) {
       const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
       if (!pair) break;
       const keyNode = pair.key;
-      // A missing or unknown key points at its map; a bad value at the value itself.
-      offset = (isNode(pair.value) ? pair.value.range?.[0] : undefined) ?? (isNode(keyNode) ? keyNode.range?.[0] : undefined) ?? offset;
+      const keyOffset = isNode(keyNode) ? keyNode.range?.[0] : undefined;
+      // A missing key points at its map; an unknown key at itself; a bad value at the value.
+      if (path[index + 1] === keyMarker && keyOffset !== undefined) return keyOffset;
+      offset = (isNode(pair.value) ? pair.value.range?.[0] : undefined) ?? keyOffset ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof key === 'number') {
       const item = node.items[key];
