@@ -18,7 +18,7 @@ function sourced(shell: 'bash' | 'dash', text: string, names: string[], how: 'so
     const load = how === 'source' ? '. "$1"' : 'eval "$(cat "$1")"';
     // `set -u` so a missing variable fails instead of reading as empty.
     const script = `set -eu; ${load}; shift; for n in "$@"; do eval "printf '%s\\\\0' \\"\\$$n\\""; done`;
-    const out = execFileSync(shell, ['-c', script, 'sh', file, ...names], { encoding: 'utf8', cwd: dir });
+    const out = execFileSync(shell, ['-c', script, 'sh', file, ...names], { encoding: 'utf8', cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const values = out.split('\0').slice(0, -1);
     assert.equal(values.length, names.length);
     return Object.fromEntries(names.map((name, i) => [name, values[i] as string]));
