@@ -47,7 +47,7 @@ function nagiosValue(text: string): string {
 
 /** A Nagios check_command argument: also `!` (the argument separator) escaped, `$` doubled. */
 function nagiosArgument(text: string): string {
-  return nagiosValue(text).replaceAll('$', '$$').replaceAll('!', '\\!');
+  return nagiosValue(text).replaceAll('$', () => '$$').replaceAll('!', '\\!');
 }
 
 function nagios(inventory: Inventory, hosts: readonly Host[]): GeneratedFile[] {
