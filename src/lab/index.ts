@@ -173,7 +173,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   await mkdir(paths.hosts, { recursive: true });
   let net: number | undefined;
   try {
-    net = await claimNet(name, async (candidate) => (await probeSsh(`127.${candidate}.0.1`)) !== 'refused');
+    net = await claimNet(dir, async (candidate) => (await probeSsh(`127.${candidate}.0.1`)) !== 'refused');
     const hosts = planHosts({ prefix, count, roles, net });
     const state: LabState = { name, prefix, count, roles, net, hosts, createdAt: new Date().toISOString() };
     const facts = { name, prefix, hosts };
@@ -200,7 +200,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
     return labOf(dir, state, true);
   } catch (error) {
     await labDown(name).catch(() => undefined);
-    if (net !== undefined) await releaseNet(name, net).catch(() => undefined);
+    if (net !== undefined) await releaseNet(dir, net).catch(() => undefined);
     throw error;
   }
 }
@@ -243,7 +243,7 @@ export async function labDown(name = 'default'): Promise<boolean> {
   const state = await readLabState(dir);
   const names = new Set(state?.hosts.map((host) => host.name) ?? []);
   for (const entry of await readdir(paths.hosts).catch(() => [] as string[])) names.add(entry);
-  const claims = await claimsOf(name);
+  const claims = await claimsOf(dir);
   const mounts = await mountsUnder(dir);
   if (!state && names.size === 0 && mounts.length === 0 && claims.length === 0) {
     const existed = await rm(dir, { recursive: true }).then(() => true, () => false);
@@ -263,7 +263,7 @@ export async function labDown(name = 'default'): Promise<boolean> {
     await run('umount', [point]).catch(async () => run('umount', ['-l', point]));
   }
   await rm(dir, { recursive: true, force: true });
-  for (const net of claims) await releaseNet(name, net);
+  for (const net of claims) await releaseNet(dir, net);
   return true;
 }
 

@@ -2,8 +2,8 @@
  * Where labs live and what they record. Every lab is one folder,
  * `${MUSTER_LAB_DIR:-/var/lib/muster/lab}/NAME`, holding everything it made
  * (keys, inventory, the tmpfs with each host's files, logs, pid files), and one
- * claim file `net-N.claim` beside it that reserves its 127.N.0.0/16 block, so
- * labs running at once never share an address.
+ * claim file `/run/muster-lab/net-N.claim` that reserves its 127.N.0.0/16 block,
+ * so labs running at once never share an address.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
@@ -83,8 +83,14 @@ export async function listLabNames(env: NodeJS.ProcessEnv = process.env): Promis
 const firstNet = 100;
 const lastNet = 254;
 
-function claimPath(root: string, net: number): string {
-  return join(root, `net-${net}.claim`);
+/**
+ * Where address claims live: one place for the whole machine, whatever
+ * MUSTER_LAB_DIR each lab uses, so labs under different roots never collide.
+ */
+export const claimDir = '/run/muster-lab';
+
+function claimPath(net: number): string {
+  return join(claimDir, `net-${net}.claim`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -97,66 +103,63 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+async function claimOwner(net: number): Promise<string> {
+  return (await readFile(claimPath(net), 'utf8').catch(() => '')).trim();
+}
+
 /**
- * Reserves a free 127.N.0.0/16 block for lab `name` (N in 100–254) by creating its
- * claim file exclusively, so two labs starting at once cannot both win. A lab's
- * name picks where the search starts, so a name tends to get the same block every
- * time. A claim whose lab folder is gone is stale and taken over. `inUse` lets the
- * caller veto a block something else is already listening on.
+ * Reserves a free 127.N.0.0/16 block (N in 100–254) for the lab in folder `dir`
+ * by creating its claim file exclusively, so two labs starting at once cannot
+ * both win. The folder's path picks where the search starts, so a lab tends to get
+ * the same block every time. A claim whose lab folder is gone is stale and taken
+ * over. `inUse` lets the caller veto a block something is already listening on.
  */
-export async function claimNet(name: string, inUse: (net: number) => Promise<boolean>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const root = labRoot(env);
-  await mkdir(root, { recursive: true });
+export async function claimNet(dir: string, inUse: (net: number) => Promise<boolean>): Promise<number> {
+  await mkdir(claimDir, { recursive: true });
   const span = lastNet - firstNet + 1;
-  const start = createHash('sha256').update(name).digest().readUInt16BE(0) % span;
+  const start = createHash('sha256').update(dir).digest().readUInt16BE(0) % span;
   for (let step = 0; step < span; step += 1) {
     const net = firstNet + ((start + step) % span);
-    const path = claimPath(root, net);
     try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${name}\n`);
+      const handle = await open(claimPath(net), 'wx');
+      await handle.writeFile(`${dir}\n`);
       await handle.close();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
-      if (owner === name || (owner !== '' && !(await exists(join(root, owner))))) {
-        await rm(path, { force: true });
+      const owner = await claimOwner(net);
+      if (owner === dir || (owner !== '' && !(await exists(owner)))) {
+        await rm(claimPath(net), { force: true });
         step -= 1; // try this block again, now free
       }
       continue;
     }
     if (await inUse(net)) {
-      await rm(path, { force: true });
+      await rm(claimPath(net), { force: true });
       continue;
     }
     return net;
   }
-  throw new UsageError(`No free loopback block for lab "${name}": all of 127.${firstNet}-${lastNet}.0.0/16 are claimed under ${root}`);
+  throw new UsageError(`No free loopback block for lab ${dir}: all of 127.${firstNet}-${lastNet}.0.0/16 are claimed in ${claimDir}`);
 }
 
-/** Gives back a lab's address block (only if this lab still holds it). */
-export async function releaseNet(name: string, net: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const path = claimPath(labRoot(env), net);
-  const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
-  if (owner === name) await rm(path, { force: true });
-}
-
-/** Every claim file held by lab `name` (for cleaning up a lab whose lab.json was never written). */
-export async function claimsOf(name: string, env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
-  const root = labRoot(env);
-  const nets: number[] = [];
+/** Every block the lab in folder `dir` holds (normally one; none before up). */
+export async function claimsOf(dir: string): Promise<number[]> {
   let entries: string[] = [];
   try {
-    entries = await readdir(root);
+    entries = await readdir(claimDir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  const nets: number[] = [];
   for (const entry of entries) {
     const match = /^net-(\d+)\.claim$/.exec(entry);
-    if (!match) continue;
-    const owner = (await readFile(join(root, entry), 'utf8').catch(() => '')).trim();
-    if (owner === name) nets.push(Number(match[1]));
+    if (match && (await claimOwner(Number(match[1]))) === dir) nets.push(Number(match[1]));
   }
   return nets;
+}
+
+/** Gives back a block, if the lab in folder `dir` still holds it. */
+export async function releaseNet(dir: string, net: number): Promise<void> {
+  if ((await claimOwner(net)) === dir) await rm(claimPath(net), { force: true });
 }

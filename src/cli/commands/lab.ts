@@ -3,7 +3,7 @@
  * of real sshd hosts on this machine (see src/lab/). Needs root.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
 import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
 import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
@@ -130,7 +130,7 @@ function downCommand(): Command {
     .action(async (options: LabOptions) => {
       const started = performance.now();
       const existed = await labDown(options.name);
-      if (!existed) throw new UsageError(`No lab named "${options.name}" (labs here: ${(await labList()).join(', ') || 'none'})`);
+      if (!existed) throw new NotFoundError('lab', options.name, `labs here: ${(await labList()).join(', ') || 'none'}`);
       if (options.json) printJsonLine({ name: options.name, down: true });
       else if (!options.quiet) process.stdout.write(`lab "${options.name}": down in ${elapsed(started)}; hosts stopped, mounts and files removed\n`);
     });

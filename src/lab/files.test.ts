@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseInventory } from '../inventory/index.js';
+import { inventoryText, knownHostsText, sshConfigText } from './files.js';
+import { parseRoles, planHosts, type PlannedHost } from './plan.js';
+
+const run = promisify(execFile);
+
+function parsedHosts(hosts: PlannedHost[], prefix = 'lab') {
+  const text = inventoryText({ name: 't', prefix, hosts });
+  const inventory = parseInventory([{ path: '/lab/muster.yaml', text }]);
+  return { text, inventory };
+}
+
+test('the inventory, read by the real parser, has exactly the planned hosts, addresses, roles and vars', () => {
+  const hosts = planHosts({ prefix: 'lab', count: 20, roles: parseRoles('web,db:5,cache'), net: 140 });
+  const { text, inventory } = parsedHosts(hosts);
+  assert.deepEqual(
+    inventory.hosts.map((host) => [host.name, host.address, host.roles, host.vars['dc'], host.user]),
+    hosts.map((host) => [host.name, host.address, host.roles, host.vars.dc, 'root']),
+  );
+  assert.equal(inventory.sshConfig, '/lab/ssh_config');
+  // Written compactly: patterns in step, one entry per (role, dc) block.
+  assert.match(text, /^ {2}lab\[01-04\]:\n {4}address: 127\.140\.0\.\[1-4\]\n {4}roles: \[web\]\n {4}vars: \{ dc: dc1 \}$/m);
+  assert.equal(text.match(/^ {2}lab/gm)?.length, 6);
+});
+
+test('a lab larger than a /24 is cut at each /24, and still parses to every host', () => {
+  const hosts = planHosts({ prefix: 'n', count: 600, roles: [], net: 141 });
+  const { text, inventory } = parsedHosts(hosts, 'n');
+  assert.equal(inventory.hosts.length, 600);
+  assert.deepEqual(inventory.hosts.map((host) => host.address), hosts.map((host) => host.address));
+  assert.match(text, /n\[255-300\]:\n {4}address: 127\.141\.1\.\[1-46\]/);
+  assert.equal(inventory.hosts.at(-1)?.address, '127.141.2.92');
+});
+
+test('a one-host lab is written without patterns', () => {
+  const { text, inventory } = parsedHosts(planHosts({ prefix: 'lab', count: 1, roles: [], net: 142 }));
+  assert.match(text, /^ {2}lab01:\n {4}address: 127\.142\.0\.1$/m);
+  assert.equal(inventory.hosts.length, 1);
+});
+
+test('known_hosts lists each key under the host name and its address', () => {
+  assert.equal(
+    knownHostsText([{ name: 'lab01', address: '127.1.0.1', publicBlob: 'AAAA' }]),
+    'lab01,127.1.0.1 ssh-ed25519 AAAA\n',
+  );
+});
+
+test('OpenSSH reads the ssh_config: each name maps to its address, with the lab key and strict known_hosts', async (t) => {
+  try {
+    await access('/usr/bin/ssh');
+  } catch {
+    t.skip('the OpenSSH client is not installed (package openssh-client)');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'muster-lab-files-'));
+  try {
+    const hosts = planHosts({ prefix: 'lab', count: 3, roles: [], net: 143 });
+    const path = join(dir, 'ssh_config');
+    await writeFile(path, sshConfigText({ name: 't', prefix: 'lab', hosts }, { identity: '/lab/id_ed25519', knownHosts: '/lab/known_hosts' }));
+    const { stdout } = await run('ssh', ['-G', '-F', path, 'lab02']);
+    const settings = new Map(stdout.split('\n').map((line) => [line.split(' ')[0], line.slice(line.indexOf(' ') + 1)]));
+    assert.equal(settings.get('hostname'), '127.143.0.2');
+    assert.equal(settings.get('user'), 'root');
+    assert.equal(settings.get('identityfile'), '/lab/id_ed25519');
+    assert.equal(settings.get('userknownhostsfile'), '/lab/known_hosts');
+    assert.equal(settings.get('stricthostkeychecking'), 'true');
+    assert.equal(settings.get('batchmode'), 'yes');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
