@@ -120,6 +120,12 @@ export interface FanoutReport {
   journal?: boolean;
   /** Replaces the gathered display (not the summary, JSON or stream) when a command shows results its own way. */
   render?: (result: RunResult) => string;
+  /**
+   * Rewrites the finished run before anything is shown, journaled or turned into
+   * an exit code — for commands whose outcome depends on every host's answer
+   * (`diff`: a host "differs" only once the reference group is known).
+   */
+  finish?: (result: RunResult) => RunResult | Promise<RunResult>;
 }
 
 /** The exit code of a finished run: 130 interrupted, 3 aborted by --max-fail, 1 some host failed, else 0. */
@@ -219,7 +225,9 @@ export async function runFanout(
     progress?.clear();
   }
 
+  if (report.finish) result = await report.finish(result);
   const exitCode = fanoutExitCode(result);
+  const addresses = new Map(targets.map((target) => [target.name, target.address]));
   const summary = formatSummary(result);
   if (options.json) {
     for (const outcome of result.outcomes) printJsonLine(hostRecord(outcome));
@@ -228,12 +236,12 @@ export async function runFanout(
     const color = useColor(options, process.stdout);
     if (options.stream) {
       const paint = painter(color);
-      const notOk = gather(result.outcomes).filter((block) => block.status !== 'ok' && block.status !== 'changed');
+      const notOk = gather(result.outcomes, { addresses }).filter((block) => block.status !== 'ok' && block.status !== 'changed');
       for (const block of notOk) process.stdout.write(`${paint('bold', block.nodeset)} (${block.count}) ${describeBlock(block)}\n`);
     } else if (report.render) {
       process.stdout.write(report.render(result));
     } else {
-      process.stdout.write(formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok', 'changed'] as const) } : {}) }));
+      process.stdout.write(formatGathered(gather(result.outcomes, { addresses }), { color, ...(options.quiet ? { hide: new Set(['ok', 'changed'] as const) } : {}) }));
     }
     process.stderr.write(`${summary}\n`);
   }

@@ -20,24 +20,29 @@ export interface DisplayOptions {
  * ---------------
  * 6.1.0-18-amd64
  * ---------------
- * web18 (1) unreachable: HOST: connection refused
- * ---------------
+ * web18 (1) unreachable: connection to root@HOST refused
  * ```
  *
  * stdout is printed as it came, then stderr (red when colored); an empty result
- * says `(no output)`, and a cut one says how much was cut.
+ * says `(no output)` — except for unreachable and skipped hosts, which never ran
+ * anything and show only their header — and a cut one says how much was cut.
  */
 export function formatGathered(blocks: readonly Block[], options: DisplayOptions = {}): string {
   const paint = painter(options.color ?? false);
   const out: string[] = [];
   for (const block of blocks) {
     if (options.hide?.has(block.status)) continue;
-    const rule = paint('dim', '-'.repeat(Math.min(Math.max(block.nodeset.length + 6, 15), 79)));
+    const rule = paint('dim', '-'.repeat(15));
     out.push(rule, `${paint('bold', block.nodeset)} (${block.count}) ${paint(statusStyle[block.status], describeBlock(block))}`, rule);
     const stdout = withNewline(block.stdout);
     const stderr = withNewline(block.stderr);
     if (stdout) out.push(stdout.slice(0, -1));
     if (stderr) out.push(paint('red', stderr.slice(0, -1)));
+    // Hosts that never ran a command have nothing to show but their header.
+    if (!stdout && !stderr && !block.truncated && (block.status === 'unreachable' || block.status === 'skipped')) {
+      out.pop();
+      continue;
+    }
     if (!stdout && !stderr) out.push(paint('dim', '(no output)'));
     if (block.truncated) out.push(paint('dim', `(output cut: ${block.truncated})`));
   }

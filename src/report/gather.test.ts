@@ -44,7 +44,8 @@ test('formatGathered: header with nodeset, count and status; output once; stderr
     outcome('web2', 'ok', '6.1\n'),
     outcome('web3', 'failed', '', { exitCode: 2, stderr: 'ls: nope' }),
     outcome('web4', 'timeout', '', { message: 'timed out after 2.0s' }),
-  ]));
+    outcome('web5', 'unreachable', '', { message: 'connection to root@10.0.0.5 refused' }),
+  ], { addresses: new Map([['web5', '10.0.0.5']]) }));
   assert.equal(text, [
     '---------------',
     'web[1-2] (2) ok',
@@ -58,6 +59,8 @@ test('formatGathered: header with nodeset, count and status; output once; stderr
     'web4 (1) timeout: timed out after 2.0s',
     '---------------',
     '(no output)',
+    '---------------',
+    'web5 (1) unreachable: connection to root@HOST refused',
     '',
   ].join('\n'));
   assert.ok(!text.includes('\u001b'));

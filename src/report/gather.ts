@@ -26,16 +26,23 @@ export interface Block {
 /** Display order: successes first, then not-started, then failures (the most important last, next to the summary). */
 export const statusOrder: readonly Status[] = ['ok', 'changed', 'skipped', 'failed', 'timeout', 'unreachable'];
 
+export interface GatherOptions {
+  /** Each host's address: also generalised to `HOST` in messages. */
+  addresses?: ReadonlyMap<string, string>;
+}
+
 /**
  * Groups outcomes into blocks of identical (status, exit code, stdout, stderr,
- * message). A host's own name inside its message is generalised to `HOST` so that
- * "web01: connection refused" and "web02: connection refused" gather. Blocks come
- * in `statusOrder`; within a status the biggest block first, then first-seen.
+ * message). A host's own name (and address, when given) inside its message is
+ * generalised to `HOST` so that "web01: connection refused" and "web02:
+ * connection refused" gather. Blocks come in `statusOrder`; within a status the
+ * biggest block first, then first-seen.
  */
-export function gather(outcomes: readonly Outcome[]): Block[] {
+export function gather(outcomes: readonly Outcome[], options: GatherOptions = {}): Block[] {
   const blocks = new Map<string, Block>();
   for (const outcome of outcomes) {
-    const message = outcome.message === undefined ? undefined : generalise(outcome.message, outcome.host);
+    const names = [outcome.host, options.addresses?.get(outcome.host) ?? ''];
+    const message = outcome.message === undefined ? undefined : generalise(outcome.message, names);
     const key = JSON.stringify([outcome.status, outcome.exitCode, outcome.stdout, outcome.stderr, message ?? null]);
     let block = blocks.get(key);
     if (!block) {
@@ -65,6 +72,9 @@ export function gather(outcomes: readonly Outcome[]): Block[] {
     || (seen.get(a) ?? 0) - (seen.get(b) ?? 0));
 }
 
-function generalise(message: string, host: string): string {
-  return host === '' ? message : message.split(host).join('HOST');
+function generalise(message: string, names: string[]): string {
+  // Longest first, so an address is not half-replaced by a host name it contains.
+  let text = message;
+  for (const name of names.filter(Boolean).sort((a, b) => b.length - a.length)) text = text.split(name).join('HOST');
+  return text;
 }

@@ -21,6 +21,7 @@
  *   and end `failed` with the message "interrupted" (keeping any output they
  *   returned); `interrupted` is true.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
@@ -99,17 +100,22 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   let aborted = false;
   let interrupted = false;
 
+  // Every running host listens to the run's signal (connect, and its job's signal):
+  // one internal signal follows the caller's, so the caller's gets one listener and
+  // ours may have as many as there are forks without Node's leak warning.
+  const internal = new AbortController();
+  setMaxListeners(0, internal.signal);
   const onInterrupt = (): void => {
-    if (stopMessage !== undefined && aborted) {
-      interrupted = true;
-      return;
-    }
     interrupted = true;
-    stopMessage = 'interrupted';
-    emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
+    if (stopMessage === undefined) {
+      stopMessage = 'interrupted';
+      emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
+    }
+    internal.abort(signal?.reason);
   };
   if (signal?.aborted) onInterrupt();
   else signal?.addEventListener('abort', onInterrupt, { once: true });
+  const hostOptions: RunOptions = { ...options, signal: internal.signal };
 
   const hostDone = (index: number, outcome: Outcome): void => {
     outcomes[index] = outcome;
@@ -132,7 +138,7 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
       await pool(indices, forks, () => stopMessage !== undefined, async (index) => {
         const target = targets[index] as Target;
-        hostDone(index, await runHost(target, index, job, options, emit));
+        hostDone(index, await runHost(target, index, job, hostOptions, emit));
       });
     }
   } finally {
@@ -204,6 +210,8 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
 
   const hostAbort = new AbortController();
   const jobSignal = runSignal ? AbortSignal.any([runSignal, hostAbort.signal]) : hostAbort.signal;
+  // The transport may listen per exec; a job with many steps must not trip the leak warning.
+  setMaxListeners(0, jobSignal);
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   try {
