@@ -96,25 +96,46 @@ function readSource(source: InventorySource, problems: Problem[]): ParsedFile | 
   if (result.success) {
     file.data = result.data;
   } else {
-    const data = raw as Record<string, Record<string, unknown> | undefined>;
-    for (const role of Object.keys((data['roles'] as object | null) ?? {})) file.declaredRoles.add(role);
+    const data = raw as Record<string, unknown>;
+    if (isRecord(data['roles'])) for (const role of Object.keys(data['roles'])) file.declaredRoles.add(role);
     for (const issue of result.error.issues) {
       problems.push(...describeIssue(file, issue, raw));
-      const [top, entry] = issue.path.map(String);
-      if (top === undefined) continue;
-      if (collections.has(top) && entry !== undefined && typeof data[top] === 'object' && data[top] !== null) {
-        // A role with problems stays declared (empty), so hosts and selectors naming it raise no second error.
-        if (top === 'roles' && Object.hasOwn(data[top], entry)) data[top][entry] = {};
-        else delete data[top][entry];
-      }
-      else if (issue.code !== 'unrecognized_keys' || issue.path.length > 0) {
-        delete data[top];
-        file.broken.add(top);
-      }
+      prune(data, issue, file.broken);
     }
     file.data = data as InventoryFile;
   }
   return file;
+}
+
+/**
+ * Drops the smallest part of a file that a schema problem makes unusable, so the
+ * rest can still be checked (and its problems reported) in the same pass: a bad
+ * field of a host or role, a whole check, a whole top-level list. Unknown keys
+ * drop nothing, since only known keys are read.
+ */
+function prune(data: Record<string, unknown>, issue: z.core.$ZodIssue, broken: Set<string>): void {
+  const path = issue.path.map(String);
+  const [top, entry, field] = path;
+  if (top === undefined || (issue.code === 'unrecognized_keys' && path.length < 3 && collections.has(top)) || (issue.code === 'unrecognized_keys' && path.length < 2)) return;
+  const container = data[top];
+  if (collections.has(top) && entry !== undefined && isRecord(container)) {
+    const item = container[entry];
+    if (field !== undefined && top !== 'checks' && isRecord(item)) delete item[field];
+    // A role with problems stays declared (empty), so hosts and selectors naming it raise no second error.
+    else if (top === 'roles') container[entry] = {};
+    else delete container[entry];
+    return;
+  }
+  if (top === 'defaults' && entry !== undefined && isRecord(container)) {
+    delete container[entry];
+    return;
+  }
+  delete data[top];
+  broken.add(top);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeIssue(file: ParsedFile, issue: z.core.$ZodIssue, raw: unknown): Problem[] {
