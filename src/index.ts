@@ -2,6 +2,11 @@
  * muster's library API. Every public export is listed here by name (no `export *`),
  * so the surface is explicit and reviewed.
  */
+export { expandNodeset, foldNodeset, countNodeset } from './core/nodeset.js';
+export { loadInventory, parseInventory, findInventoryFiles, select, checkSelector, resolveHost } from './inventory/index.js';
+export type { Check, FindOptions, Group, Host, Inventory, InventorySource, Provenance, Role, Selection, VarValue } from './inventory/index.js';
+export { MusterError, UsageError, InvalidFileError, SelectorError, NotFoundError, EnvironmentError, formatProblem, formatLocation } from './core/errors.js';
+export type { Problem, SourceLocation } from './core/errors.js';
 export { runOn, defaultForks } from './run/engine.js';
 export type { Job, JobResult, RunOptions, RunResult } from './run/engine.js';
 export type { RunEvent } from './run/events.js';
