@@ -17,5 +17,8 @@ export const registry: CommandEntry[] = [
   { name: 'show', summary: 'one host, resolved, with provenance', load: () => import('./commands/show.js') },
   { name: 'nodeset', summary: 'nodeset arithmetic: fold, expand, count', load: () => import('./commands/nodeset.js') },
   { name: 'run', summary: 'run a command on every selected host (FORALL)', load: () => import('./commands/run.js') },
+  { name: 'render', summary: 'render Liquid templates with the inventory, to files or per host (--check for CI)', load: () => import('./commands/render.js') },
+  { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
+  { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

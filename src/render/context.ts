@@ -78,9 +78,9 @@ function selectHosts(inventory: Inventory, selectors: string[], allStates: boole
 
 const cache = new WeakMap<Inventory, { base: TemplateContext; views: Map<Host, HostView> }>();
 
-/** The view of one host: fixed fields over its vars. */
+/** The view of one host: fixed fields over its vars; it prints as the host's name. */
 export function hostView(host: Host): HostView {
-  return {
+  const view: HostView = {
     ...host.vars,
     name: host.name,
     address: host.address,
@@ -91,6 +91,9 @@ export function hostView(host: Host): HostView {
     note: host.note ?? null,
     vars: host.vars,
   };
+  // `{{ host }}` prints the name (not "[object Object]"); hidden from to_json and loops.
+  Object.defineProperty(view, 'toString', { value: () => host.name, enumerable: false });
+  return view;
 }
 
 /**
