@@ -143,9 +143,10 @@ async function writeHostFiles(fsDir: string, host: PlannedHost, facts: { hostKey
 
 /**
  * Brings up lab `name` with `count` hosts and writes its inventory, ssh_config,
- * known_hosts and client key. When the lab is already up with the same count,
- * prefix and roles, it is left as it is (`created: false`); when it exists
- * otherwise (different shape, or some host down), it is removed and made anew.
+ * known_hosts and client key. When the lab already exists with the same count,
+ * prefix and roles, it is kept (`created: false`), its stopped hosts booted again;
+ * when it exists with another shape (or `recreate`, or a host will not boot), it
+ * is removed and made anew.
  * Hosts boot in parallel; resolves once every sshd greets. On failure, whatever
  * was made is removed again and the error says which host failed and why.
  */
@@ -164,8 +165,12 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
 
   const existing = await readLabState(dir);
   if (existing && !options.recreate && existing.count === count && existing.prefix === prefix && sameShares(existing.roles, roles)) {
+    // Same shape: keep it, booting any stopped host again (with its files), as `start` would.
     const status = await labStatus(name);
-    if (status.hosts.every((host) => host.running)) return labOf(dir, existing, false);
+    const stopped = existing.hosts.filter((host) => !status.hosts.find((candidate) => candidate.name === host.name)?.running);
+    const bootOptions = options.signal ? { signal: options.signal } : {};
+    const restarted = await pool(stopped, options.parallel ?? 32, (host) => bootHost(labPaths(dir), host, bootOptions)).then(() => true, () => false);
+    if (restarted) return labOf(dir, existing, false);
   }
   await labDown(name);
 

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../../core/errors.js';
+import { foldNodeset } from '../../core/nodeset.js';
 import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
 import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
@@ -18,26 +19,23 @@ interface UpOptions extends LabOptions {
   recreate?: boolean;
 }
 
-function span(names: string[]): string {
-  const first = names[0] ?? '';
-  const last = names.at(-1) ?? '';
-  return first === last ? first : `${first}…${last}`;
-}
 
 function elapsed(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)}s`;
 }
 
-function describeUp(lab: Lab, took: string, nameFlag: string): string {
+function describeUp(lab: Lab, took: string, nameFlag: string, restarted: number): string {
   const names = lab.hosts.map((host) => host.name);
   const addresses = lab.hosts.map((host) => host.address);
   const roles = [...new Set(lab.hosts.flatMap((host) => host.roles))];
   const head = lab.created
     ? `lab "${lab.name}": ${lab.hosts.length} hosts up in ${took}`
-    : `lab "${lab.name}" is already up with ${lab.hosts.length} hosts (left as it was; --recreate to make it anew)`;
+    : `lab "${lab.name}" was already there with ${lab.hosts.length} hosts` +
+      (restarted > 0 ? `; started its ${restarted} stopped host${restarted === 1 ? '' : 's'} again` : '; left as it was') +
+      ' (--recreate to make it anew)';
   return [
     head,
-    `  hosts       ${span(names)} on ${span(addresses)}${roles.length > 0 ? `, roles ${roles.join(', ')}` : ''}`,
+    `  hosts       ${foldNodeset(names)} on ${foldNodeset(addresses)}${roles.length > 0 ? `, roles ${roles.join(', ')}` : ''}`,
     `  inventory   ${lab.inventoryPath}`,
     `  ssh_config  ${lab.sshConfigPath}`,
     '',
@@ -55,7 +53,7 @@ function describeStatus(status: LabStatus, verbose: boolean): string {
   const running = status.hosts.length - stopped.length;
   const lines = [
     `lab "${status.name}": ${status.hosts.length} hosts, ${running} running` +
-      (stopped.length > 0 ? `, ${stopped.length} stopped (${stopped.map((host) => host.name).join(',')})` : ''),
+      (stopped.length > 0 ? `, ${stopped.length} stopped (${foldNodeset(stopped.map((host) => host.name))})` : ''),
     `  inventory   ${status.inventoryPath}`,
   ];
   if (verbose) {
@@ -106,12 +104,10 @@ function upCommand(): Command {
       } else if (labRoleShares(roles).some((share) => share.count === undefined) || roles.length === 0) {
         count = 10;
       }
-      const before = (await labList()).includes(options.name);
+      const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
+      const stopped = before?.hosts.filter((host) => !host.running).length ?? 0;
       await interruptible(async (signal) => {
         const started = performance.now();
-        if (before && !options.json && !options.quiet) {
-          process.stderr.write(`muster lab: lab "${options.name}" exists; checking it\n`);
-        }
         const lab = await labUp({
           name: options.name, prefix: options.prefix, roles, signal,
           ...(count === undefined ? {} : { count }),
@@ -119,7 +115,7 @@ function upCommand(): Command {
         });
         if (options.json) printJsonLine(lab);
         else if (options.quiet) process.stdout.write(`${lab.inventoryPath}\n`);
-        else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name)));
+        else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name), stopped));
       });
     });
 }
