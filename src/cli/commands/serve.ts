@@ -1,0 +1,77 @@
+/**
+ * `muster serve`: the metadata HTTP server. Runs until SIGTERM or SIGINT, then
+ * stops gracefully (watchers answered, open requests finished) and exits 0.
+ */
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
+import { newCommand, type GlobalOptions } from '../globals.js';
+
+interface ServeCommandOptions extends GlobalOptions {
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  clientCa?: string;
+  tokenFile?: string;
+  watch: boolean;
+}
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new EnvironmentError(`Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** The `serve` command. */
+export function command(): Command {
+  const cmd = newCommand('serve', 'metadata HTTP server')
+    .addOption(new Option('--listen <addr>', `address to bind: PORT, HOST:PORT or [IPV6]:PORT (default 127.0.0.1:${defaultPort})`))
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--client-ca <file>', 'require client certificates signed by this PEM CA (needs --tls-cert)')
+    .option('--token-file <file>', 'require "Authorization: Bearer TOKEN", the token read from this file (not for /v1/health)')
+    .option('--no-watch', 'do not watch the inventory files for edits')
+    .addHelpText('after', `
+Routes (GET/HEAD; add .json, .yaml or .sh, or ?format=, or an Accept header):
+  /v1/hosts[/HOST[/PROPERTY]]  /v1/roles[/ROLE[/PROPERTY]]  /v1/groups[/GROUP[/PROPERTY]]
+  /v1/select?q=SELECTOR  /v1/sd/prometheus?sel=SELECTOR&port=N  /v1/status  /v1/health  /ROLE/PROPERTY
+Blocking queries: ?index=N&wait=30s waits for the next inventory version (X-Muster-Index).
+The access log (one line per request) goes to stderr; --json makes it JSON Lines; -q turns it off.`);
+  return cmd.action(async () => {
+    const options = cmd.opts<ServeCommandOptions>();
+    const listen = options.listen === undefined ? { host: '127.0.0.1', port: defaultPort } : parseListen(options.listen, defaultPort);
+    if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+    if (options.clientCa !== undefined && options.tlsCert === undefined) throw new UsageError('--client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
+    const serveOptions: ServeOptions = {
+      host: listen.host,
+      port: listen.port,
+      watch: options.watch,
+      accessLog: options.quiet ? false : createAccessLog({ json: options.json === true }),
+    };
+    if (options.inventory !== undefined) serveOptions.inventory = { path: options.inventory };
+    if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
+      serveOptions.tls = { cert: readFile(options.tlsCert, '--tls-cert'), key: readFile(options.tlsKey, '--tls-key') };
+      if (options.clientCa !== undefined) serveOptions.tls.clientCa = readFile(options.clientCa, '--client-ca');
+    }
+    if (options.tokenFile !== undefined) {
+      const token = readFile(options.tokenFile, '--token-file').toString('utf8').trim();
+      if (token === '' || /\s/.test(token)) throw new UsageError(`--token-file ${options.tokenFile} must hold one token (no spaces), and it is empty or has several words`);
+      serveOptions.token = token;
+    }
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    try {
+      serveOptions.signal = controller.signal;
+      const server = await startServer(serveOptions);
+      await server.closed;
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    }
+  });
+}
