@@ -22,3 +22,5 @@ export { hostRecord, summaryRecord } from './report/jsonLines.js';
 export type { HostRecord, SummaryRecord } from './report/jsonLines.js';
 export { labUp, labDown, labStatus, labList, labStopHost, labStartHost, labExec, labInventoryPath, labUnavailableReason } from './lab/index.js';
 export type { Lab, LabHost, LabUpOptions, LabStatus, LabHostStatus, LabExecResult } from './lab/index.js';
+export { startServer } from './serve/index.js';
+export type { MetadataServer, ServeOptions } from './serve/index.js';
