@@ -74,14 +74,49 @@ export function checksumJob(path: string, options: { sudo?: boolean } = {}): Job
   };
 }
 
-/** The job that reads PATH whole (the content pass: one host per group shown). */
-export function catJob(path: string, into: Map<string, Buffer>, options: { sudo?: boolean; maxBytes?: number } = {}): Job {
+/**
+ * Contents fetched during a diff run, one per distinct checksum: the first host
+ * to report a checksum reads the file, every other host with the same checksum
+ * does not. `null` when it could not be read whole (too large, vanished).
+ */
+export class DiffContents {
+  readonly bySha = new Map<string, Buffer | null>();
+  private readonly pending = new Set<string>();
+
+  /** True once for each checksum: the caller is the one to fetch it. */
+  claim(sha: string): boolean {
+    if (this.pending.has(sha) || this.bySha.has(sha)) return false;
+    this.pending.add(sha);
+    return true;
+  }
+
+  /** Gives a claim back when its host could not fetch, so another host of the group may. */
+  release(sha: string): void {
+    this.pending.delete(sha);
+  }
+}
+
+/**
+ * The per-host job of `muster diff`: checksums PATH (one short line back), and
+ * when this host is the first with that checksum, reads the content too —
+ * so each distinct content crosses the network once, whatever the fleet size.
+ * `known` are checksums already held locally (the `--against` file).
+ */
+export function diffJob(path: string, contents: DiffContents, options: { sudo?: boolean; maxBytes?: number; known?: ReadonlySet<string> } = {}): Job {
+  const checksum = checksumJob(path, options.sudo ? { sudo: true } : {});
   return async (session, target, signal) => {
-    const result = await session.exec(shScript('cat -- "$1"', [path]), { signal, sudo: options.sudo ?? false, maxOutputBytes: options.maxBytes ?? 64 * 1024 * 1024 });
-    if (result.exitCode !== 0) return { status: 'failed', exitCode: result.exitCode, stdout: '', stderr: result.stderr.toString('utf8'), message: `cannot read ${path}` };
-    if (result.stdoutTruncated) return { status: 'failed', exitCode: 0, stdout: '', stderr: '', message: `${path} is too large to diff here` };
-    into.set(target.name, result.stdout);
-    return { status: 'ok', exitCode: 0, stdout: '', stderr: '' };
+    const result = await checksum(session, target, signal);
+    const state = result.status === 'ok' ? parseFileState(result.stdout) : undefined;
+    if (state?.kind !== 'content' || options.known?.has(state.sha256) || !contents.claim(state.sha256)) return result;
+    try {
+      const read = await session.exec(shScript('cat -- "$1"', [path]), { signal, sudo: options.sudo ?? false, maxOutputBytes: options.maxBytes ?? 64 * 1024 * 1024 });
+      const whole = read.exitCode === 0 && !read.stdoutTruncated && sha256(read.stdout) === state.sha256;
+      contents.bySha.set(state.sha256, whole ? read.stdout : null);
+    } catch (error) {
+      contents.release(state.sha256);
+      throw error;
+    }
+    return result;
   };
 }
 
@@ -99,13 +134,24 @@ function groupKey(state: FileState): string {
 }
 
 /**
- * Compares PATH across `targets`: checksum pass, grouping, reference choice,
- * content pass for the groups shown, diffs. `options` are the engine's (forks,
- * timeouts, transport, signal); `sudo` reads through `sudo -n`.
+ * Compares PATH across `targets` (the library form of `muster diff`): one run of
+ * `diffJob`, then `diffGroups`. `options` are the engine's; `sudo` reads through `sudo -n`.
  */
 export async function diffFleet(targets: Target[], path: string, options: RunOptions & { against?: DiffReference; sudo?: boolean }): Promise<DiffReport> {
-  const sudo = options.sudo ? { sudo: true } : {};
-  const run = await runOn(targets, checksumJob(path, sudo), options);
+  const contents = new DiffContents();
+  const known = options.against && 'file' in options.against ? new Set([sha256(options.against.content)]) : undefined;
+  const run = await runOn(targets, diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options);
+  return diffGroups(run, path, contents, options.against);
+}
+
+/**
+ * Groups a diff run's hosts by what they have at PATH, picks the reference (a
+ * local file, a named host's group, else the largest group — first seen on a
+ * tie), diffs every other content group against it, and rewrites the outcomes:
+ * `ok` same as the reference, `failed` differs / missing / unreadable.
+ * Throws UsageError when `--against HOST` names a host that did not answer.
+ */
+export function diffGroups(run: RunResult, path: string, contents: DiffContents, against?: DiffReference): DiffReport {
   const byKey = new Map<string, DiffGroup>();
   for (const outcome of run.outcomes) {
     if (outcome.status !== 'ok') continue;
@@ -118,18 +164,13 @@ export async function diffFleet(targets: Target[], path: string, options: RunOpt
   }
   const groups = [...byKey.values()].sort((a, b) => b.hosts.length - a.hosts.length);
 
-  // The reference: a local file, the group of a named host, else the largest group (first seen on a tie).
   let reference: DiffGroup | undefined;
   let referenceFrom = 'largest group';
-  let referenceContent: Buffer | null | undefined;
-  const against = options.against;
+  let referenceContent: Buffer | null = null;
   if (against && 'file' in against) {
     const state: FileState = { kind: 'content', sha256: sha256(against.content), size: against.content.length };
     reference = byKey.get(groupKey(state));
-    if (!reference) {
-      reference = { state, hosts: [], reference: true };
-      groups.unshift(reference);
-    }
+    if (!reference) groups.unshift((reference = { state, hosts: [], reference: true }));
     referenceFrom = `local file ${against.file}`;
     referenceContent = against.content;
   } else if (against) {
@@ -137,7 +178,7 @@ export async function diffFleet(targets: Target[], path: string, options: RunOpt
     if (!reference) {
       const outcome = run.outcomes.find((candidate) => candidate.host === against.host);
       if (!outcome) throw new UsageError(`--against ${against.host}: that host is not among the hosts compared`);
-      throw new UsageError(`--against ${against.host}: ${outcome.message ?? outcome.status} (${outcome.status}); cannot compare against it`);
+      throw new UsageError(`--against ${against.host}: it answered ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}; cannot compare against it`);
     }
     referenceFrom = `host ${against.host}`;
   } else {
@@ -147,34 +188,26 @@ export async function diffFleet(targets: Target[], path: string, options: RunOpt
     reference.reference = true;
     groups.splice(groups.indexOf(reference), 1);
     groups.unshift(reference);
+    if (referenceContent === null && reference.state.kind === 'content') referenceContent = contents.bySha.get(reference.state.sha256) ?? null;
   }
-
-  // Content pass: one host per content group that takes part in a diff.
-  const contents = new Map<string, Buffer>();
-  const needed = groups.filter((group) => group.state.kind === 'content' && group.hosts.length > 0 && !(group.reference && referenceContent !== undefined));
-  const others = groups.filter((group) => !group.reference);
-  if (others.length > 0 && needed.length > 0) {
-    const representatives = needed.map((group) => targets.find((target) => target.name === group.hosts[0]) as Target);
-    // Reading is harmless: no batches, no threshold for this pass.
-    const { batch: _batch, maxFail: _maxFail, ...plain } = options;
-    const fetched = await runOn(representatives, catJob(path, contents, sudo), plain);
-    for (const outcome of fetched.outcomes) {
-      if (outcome.status === 'ok') continue;
-      const group = needed.find((candidate) => candidate.hosts[0] === outcome.host);
-      if (group) group.diff = `(could not fetch ${path} from ${outcome.host}: ${outcome.message ?? outcome.status})\n`;
+  const refLabel = reference ? labelOf(reference, referenceFrom, path) : '/dev/null';
+  for (const group of groups) {
+    if (group.reference) {
+      group.diff = '';
+      continue;
     }
+    if (group.state.kind !== 'content') continue;
+    const content = contents.bySha.get(group.state.sha256);
+    if (!content) {
+      group.diff = `(${path} could not be read whole from ${group.hosts[0] ?? '?'}; no diff shown)\n`;
+      continue;
+    }
+    if (reference?.state.kind === 'content' && referenceContent === null) {
+      group.diff = `(the reference could not be read whole; no diff shown)\n`;
+      continue;
+    }
+    group.diff = contentDiff({ content: referenceContent, label: refLabel }, { content, label: `${foldNodeset(group.hosts)}:${path}` });
   }
-  if (reference && referenceContent === undefined) {
-    referenceContent = reference.state.kind === 'content' ? contents.get(reference.hosts[0] ?? '') ?? null : null;
-  }
-  const refLabel = reference ? labelOf(reference, referenceFrom, path) : `/dev/null`;
-  for (const group of others) {
-    if (group.state.kind !== 'content' || group.diff !== undefined) continue;
-    const content = contents.get(group.hosts[0] ?? '');
-    if (content === undefined) continue;
-    group.diff = contentDiff({ content: referenceContent ?? null, label: refLabel }, { content, label: `${foldNodeset(group.hosts)}:${path}` });
-  }
-  if (reference) reference.diff = '';
 
   const groupOf = new Map<string, DiffGroup>();
   for (const group of groups) for (const host of group.hosts) groupOf.set(host, group);
@@ -184,8 +217,8 @@ export async function diffFleet(targets: Target[], path: string, options: RunOpt
     if (group.reference) return { ...outcome, message: 'same as the reference' };
     return { ...outcome, status: 'failed', exitCode: 1, message: describeState(group.state, true) };
   });
-  const identical = outcomes.every((outcome) => outcome.status === 'ok' || outcome.status === 'skipped') && !run.interrupted;
-  return { path, groups, outcomes, identical, referenceFrom, run };
+  const identical = outcomes.every((outcome) => outcome.status === 'ok') && !run.interrupted && !run.aborted;
+  return { path, groups, outcomes, identical, referenceFrom, run: { ...run, outcomes } };
 }
 
 function labelOf(group: DiffGroup, from: string, path: string): string {

@@ -103,6 +103,6 @@ export function fetchJob(remote: string, localDir: string, plan: Map<string, str
     if (result.stdoutTruncated) return { status: 'failed', exitCode: 0, stdout: '', stderr, message: `${remote} is larger than ${maxBytes} bytes; not stored` };
     await makeDirs(root, resolve(path, '..'));
     await writeAtomic(path, result.stdout);
-    return { status: 'ok', exitCode: 0, stdout: '', stderr, message: `${result.stdout.length} bytes → ${path}` };
+    return { status: 'ok', exitCode: 0, stdout: '', stderr, message: `stored in ${path}` };
   };
 }

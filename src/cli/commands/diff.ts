@@ -1,0 +1,96 @@
+/**
+ * `muster diff SEL PATH [--against LOCALFILE|HOST]` (DIFFALL): is this file the
+ * same everywhere? Hosts grouped by content (missing and unreadable are groups
+ * too), each group's folded host list, and a unified diff of every other group
+ * against the reference (the largest group unless --against). Exit 0 when all
+ * identical, 1 otherwise.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { foldNodeset } from '../../core/nodeset.js';
+import { DiffContents, describeState, diffGroups, diffJob, type DiffReference, type DiffReport } from '../../ops/diff.js';
+import { sha256 } from '../../ops/push.js';
+import { painter } from '../../report/paint.js';
+import { addFanoutOptions, runFanout, selectFleet, targetOf, type FanoutOptions } from '../fanout.js';
+import { newCommand, useColor } from '../globals.js';
+
+interface DiffOptions extends FanoutOptions {
+  against?: string;
+}
+
+/** The `diff` command. */
+export function command(): Command {
+  return addFanoutOptions(newCommand('diff', 'is this file the same on every host? groups and unified diffs (DIFFALL)'))
+    .argument('<selector>', 'which hosts')
+    .argument('<path>', 'remote file path')
+    .option('--against <file|host>', 'compare with this local file, or with this host\'s copy (default: the largest group)')
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      '  muster diff web /etc/nginx/nginx.conf',
+      '  muster diff web /etc/nginx/nginx.conf --against ./nginx.conf',
+      '  muster diff all /etc/resolv.conf --against web01',
+      '',
+      'Checksums first on every host; each distinct content is read from one host only.',
+      'Exit codes: 0 identical everywhere, 1 some host differs / misses it / failed, 2 usage.',
+    ].join('\n'))
+    .action(async (selector: string, path: string, options: DiffOptions) => {
+      const fleet = await selectFleet([selector], options);
+      let against: DiffReference | undefined;
+      if (options.against !== undefined) {
+        const name = options.against;
+        const isFile = await stat(name).then((info) => info.isFile(), () => false);
+        if (isFile) against = { file: name, content: await readFile(name) };
+        else if (fleet.inventory.hostsByName.has(name)) {
+          against = { host: name };
+          if (!fleet.hosts.some((host) => host.name === name)) {
+            // Compare against a host outside the selection: ask it too.
+            const host = fleet.inventory.hostsByName.get(name);
+            if (host) {
+              fleet.hosts.push(host);
+              fleet.targets.push(targetOf(host, fleet.inventory));
+            }
+          }
+        } else throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
+      }
+      const contents = new DiffContents();
+      const known = against && 'file' in against ? new Set([sha256(against.content)]) : undefined;
+      let report: DiffReport | undefined;
+      const color = useColor(options, process.stdout);
+      await runFanout(fleet, () => diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options, {
+        command: 'diff',
+        selector,
+        finish: (result) => {
+          report = diffGroups(result, path, contents, against);
+          return report.run;
+        },
+        render: () => (report ? formatDiffReport(report, color) : ''),
+      });
+    });
+}
+
+/**
+ * The diff view: one line per group (folded hosts, count, what they have; the
+ * reference marked), then the unified diff of each other group against it, then
+ * the hosts that could not answer.
+ */
+export function formatDiffReport(report: DiffReport, color = false): string {
+  const paint = painter(color);
+  const out: string[] = [];
+  const versions = report.groups.filter((group) => group.hosts.length > 0).length;
+  const reachable = report.groups.reduce((sum, group) => sum + group.hosts.length, 0);
+  out.push(paint('bold', `${report.path}: ${versions === 1 && report.groups.length === 1 ? 'identical on' : `${versions} version${versions === 1 ? '' : 's'} across`} ${reachable} host${reachable === 1 ? '' : 's'}`));
+  for (const group of report.groups) {
+    const hosts = group.hosts.length > 0 ? `${foldNodeset(group.hosts)} (${group.hosts.length})` : '(no host)';
+    const mark = group.reference ? `  ${paint('dim', `<- reference (${report.referenceFrom})`)}` : '';
+    out.push(`  ${paint(group.reference ? 'green' : 'yellow', hosts)}  ${describeState(group.state)}${mark}`);
+  }
+  for (const group of report.groups) {
+    if (group.reference || !group.diff) continue;
+    out.push(paint('dim', '-'.repeat(15)), group.diff.replace(/\n$/, ''));
+  }
+  const silent = report.outcomes.filter((outcome) => outcome.status !== 'ok' && !report.groups.some((group) => group.hosts.includes(outcome.host)));
+  if (silent.length > 0) out.push(paint('red', `not compared: ${foldNodeset(silent.map((outcome) => outcome.host))} (${silent.length}); see the summary`));
+  return `${out.join('\n')}\n`;
+}
