@@ -185,7 +185,9 @@ function startCommand(): Command {
 
 /** `muster lab`: its subcommands up, down, status, stop, start. */
 export function command(): Command {
+  // Positional options: `lab up --json` gives --json to `up`, not to `lab`, which has it too.
   return newCommand('lab', 'a throwaway local fleet of real sshd hosts (needs root)')
+    .enablePositionalOptions()
     .addCommand(upCommand())
     .addCommand(downCommand())
     .addCommand(statusCommand())
