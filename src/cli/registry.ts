@@ -24,6 +24,7 @@ export const registry: CommandEntry[] = [
   { name: 'history', summary: 'past runs, pushes, applies and diffs, and their output', load: () => import('./commands/history.js') },
   { name: 'render', summary: 'render Liquid templates with the inventory, to files or per host (--check for CI)', load: () => import('./commands/render.js') },
   { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
+  { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
