@@ -65,7 +65,7 @@ function show(id: number, options: HistoryOptions): void {
     return;
   }
   const color = useColor(options, process.stdout);
-  process.stdout.write(`#${run.id} ${when(run)} by ${run.user} on ${run.machine}: muster ${commandLine(run)} (exit ${run.exitCode})\n`);
+  process.stdout.write(`#${run.id} ${when(run)} by ${run.user} on ${run.machine}: muster ${commandLine(run, Infinity)} (exit ${run.exitCode})\n`);
   process.stdout.write(formatGathered(gather(run.outcomes), { color }));
   process.stdout.write(`${run.summary || formatSummary({ outcomes: run.outcomes, durationMs: run.durationMs })}\n`);
 }
@@ -74,8 +74,8 @@ function when(run: HistoryRun): string {
   return `${run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (${formatDuration(run.durationMs)})`;
 }
 
-function commandLine(run: HistoryRun): string {
+function commandLine(run: HistoryRun, width = 60): string {
   const words = run.argv.length > 0 ? run.argv : [run.command, run.selector];
   const text = words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return text.length > width ? `${text.slice(0, width - 3)}...` : text;
 }
