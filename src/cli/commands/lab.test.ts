@@ -6,7 +6,9 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadInventory } from '../../inventory/index.js';
+import { loadInventory, parseInventory } from '../../inventory/index.js';
+import { inventoryText } from '../../lab/files.js';
+import { parseRoles, planHosts } from '../../lab/plan.js';
 import { labDown, labUnavailableReason, type Lab } from '../../lab/index.js';
 
 const bin = fileURLToPath(new URL('../../../bin/muster.js', import.meta.url));
@@ -31,6 +33,18 @@ test('muster lab refuses to run without root, in one line and exit 2', { skip: p
   const ran = await muster(['lab', 'up', '1', '--name', 'never'], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
   assert.equal(ran.code, 2);
   assert.equal(ran.stderr, 'muster: muster lab needs root: it creates namespaces and mounts (run it as root, e.g. with sudo)\n');
+});
+
+test('the lab inventory, read by the real parser, has exactly the planned hosts, addresses, roles and vars', () => {
+  for (const [count, roles] of [[20, 'web,db:5,cache'], [600, ''], [1, 'web']] as const) {
+    const hosts = planHosts({ prefix: 'lab', count, roles: parseRoles(roles), net: 140 });
+    const inventory = parseInventory([{ path: '/lab/muster.yaml', text: inventoryText({ name: 't', prefix: 'lab', hosts }) }]);
+    assert.deepEqual(
+      inventory.hosts.map((host) => [host.name, host.address, host.roles, host.vars['dc'], host.user]),
+      hosts.map((host) => [host.name, host.address, host.roles, host.vars.dc, 'root']),
+    );
+    assert.equal(inventory.sshConfig, '/lab/ssh_config');
+  }
 });
 
 test('bad arguments are usage errors, before anything is made', async () => {
