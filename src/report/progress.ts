@@ -80,7 +80,8 @@ export class Progress {
     const now = this.now();
     if (!force && now - this.lastDraw < this.intervalMs) return;
     this.lastDraw = now;
-    const columns = this.options.stream.columns ?? 80;
+    // A pseudo-terminal may report 0 columns: treat it as unknown.
+    const columns = this.options.stream.columns || 80;
     this.options.stream.write(`\r\u001b[K${this.line().slice(0, Math.max(10, columns - 1))}`);
     this.drawn = true;
   }
