@@ -171,6 +171,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
     const bootOptions = options.signal ? { signal: options.signal } : {};
     const restarted = await pool(stopped, options.parallel ?? 32, (host) => bootHost(labPaths(dir), host, bootOptions)).then(() => true, () => false);
     if (restarted) return labOf(dir, existing, false);
+    if (options.signal?.aborted) throw options.signal.reason;
   }
   await labDown(name);
 
