@@ -33,3 +33,7 @@ export { labUp, labDown, labStatus, labList, labStopHost, labStartHost, labExec,
 export type { Lab, LabHost, LabUpOptions, LabStatus, LabHostStatus, LabExecResult } from './lab/index.js';
 export { startServer } from './serve/index.js';
 export type { MetadataServer, ServeOptions } from './serve/index.js';
+export { commandJob } from './ops/run.js';
+export type { CommandJobOptions } from './ops/run.js';
+export { transportFor, sshTransport, opensshTransport, localTransport, ConnectError } from './transport/index.js';
+export type { Target, Session, Transport, ConnectOptions, ExecOptions, ExecResult, ConnectFailure } from './transport/index.js';
