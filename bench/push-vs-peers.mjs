@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// SYNCALL and DIFFALL timed against the peers on one lab fleet: push a 1 MB file
+// to every host (muster push vs clush --copy, pdcp, parallel-scp), then check it
+// is the same everywhere (muster diff vs clush -b md5sum). Equal fan-out, cold
+// connections (no ControlMaster), a fresh destination per tool and round so every
+// tool really writes. Wall time and client CPU (user+sys of the client's whole
+// process tree, from /usr/bin/time). One round by default, as the issue asks.
+//
+//   npx tsc -p tsconfig.json && node bench/push-vs-peers.mjs
+//   N=10 node bench/push-vs-peers.mjs                    # a quick sanity run
+//   TOOLS=muster,clush ROUNDS=3 KEEP_LAB=1 node bench/push-vs-peers.mjs
+//
+// Environment: N hosts (100), ROUNDS (1), FANOUT (= N), SIZE bytes (1048576),
+// TOOLS (muster,clush,pdcp,pscp), LAB name (bench-push), KEEP_LAB=1 leaves the
+// lab up. Needs root (the lab). Prints a Markdown table; also writes it to
+// bench/results/push-vs-peers-N.md.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { labUp, labDown, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
+const { foldNodeset } = await import(join(root, 'dist/core/nodeset.js'));
+
+const N = Number(process.env.N ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const FANOUT = Number(process.env.FANOUT ?? N);
+const SIZE = Number(process.env.SIZE ?? 1024 * 1024);
+const LAB = process.env.LAB ?? 'bench-push';
+const wanted = (process.env.TOOLS ?? 'muster,clush,pdcp,pscp').split(',');
+
+const unavailable = await labUnavailableReason();
+if (unavailable) {
+  process.stderr.write(`bench: cannot bring up a lab: ${unavailable}\n`);
+  process.exitCode = 1;
+} else {
+  await main();
+}
+
+async function main() {
+  process.stderr.write(`bench: lab "${LAB}" with ${N} hosts…\n`);
+  const lab = await labUp({ name: LAB, count: N });
+  const work = await mkdtemp(join(tmpdir(), 'muster-bench-push-'));
+  try {
+    const names = lab.hosts.map((host) => host.name);
+    const nodeset = foldNodeset(names);
+    const hostsFile = join(work, 'hosts.txt');
+    await writeFile(hostsFile, `${names.join('\n')}\n`);
+    // Text-like content (base64 of random bytes): a config-sized payload, incompressible.
+    const payload = join(work, 'payload.txt');
+    await writeFile(payload, randomBytes(Math.ceil((SIZE * 3) / 4)).toString('base64').slice(0, SIZE));
+    const sshArgs = `-F ${lab.sshConfigPath} -o ControlMaster=no -o ControlPath=none`;
+    const F = String(FANOUT);
+    const musterEnv = { MUSTER_INVENTORY: lab.inventoryPath, MUSTER_STATE_DIR: join(work, 'state'), NO_COLOR: '1' };
+    const muster = (...args) => [process.execPath, join(root, 'bin/muster.js'), ...args];
+
+    // Each operation: the tools that do it, as functions of a fresh remote path.
+    const operations = [
+      {
+        name: 'push 1 file',
+        tools: [
+          { name: 'muster', cmd: (dest) => muster('push', 'all', payload, dest, '-f', F), env: musterEnv },
+          { name: 'clush', cmd: (dest) => ['clush', '-f', F, '-w', nodeset, '-o', sshArgs, '--copy', payload, '--dest', dest], env: {} },
+          { name: 'pdcp', cmd: (dest) => ['pdcp', '-R', 'ssh', '-f', F, '-w', nodeset, payload, dest], env: { PDSH_SSH_ARGS_APPEND: sshArgs } },
+          { name: 'pscp', cmd: (dest) => ['parallel-scp', '-p', F, '-h', hostsFile, '-x', sshArgs, payload, dest], env: {} },
+        ],
+      },
+      {
+        name: 'same everywhere?',
+        tools: [
+          { name: 'muster', cmd: (dest) => muster('diff', 'all', dest, '-f', F), env: musterEnv },
+          { name: 'clush', cmd: (dest) => ['clush', '-b', '-f', F, '-w', nodeset, '-o', sshArgs, 'md5sum', dest], env: {} },
+        ],
+      },
+    ];
+
+    const rows = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      for (const tool of operations[0].tools.filter((candidate) => wanted.includes(candidate.name))) {
+        const dest = `/root/bench-${tool.name}-${round}.txt`;
+        const pushed = await timed(tool.cmd(dest), tool.env, work);
+        record(rows, operations[0].name, tool.name, pushed, round);
+        // Diff what this tool pushed: every tool that can compare, on the same file.
+        if (tool.name !== 'muster') continue;
+        for (const checker of operations[1].tools.filter((candidate) => wanted.includes(candidate.name))) {
+          record(rows, operations[1].name, checker.name, await timed(checker.cmd(dest), checker.env, work), round);
+        }
+      }
+    }
+
+    const table = formatTable(rows);
+    process.stdout.write(`\n${table}`);
+    await mkdir(join(root, 'bench/results'), { recursive: true });
+    await writeFile(join(root, `bench/results/push-vs-peers-${N}.md`), table);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    if (process.env.KEEP_LAB !== '1') await labDown(LAB);
+  }
+}
+
+function record(rows, operation, tool, sample, round) {
+  process.stderr.write(`bench: round ${round}/${ROUNDS} ${operation.padEnd(16)} ${tool.padEnd(7)} ${sample.wall.toFixed(2)}s wall, ${sample.cpu.toFixed(2)}s CPU${sample.ok ? '' : `  FAILED (exit ${sample.code}): ${sample.tail}`}\n`);
+  let row = rows.find((candidate) => candidate.operation === operation && candidate.tool === tool);
+  if (!row) rows.push((row = { operation, tool, samples: [] }));
+  row.samples.push(sample);
+}
+
+function formatTable(rows) {
+  const lines = [
+    `${(SIZE / 1048576).toFixed(SIZE % 1048576 ? 2 : 0)} MB file to ${N} lab hosts, fan-out ${FANOUT}, cold connections, median of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} (${cpus().length} cores; ${new Date().toISOString().slice(0, 10)})`,
+    '',
+    '| operation | tool | wall (s) | client CPU (s) | muster wall ratio | muster CPU ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const operation of [...new Set(rows.map((row) => row.operation))]) {
+    const group = rows.filter((row) => row.operation === operation).map((row) => ({
+      ...row, wall: median(row.samples.map((s) => s.wall)), cpu: median(row.samples.map((s) => s.cpu)), ok: row.samples.every((s) => s.ok),
+    }));
+    const mine = group.find((row) => row.tool === 'muster');
+    for (const row of group) {
+      lines.push(`| ${operation} | ${row.tool}${row.ok ? '' : ' (errors)'} | ${row.wall.toFixed(2)} | ${row.cpu.toFixed(2)} | ${mine ? ratio(mine.wall, row.wall) : '–'} | ${mine ? ratio(mine.cpu, row.cpu) : '–'} |`);
+    }
+  }
+  lines.push('', 'Ratios are muster / tool: below 1.00x means muster took less.', '');
+  return lines.join('\n');
+}
+
+/** Runs one command under /usr/bin/time; wall and user+sys of its whole waited-for process tree. */
+function timed(cmd, env, work) {
+  const timeFile = join(work, 'time.txt');
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, ...cmd], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.stderr.on('data', (chunk) => { out += chunk; });
+    child.once('error', reject);
+    child.once('close', async (code) => {
+      try {
+        const [wall, user, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+        resolve({ wall, cpu: user + sys, ok: code === 0, code, tail: out.trim().split('\n').slice(-2).join(' | ') });
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function ratio(mine, theirs) {
+  return theirs > 0 ? `${(mine / theirs).toFixed(2)}x` : '–';
+}
