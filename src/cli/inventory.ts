@@ -9,7 +9,7 @@ import type { Inventory, Selection } from '../inventory/types.js';
 
 /** Loads the inventory the global `-i` option (or the environment, or the cwd) names. */
 export function inventoryFor(options: { inventory?: string }): Promise<Inventory> {
-  return loadInventory(options.inventory === undefined ? {} : { path: options.inventory });
+  return loadInventory({ cache: true, ...(options.inventory === undefined ? {} : { path: options.inventory }) });
 }
 
 /**

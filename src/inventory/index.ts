@@ -1,5 +1,6 @@
 /** The inventory layer's surface: what the other layers import. */
-export { loadInventory } from './load.js';
+export { loadInventory, type LoadOptions } from './load.js';
+export type { CacheOptions } from './cache.js';
 export { parseInventory, defaultStates, defaultSkipStates, type InventorySource } from './parse.js';
 export { findInventoryFiles, type FindOptions } from './find.js';
 export { select, checkSelector } from './select.js';

@@ -6,7 +6,7 @@
  * and reported at once, each with its file:line:col.
  */
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { InvalidFileError, SelectorError, UsageError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
@@ -72,10 +72,17 @@ export function parseInventory(sources: InventorySource[]): Inventory {
 
 function readSource(source: InventorySource, problems: Problem[]): ParsedFile | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // yaml's own unique-key check is quadratic in the size of a map (seconds for a 10,000-host
+  // `hosts:`), so it is off and duplicateKeys() does the same in one pass.
+  const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const where = (offset: number): SourceLocation => ({ file: source.path, ...lines.linePos(offset) });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) problems.push({ message: `YAML: ${error.message.split('\n')[0]}`, at: where(error.pos[0]) });
+    return undefined;
+  }
+  const duplicates = duplicateKeys(doc);
+  if (duplicates.length > 0) {
+    for (const [key, offset, first] of duplicates) problems.push({ message: `YAML: key "${key}" appears twice in the same mapping`, at: where(offset), also: where(first) });
     return undefined;
   }
   let raw: unknown;
@@ -105,6 +112,24 @@ function readSource(source: InventorySource, problems: Problem[]): ParsedFile | 
     file.data = data as InventoryFile;
   }
   return file;
+}
+
+/** Every key that repeats within one mapping: [key, offset, offset of the first]. */
+function duplicateKeys(doc: Document.Parsed): [string, number, number][] {
+  const found: [string, number, number][] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const offset = (pair.key as Node | null)?.range?.[0] ?? 0;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, offset);
+        else found.push([key, offset, first]);
+      }
+    },
+  });
+  return found;
 }
 
 /**
@@ -527,6 +552,8 @@ function buildHosts(files: ParsedFile[], context: Context, problems: Problem[]):
       const userValue = spec.user ?? context.user?.value;
       const portValue = spec.port ?? context.port?.value;
 
+      // Shared by every host of the entry, and frozen: provenance describes the file, not the host.
+      const sharedProvenance: Record<string, Provenance> = Object.freeze({ ...provenance, ...fixed });
       const duplicates = new Map<Host, string[]>();
       const sharedAddress = new Map<Host, string[]>();
       names.forEach((name, i) => {
@@ -536,7 +563,7 @@ function buildHosts(files: ParsedFile[], context: Context, problems: Problem[]):
           roles: [...roleNames],
           state: spec.state ?? defaultState,
           vars: { ...vars },
-          provenance: { ...provenance, ...fixed },
+          provenance: sharedProvenance,
           definedAt: at,
         };
         if (userValue !== undefined) host.user = userValue;
