@@ -26,6 +26,7 @@ test('gather: identical results form one block with the folded host list; failur
     ['unreachable', 'web[02,07]', 2],
   ]);
   assert.equal(blocks[3]?.message, 'HOST: connection refused');
+  assert.equal(gather([outcomes[1] as Outcome])[0]?.message, 'web02: connection refused', 'one host keeps its own message');
 });
 
 test('gather: the same stdout with a different exit code or stderr is a different block', () => {
@@ -60,7 +61,7 @@ test('formatGathered: header with nodeset, count and status; output once; stderr
     '---------------',
     '(no output)',
     '---------------',
-    'web5 (1) unreachable: connection to root@HOST refused',
+    'web5 (1) unreachable: connection to root@10.0.0.5 refused',
     '',
   ].join('\n'));
   assert.ok(!text.includes('\u001b'));

@@ -35,7 +35,7 @@ export interface GatherOptions {
  * Groups outcomes into blocks of identical (status, exit code, stdout, stderr,
  * message). A host's own name (and address, when given) inside its message is
  * generalised to `HOST` so that "web01: connection refused" and "web02:
- * connection refused" gather. Blocks come in `statusOrder`; within a status the
+ * connection refused" gather (a block of one host keeps its message as it was). Blocks come in `statusOrder`; within a status the
  * biggest block first, then first-seen.
  */
 export function gather(outcomes: readonly Outcome[], options: GatherOptions = {}): Block[] {
@@ -62,9 +62,13 @@ export function gather(outcomes: readonly Outcome[], options: GatherOptions = {}
     block.hosts.push(outcome.host);
   }
   const list = [...blocks.values()];
+  const byHost = new Map(outcomes.map((outcome) => [outcome.host, outcome]));
   for (const block of list) {
     block.count = block.hosts.length;
     block.nodeset = foldNodeset(block.hosts);
+    // A block of one host shows its message as it was, names and all.
+    const only = block.count === 1 ? byHost.get(block.hosts[0] ?? '') : undefined;
+    if (only?.message !== undefined) block.message = only.message;
   }
   const seen = new Map(list.map((block, index) => [block, index]));
   return list.sort((a, b) => statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status)
