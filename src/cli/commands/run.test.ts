@@ -170,6 +170,29 @@ describe('muster run on a real 20-host lab', { skip: unavailable ?? false }, () 
     assert.deepEqual(await pidsRunning(marker), []);
   });
 
+  test('a second Ctrl-C ends muster at once, while the first is still stopping hosts', async () => {
+    // The commands ignore TERM, so stopping them takes the transport's 2 s TERM→KILL grace.
+    let phase = 0;
+    const child = spawn(process.execPath, [bin, 'run', 'lab[01-02]', '--stream', '--', "trap '' TERM; echo started; sleep 20"], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (phase === 0 && (stdout.match(/: started$/gm) ?? []).length === 2) {
+        phase = 1;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (phase === 1 && chunk.toString().includes('interrupted: starting no more hosts')) {
+        phase = 2;
+        child.kill('SIGINT');
+      }
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+    assert.equal(phase, 2);
+    assert.deepEqual([code, signal], [null, 'SIGINT'], 'ended by the second SIGINT, not by finishing');
+  });
+
   test('--json: one record per host in inventory order, then the summary', async () => {
     const ran = await muster(['run', 'lab[01-03]', '--json', '--', 'hostname']);
     assert.equal(ran.code, 0, ran.stderr);
