@@ -93,8 +93,9 @@ export function command(): Command {
 
 function perHost(inventory: Inventory, hosts: Host[], sources: { path: string; source: string }[], dir: string): PlannedFile[] {
   const files: PlannedFile[] = [];
+  const selected = hosts.map(hostView);
   for (const host of hosts) {
-    const context = hostTemplateContext(inventory, host);
+    const context = withValues(hostTemplateContext(inventory, host), { selected });
     for (const { path, source } of sources) {
       const text = renderTemplate(source, context, { file: path });
       // One template: DIR/HOST plus the template's own extension (motd.liquid → HOST, site.conf.liquid → HOST.conf).
