@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SshConfigResolver } from './sshConfig.js';
+
+let home: string;
+let inventoryConfig: string;
+
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'muster-sshcfg-'));
+  mkdirSync(join(home, '.ssh'));
+  writeFileSync(join(home, '.ssh', 'config'), [
+    'Host web*',
+    '  User alice',
+    '  Port 2200',
+    '  IdentityFile ~/.ssh/web_key',
+    '  ProxyJump bastion',
+    'Host bastion',
+    '  HostName 127.0.0.200',
+    '  User jump',
+    'Host *',
+    '  ConnectTimeout 7',
+    '  StrictHostKeyChecking accept-new',
+    '',
+  ].join('\n'));
+  mkdirSync(join(home, 'inv'));
+  inventoryConfig = join(home, 'inv', 'ssh_config');
+  writeFileSync(inventoryConfig, [
+    'Host web1',
+    '  HostName 127.0.0.11',
+    '  User root',
+    '  IdentityFile keys/lab_ed25519',
+    '  IdentitiesOnly yes',
+    '  UserKnownHostsFile known_hosts /etc/extra_known',
+    '  HostKeyAlias web1-alias',
+    '',
+  ].join('\n'));
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+describe('SshConfigResolver', () => {
+  it('uses OpenSSH defaults when no file says anything', () => {
+    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
+    const s = resolver.resolve({ name: 'db1', address: '127.0.0.3' });
+    assert.equal(s.host, '127.0.0.3');
+    assert.equal(s.port, 22);
+    assert.equal(s.user, 'me');
+    assert.equal(s.defaultIdentities, true);
+    assert.deepEqual(s.identityFiles, ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f)));
+    assert.deepEqual(s.userKnownHostsFiles, [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]);
+    assert.equal(s.strictHostKeyChecking, 'yes');
+    assert.deepEqual(s.proxyJump, []);
+  });
+
+  it('takes the inventory ssh_config first, then ~/.ssh/config; identity files accumulate', () => {
+    const resolver = new SshConfigResolver({ home, localUser: 'me' });
+    const s = resolver.resolve({ name: 'web1', address: 'web1', sshConfig: inventoryConfig });
+    assert.equal(s.host, '127.0.0.11', 'HostName applies when the address is just the name');
+    assert.equal(s.user, 'root', 'the inventory file wins over ~/.ssh/config');
+    assert.equal(s.port, 2200, 'what the inventory file leaves out comes from ~/.ssh/config');
+    assert.deepEqual(s.identityFiles, [join(home, 'inv', 'keys', 'lab_ed25519'), join(home, '.ssh', 'web_key')]);
+    assert.equal(s.identitiesOnly, true);
+    assert.deepEqual(s.userKnownHostsFiles, [join(home, 'inv', 'known_hosts'), '/etc/extra_known']);
+    assert.equal(s.hostKeyAlias, 'web1-alias');
+    assert.equal(s.strictHostKeyChecking, 'accept-new');
+    assert.equal(s.connectTimeoutMs, 7000);
+    assert.deepEqual(s.proxyJump, ['bastion']);
+  });
+
+  it('lets the inventory address, user and port win over ssh_config', () => {
+    const resolver = new SshConfigResolver({ home, localUser: 'me' });
+    const s = resolver.resolve({ name: 'web1', address: '127.0.0.99', user: 'ops', port: 2022, sshConfig: inventoryConfig });
+    assert.equal(s.host, '127.0.0.99');
+    assert.equal(s.user, 'ops');
+    assert.equal(s.port, 2022);
+  });
+
+  it('resolves a ProxyJump hop through its own section', () => {
+    const resolver = new SshConfigResolver({ home, localUser: 'me' });
+    const hop = resolver.resolveHop('bastion', undefined);
+    assert.equal(hop.host, '127.0.0.200');
+    assert.equal(hop.user, 'jump');
+    const explicit = resolver.resolveHop('ops@127.0.0.201:2201', undefined);
+    assert.equal(explicit.host, '127.0.0.201');
+    assert.equal(explicit.user, 'ops');
+    assert.equal(explicit.port, 2201);
+  });
+});
