@@ -29,7 +29,9 @@ export function contentDiff(before: DiffSide, after: DiffSide): string {
   const b = after.content ?? Buffer.alloc(0);
   if (a.equals(b)) return '';
   if (isBinary(a) || isBinary(b)) return `Binary files ${labelA} and ${labelB} differ\n`;
-  return unifiedDiff(a.toString('utf8'), b.toString('utf8'), { before: labelA, after: labelB });
+  const diff = unifiedDiff(a.toString('utf8'), b.toString('utf8'), { before: labelA, after: labelB });
+  // An empty side has no last line to end with a newline: the note would be noise.
+  return a.length === 0 || b.length === 0 ? diff.replace(/^# the files differ in their final newline\n/m, '') : diff;
 }
 
 /**

@@ -80,12 +80,18 @@ export function formatDiffReport(report: DiffReport, color = false): string {
   const out: string[] = [];
   const versions = report.groups.filter((group) => group.hosts.length > 0).length;
   const reachable = report.groups.reduce((sum, group) => sum + group.hosts.length, 0);
-  out.push(paint('bold', `${report.path}: ${versions === 1 && report.groups.length === 1 ? 'identical on' : `${versions} version${versions === 1 ? '' : 's'} across`} ${reachable} host${reachable === 1 ? '' : 's'}`));
-  for (const group of report.groups) {
-    const hosts = group.hosts.length > 0 ? `${foldNodeset(group.hosts)} (${group.hosts.length})` : '(no host)';
+  const only = report.groups.length === 1 ? report.groups[0] : undefined;
+  const plural = reachable === 1 ? '' : 's';
+  let title = `${versions} version${versions === 1 ? '' : 's'} across ${reachable} host${plural}`;
+  if (only?.state.kind === 'content') title = `identical on ${reachable} host${plural}`;
+  else if (only) title = `${describeState(only.state)} on all ${reachable} host${plural}`;
+  out.push(paint('bold', `${report.path}: ${title}`));
+  const labels = report.groups.map((group) => (group.hosts.length > 0 ? `${foldNodeset(group.hosts)} (${group.hosts.length})` : '(no host)'));
+  const width = Math.max(...labels.map((label) => label.length));
+  report.groups.forEach((group, index) => {
     const mark = group.reference ? `  ${paint('dim', `<- reference (${report.referenceFrom})`)}` : '';
-    out.push(`  ${paint(group.reference ? 'green' : 'yellow', hosts)}  ${describeState(group.state)}${mark}`);
-  }
+    out.push(`  ${paint(group.reference ? 'green' : 'yellow', (labels[index] ?? '').padEnd(width))}  ${describeState(group.state)}${mark}`);
+  });
   for (const group of report.groups) {
     if (group.reference || !group.diff) continue;
     out.push(paint('dim', '-'.repeat(15)), group.diff.replace(/\n$/, ''));
