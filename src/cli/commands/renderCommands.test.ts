@@ -103,7 +103,7 @@ test('gen: to a folder, unchanged on a second run, --check catches a hand edit',
   writeFileSync(join(dir, 'hosts.cfg'), readFileSync(join(dir, 'hosts.cfg'), 'utf8').replace('127.0.0.13', '127.0.0.99'));
   const drift = muster(['gen', 'nagios', '-o', dir, '--check']);
   assert.equal(drift.code, 1);
-  assert.match(drift.stdout, /-    address                 127\.0\.0\.99\n\+    address                 127\.0\.0\.13\n/);
+  assert.match(drift.stdout, /- {4}address {17}127\.0\.0\.99\n\+ {4}address {17}127\.0\.0\.13\n/);
   const single = muster(['gen', 'prometheus', '-s', 'web003.example.lan', '-o', join(root, 'targets.json')]);
   assert.equal(single.code, 0, single.stderr);
   assert.deepEqual((JSON.parse(readFileSync(join(root, 'targets.json'), 'utf8')) as { targets: string[] }[]).map((g) => g.targets), [['127.0.0.13:9100']]);
@@ -148,7 +148,7 @@ test('runbook: render with -c and --set, list steps, run them answering on stdin
 
   const steps = muster(['runbook', 'steps', 'web001.md']);
   assert.equal(steps.code, 0, steps.stderr);
-  assert.match(steps.stdout, /^1\/3\. Drain web001\.example\.lan  \[sh, line 5\]\n    echo "drain 127\.0\.0\.11:80"\n2\/3\. Peers  \[bash, line 11\]\n/);
+  assert.match(steps.stdout, /^1\/3\. Drain web001\.example\.lan {2}\[sh, line 5\]\n {4}echo "drain 127\.0\.0\.11:80"\n2\/3\. Peers {2}\[bash, line 11\]\n/);
 
   // y: run step 1; "maybe": asked again; s: skip step 2; y: step 3 fails with exit 3.
   const run = muster(['runbook', 'run', 'web001.md'], 'y\nmaybe\ns\ny\n');
