@@ -7,7 +7,7 @@ import type { Host, Inventory, VarValue } from '../inventory/types.js';
 import { select } from '../inventory/index.js';
 
 /** One host as the json/yaml exports show it. */
-export interface HostRecord {
+export interface FleetHost {
   address: string;
   user?: string;
   port?: number;
@@ -58,7 +58,7 @@ function listFor(map: Map<string, Host[]>, key: string): Host[] {
 }
 
 /** The json/yaml view of one host: only the fields that are set. */
-export function hostRecord(host: Host): HostRecord {
+export function fleetHost(host: Host): FleetHost {
   return {
     address: host.address,
     ...(host.user !== undefined ? { user: host.user } : {}),

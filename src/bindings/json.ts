@@ -3,11 +3,11 @@
  * would rather not parse YAML or shell.
  */
 import type { Host, Inventory } from '../inventory/types.js';
-import { fleetOf, hostRecord, namesOf, type HostRecord } from './fleet.js';
+import { fleetOf, fleetHost, namesOf, type FleetHost } from './fleet.js';
 
 /** The document the json and yaml exports write. */
 export interface FleetDocument {
-  hosts: Record<string, HostRecord>;
+  hosts: Record<string, FleetHost>;
   roles: Record<string, string[]>;
   groups: Record<string, string[]>;
   states: Record<string, string[]>;
@@ -21,7 +21,7 @@ export interface FleetDocument {
 export function fleetDocument(inventory: Inventory, hosts: Host[]): FleetDocument {
   const fleet = fleetOf(inventory, hosts);
   return {
-    hosts: Object.fromEntries(fleet.hosts.map((host) => [host.name, hostRecord(host)])),
+    hosts: Object.fromEntries(fleet.hosts.map((host) => [host.name, fleetHost(host)])),
     roles: namesOf(fleet.roles),
     groups: namesOf(fleet.groups),
     states: namesOf(fleet.states),

@@ -144,10 +144,10 @@ test('unset of a host var falls back to the role value; unset of the last var le
 test('an edit that would make the inventory invalid is refused with the validation error', () => {
   assert.throws(() => planEdit([source], ['web042.example.lan'], [parseEdit('state=unknown')]), (error: unknown) => {
     assert.ok(error instanceof MusterError);
-    assert.equal(error.message, 'Refusing the edit: it would make the inventory invalid (nothing was written):\n  muster.yaml:24:12: unknown state "unknown" (states: ok, warn, stop)');
+    assert.equal(error.message, 'Refusing the edit: unknown state "unknown" (states: ok, warn, stop); nothing was written');
     return true;
   });
-  assert.throws(() => planEdit([source], ['db1'], [parseEdit('state=has space')]), /Refusing the edit: .*State names may use only/s);
+  assert.throws(() => planEdit([source], ['db1'], [parseEdit('state=has space')]), /Refusing the edit: unknown state "has space"/);
   assert.throws(() => parseEdit('roles=web'), UsageError);
   assert.throws(() => parseEdit('state'), UsageError);
   assert.throws(() => parseEdit('state='), UsageError);

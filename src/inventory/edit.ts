@@ -163,6 +163,11 @@ export function planEdit(sources: InventorySource[], names: string[], edits: Edi
   const before = parseInventory(sources);
   const targets = new Set(names);
   for (const name of targets) if (!before.hostsByName.has(name)) throw new UsageError(`No host named "${name}" in the inventory`);
+  for (const { target, value } of edits) {
+    if (target.field === 'state' && value !== undefined && !before.states.includes(String(value))) {
+      throw new MusterError(`Refusing the edit: unknown state ${JSON.stringify(value)} (states: ${before.states.join(', ')}); nothing was written`);
+    }
+  }
   let texts = new Map(sources.map((source) => [source.path, source.text]));
 
   const splits: EditSplit[] = [];
@@ -175,7 +180,7 @@ export function planEdit(sources: InventorySource[], names: string[], edits: Edi
     after = parseInventory(edited);
   } catch (error) {
     if (!(error instanceof InvalidFileError)) throw error;
-    throw new MusterError(`Refusing the edit: it would make the inventory invalid (nothing was written):\n  ${error.problems.map(formatProblem).join('\n  ')}`, { cause: error });
+    throw new MusterError(`Refusing the edit: it would make the inventory invalid (nothing was written; lines are those of the edited text):\n  ${error.problems.map(formatProblem).join('\n  ')}`, { cause: error });
   }
   verify(before, after, targets, edits);
 
@@ -307,8 +312,8 @@ function editEntry(source: ParsedSource, entry: Entry, edit: Edit): Splice | und
 
   if (isNullNode(body)) {
     if (value === undefined) return undefined;
-    const line = target.field === 'vars' ? `vars: { ${yamlKey(target.key)}: ${value} }` : `${field}: ${value}`;
-    return fillNull(text, entry.pair, [line], keyColumn + step);
+    const lines = target.field === 'vars' ? ['vars:', `${' '.repeat(step)}${yamlKey(target.key)}: ${value}`] : [`${field}: ${value}`];
+    return fillNull(text, entry.pair, lines, keyColumn + step);
   }
   if (!isMap(body)) throw new MusterError(`Cannot edit the host entry at ${where(source, rangeOf(entry.pair.key)[0])}: it is not a mapping`);
   const bodyLayout = { indent: body.items.length > 0 ? columnOf(text, rangeOf((body.items[0] as Pair).key)[0]) : keyColumn + step, step };
@@ -460,23 +465,44 @@ export async function editInventory(options: EditOptions): Promise<EditResult> {
  * one, never half of each: a temporary file in the same folder (same
  * filesystem), fsynced, renamed over the real file (a symlink is followed and
  * its target replaced), then the folder fsynced. The mode is kept, and the
- * owner when running as root. With `expected`, a file whose text is no longer
- * that (someone else edited it meanwhile) is left alone with an error.
+ * owner when running as root; a file that does not exist yet is created with
+ * `createMode` (an error without it). With `expected`, a file whose text is no
+ * longer that (someone else edited it meanwhile) is left alone with an error.
+ * Filesystem failures become a `MusterError` naming the path.
  */
-export async function writeFileAtomic(path: string, text: string, options: { expected?: string } = {}): Promise<void> {
-  const real = await realpath(path);
-  const info = await stat(real);
+export async function writeFileAtomic(path: string, text: string, options: { expected?: string; createMode?: number } = {}): Promise<void> {
+  try {
+    await replaceFile(path, text, options);
+  } catch (error) {
+    if (error instanceof MusterError || typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+    throw new MusterError(`Cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function replaceFile(path: string, text: string, options: { expected?: string; createMode?: number }): Promise<void> {
+  let real: string;
+  let mode: number;
+  let owner: { uid: number; gid: number } | undefined;
+  try {
+    real = await realpath(path);
+    const info = await stat(real);
+    mode = info.mode & 0o7777;
+    owner = { uid: info.uid, gid: info.gid };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || options.createMode === undefined || options.expected !== undefined) throw error;
+    real = resolve(path);
+    mode = options.createMode;
+  }
   if (options.expected !== undefined && (await readFile(real, 'utf8')) !== options.expected) {
     throw new MusterError(`${path} changed while muster was editing it; nothing was written to it, run the command again`);
   }
   const temp = join(dirname(real), `.${basename(real)}.${randomBytes(6).toString('hex')}.tmp`);
-  const mode = info.mode & 0o7777;
   const handle = await open(temp, 'wx', mode);
   try {
     try {
       await handle.writeFile(text, 'utf8');
       await handle.chmod(mode);
-      if (process.getuid?.() === 0 && (info.uid !== 0 || info.gid !== 0)) await handle.chown(info.uid, info.gid);
+      if (owner && process.getuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) await handle.chown(owner.uid, owner.gid);
       await handle.sync();
     } finally {
       await handle.close();
