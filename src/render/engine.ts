@@ -86,18 +86,23 @@ function engineFor(folder: string): Liquid {
   return engine;
 }
 
-const parsed = new Map<string, { source: string; folder: string; templates: Template[] }>();
-const parsedLimit = 256;
+const parsed = new Map<string, Template[]>();
+const parsedLimit = 512;
 
-/** Parses once per (file, source): per-host rendering of the same template costs one parse. */
+/**
+ * Parses once per (folder, source): rendering the same template or check command
+ * for 10,000 hosts costs one parse. Keyed by text, not file name, because check
+ * commands get a per-host label; error locations come from the render call.
+ */
 function parse(source: string, file: string): { engine: Liquid; templates: Template[] } {
   const folder = dirname(resolve(file));
   const engine = engineFor(folder);
-  const hit = parsed.get(file);
-  if (hit && hit.source === source && hit.folder === folder) return { engine, templates: hit.templates };
+  const key = `${folder}\0${source}`;
+  const hit = parsed.get(key);
+  if (hit) return { engine, templates: hit };
   const templates = engine.parse(source, resolve(file));
   if (parsed.size >= parsedLimit) parsed.delete(parsed.keys().next().value as string);
-  parsed.set(file, { source, folder, templates });
+  parsed.set(key, templates);
   return { engine, templates };
 }
 
@@ -120,7 +125,7 @@ function asInvalidFile(error: unknown, file: string, source: string): InvalidFil
   while (isLiquidError(inner.originalError)) inner = inner.originalError;
   const [line, col] = inner.token?.getPosition() ?? [1, 1];
   const input = inner.token?.input;
-  const where = inner.token?.file ?? (input === undefined || input === source ? file : includedFrom.get(input) ?? file);
+  const where = input === undefined || input === source ? file : includedFrom.get(input) ?? inner.token?.file ?? file;
   const at = { file: where, line, col };
   const cause = inner.originalError instanceof Error ? inner.originalError : undefined;
   const message = (cause && !isLiquidError(cause) ? cause.message : inner.message)
