@@ -31,7 +31,11 @@ export function skippedNotice(selection: Selection): string {
     if (list) list.push(host.name);
     else byState.set(host.state, [host.name]);
   }
-  const parts = [...byState].map(([state, names]) => `${state}: ${foldNodeset(names)}`);
+  const parts = [...byState].map(([state, names]) => {
+    const folded = foldNodeset(names);
+    // A big fleet can have hundreds of stopped hosts; the notice stays one readable line.
+    return `${state}: ${folded.length > 160 ? `${folded.slice(0, 160)}… (see: muster ls state:${state})` : folded}`;
+  });
   const count = selection.skipped.length;
   return `muster: left out ${count} host${count === 1 ? '' : 's'} for their state (${parts.join('; ')}); add --all-states to include them\n`;
 }

@@ -34,6 +34,11 @@ function help(): string {
 /** Runs the muster CLI with `argv` (without `node` and the script). Sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
+  // `muster ls | head`: the reader going away is not an error (and must not print a stack).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.stdout.destroy();
+  });
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(help());
