@@ -165,8 +165,10 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       if (changedDests.length === 0) return finish('ok', 'unchanged');
       return finish('changed', `${options.check ? 'would change' : 'changed'} ${changedDests.join(', ')}`);
     } catch (error) {
-      // Interrupted or timed out half-way: put back what this host got, then let the engine name the outcome.
-      await undo().catch(() => 'failed');
+      // Interrupted or timed out half-way: put back what this host got. The engine names the
+      // outcome (timeout, interrupted) and keeps what became of the previous file.
+      const rolledBack = await undo().catch((): 'failed' => 'failed');
+      if (signal.aborted && rolledBack !== undefined) return finish('failed', 'stopped', rolledBack);
       throw error;
     }
   };

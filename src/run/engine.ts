@@ -191,7 +191,9 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
     ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
-    message,
+    // A deploy interrupted half-way says whether it put the previous file back.
+    ...(partial?.rollback !== undefined ? { rollback: partial.rollback } : {}),
+    message: partial?.rollback === undefined ? message : `${message}; ${partial.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`,
   });
 
   emit({ type: 'host-started', host: target.name, index });
@@ -237,7 +239,8 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
         stdout: result?.stdout ?? '',
         stderr: result?.stderr ?? '',
         ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}`,
+        ...(result?.rollback !== undefined ? { rollback: result.rollback } : {}),
+        message: `timed out after ${formatDuration(timeoutMs)}${result?.rollback === undefined ? '' : `; ${result.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`}`,
       });
     }
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);

@@ -187,6 +187,16 @@ describe('muster push / apply / history on a real lab running nginx', { skip: un
     assert.equal(await on('lab03', 'cat /mnt/small/app.conf; ls -a /mnt/small'), 'old\n.\n..\napp.conf\nfill\n');
   });
 
+  test('a --timeout while the test runs kills it and puts the previous file back', async () => {
+    await on('lab02', 'echo old > /root/slow.conf');
+    await writeFile(join(work, 'slow.conf'), 'new\n');
+    const ran = await muster(['push', 'lab02', 'slow.conf', '/root/slow.conf', '--test', 'sleep 30', '--timeout', '1s']);
+    assert.equal(ran.code, 1);
+    assert.match(ran.stdout, /^lab02 \(1\) timeout: timed out after 1\.0s; rolled back$/m);
+    assert.match(ran.stdout, /^rolled back: lab02 \(1\)$/m);
+    assert.equal(await on('lab02', 'cat /root/slow.conf; ls -a /root | grep -c muster; pgrep -c -x sleep'), 'old\n0\n0\n');
+  });
+
   test('push --save writes a task file that apply replays, honouring --limit and --check', async () => {
     await writeFile(join(work, 'banner'), 'banner v1\n');
     const saved = await muster(['push', 'all', 'banner', '/etc/banner', '--mode', '0640', '--then', 'touch /root/banner-reloaded', '--batch', '2', '--save', 'banner.yaml', '--check']);
