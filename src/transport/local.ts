@@ -82,7 +82,7 @@ class LocalSession implements Session {
         }
         resolvePromise({
           exitCode: code,
-          signal: signalName === null ? null : signalName.replace(/^SIG/, ''),
+          signal: signalName,
           stdout: stdout.buffer(),
           stderr: stderr.buffer(),
           stdoutTruncated: stdout.truncated,

@@ -202,7 +202,7 @@ class OpensshSession implements Session {
         }
         resolvePromise({
           exitCode: code,
-          signal: signalName === null ? null : signalName.replace(/^SIG/, ''),
+          signal: signalName,
           stdout: stdout.buffer(),
           stderr: stderr.buffer(),
           stdoutTruncated: stdout.truncated,

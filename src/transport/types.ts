@@ -38,6 +38,7 @@ export interface ExecOptions {
 export interface ExecResult {
   /** Null when the command was ended by a signal or the channel closed without a status. */
   exitCode: number | null;
+  /** The signal that ended the command, named as Node does (`SIGKILL`); null otherwise. */
   signal: string | null;
   stdout: Buffer;
   stderr: Buffer;

@@ -1,0 +1,228 @@
+/**
+ * The in-process ssh transport against a real lab fleet (real sshd in namespaces).
+ * Needs root and openssh-server; skipped with the reason otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../lab/index.js';
+import { sshTransport } from './ssh.js';
+import { ConnectError, type ConnectFailure, type Target } from './types.js';
+
+const unavailable = await labUnavailableReason();
+
+/** Asserts a ConnectError of `reason` whose message matches `message`. */
+function connectError(reason: ConnectFailure, message?: RegExp): (error: unknown) => boolean {
+  return (error: unknown) => {
+    assert.ok(error instanceof ConnectError, `expected a ConnectError, got ${String(error)}`);
+    assert.equal(error.reason, reason, error.message);
+    if (message) assert.match(error.message, message);
+    return true;
+  };
+}
+
+/** Counts processes on a lab host whose command line is exactly `sleep 1000` (the [0] keeps pgrep's own shell out). */
+async function sleepers(lab: Lab, host: string): Promise<string> {
+  return (await labExec(lab, host, 'pgrep -f "^sleep 100[0]$" || true')).stdout.trim();
+}
+
+describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
+  const name = `test-ssh-${process.pid}`;
+  let lab: Lab;
+  let dir: string;
+  let h1: Target;
+  let h2: Target;
+  /** A transport that reads only the lab's ssh_config (as its "user" file), never ~/.ssh/config. */
+  const transport = (extra: Parameters<typeof sshTransport>[0] = {}) =>
+    sshTransport({ sshConfig: { userConfig: lab.sshConfigPath }, agent: null, ...extra });
+  /** An ssh_config that takes precedence over the lab's, with these lines for every host. */
+  const override = (file: string, lines: string[]): string => {
+    const path = join(dir, file);
+    writeFileSync(path, ['Host *', ...lines.map((line) => `  ${line}`), ''].join('\n'));
+    return path;
+  };
+
+  before(async () => {
+    lab = await labUp({ name, count: 3 });
+    dir = mkdtempSync(join(tmpdir(), 'muster-ssh-test-'));
+    const [a, b] = lab.hosts;
+    assert.ok(a && b);
+    h1 = { name: a.name, address: a.address };
+    h2 = { name: b.name, address: b.address };
+  });
+  after(async () => {
+    await labDown(name);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs commands with exit codes, separate stderr, stdin and output caps, all on one connection', async () => {
+    const session = await transport().connect({ ...h1, sshConfig: lab.sshConfigPath });
+    try {
+      const ok = await session.exec('hostname');
+      assert.deepEqual([ok.exitCode, ok.signal, ok.stdout.toString(), ok.stderr.toString()], [0, null, `${h1.name}\n`, '']);
+      const failed = await session.exec('echo out; echo err >&2; exit 3');
+      assert.equal(failed.exitCode, 3);
+      assert.equal(failed.stdout.toString(), 'out\n');
+      assert.equal(failed.stderr.toString(), 'err\n', 'no pgid marker leaks into stderr');
+      const cat = await session.exec('tr a-z A-Z', { stdin: 'hello\n' });
+      assert.equal(cat.stdout.toString(), 'HELLO\n');
+      let streamed = 0;
+      const big = await session.exec('head -c 300000 /dev/zero; head -c 10 /dev/zero >&2', {
+        maxOutputBytes: 100_000, onStdout: (chunk) => { streamed += chunk.length; },
+      });
+      assert.equal(big.stdout.length, 100_000);
+      assert.equal(big.stdoutTruncated, true);
+      assert.equal(big.stderr.length, 10);
+      assert.equal(big.stderrTruncated, false);
+      assert.equal(streamed, 300_000);
+      // Every exec is a channel of the same connection: the same sshd session process is the parent.
+      const parents = await Promise.all([session.exec('echo $PPID'), session.exec('echo $PPID')]);
+      const first = await session.exec('echo $PPID');
+      assert.equal(parents[0]?.stdout.toString(), first.stdout.toString());
+      assert.equal(parents[1]?.stdout.toString(), first.stdout.toString());
+      const killed = await session.exec('kill -9 $$');
+      assert.deepEqual([killed.exitCode, killed.signal], [null, 'SIGKILL']);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('runs through sudo -n when asked', async () => {
+    const session = await transport().connect({ ...h1, sshConfig: lab.sshConfigPath });
+    try {
+      const result = await session.exec('id -u; echo "$SUDO_USER"', { sudo: true });
+      assert.equal(result.exitCode, 0, result.stderr.toString());
+      assert.equal(result.stdout.toString(), '0\nroot\n');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('kills the remote command and its whole process group on abort', async () => {
+    const session = await transport().connect({ ...h1, sshConfig: lab.sshConfigPath });
+    try {
+      for (const command of ['echo started; sleep 1000; echo x', "echo started; sh -c 'sleep 1000 & wait'"]) {
+        const controller = new AbortController();
+        let seenRunning = '';
+        const running = session.exec(command, {
+          signal: controller.signal,
+          onStdout: () => {
+            void sleepers(lab, h1.name).then((found) => {
+              seenRunning = found;
+              controller.abort(new Error('timed out'));
+            });
+          },
+        });
+        await assert.rejects(running, /timed out/);
+        assert.notEqual(seenRunning, '', `no sleep 1000 was running for ${command}`);
+        assert.equal(await sleepers(lab, h1.name), '', `sleep 1000 left on the host after aborting ${command}`);
+      }
+      // The session is still usable after an abort.
+      assert.equal((await session.exec('echo fine')).stdout.toString(), 'fine\n');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses an unknown host key with a clear message, and records it with acceptNew', async () => {
+    const knownHosts = join(dir, 'accept_known_hosts');
+    const config = override('accept_config', [`UserKnownHostsFile ${knownHosts}`]);
+    await assert.rejects(
+      transport().connect({ ...h2, sshConfig: config }),
+      connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} \\(ssh-ed25519 SHA256:.*\\) is not in known_hosts \\(${knownHosts}\\); verify it and add it, or rerun with --accept-new`)),
+    );
+    const session = await transport().connect({ ...h2, sshConfig: config }, { acceptNew: true });
+    assert.equal((await session.exec('hostname')).stdout.toString(), `${h2.name}\n`);
+    session.close();
+    const recorded = readFileSync(knownHosts, 'utf8');
+    assert.match(recorded, new RegExp(`^${h2.address.replaceAll('.', '\\.')} ssh-ed25519 \\S+\\n$`));
+    // The recorded key is the host's real one: OpenSSH accepts it, and so does a fresh transport.
+    execFileSync('ssh', ['-F', config, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-i', lab.identityPath, '-l', 'root', h2.address, 'true']);
+    (await transport().connect({ ...h2, sshConfig: config })).close();
+  });
+
+  it('refuses a changed host key, even with acceptNew, naming the known_hosts line', async () => {
+    const knownHosts = join(dir, 'changed_known_hosts');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'impostor')]);
+    const impostor = readFileSync(join(dir, 'impostor.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+    writeFileSync(knownHosts, `# first line\n${h2.address} ${impostor}\n`);
+    const config = override('changed_config', [`UserKnownHostsFile ${knownHosts}`]);
+    for (const acceptNew of [false, true]) {
+      await assert.rejects(
+        transport().connect({ ...h2, sshConfig: config }, { acceptNew }),
+        connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} has CHANGED.*${knownHosts}:2 holds a different ssh-ed25519 key`)),
+      );
+    }
+    assert.equal(readFileSync(knownHosts, 'utf8').split('\n').length, 3, 'nothing was appended');
+  });
+
+  it('accepts a host listed in a known_hosts file hashed by ssh-keygen -H', async () => {
+    const knownHosts = join(dir, 'hashed_known_hosts');
+    copyFileSync(lab.knownHostsPath, knownHosts);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', knownHosts], { stdio: 'ignore' });
+    assert.doesNotMatch(readFileSync(knownHosts, 'utf8'), new RegExp(h1.address.replaceAll('.', '\\.')));
+    const config = override('hashed_config', [`UserKnownHostsFile ${knownHosts}`]);
+    const session = await transport().connect({ ...h1, sshConfig: config });
+    assert.equal((await session.exec('hostname')).exitCode, 0);
+    session.close();
+  });
+
+  it('honours HostName for a target whose address is its name, and ProxyJump', async () => {
+    // The lab's ssh_config maps each name to its address.
+    const byName = await transport().connect({ name: h1.name, address: h1.name, sshConfig: lab.sshConfigPath });
+    assert.equal((await byName.exec('hostname')).stdout.toString(), `${h1.name}\n`);
+    byName.close();
+    const via = (jump: string) => override(`jump_${jump}`, [`ProxyJump ${jump}`]);
+    const jumped = await transport().connect({ ...h2, sshConfig: via(h1.name) });
+    assert.equal((await jumped.exec('hostname')).stdout.toString(), `${h2.name}\n`);
+    jumped.close();
+    // A jump through a stopped host fails, so the jump really is used.
+    const h3 = lab.hosts[2];
+    assert.ok(h3);
+    await labStopHost(name, h3.name);
+    try {
+      await assert.rejects(transport().connect({ ...h2, sshConfig: via(h3.name) }), connectError('refused', /jump host/));
+    } finally {
+      await labStartHost(name, h3.name);
+    }
+  });
+
+  it('maps connection failures to reasons: refused, auth, timeout, aborted', async () => {
+    await labStopHost(name, h2.name);
+    try {
+      await assert.rejects(transport().connect({ ...h2, sshConfig: lab.sshConfigPath }), connectError('refused', /refused/));
+    } finally {
+      await labStartHost(name, h2.name);
+    }
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'stranger')]);
+    const stranger = override('stranger_config', [
+      `IdentityFile ${join(dir, 'stranger')}`, 'IdentitiesOnly yes', `UserKnownHostsFile ${join(dir, 'stranger_known_hosts')}`,
+    ]);
+    const lonely = sshTransport({ sshConfig: { userConfig: null }, agent: null });
+    await assert.rejects(
+      lonely.connect({ ...h1, user: 'root', sshConfig: stranger }, { acceptNew: true }),
+      connectError('auth', /permission denied for root@/),
+    );
+    // A listener that accepts and never speaks: the connect timeout must fire.
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    assert.ok(address && typeof address === 'object');
+    try {
+      await assert.rejects(
+        transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { connectTimeoutMs: 300 }),
+        connectError('timeout', /timed out after 0.3s/),
+      );
+      const controller = new AbortController();
+      const pending = transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(pending, connectError('aborted'));
+    } finally {
+      silent.close();
+    }
+  });
+});
