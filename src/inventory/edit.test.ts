@@ -155,10 +155,20 @@ test('an edit that would make the inventory invalid is refused with the validati
   assert.throws(() => planEdit([source], ['nope'], [parseEdit('state=ok')]), /No host named "nope"/);
 });
 
-test('a pattern whose addresses cannot be split in step is refused, naming its file:line', () => {
-  const text = 'hosts:\n  web[1-3]:\n    address: 127.0.0.[3,1,2]\n';
-  assert.throws(() => planEdit([{ path: 'odd.yaml', text }], ['web2'], [parseEdit('state=stop')]),
-    /Cannot edit web2 alone: it comes from the pattern "web\[1-3\]" at odd\.yaml:2, which has addresses \(127\.0\.0\.\[3,1,2\]\) that do not fold in step with the names; edit that entry by hand, or select all of its hosts$/);
+test('addresses written out of order are split in step, keeping each host\'s address', () => {
+  const text = 'hosts:\n  web[1-4]:\n    address: 127.0.0.[4,1,3,2]\n';
+  const before = parseInventory([{ path: 'odd.yaml', text }]);
+  const plan = planEdit([{ path: 'odd.yaml', text }], ['web2'], [parseEdit('state=stop')]);
+  assert.equal(plan.texts.get('odd.yaml'), 'hosts:\n  web[1,3-4]:\n    address: 127.0.0.4,127.0.0.3,127.0.0.2\n  web2:\n    address: 127.0.0.1\n    state: stop\n');
+  for (const host of before.hosts) assert.equal(plan.inventory.hostsByName.get(host.name)?.address, host.address);
+});
+
+test('a pattern that cannot be split reliably is refused, naming its file:line', () => {
+  const text = 'version: 1\nhosts: { "web[1-3]": { address: "127.0.0.[1-3]" } }\n';
+  assert.throws(() => planEdit([{ path: 'flow.yaml', text }], ['web2'], [parseEdit('state=stop')]), (error: unknown) => error instanceof MusterError
+    && error.message === 'Cannot edit web2 alone: it comes from the pattern "web[1-3]" at flow.yaml:2, which is in a flow-style "hosts: { … }" map; edit that entry by hand, or select all of its hosts');
+  const whole = planEdit([{ path: 'flow.yaml', text }], ['web1', 'web2', 'web3'], [parseEdit('state=stop')]);
+  assert.equal(whole.texts.get('flow.yaml'), 'version: 1\nhosts: { "web[1-3]": { address: "127.0.0.[1-3]", state: stop } }\n');
 });
 
 function tempInventory(files: Record<string, string>): string {

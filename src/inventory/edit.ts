@@ -259,12 +259,9 @@ function splitEntry(source: ParsedSource, entry: Entry, rest: string[], chosen: 
     const addresses = isNodesetPattern(written) ? expandNodeset(written) : [written];
     const addressOf = new Map(entry.names.map((name, i) => [name, addresses[i] ?? '']));
     const fold = (names: string[]): string => {
-      const folded = foldNodeset(names);
-      const pattern = foldNodeset(expandNodeset(folded).map((name) => addressOf.get(name) ?? ''));
-      const inStep = expandNodeset(pattern);
-      if (!expandNodeset(folded).every((name, i) => inStep[i] === addressOf.get(name))) {
-        refuse(`has addresses (${written}) that do not fold in step with the names`);
-      }
+      const wanted = expandNodeset(foldNodeset(names)).map((name) => addressOf.get(name) ?? '');
+      const pattern = foldInOrder(wanted);
+      if (!isDeepStrictEqual(expandNodeset(pattern), wanted)) refuse(`has addresses (${written}) that do not fold in step with the names`);
       return pattern;
     };
     restAddress = fold(rest);
@@ -283,6 +280,40 @@ function splitEntry(source: ParsedSource, entry: Entry, rest: string[], chosen: 
   const split = foldNodeset(chosen);
   splits.push({ pattern, file: source.path, line: source.lines.linePos(rangeOf(key)[0]).line, kept, split });
   return { start, end, text: `${copy(rest, restAddress)}${copy(chosen, chosenAddress)}` };
+}
+
+/**
+ * A nodeset whose expansion is exactly `items`, in that order: consecutive
+ * runs that fold without reordering, joined by commas (a top-level comma list
+ * expands in written order). Runs are found by galloping, so a long list costs
+ * O(n log n) folds rather than one per item.
+ */
+function foldInOrder(items: string[]): string {
+  const inOrder = (from: number, to: number): boolean => {
+    const chunk = items.slice(from, to);
+    return isDeepStrictEqual(expandNodeset(foldNodeset(chunk)), chunk);
+  };
+  const parts: string[] = [];
+  for (let start = 0; start < items.length;) {
+    let good = 1;
+    while (start + good < items.length) {
+      const next = Math.min(good * 2, items.length - start);
+      if (inOrder(start, start + next)) {
+        good = next;
+        continue;
+      }
+      let bad = next;
+      while (bad - good > 1) {
+        const middle = (good + bad) >> 1;
+        if (inOrder(start, start + middle)) good = middle;
+        else bad = middle;
+      }
+      break;
+    }
+    parts.push(foldNodeset(items.slice(start, start + good)));
+    start += good;
+  }
+  return parts.join(',');
 }
 
 /** Applies one edit to every entry that holds selected hosts (after splitting, those hold only selected hosts). */
