@@ -169,6 +169,14 @@ test('prometheus: file_sd JSON passes promtool and a real Prometheus discovers t
   }
 });
 
+test('prometheus: labels are the scalar vars minus generator settings, or exactly prometheus_labels', () => {
+  const [first] = JSON.parse(content(generate('prometheus', inventory, inventory.hosts), 'targets.json')) as { labels: Record<string, string> }[];
+  assert.deepEqual(first?.labels, { http_port: '80', vip: '127.0.0.100', dc: 'tk1', rank: '2', name: 'shadow', host: 'web001.example.lan', role: 'web', roles: ',web,', state: 'ok' });
+  const picked = fixtureInventory((text) => text.replace('nagios_plugins: /usr/lib/nagios/plugins', 'nagios_plugins: /usr/lib/nagios/plugins\n    prometheus_labels: [dc, rank]\n    prometheus_port: 9273'));
+  const groups = JSON.parse(content(generate('prometheus', picked, picked.hosts), 'targets.json')) as { targets: string[]; labels: Record<string, string> }[];
+  assert.deepEqual(groups[0], { targets: ['127.0.0.11:9273'], labels: { dc: 'tk1', rank: '2', host: 'web001.example.lan', role: 'web', roles: ',web,', state: 'ok' } });
+});
+
 test('munin: one [role;host] entry per live host with its address', () => {
   const text = content(generate('munin', inventory, inventory.hosts), 'munin.conf');
   const entries = [...text.matchAll(/^\[([^\]]+)\]\n {4}address (\S+)\n {4}use_node_name yes$/gm)].map((m) => `${m[1]} ${m[2]}`);

@@ -98,11 +98,14 @@ function labelName(name: string): string {
   return cleaned.startsWith('__') ? cleaned.replace(/^_+/, '') || 'var' : cleaned;
 }
 
+const generatorSetting = /^(nagios|prometheus|keepalived|vrrp)_/;
+
 function prometheus(inventory: Inventory, hosts: readonly Host[]): GeneratedFile[] {
   const groups = hosts.filter((host) => !skipped(inventory, host)).map((host) => {
     const labels: Record<string, string> = {};
     const wanted = host.vars['prometheus_labels'];
-    const names = Array.isArray(wanted) ? wanted.map(String) : Object.keys(host.vars);
+    // Default: every scalar var except the generators' own settings (nagios_*, prometheus_*, …).
+    const names = Array.isArray(wanted) ? wanted.map(String) : Object.keys(host.vars).filter((name) => !generatorSetting.test(name));
     for (const name of names) {
       const value = host.vars[name];
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') labels[labelName(name)] = String(value);
