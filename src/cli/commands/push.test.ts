@@ -187,6 +187,15 @@ describe('muster push / apply / history on a real lab running nginx', { skip: un
     assert.equal(await on('lab03', 'cat /mnt/small/app.conf; ls -a /mnt/small'), 'old\n.\n..\napp.conf\nfill\n');
   });
 
+  test('a folder that cannot be written (read-only filesystem) fails the host and leaves DEST untouched', async () => {
+    await on('lab04', 'mkdir -p /mnt/ro && mount -t tmpfs -o size=64k tmpfs /mnt/ro && echo old > /mnt/ro/app.conf && mount -o remount,ro /mnt/ro');
+    await writeFile(join(work, 'ro.conf'), 'new\n');
+    const ran = await muster(['push', 'lab04', 'ro.conf', '/mnt/ro/app.conf']);
+    assert.equal(ran.code, 1);
+    assert.match(ran.stdout, /lab04 \(1\) failed.*cannot install \/mnt\/ro\/app\.conf: cannot create a temporary file in \/mnt\/ro/);
+    assert.equal(await on('lab04', 'cat /mnt/ro/app.conf; ls -a /mnt/ro | wc -l'), 'old\n3\n');
+  });
+
   test('a --timeout while the test runs kills it and puts the previous file back', async () => {
     await on('lab02', 'echo old > /root/slow.conf');
     await writeFile(join(work, 'slow.conf'), 'new\n');

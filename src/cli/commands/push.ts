@@ -102,14 +102,15 @@ export async function runTask(
     await saveTask(task, how.save);
     if (!options.quiet) process.stderr.write(`muster: saved the task to ${how.save} (replay: muster apply ${how.save})\n`);
   }
-  const job = taskJob(prepared, { check: how.check, startedAt: new Date(), ...(options.sudo || task.sudo ? { sudo: true } : {}) });
+  const startedAt = new Date();
+  const sudo = options.sudo || task.sudo ? { sudo: true } : {};
   const withTask: FanoutOptions = {
     ...options,
     ...(options.batch === undefined && task.batch !== undefined ? { batch: task.batch } : {}),
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
   const color = useColor(options, process.stdout);
-  return runFanout(fleet, () => job, withTask, {
+  return runFanout(fleet, (output) => taskJob(prepared, { check: how.check, startedAt, ...sudo, ...output }), withTask, {
     command: how.command,
     selector: how.selector,
     render: (result) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
