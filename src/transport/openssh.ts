@@ -212,12 +212,21 @@ class OpensshSession implements Session {
     });
   }
 
+  /** Settles once `close` has ended the master (for callers that must know, such as tests). */
+  closing: Promise<void> | undefined;
+
   /** Ends the master connection (`ssh -O exit`), in the background. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const child = spawn(this.binary, this.args(['-O', 'exit', '--', this.target.name]), { stdio: 'ignore' });
-    child.on('error', () => this.onClosed());
-    child.on('close', () => this.onClosed());
+    this.closing = new Promise((resolveClosed) => {
+      const child = spawn(this.binary, this.args(['-O', 'exit', '--', this.target.name]), { stdio: 'ignore' });
+      const done = (): void => {
+        this.onClosed();
+        resolveClosed();
+      };
+      child.on('error', done);
+      child.on('close', done);
+    });
   }
 }
