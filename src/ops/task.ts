@@ -40,7 +40,7 @@ export interface Task {
 const text = z.string().min(1, 'must not be empty');
 const pushStep = z.strictObject({
   push: text.describe('local file or directory, relative to the task file'),
-  dest: text,
+  dest: text.regex(/^\/./, 'must be an absolute remote path, e.g. /etc/app/app.conf'),
   mode: z.union([z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode such as "0644"'), z.number().int()]).optional(),
   owner: z.string().regex(/^[^:\s]+(:[^:\s]+)?$/, 'must be user or user:group').optional(),
   template: z.boolean().optional(),

@@ -58,7 +58,9 @@ export function command(): Command {
       '2 usage/inventory/template error, 3 aborted by --max-fail, 130 interrupted.',
     ].join('\n'))
     .action(async (selector: string, src: string, dest: string, options: PushOptions) => {
-      if (dest.trim() === '' || dest.endsWith('/')) throw new UsageError(`Invalid DEST "${dest}": give the full remote path of the file, e.g. /etc/app/app.conf`);
+      if (!dest.startsWith('/') || dest === '/' || (dest.endsWith('/') && !options.recursive)) {
+        throw new UsageError(`Invalid DEST "${dest}": give the absolute remote path of the file, e.g. /etc/app/app.conf`);
+      }
       const task = pushTask({
         target: [selector],
         src: resolve(src),
