@@ -171,6 +171,15 @@ test('a pattern that cannot be split reliably is refused, naming its file:line',
   assert.equal(whole.texts.get('flow.yaml'), 'version: 1\nhosts: { "web[1-3]": { address: "127.0.0.[1-3]", state: stop } }\n');
 });
 
+test('an anchored map shared by aliases is not edited through one host', () => {
+  const text = 'hosts:\n  web1:\n    vars: &common { a: 1 }\n  web2:\n    vars: *common\n';
+  assert.throws(() => planEdit([{ path: 'a.yaml', text }], ['web1'], [parseEdit('vars.b=2')]),
+    /^MusterError: Cannot edit the map at a\.yaml:3: it is anchored \(&common\), so every alias of it would change too; edit it by hand$/);
+  assert.throws(() => planEdit([{ path: 'a.yaml', text }], ['web2'], [parseEdit('vars.b=2')]), /Cannot edit "vars" at a\.yaml:5: it is not a mapping/);
+  const state = planEdit([{ path: 'a.yaml', text }], ['web1'], [parseEdit('state=warn')]);
+  assert.equal(state.texts.get('a.yaml'), 'hosts:\n  web1:\n    vars: &common { a: 1 }\n    state: warn\n  web2:\n    vars: *common\n');
+});
+
 function tempInventory(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'muster-edit-'));
   for (const [name, text] of Object.entries(files)) {

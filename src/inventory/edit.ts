@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Pair, type Scalar } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { InvalidFileError, MusterError, UsageError, formatProblem } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
 import { findInventoryFiles, type FindOptions } from './find.js';
@@ -347,6 +347,7 @@ function editEntry(source: ParsedSource, entry: Entry, edit: Edit): Splice | und
     return fillNull(text, entry.pair, lines, keyColumn + step);
   }
   if (!isMap(body)) throw new MusterError(`Cannot edit the host entry at ${where(source, rangeOf(entry.pair.key)[0])}: it is not a mapping`);
+  unshared(source, body, entry.pair);
   const bodyLayout = { indent: body.items.length > 0 ? columnOf(text, rangeOf((body.items[0] as Pair).key)[0]) : keyColumn + step, step };
   if (body.items.length > 0 && !body.flow) bodyLayout.step = Math.max(1, bodyLayout.indent - keyColumn);
 
@@ -357,17 +358,26 @@ function editEntry(source: ParsedSource, entry: Entry, edit: Edit): Splice | und
   const varsPair = pairOf(body, 'vars');
   if (value === undefined) {
     const vars = mapOf(varsPair);
+    if (vars && varsPair) unshared(source, vars, varsPair);
     return vars && varsPair ? removeFromMap(text, vars, target.key, varsPair) : undefined;
   }
   if (!varsPair) return setInMap(text, body, 'vars', { nested: [target.key, value] }, bodyLayout);
   if (isNullNode(varsPair.value)) return fillNull(text, varsPair, [`${yamlKey(target.key)}: ${value}`], bodyLayout.indent + bodyLayout.step);
   const vars = mapOf(varsPair);
   if (!vars) throw new MusterError(`Cannot edit "vars" at ${where(source, rangeOf(varsPair.key)[0])}: it is not a mapping`);
+  unshared(source, vars, varsPair);
   const varsLayout = {
     indent: vars.items.length > 0 ? columnOf(text, rangeOf((vars.items[0] as Pair).key)[0]) : bodyLayout.indent + bodyLayout.step,
     step: bodyLayout.step,
   };
   return setInMap(text, vars, target.key, { inline: value }, varsLayout);
+}
+
+/** Refuses to edit a map that carries a YAML anchor: aliases elsewhere would silently change with it. */
+function unshared(source: ParsedSource, map: YAMLMap, pair: Pair): void {
+  if (map.anchor) {
+    throw new MusterError(`Cannot edit the map at ${where(source, rangeOf(pair.key)[0])}: it is anchored (&${map.anchor}), so every alias of it would change too; edit it by hand`);
+  }
 }
 
 /** What a host looks like for the comparison below: every field, and the vars minus `ignored`. */
@@ -409,7 +419,7 @@ function verify(before: Inventory, after: Inventory, targets: Set<string>, edits
     }
     if (problems.length >= 5) break;
   }
-  if (problems.length > 0) throw new MusterError(`Refusing the edit: it would not do exactly what was asked (nothing was written): ${problems.join('; ')}. This is a bug in muster set; please report it with the inventory`);
+  if (problems.length > 0) throw new MusterError(`Refusing the edit: it would not do exactly what was asked (nothing was written): ${problems.join('; ')}. Shared YAML (anchors, aliases) can cause this; otherwise it is a bug in muster set, please report it with the inventory`);
 }
 
 function describeChanges(before: Inventory, after: Inventory, names: string[], edits: Edit[]): EditChange[] {
