@@ -77,6 +77,37 @@ describe('SshConfigResolver', () => {
     assert.equal(s.port, 2022);
   });
 
+  it('matches Host patterns as OpenSSH does: several per line, ?, *, and negation', () => {
+    const file = join(home, 'patterns_config');
+    writeFileSync(file, [
+      'User top',
+      'Host db? !db9',
+      '  Port 2001',
+      'Host *.lan web1',
+      '  Port 2002',
+      '  IdentityFile ~/one',
+      'Host *',
+      '  IdentityFile ~/two',
+      '  Port 2003',
+      '',
+    ].join('\n'));
+    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
+    const port = (name: string) => resolver.resolve({ name, address: '127.0.0.1', sshConfig: file }).port;
+    assert.deepEqual([port('db1'), port('DB2'), port('db9'), port('db10'), port('x.lan'), port('web1'), port('web2')],
+      [2001, 2001, 2003, 2003, 2002, 2002, 2003]);
+    const s = resolver.resolve({ name: 'x.lan', address: '127.0.0.1', sshConfig: file });
+    assert.equal(s.user, 'top', 'lines before any Host apply to every host');
+    assert.deepEqual(s.identityFiles, [join(home, 'one'), join(home, 'two')]);
+  });
+
+  it('still honours files with Match blocks (through the ssh-config package)', () => {
+    const file = join(home, 'match_config');
+    writeFileSync(file, ['Match host web*', '  User matched', 'Host *', '  Port 2100', ''].join('\n'));
+    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
+    const s = resolver.resolve({ name: 'web5', address: '127.0.0.1', sshConfig: file });
+    assert.deepEqual([s.user, s.port], ['matched', 2100]);
+  });
+
   it('resolves a ProxyJump hop through its own section', () => {
     const resolver = new SshConfigResolver({ home, localUser: 'me' });
     const hop = resolver.resolveHop('bastion', undefined);

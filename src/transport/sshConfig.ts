@@ -36,6 +36,83 @@ export interface SshSettings {
   connectTimeoutMs: number | undefined;
 }
 
+/** One `Host` section (or the lines before any, `match` null), compiled once. */
+interface CompiledSection {
+  match: ((name: string) => boolean) | null;
+  directives: { key: string; value: string | string[] }[];
+}
+
+/**
+ * A parsed file ready for lookups. Plain `Host` files (the common case, and the lab's 100s of
+ * sections) are looked up with patterns compiled once: the package's own `compute()` builds a
+ * RegExp per pattern per call, which is quadratic for an inventory-sized file. Files with
+ * `Match` blocks use `compute()`.
+ */
+type CompiledConfig = { kind: 'sections'; sections: CompiledSection[] } | { kind: 'library'; config: SSHConfig };
+
+const REPEATABLE = new Set(['identityfile', 'certificatefile', 'localforward', 'remoteforward', 'dynamicforward']);
+
+function directiveValue(value: string | { val: string }[]): string | string[] {
+  return typeof value === 'string' ? value : value.map((part) => part.val);
+}
+
+/** OpenSSH host patterns: whitespace- (or comma-) separated, `*` and `?` wildcards, `!` negation, case-insensitive. */
+function hostMatcher(patterns: string[]): (name: string) => boolean {
+  const compiled = patterns.flatMap((p) => p.split(/[\s,]+/)).filter((p) => p !== '').map((pattern) => {
+    const negated = pattern.startsWith('!');
+    const body = negated ? pattern.slice(1) : pattern;
+    const source = body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    return { negated, regex: new RegExp(`^${source}$`, 'i') };
+  });
+  return (name) => {
+    let matched = false;
+    for (const { negated, regex } of compiled) {
+      if (!regex.test(name)) continue;
+      if (negated) return false;
+      matched = true;
+    }
+    return matched;
+  };
+}
+
+function compileConfig(config: SSHConfig): CompiledConfig {
+  const sections: CompiledSection[] = [{ match: null, directives: [] }];
+  for (const line of config) {
+    if (line.type !== SSHConfig.DIRECTIVE) continue;
+    const key = line.param.toLowerCase();
+    if (key === 'match') return { kind: 'library', config };
+    if (key === 'host' && 'config' in line) {
+      const value = directiveValue(line.value);
+      const directives: CompiledSection['directives'] = [];
+      for (const inner of line.config) {
+        if (inner.type === SSHConfig.DIRECTIVE) directives.push({ key: inner.param.toLowerCase(), value: directiveValue(inner.value) });
+      }
+      sections.push({ match: hostMatcher(Array.isArray(value) ? value : [value]), directives });
+    } else {
+      sections[0]?.directives.push({ key, value: directiveValue(line.value) });
+    }
+  }
+  return { kind: 'sections', sections };
+}
+
+/** What OpenSSH would take from one file for `name`: first value wins, repeatable keys accumulate. */
+function computeCompiled(compiled: CompiledConfig, name: string): Record<string, string | string[]> {
+  if (compiled.kind === 'library') return compiled.config.compute(name, { ignoreCase: true });
+  const values: Record<string, string | string[]> = {};
+  for (const section of compiled.sections) {
+    if (section.match !== null && !section.match(name)) continue;
+    for (const { key, value } of section.directives) {
+      if (REPEATABLE.has(key)) {
+        const list = values[key];
+        values[key] = [...(Array.isArray(list) ? list : list === undefined ? [] : [list]), ...(Array.isArray(value) ? value : [value])];
+      } else if (values[key] === undefined) {
+        values[key] = value;
+      }
+    }
+  }
+  return values;
+}
+
 /** The raw values of one file's computed section, with the folder relative paths are resolved in. */
 interface ComputedConfig {
   values: Record<string, string | string[]>;
@@ -55,7 +132,7 @@ export interface SshConfigOptions {
  * resolver. Unparseable files raise `InvalidFileError`; missing ones are simply absent.
  */
 export class SshConfigResolver {
-  private readonly parsed = new Map<string, SSHConfig | null>();
+  private readonly parsed = new Map<string, CompiledConfig | null>();
   private readonly home: string;
   private readonly localUser: string;
   private readonly userConfig: string | null;
@@ -66,11 +143,11 @@ export class SshConfigResolver {
     this.userConfig = options.userConfig === undefined ? join(this.home, '.ssh', 'config') : options.userConfig;
   }
 
-  private parse(file: string): SSHConfig | null {
+  private parse(file: string): CompiledConfig | null {
     if (this.parsed.has(file)) return this.parsed.get(file) ?? null;
-    let config: SSHConfig | null = null;
+    let config: CompiledConfig | null = null;
     try {
-      config = SSHConfig.parse(readFileSync(file, 'utf8'));
+      config = compileConfig(SSHConfig.parse(readFileSync(file, 'utf8')));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
@@ -89,7 +166,7 @@ export class SshConfigResolver {
     const computed: ComputedConfig[] = [];
     for (const { file, baseDir } of files) {
       const config = this.parse(file);
-      if (config) computed.push({ values: config.compute(name, { ignoreCase: true }), baseDir });
+      if (config) computed.push({ values: computeCompiled(config, name), baseDir });
     }
     return computed;
   }
