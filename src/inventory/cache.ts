@@ -9,7 +9,7 @@
  * provenance record once, so the file stays small and quick to read back.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,8 +73,10 @@ let codeStamp: string | undefined;
 function code(): string {
   if (codeStamp !== undefined) return codeStamp;
   const here = fileURLToPath(import.meta.url);
-  const names = basename(here) === 'cache.js' ? ['cache.js', 'parse.js', 'schema.js', 'select.js', '../core/nodeset.js'] : [basename(here)];
   const hash = createHash('sha256');
+  // In the bundle (scripts/bundle.js) chunk names are hashes of their content; the entry is not.
+  const names = basename(here) === 'cache.js' ? ['cache.js', 'parse.js', 'schema.js', 'select.js', '../core/nodeset.js'] : ['main.js'];
+  if (basename(here) !== 'cache.js') hash.update(readdirSync(dirname(here)).sort().join('\0'));
   for (const name of names) {
     try {
       hash.update(readFileSync(join(dirname(here), name)));
@@ -110,8 +112,11 @@ export function readCache(slot: { key: string; file: string }): Inventory | unde
   for (const entry of stored.entries) {
     const definedAt: SourceLocation = { file: stored.paths[entry.d[0]] ?? '', line: entry.d[1], col: entry.d[2] };
     const provenance: Record<string, Provenance> = {};
-    for (const [key, index] of Object.entries(entry.w)) {
-      Object.defineProperty(provenance, key, { value: records[index], enumerable: true, writable: true, configurable: true });
+    for (const key in entry.w) {
+      const record = records[entry.w[key] ?? 0] as Provenance;
+      // Plain assignment is much faster than defineProperty; only `__proto__` needs the latter.
+      if (key === '__proto__') Object.defineProperty(provenance, key, { value: record, enumerable: true, writable: true, configurable: true });
+      else provenance[key] = record;
     }
     Object.freeze(provenance);
     entry.n.forEach((name, i) => {

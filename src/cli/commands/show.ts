@@ -1,7 +1,7 @@
 /** `muster show HOST`: one host, every resolved value, and where each came from. */
 import type { Command } from 'commander';
 import { formatLocation } from '../../core/errors.js';
-import { resolveHost } from '../../inventory/index.js';
+import { resolveHost } from '../../inventory/resolve.js';
 import type { Host, Provenance, VarValue } from '../../inventory/types.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
