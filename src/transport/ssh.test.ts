@@ -128,6 +128,31 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     }
   });
 
+  it('notices a host that dies or goes silent mid-command (ConnectError closed), through keepalive', async () => {
+    const h3 = lab.hosts[2];
+    assert.ok(h3);
+    const target = { name: h3.name, address: h3.address, sshConfig: lab.sshConfigPath };
+    // Silent: the host's sshd session processes are frozen, so only keepalive can tell.
+    const quick = transport({ keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
+    const frozen = await quick.connect(target);
+    const hanging = frozen.exec('echo started; sleep 1000', {
+      onStdout: () => void labExec(lab, h3.name, 'for p in $(pgrep -f "^sshd: root"); do kill -STOP $p; done'),
+    });
+    await assert.rejects(hanging, connectError('closed', /lost: Keepalive timeout/));
+    frozen.close();
+    await labExec(lab, h3.name, 'for p in $(pgrep -f "^sshd: root"); do kill -KILL $p; done');
+    // Dead: the whole host stops while the command runs.
+    const session = await transport().connect(target);
+    const running = session.exec('echo started; sleep 1000', { onStdout: () => void labStopHost(name, h3.name) });
+    try {
+      await assert.rejects(running, connectError('closed'));
+      await assert.rejects(session.exec('true'), connectError('closed'));
+    } finally {
+      session.close();
+      await labStartHost(name, h3.name);
+    }
+  });
+
   it('refuses an unknown host key with a clear message, and records it with acceptNew', async () => {
     const knownHosts = join(dir, 'accept_known_hosts');
     const config = override('accept_config', [`UserKnownHostsFile ${knownHosts}`]);
