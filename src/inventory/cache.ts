@@ -169,7 +169,8 @@ export function writeCache(slot: { key: string; file: string }, inventory: Inven
     }
     const w: Record<string, number> = {};
     for (const [key, provenance] of Object.entries(host.provenance)) {
-      Object.defineProperty(w, key, { value: recordOf(provenance), enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__') Object.defineProperty(w, key, { value: recordOf(provenance), enumerable: true, writable: true, configurable: true });
+      else w[key] = recordOf(provenance);
     }
     const entry: Entry = { n: [host.name], r: host.roles, s: host.state, v: host.vars, w, d: [pathIndex.get(host.definedAt.file) ?? 0, host.definedAt.line, host.definedAt.col] };
     if (host.address !== host.name || host.provenance['address']?.at !== host.definedAt) entry.a = [host.address];

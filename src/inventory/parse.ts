@@ -537,8 +537,8 @@ function buildHosts(files: ParsedFile[], context: Context, problems: Problem[]):
         layers.set(key, 'host');
       }
       for (const [key, value] of placed) {
-        Object.defineProperty(vars, key, { value: value.value, enumerable: true, writable: true, configurable: true });
-        Object.defineProperty(provenance, key, { value: { layer: layers.get(key) ?? 'host', at: value.at }, enumerable: true, writable: true, configurable: true });
+        setOwn(vars, key, value.value);
+        setOwn(provenance, key, { layer: layers.get(key) ?? 'host', at: value.at });
       }
       const fixed: Record<string, Provenance> = {};
       const hostLayer = (key: string): Provenance => ({ layer: 'host', at: fieldAt(key) });
@@ -591,6 +591,12 @@ function buildHosts(files: ParsedFile[], context: Context, problems: Problem[]):
     }
   }
   return hosts;
+}
+
+/** Sets an own property, even one named `__proto__` (which plain assignment would turn into a prototype change). */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** Groups clashes by the entry (definedAt) of the host clashed with. */
