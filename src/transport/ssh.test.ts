@@ -216,6 +216,28 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     }
   });
 
+  it('logs in with a key held by ssh-agent', async () => {
+    const socket = join(dir, 'agent.sock');
+    const started = execFileSync('ssh-agent', ['-a', socket, '-s'], { encoding: 'utf8' });
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(started)?.[1]);
+    try {
+      execFileSync('ssh-add', ['-q', lab.identityPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const config = override('agent_config', [
+        'User root', `UserKnownHostsFile ${lab.knownHostsPath}`, `IdentityFile ${join(dir, 'no_such_key')}`,
+      ]);
+      const viaAgent = sshTransport({ sshConfig: { userConfig: null }, agent: socket });
+      const session = await viaAgent.connect({ ...h1, sshConfig: config });
+      assert.equal((await session.exec('hostname')).stdout.toString(), `${h1.name}\n`);
+      session.close();
+      await assert.rejects(
+        sshTransport({ sshConfig: { userConfig: null }, agent: null }).connect({ ...h1, sshConfig: config }),
+        connectError('auth', /no identity to log in/),
+      );
+    } finally {
+      process.kill(pid);
+    }
+  });
+
   it('maps connection failures to reasons: refused, auth, timeout, aborted', async () => {
     await labStopHost(name, h2.name);
     try {

@@ -207,7 +207,7 @@ class SshContext {
           case 'changed':
             hostKeyError = fail('hostkey', `host key for ${knownName} has CHANGED: it presented ${fingerprint}, `
               + `but ${entryPlace(verdict.entry)} holds a different ${verdict.entry.keyType} key; refusing to connect `
-              + `(possible man-in-the-middle; if the host was reinstalled, remove that line, e.g. ssh-keygen -R '${knownName}')`);
+              + `(possible man-in-the-middle; if the host was reinstalled, remove that line: ssh-keygen -R '${knownName}' -f ${verdict.entry.file})`);
             return false;
           case 'unknown': {
             if (acceptNew) {
