@@ -9,8 +9,8 @@
  * keeps the hot path to a map lookup and one write.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { dirname } from 'node:path';
-import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -158,6 +158,15 @@ function encode(value: Json, sh: () => string, format: Format): string {
 function errorBody(status: number, message: string, format: Format): string {
   if (format === 'sh') return `echo ${shellQuote(`muster serve: ${status}: ${message}`)} >&2\nfalse\n`;
   return encodeData({ error: message, status }, format);
+}
+
+/** A folder and its subfolders, hidden ones skipped (as the inventory loader skips them). */
+function subfolders(root: string): string[] {
+  const out = [root];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (entry.isDirectory() && !entry.name.startsWith('.')) out.push(...subfolders(join(root, entry.name)));
+  }
+  return out;
 }
 
 function tokenDigest(token: string): Buffer {
@@ -412,11 +421,11 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       const read = await readInventory(find, snapshot.digest);
       files = read.files;
       lastReload = { at: new Date(), ok: true };
+      restartWatch();
       if (!read.inventory) return 'unchanged';
       snapshot = newSnapshot(read.inventory, snapshot.index + 1, read.digest);
       log?.note('reloaded', { index: snapshot.index, hosts: snapshot.inventory.hosts.length });
       watches.release();
-      restartWatch();
       return 'changed';
     } catch (error) {
       if (statusOf(error) === undefined) throw error;
@@ -456,26 +465,26 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   let watched = '';
   function restartWatch(): void {
     if (options.watch === false) return;
-    const root = find.path ?? find.env?.['MUSTER_INVENTORY'] ?? process.env['MUSTER_INVENTORY'];
-    const folders = [...new Set(files.map((file) => dirname(file)))].sort();
-    let recursive = false;
+    const named = find.path ?? ((find.env ?? process.env)['MUSTER_INVENTORY'] || undefined);
+    const root = named === undefined ? undefined : resolve(find.cwd ?? process.cwd(), named);
+    const folders = new Set(files.map((file) => dirname(file)));
     if (root !== undefined) {
       try {
-        if (statSync(root).isDirectory()) {
-          folders.push(root);
-          recursive = true;
-        }
+        // Every subfolder, watched one by one (Node's recursive watch sets itself up
+        // asynchronously on Linux and can miss an early edit). A new subfolder is an
+        // event in its parent: the reload that follows re-runs this and watches it.
+        if (statSync(root).isDirectory()) for (const folder of subfolders(root)) folders.add(folder);
       } catch (error) {
-        log?.note('cannot stat the inventory path', { error: JSON.stringify(error instanceof Error ? error.message : String(error)) });
+        log?.note('cannot read the inventory folder', { error: JSON.stringify(error instanceof Error ? error.message : String(error)) });
       }
     }
-    const key = `${recursive}\u0000${folders.join('\u0000')}`;
+    const key = [...folders].sort().join('\u0000');
     if (key === watched) return;
     watched = key;
     stopWatch?.();
-    stopWatch = watchFolders(folders, () => {
+    stopWatch = watchFolders([...folders], () => {
       reload().catch((error: unknown) => log?.note('reload crashed (a bug)', { error: JSON.stringify(error instanceof Error ? error.stack : String(error)) }));
-    }, { debounceMs: options.debounceMs ?? 100, recursive, onError: (error) => log?.note('file watch error', { error: JSON.stringify(error.message) }) });
+    }, { debounceMs: options.debounceMs ?? 100, onError: (error) => log?.note('file watch error', { error: JSON.stringify(error.message) }) });
   }
   restartWatch();
 
