@@ -104,3 +104,27 @@ test('fold: 10,000 names quickly', () => {
 test('natural order', () => {
   assert.deepEqual(['web10', 'web2', 'db1', 'web1'].sort(compareNatural), ['db1', 'web1', 'web2', 'web10']);
 });
+
+test('fold then expand gives back the same names, for random sets with mixed padding and dimensions', () => {
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let round = 0; round < 200; round++) {
+    const names = new Set<string>();
+    const count = 1 + random(60);
+    for (let i = 0; i < count; i++) {
+      const n = random(120);
+      const padded = random(3) === 0 ? String(n).padStart(3, '0') : String(n);
+      const shape = random(4);
+      if (shape === 0) names.add(`web${padded}`);
+      else if (shape === 1) names.add(`r${random(3)}n${padded}.lan`);
+      else if (shape === 2) names.add(`db-${padded}`);
+      else names.add(random(2) === 0 ? 'gateway' : `10.0.${random(2)}.${n}`);
+    }
+    const folded = foldNodeset(names);
+    assert.deepEqual(new Set(expandNodeset(folded)), names, folded);
+    assert.equal(countNodeset(folded), names.size, folded);
+  }
+});
