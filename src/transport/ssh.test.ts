@@ -205,6 +205,20 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const jumped = await transport().connect({ ...h2, sshConfig: via(h1.name) });
     assert.equal((await jumped.exec('hostname')).stdout.toString(), `${h2.name}\n`);
     jumped.close();
+    // A hop's own ProxyJump applies too: lab02 via h3, h3 via lab01.
+    const h3name = lab.hosts[2]?.name ?? '';
+    const nested = join(dir, 'jump_nested');
+    writeFileSync(nested, [`Host ${h2.name}`, `  ProxyJump ${h3name}`, `Host ${h3name}`, `  ProxyJump ${h1.name}`, ''].join('\n'));
+    await labStopHost(name, h1.name);
+    try {
+      await assert.rejects(transport().connect({ ...h2, sshConfig: nested }),
+        connectError('refused', new RegExp(`jump host ${h1.name} for ${h2.name}`)));
+    } finally {
+      await labStartHost(name, h1.name);
+    }
+    const twice = await transport().connect({ ...h2, sshConfig: nested });
+    assert.equal((await twice.exec('hostname')).stdout.toString(), `${h2.name}\n`);
+    twice.close();
     // A jump through a stopped host fails, so the jump really is used.
     const h3 = lab.hosts[2];
     assert.ok(h3);

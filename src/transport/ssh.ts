@@ -122,8 +122,7 @@ class SshContext {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       let sock: Readable | undefined;
-      const hops = settings.proxyJump.map((hop) => this.resolver.resolveHop(hop, target.sshConfig));
-      const chain = [...hops, settings];
+      const chain = this.chainOf(settings, target.sshConfig, new Set([settings.name]));
       for (let index = 0; index < chain.length; index++) {
         const hop = chain[index] as SshSettings;
         const via = index < chain.length - 1 ? ` (jump host ${hop.name} for ${target.name})` : '';
@@ -143,6 +142,25 @@ class SshContext {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The connections to open, first hop first, target last. As with OpenSSH's `-J a,b`, the first
+   * hop's own ProxyJump applies (recursively) and later hops are reached through the previous one.
+   * A hop that would jump through a host already in the chain is connected directly (this is what
+   * makes `Host *` + `ProxyJump bastion` work for the bastion itself).
+   */
+  private chainOf(settings: SshSettings, sshConfig: string | undefined, seen: Set<string>): SshSettings[] {
+    const hops = settings.proxyJump.map((hop) => this.resolver.resolveHop(hop, sshConfig));
+    const [first, ...rest] = hops;
+    if (first === undefined) return [settings];
+    if (seen.size > 8) {
+      throw new ConnectError(settings.name, 'other', `ProxyJump chain to ${settings.name} is longer than 8 hops (a loop in ssh_config?)`);
+    }
+    const head = seen.has(first.name)
+      ? [{ ...first, proxyJump: [] }]
+      : this.chainOf(first, sshConfig, new Set([...seen, first.name]));
+    return [...head, ...rest.map((hop) => ({ ...hop, proxyJump: [] })), settings];
   }
 
   /** Opens and authenticates one connection (to the target or to a jump host). */
