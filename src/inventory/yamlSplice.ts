@@ -111,9 +111,10 @@ export function yamlNodeset(text: string, original: Scalar, flow: boolean): stri
   return plain.test(text) && readsAs(text, text) ? text : quoted(text);
 }
 
+/** Whether plain `text` reads back as `value` — under YAML 1.2 (muster) and 1.1 (older tools: `yes`, `on`, `0777`). */
 function readsAs(text: string, value: string): boolean {
   try {
-    return parse(text) === value;
+    return parse(text) === value && parse(text, { version: '1.1' }) === value;
   } catch (error) {
     if (error instanceof Error) return false;
     throw error;
