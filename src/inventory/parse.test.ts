@@ -103,6 +103,18 @@ test('several files merge; ssh_config is made absolute relative to its file', ()
   assert.equal(inventory.sshConfig, resolve('ssh/config'));
 });
 
+test('settings given once across files; version may repeat', () => {
+  assert.equal(parseInventory([{ path: 'a.yaml', text: 'version: 1\n' }, { path: 'b.yaml', text: 'version: 1\nhosts: { a: {} }\n' }]).hosts.length, 1);
+  assert.deepEqual(problemsOf([
+    { path: 'a.yaml', text: 'states: [ok]\ndefaults: { user: x, vars: { a: 1 } }\n' },
+    { path: 'b.yaml', text: 'states: [ok]\ndefaults: { user: y, vars: { a: 2 } }\n' },
+  ]), [
+    'b.yaml:1:1: "states" is defined twice (first at a.yaml:1:1)',
+    'b.yaml:2:13: "defaults.user" is defined twice (first at a.yaml:2:13)',
+    'b.yaml:2:30: "defaults.vars.a" is defined twice (first at a.yaml:2:30)',
+  ]);
+});
+
 test('no states declared: ok, warn, stop with stop skipped', () => {
   const inventory = parseInventory([{ path: 'f.yaml', text: 'hosts: { a: { state: stop } }' }]);
   assert.deepEqual(inventory.states, ['ok', 'warn', 'stop']);

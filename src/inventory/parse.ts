@@ -327,7 +327,8 @@ function build(files: ParsedFile[], problems: Problem[]): Inventory {
       const pair = root.get(key);
       return pair ? keyAt(file, pair) : place(file, 0);
     };
-    once(version, data.version, topAt('version'), '"version"', problems);
+    // Every file of a folder may say `version: 1`; only the other settings are once-only.
+    if (data.version !== undefined) version.current ??= { value: data.version, at: topAt('version') };
     once(states, data.states, topAt('states'), '"states"', problems);
     once(skipStates, data.skip_states, topAt('skip_states'), '"skip_states"', problems);
     if (data.ssh_config !== undefined) once(sshConfig, resolve(dirname(resolve(file.path)), data.ssh_config), topAt('ssh_config'), '"ssh_config"', problems);
