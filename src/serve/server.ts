@@ -370,7 +370,14 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     );
   };
 
-  const serverOptions = { maxHeaderSize: limits.maxHeaderSize, requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.headersTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs };
+  const serverOptions = {
+    maxHeaderSize: limits.maxHeaderSize,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node enforces the two timeouts above on this tick (default 30 s, too coarse for a 10 s limit).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
   const server: Server = options.tls
     ? createHttpsServer({
         ...serverOptions,
