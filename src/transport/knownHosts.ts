@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { HmacSha1Key } from './hmacSha1.js';
 
 /** One key line of a known_hosts file. `@cert-authority` lines are not kept: muster does not use host certificates. */
 export interface KnownHostEntry {
@@ -87,42 +88,98 @@ export function entryPlace(entry: KnownHostEntry): string {
   return `${entry.file}:${entry.line}`;
 }
 
+/** A hashed entry with its HMAC key schedule done once: looking a name up costs two SHA-1 blocks. */
+interface HashedEntry {
+  entry: KnownHostEntry;
+  hash: Buffer;
+  key: HmacSha1Key;
+}
+
+/** One file, indexed: plain names in a map, patterns and hashed lines scanned, revoked keys by key. */
+interface IndexedFile {
+  entries: KnownHostEntry[];
+  byName: Map<string, KnownHostEntry[]>;
+  patterns: KnownHostEntry[];
+  hashed: HashedEntry[];
+  revoked: Map<string, KnownHostEntry>;
+}
+
+function hashedEntry(entry: KnownHostEntry): HashedEntry | undefined {
+  const [, , salt, hash] = entry.hosts.split('|');
+  if (salt === undefined || hash === undefined) return undefined;
+  return { entry, hash: Buffer.from(hash, 'base64'), key: new HmacSha1Key(Buffer.from(salt, 'base64')) };
+}
+
+function addToIndex(index: IndexedFile, entry: KnownHostEntry): void {
+  index.entries.push(entry);
+  if (entry.revoked) {
+    if (!index.revoked.has(entry.key)) index.revoked.set(entry.key, entry);
+    return;
+  }
+  if (entry.hosts.startsWith('|1|')) {
+    const hashed = hashedEntry(entry);
+    if (hashed) index.hashed.push(hashed);
+    return;
+  }
+  if (/[*?!]/.test(entry.hosts)) {
+    index.patterns.push(entry);
+    return;
+  }
+  for (const name of entry.hosts.toLowerCase().split(',')) {
+    const list = index.byName.get(name);
+    if (list) list.push(entry);
+    else index.byName.set(name, [entry]);
+  }
+}
+
 /**
  * The known_hosts files of one operation, read once and looked up for every host.
  * Files that do not exist are empty; keys recorded by `record` are seen by later lookups.
+ * Plain names are found through a map; hashed lines cost two SHA-1 blocks each per lookup
+ * (their HMAC key states are precomputed, see hmacSha1.ts), and each name is looked up once.
  */
 export class KnownHosts {
-  private readonly entries = new Map<string, KnownHostEntry[]>();
+  private readonly files = new Map<string, IndexedFile>();
+  private readonly found = new Map<string, KnownHostEntry[]>();
 
   /** Reads `file` unless it was read already; a missing file has no entries. */
-  private load(file: string): KnownHostEntry[] {
-    let entries = this.entries.get(file);
-    if (entries) return entries;
+  private load(file: string): IndexedFile {
+    let index = this.files.get(file);
+    if (index) return index;
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    entries = parseKnownHosts(text, file);
-    this.entries.set(file, entries);
-    return entries;
+    index = { entries: [], byName: new Map(), patterns: [], hashed: [], revoked: new Map() };
+    for (const entry of parseKnownHosts(text, file)) addToIndex(index, entry);
+    this.files.set(file, index);
+    return index;
   }
 
-  /** Every entry of `files` that names `name`, revoked ones included. */
+  /** Every live (not revoked) entry of `files` that names `name`, in file order. */
   lookup(files: readonly string[], name: string): KnownHostEntry[] {
+    const cacheKey = `${files.join('\0')}\n${name}`;
+    const cached = this.found.get(cacheKey);
+    if (cached) return cached;
     const found: KnownHostEntry[] = [];
     for (const file of files) {
-      for (const entry of this.load(file)) {
-        if (entryMatches(entry, name)) found.push(entry);
+      const index = this.load(file);
+      const matches = [...(index.byName.get(name.toLowerCase()) ?? [])];
+      for (const entry of index.patterns) if (entryMatches(entry, name)) matches.push(entry);
+      for (const hashed of index.hashed) {
+        if (hashed.key.digest(name).equals(hashed.hash)) matches.push(hashed.entry);
       }
+      found.push(...matches.sort((a, b) => a.line - b.line));
     }
+    this.found.set(cacheKey, found);
     return found;
   }
 
   /** The key types known for `name`, so the client can ask the server for one of them first (as OpenSSH does). */
   knownTypes(files: readonly string[], name: string): string[] {
-    return [...new Set(this.lookup(files, name).filter((e) => !e.revoked).map((e) => e.keyType))];
+    return [...new Set(this.lookup(files, name).map((e) => e.keyType))];
   }
 
   /**
@@ -131,14 +188,12 @@ export class KnownHosts {
    * changed; no line of that type means unknown.
    */
   verify(files: readonly string[], name: string, keyType: string, key: string): HostKeyVerdict {
-    const found = this.lookup(files, name);
     for (const file of files) {
-      for (const entry of this.load(file)) {
-        // A revoked key is refused for any host, like OpenSSH's check_key_not_revoked().
-        if (entry.revoked && entry.key === key) return { status: 'revoked', entry };
-      }
+      // A revoked key is refused for any host, like OpenSSH's check_key_not_revoked().
+      const revoked = this.load(file).revoked.get(key);
+      if (revoked) return { status: 'revoked', entry: revoked };
     }
-    const live = found.filter((entry) => !entry.revoked);
+    const live = this.lookup(files, name);
     const match = live.find((entry) => entry.key === key && sameKeyFamily(entry.keyType, keyType));
     if (match) return { status: 'known', entry: match };
     const changed = live.find((entry) => sameKeyFamily(entry.keyType, keyType));
@@ -151,7 +206,7 @@ export class KnownHosts {
    * One `O_APPEND` write of a short line: concurrent appends from several hosts or processes do not interleave.
    */
   record(file: string, name: string, keyType: string, key: string): KnownHostEntry {
-    const existing = this.load(file);
+    const index = this.load(file);
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const text = `${name} ${keyType} ${key}\n`;
     appendFileSync(file, text, { mode: 0o600 });
@@ -159,7 +214,8 @@ export class KnownHosts {
     const lines = readFileSync(file, 'utf8').split('\n');
     const line = lines.lastIndexOf(text.trimEnd()) + 1;
     const entry: KnownHostEntry = { file, line, revoked: false, hosts: name, keyType, key };
-    existing.push(entry);
+    addToIndex(index, entry);
+    this.found.clear();
     return entry;
   }
 }
