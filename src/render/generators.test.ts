@@ -110,7 +110,7 @@ test('nagios: a per-host exclusion of an unknown check, and a command using an u
     return true;
   });
   const undefinedVar = fixtureInventory((text) => text.replace('-P {{ pg_port }}', '-P {{ pg_prot }}'));
-  assert.throws(() => generate('nagios', undefinedVar, undefinedVar.hosts), /fleet\.yaml \(check "pgsql" for db1\.example\.lan\):1:\d+: undefined variable: pg_prot/);
+  assert.throws(() => generate('nagios', undefinedVar, undefinedVar.hosts), /fleet\.yaml:27:3: check "pgsql" for db1\.example\.lan: command column 36: undefined variable: pg_prot/);
 });
 
 async function freePort(): Promise<number> {

@@ -6,7 +6,7 @@
  * the model does not have, adds a check for that host only). Commands are
  * templates rendered per host, so they can use the host's fields and vars.
  */
-import { InvalidFileError, type Problem } from '../core/errors.js';
+import { InvalidFileError, type Problem, type SourceLocation } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { select } from '../inventory/index.js';
 import { hostTemplateContext } from './context.js';
@@ -57,13 +57,17 @@ export function hostChecks(inventory: Inventory, hosts: readonly Host[]): Map<Ho
     }
     const list: HostCheck[] = [];
     let context: object | undefined;
-    const renderFor = (name: string, command: string, file: string): string => {
+    // Errors point at the check (or the host's `checks` var) in the inventory; the
+    // column inside the command follows in the message.
+    const renderFor = (name: string, command: string, at: SourceLocation): string => {
       context ??= hostTemplateContext(inventory, host);
       try {
-        return renderTemplate(command, context, { file: `${file} (check "${name}" for ${host.name})` }).trim();
+        return renderTemplate(command, context, { file: `${at.file} (check "${name}")` }).trim();
       } catch (error) {
         if (error instanceof InvalidFileError) {
-          problems.push(...error.problems);
+          for (const problem of error.problems) {
+            problems.push({ message: `check "${name}" for ${host.name}: command column ${problem.at?.col ?? 1}: ${problem.message}`, at });
+          }
           return '';
         }
         throw error;
@@ -76,13 +80,13 @@ export function hostChecks(inventory: Inventory, hosts: readonly Host[]): Map<Ho
       // A command override also turns a check on for a host its selector misses.
       if (!picked && typeof override !== 'string') continue;
       const command = typeof override === 'string'
-        ? renderFor(check.name, override, where.file)
-        : renderFor(check.name, check.command, check.definedAt.file);
+        ? renderFor(check.name, override, where)
+        : renderFor(check.name, check.command, check.definedAt);
       list.push({ name: check.name, description: check.description ?? check.name, command, source: typeof override === 'string' ? 'host' : 'model' });
     }
     for (const [name, value] of Object.entries(own)) {
       if (inventory.checks.has(name) || typeof value !== 'string') continue;
-      list.push({ name, description: name, command: renderFor(name, value, where.file), source: 'host' });
+      list.push({ name, description: name, command: renderFor(name, value, where), source: 'host' });
     }
     result.set(host, list);
   }
