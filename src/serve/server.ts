@@ -423,11 +423,14 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   // Reloads run one at a time; an edit during a reload queues one more.
   let reloading: Promise<ReloadOutcome> | undefined;
   let again = false;
+  let failedDigest: string | undefined;
   async function reloadOnce(): Promise<ReloadOutcome> {
+    let digest: string | undefined;
     try {
-      const read = await readInventory(find, snapshot.digest);
+      const read = await readInventory(find, snapshot.digest, { onDigest: (d) => (digest = d) });
       files = read.files;
       lastReload = { at: new Date(), ok: true };
+      failedDigest = undefined;
       restartWatch();
       if (!read.inventory) return 'unchanged';
       snapshot = newSnapshot(read.inventory, snapshot.index + 1, read.digest);
@@ -436,6 +439,9 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       return 'changed';
     } catch (error) {
       if (statusOf(error) === undefined) throw error;
+      // The same broken bytes again (several events for one save): nothing new to say.
+      if (digest !== undefined && digest === failedDigest) return 'failed';
+      failedDigest = digest;
       const message = error instanceof Error ? error.message : String(error);
       lastReload = { at: new Date(), ok: false, error: message.split('\n')[0] ?? message };
       if (error instanceof InvalidFileError) {

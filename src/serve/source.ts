@@ -19,10 +19,11 @@ export interface ReadResult {
 
 /**
  * Finds and reads the inventory files; parses them unless their digest equals
- * `previousDigest`. Throws what `findInventoryFiles`/`parseInventory` throw
+ * `previousDigest`; `onDigest` hears the digest before parsing (so a caller
+ * can recognise bytes that already failed). Throws what `findInventoryFiles`/`parseInventory` throw
  * (`InvalidFileError` with every problem at file:line:col).
  */
-export async function readInventory(find: FindOptions, previousDigest?: string, options: { signal?: AbortSignal } = {}): Promise<ReadResult> {
+export async function readInventory(find: FindOptions, previousDigest?: string, options: { signal?: AbortSignal; onDigest?: (digest: string) => void } = {}): Promise<ReadResult> {
   const cwd = resolve(find.cwd ?? process.cwd());
   const files = findInventoryFiles(find);
   const texts = await Promise.all(files.map((file) => readFile(file, { encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) })));
@@ -30,6 +31,7 @@ export async function readInventory(find: FindOptions, previousDigest?: string, 
   files.forEach((file, i) => hash.update(file).update('\u0000').update(texts[i] ?? '').update('\u0000'));
   const digest = hash.digest('hex');
   if (digest === previousDigest) return { files, digest };
+  options.onDigest?.(digest);
   const inventory = parseInventory(files.map((file, i) => {
     const shown = relative(cwd, file);
     return { path: shown.startsWith('..') || isAbsolute(shown) ? file : shown, text: texts[i] ?? '' };
