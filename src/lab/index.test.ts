@@ -94,6 +94,9 @@ describe('muster lab on real namespaces and sshd', { skip: unavailable ?? false 
   test('labExec returns exit code, stdout and stderr as values', async () => {
     const ran = await labExec(lab, 'lab02', 'echo out; echo err >&2; exit 3');
     assert.deepEqual(ran, { code: 3, stdout: 'out\n', stderr: 'err\n' });
+    // Input the command never reads is not an error.
+    const unread = await labExec(lab, 'lab02', 'exit 0', { input: 'x'.repeat(1 << 20) });
+    assert.equal(unread.code, 0);
     const input = await labExec(lab, 'lab02', 'cat', { input: 'fed\n' });
     assert.equal(input.stdout, 'fed\n');
   });

@@ -364,6 +364,10 @@ export async function labExec(
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('error', reject);
+    // A command that exits without reading its stdin closes the pipe: that is its business, not an error.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.once('close', (code, signal) => resolve({
       code: code ?? (signal ? 128 : 1),
       stdout: Buffer.concat(stdout).toString('utf8'),
