@@ -69,7 +69,8 @@ describe('openssh transport on a real lab', { skip: unavailable ?? false }, () =
       const running = session.exec("echo started; sh -c 'sleep 1000 & wait'", {
         signal: controller.signal,
         onStdout: () => {
-          void labExec(lab, h1.name, 'pgrep -f "^sleep 100[0]$" || true').then((found) => {
+          // Wait on the host (up to 5 s) for the sleep: "started" is printed just before it is forked.
+          void labExec(lab, h1.name, 'for i in $(seq 100); do pgrep -f "^sleep 100[0]$" && exit 0; sleep 0.05; done; true').then((found) => {
             seen = found.stdout.trim();
             controller.abort(new Error('timed out'));
           });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../lab/index.js';
-import { sshTransport } from './ssh.js';
+import { classify, sshTransport } from './ssh.js';
 import { ConnectError, type ConnectFailure, type Target } from './types.js';
 
 const unavailable = await labUnavailableReason();
@@ -25,10 +25,37 @@ function connectError(reason: ConnectFailure, message?: RegExp): (error: unknown
   };
 }
 
-/** Counts processes on a lab host whose command line is exactly `sleep 1000` (the [0] keeps pgrep's own shell out). */
+/** PIDs of processes on a lab host whose command line is exactly `sleep 1000` (the [0] keeps pgrep's own shell out). */
 async function sleepers(lab: Lab, host: string): Promise<string> {
   return (await labExec(lab, host, 'pgrep -f "^sleep 100[0]$" || true')).stdout.trim();
 }
+
+/** Same, but waits (on the host, up to 5 s) for one to appear: "started" is printed just before it is forked. */
+async function sleeperStarted(lab: Lab, host: string): Promise<string> {
+  const script = 'for i in $(seq 100); do pgrep -f "^sleep 100[0]$" && exit 0; sleep 0.05; done; true';
+  return (await labExec(lab, host, script)).stdout.trim();
+}
+
+describe('classify', () => {
+  const fail = (reason: ConnectFailure, message: string) => new ConnectError('h', reason, message);
+  const as = (code: string | undefined, level?: string) => {
+    const error: Error & { code?: string; level?: string } = new Error(`boom ${code ?? ''}`);
+    if (code !== undefined) error.code = code;
+    if (level !== undefined) error.level = level;
+    return classify(error, 'root@h', 3000, fail);
+  };
+  it('maps socket and ssh2 errors to reasons with one-line messages', () => {
+    assert.equal(as('ECONNREFUSED').reason, 'refused');
+    assert.equal(as('ENOTFOUND').reason, 'dns');
+    assert.equal(as('EAI_AGAIN').reason, 'dns');
+    assert.equal(as(undefined, 'client-dns').reason, 'dns');
+    assert.equal(as('ETIMEDOUT').reason, 'timeout');
+    assert.equal(as(undefined, 'client-timeout').message, 'connection to root@h timed out after 3s');
+    assert.equal(as('EHOSTUNREACH').reason, 'timeout');
+    assert.equal(as('ECONNRESET').reason, 'closed');
+    assert.equal(as(undefined, 'protocol').reason, 'other');
+  });
+});
 
 describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
   const name = `test-ssh-${process.pid}`;
@@ -111,7 +138,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
         const running = session.exec(command, {
           signal: controller.signal,
           onStdout: () => {
-            void sleepers(lab, h1.name).then((found) => {
+            void sleeperStarted(lab, h1.name).then((found) => {
               seenRunning = found;
               controller.abort(new Error('timed out'));
             });

@@ -272,8 +272,8 @@ class SshContext {
   }
 }
 
-/** Maps an ssh2 / socket error to a ConnectError reason and a one-line message. */
-function classify(
+/** Maps an ssh2 / socket error to a ConnectError reason and a one-line message (exported for tests). */
+export function classify(
   error: Error & { level?: string; code?: string },
   where: string,
   timeoutMs: number,
