@@ -44,7 +44,7 @@ type Client = InstanceType<typeof Client>;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long an abort waits for the kill command before closing the channel regardless. */
-const KILL_WAIT_MS = 5_000;
+const KILL_WAIT_MS = 3_000;
 /** How long an abort waits for the process-group marker when the command was aborted at once. */
 const PGID_WAIT_MS = 2_000;
 
