@@ -29,6 +29,8 @@ test('hosts, roles and per-host fields are in the context', () => {
   assert.equal(render('{{ hosts["web002.example.lan"].http_port }}/{{ hosts["web002.example.lan"].vars.http_port }}'), '8080/8080');
   assert.equal(render('{{ roles.web.hosts | fold }}'), 'web[001-003].example.lan');
   assert.equal(render('{{ roles.web.vars.vip }} {{ roles.web.description }}'), '127.0.0.100 Apache front ends');
+  assert.equal(render('{{ groups.tokyo.selector }}: {{ groups.tokyo.hosts | fold }}'), 'dc=tk1: web[001-002].example.lan');
+  assert.equal(render('{{ states | join: "," }} {{ host_list | size }} {{ hosts["db1.example.lan"] }}'), 'ok,warn,stop 4 db1.example.lan');
   const one = templateContext(inventory, inventory.hostsByName.get('db1.example.lan'));
   assert.equal(render('{{ host.name }} {{ host.state }} {{ host.roles | join: "," }} {{ host.note }}', one), 'db1.example.lan stop db disk replaced');
 });
