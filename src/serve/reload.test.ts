@@ -105,7 +105,8 @@ describe('muster serve watches and hot reload (real files, real HTTP)', () => {
     assert.match(problem.message, /dbx/);
     assert.match(status.last_reload.error, /muster\.yaml:29:\d+/);
     writeFileSync(file, fleetText.replace('vip: 127.0.0.100', 'vip: 127.0.0.101'));
-    assert.equal(await server.reload(), 'changed');
+    // The file watch may have reloaded it first: then this reload finds nothing new.
+    assert.ok(['changed', 'unchanged'].includes(await server.reload()));
     assert.equal(server.index, start + 1);
     assert.equal(JSON.parse((await get(server, '/v1/status')).body).status, 'ok');
     assert.equal(JSON.parse((await get(server, '/v1/roles/web/vip')).body), '127.0.0.101');
