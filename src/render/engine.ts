@@ -45,6 +45,7 @@ const fencedFs: FS = {
     try {
       return statSync(file).isFile();
     } catch {
+      // Missing or unreadable: not there, as far as includes go.
       return false;
     }
   },
@@ -55,6 +56,8 @@ const fencedFs: FS = {
     return text;
   },
   resolve: (dir, file, ext) => {
+    // An absolute name is never looked up where it points: it lands under a path
+    // that does not exist, so the lookup fails as "Failed to lookup".
     if (isAbsolute(file)) return resolve('/nonexistent-absolute-include', file.replace(/^\/+/, ''));
     return resolve(dir, file + (ext && !file.endsWith(ext) ? ext : ''));
   },
