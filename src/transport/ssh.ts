@@ -129,7 +129,7 @@ class SshContext {
         const client = await this.open(hop, sock, options, timeoutMs, deadline.signal, via, target.name);
         clients.push(client);
         const next = chain[index + 1];
-        if (next !== undefined) sock = await forwardOut(client, next, target.name);
+        if (next !== undefined) sock = await forwardOut(client, next, target.name, deadline.signal);
       }
       return new SshSession(target, clients);
     } catch (error) {
@@ -293,11 +293,21 @@ export function classify(
 }
 
 /** Opens a direct-tcpip channel through a jump host, to be the next connection's socket. */
-function forwardOut(client: Client, next: SshSettings, hostName: string): Promise<Readable> {
+function forwardOut(client: Client, next: SshSettings, hostName: string, signal: AbortSignal): Promise<Readable> {
   return new Promise((resolvePromise, reject) => {
+    // The jump host may take long to reach the next hop (its own TCP timeout): the deadline wins.
+    const onAbort = (): void => reject(new ConnectError(hostName, 'aborted', `connection to ${next.host}:${next.port} through the jump host aborted`));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
     client.forwardOut('127.0.0.1', 0, next.host, next.port, (error, channel) => {
+      signal.removeEventListener('abort', onAbort);
       if (error) {
         reject(new ConnectError(hostName, 'refused', `jump host cannot reach ${next.host}:${next.port}: ${error.message}`, { cause: error }));
+      } else if (signal.aborted) {
+        channel.close();
       } else {
         resolvePromise(channel);
       }
