@@ -389,20 +389,17 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     : createHttpServer(serverOptions, onRequest);
   server.maxConnections = limits.maxConnections;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Malformed requests, oversized headers, header timeouts: answer if the socket still can, never crash.
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    log?.log({ time: new Date(), remote: socket.remoteAddress ?? '-', method: '-', url: '', status, bytes: 0, ms: 0, error: error.code ?? error.message });
-    if (socket.writable && !('encrypted' in socket && error.code === 'ECONNRESET')) {
+    // Malformed requests, oversized headers, header timeouts, failed TLS handshakes
+    // (no or a wrong client certificate): answer if the socket still can, never crash.
+    const tls = (error.code ?? '').startsWith('ERR_SSL');
+    const status = tls ? 0 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    log?.log({ time: new Date(), remote: socket.remoteAddress ?? '-', method: '-', url: '', status, bytes: 0, ms: 0, error: `${tls ? 'TLS: ' : ''}${error.code ?? error.message}` });
+    if (!tls && socket.writable) {
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else {
       socket.destroy();
     }
   });
-  if (options.tls) {
-    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
-      log?.log({ time: new Date(), remote: socket.remoteAddress ?? '-', method: '-', url: '', status: 0, bytes: 0, ms: 0, error: `TLS: ${error.code ?? error.message}` });
-    });
-  }
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -520,6 +517,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
         await done;
       } finally {
         clearTimeout(grace);
+        log?.note('stopped', { index: snapshot.index });
         log?.flush();
         resolveClosed();
       }
