@@ -212,6 +212,21 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     assert.equal(readFileSync(knownHosts, 'utf8').split('\n').length, 3, 'nothing was appended');
   });
 
+  it('follows StrictHostKeyChecking from ssh_config, and refuses a key marked @revoked', async () => {
+    for (const policy of ['accept-new', 'no']) {
+      const knownHosts = join(dir, `policy_${policy}_known_hosts`);
+      const config = override(`policy_${policy}_config`, [`UserKnownHostsFile ${knownHosts}`, `StrictHostKeyChecking ${policy}`]);
+      (await transport().connect({ ...h2, sshConfig: config })).close();
+      assert.match(readFileSync(knownHosts, 'utf8'), /ssh-ed25519/, `StrictHostKeyChecking ${policy} records the key`);
+    }
+    const knownHosts = join(dir, 'revoked_known_hosts');
+    const line = readFileSync(join(dir, 'policy_no_known_hosts'), 'utf8').trim();
+    writeFileSync(knownHosts, `${line}\n@revoked * ${line.split(' ').slice(1).join(' ')}\n`);
+    const config = override('revoked_config', [`UserKnownHostsFile ${knownHosts}`]);
+    await assert.rejects(transport().connect({ ...h2, sshConfig: config }, { acceptNew: true }),
+      connectError('hostkey', new RegExp(`is marked @revoked in ${knownHosts}:2`)));
+  });
+
   it('accepts a host listed in a known_hosts file hashed by ssh-keygen -H', async () => {
     const knownHosts = join(dir, 'hashed_known_hosts');
     copyFileSync(lab.knownHostsPath, knownHosts);
