@@ -69,6 +69,18 @@ test('render -o: created, then unchanged (same inode and mtime), then changed wh
   assert.equal(existsSync(join(root, 'nowhere.conf')), false);
 });
 
+test('render: several templates with -o write into a folder, named after each template', () => {
+  const dir = join(root, 'several');
+  const result = muster(['render', 'lb.conf.liquid', 'motd.liquid', '-o', dir, '-s', 'web']);
+  assert.equal(result.code, 2, 'motd.liquid needs a host: not rendered per host here');
+  assert.match(result.stderr, /motd\.liquid:1:\d+: undefined variable: name/);
+  writeFileSync(join(root, 'plain.txt.liquid'), '{{ host_list | size }} hosts\n');
+  const ok = muster(['render', 'lb.conf.liquid', 'plain.txt.liquid', '-o', dir]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(readdirSync(dir).sort(), ['lb.conf', 'plain.txt']);
+  assert.equal(readFileSync(join(dir, 'plain.txt'), 'utf8'), '4 hosts\n');
+});
+
 test('render --each-host: one file per selected host, host fields at the top level', () => {
   const dir = join(root, 'motd');
   const result = muster(['render', 'motd.liquid', '--each-host', dir, '-s', 'web']);
