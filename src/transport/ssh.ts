@@ -213,17 +213,18 @@ class SshContext {
       const hostVerifier = (blob: Buffer): boolean => {
         const keyType = blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1');
         const key = blob.toString('base64');
-        const fingerprint = `${keyType} SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+        // Only messages need the fingerprint: computed on the refusal paths alone.
+        const fingerprint = (): string => `${keyType} SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
         const verdict = this.knownHosts.verify(knownFiles, knownName, keyType, key);
         switch (verdict.status) {
           case 'known':
             return true;
           case 'revoked':
-            hostKeyError = fail('hostkey', `host key for ${knownName} (${fingerprint}) is marked @revoked `
+            hostKeyError = fail('hostkey', `host key for ${knownName} (${fingerprint()}) is marked @revoked `
               + `in ${entryPlace(verdict.entry)}; refusing to connect`);
             return false;
           case 'changed':
-            hostKeyError = fail('hostkey', `host key for ${knownName} has CHANGED: it presented ${fingerprint}, `
+            hostKeyError = fail('hostkey', `host key for ${knownName} has CHANGED: it presented ${fingerprint()}, `
               + `but ${entryPlace(verdict.entry)} holds a different ${verdict.entry.keyType} key; refusing to connect `
               + `(possible man-in-the-middle; if the host was reinstalled, remove that line: ssh-keygen -R '${knownName}' -f ${verdict.entry.file})`);
             return false;
@@ -234,7 +235,7 @@ class SshContext {
               return true;
             }
             const others = verdict.otherTypes.length > 0 ? ` (known_hosts has only ${verdict.otherTypes.join(', ')} for it)` : '';
-            hostKeyError = fail('hostkey', `host key for ${knownName} (${fingerprint}) is not in known_hosts `
+            hostKeyError = fail('hostkey', `host key for ${knownName} (${fingerprint()}) is not in known_hosts `
               + `(${settings.userKnownHostsFiles.join(', ')})${others}; verify it and add it, or rerun with --accept-new`);
             return false;
           }
