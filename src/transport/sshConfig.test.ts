@@ -100,6 +100,33 @@ describe('SshConfigResolver', () => {
     assert.deepEqual(s.identityFiles, [join(home, 'one'), join(home, 'two')]);
   });
 
+  it('expands Include in place: relative to ~/.ssh, globs sorted, conditional inside a Host block', () => {
+    const inc = mkdtempSync(join(tmpdir(), 'muster-include-'));
+    mkdirSync(join(inc, '.ssh', 'config.d'), { recursive: true });
+    writeFileSync(join(inc, '.ssh', 'config.d', '10-web'), 'Host web*\n  Port 2010\n  User from-include\n');
+    writeFileSync(join(inc, '.ssh', 'config.d', '20-all'), 'Port 2020\n');
+    writeFileSync(join(inc, '.ssh', 'db.conf'), 'User dbadmin\n');
+    writeFileSync(join(inc, '.ssh', 'config'), [
+      'Include config.d/*',
+      'Host db*',
+      '  Include db.conf',
+      'Host *',
+      '  User fallback',
+      '',
+    ].join('\n'));
+    try {
+      const resolver = new SshConfigResolver({ home: inc, localUser: 'me' });
+      const web = resolver.resolve({ name: 'web3', address: '127.0.0.1' });
+      assert.deepEqual([web.port, web.user], [2010, 'from-include']);
+      const db = resolver.resolve({ name: 'db1', address: '127.0.0.1' });
+      assert.deepEqual([db.port, db.user], [2020, 'dbadmin']);
+      const other = resolver.resolve({ name: 'mail1', address: '127.0.0.1' });
+      assert.deepEqual([other.port, other.user], [2020, 'fallback'], 'the db-only include does not leak to other hosts');
+    } finally {
+      rmSync(inc, { recursive: true, force: true });
+    }
+  });
+
   it('still honours files with Match blocks (through the ssh-config package)', () => {
     const file = join(home, 'match_config');
     writeFileSync(file, ['Match host web*', '  User matched', 'Host *', '  Port 2100', ''].join('\n'));

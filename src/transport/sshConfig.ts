@@ -3,7 +3,7 @@
  * `~/.ssh/config` (first value wins, as with OpenSSH), then the inventory's own user/port
  * over both. Files are read and parsed once per resolver (one operation), not once per host.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -75,24 +75,98 @@ function hostMatcher(patterns: string[]): (name: string) => boolean {
   };
 }
 
-function compileConfig(config: SSHConfig): CompiledConfig {
-  const sections: CompiledSection[] = [{ match: null, directives: [] }];
-  for (const line of config) {
+/** OpenSSH's limit on nested `Include`s. */
+const MAX_INCLUDE_DEPTH = 16;
+
+/**
+ * Compiles a parsed file into sections in file order. `Include` is expanded in place, as
+ * OpenSSH does: relative paths are under `~/.ssh`, `*`/`?` globs match (sorted), missing files
+ * are skipped, and an Include inside a `Host` block applies only to hosts that block matches.
+ */
+function compileConfig(config: SSHConfig, home: string): CompiledConfig {
+  const sections: CompiledSection[] = [];
+  const ok = compileInto(sections, config, null, home, 0);
+  return ok ? { kind: 'sections', sections } : { kind: 'library', config };
+}
+
+/** Appends the sections of `lines` under `outer`; false when a `Match` block needs the package's compute(). */
+function compileInto(
+  sections: CompiledSection[],
+  lines: readonly SSHConfig[number][],
+  outer: ((name: string) => boolean) | null,
+  home: string,
+  depth: number,
+): boolean {
+  let current: CompiledSection = { match: outer, directives: [] };
+  sections.push(current);
+  for (const line of lines) {
     if (line.type !== SSHConfig.DIRECTIVE) continue;
     const key = line.param.toLowerCase();
-    if (key === 'match') return { kind: 'library', config };
+    if (key === 'match') return false;
     if (key === 'host' && 'config' in line) {
       const value = directiveValue(line.value);
-      const directives: CompiledSection['directives'] = [];
-      for (const inner of line.config) {
-        if (inner.type === SSHConfig.DIRECTIVE) directives.push({ key: inner.param.toLowerCase(), value: directiveValue(inner.value) });
+      const own = hostMatcher(Array.isArray(value) ? value : [value]);
+      const match = outer === null ? own : (name: string): boolean => outer(name) && own(name);
+      if (!compileInto(sections, line.config, match, home, depth)) return false;
+      current = { match: outer, directives: [] };
+      sections.push(current);
+    } else if (key === 'include') {
+      if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`Include nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      const value = directiveValue(line.value);
+      for (const file of includeFiles(Array.isArray(value) ? value : value.split(/\s+/), home)) {
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw error;
+        }
+        if (!compileInto(sections, SSHConfig.parse(text), current.match, home, depth + 1)) return false;
       }
-      sections.push({ match: hostMatcher(Array.isArray(value) ? value : [value]), directives });
+      current = { match: outer, directives: [] };
+      sections.push(current);
     } else {
-      sections[0]?.directives.push({ key, value: directiveValue(line.value) });
+      current.directives.push({ key, value: directiveValue(line.value) });
     }
   }
-  return { kind: 'sections', sections };
+  return true;
+}
+
+/** The files an `Include` names: `~` expanded, relative to `~/.ssh`, globs matched and sorted. */
+function includeFiles(patterns: string[], home: string): string[] {
+  const files: string[] = [];
+  for (const raw of patterns) {
+    if (raw === '') continue;
+    const expanded = raw.replace(/^~(?=\/|$)/, home);
+    const path = isAbsolute(expanded) ? expanded : join(home, '.ssh', expanded);
+    files.push(...globPath(path));
+  }
+  return files;
+}
+
+/** Expands `*` and `?` in any component of an absolute path, like glob(3), sorted. */
+function globPath(path: string): string[] {
+  if (!/[*?]/.test(path)) return [path];
+  let found = ['/'];
+  for (const part of path.split('/').filter((p) => p !== '')) {
+    const next: string[] = [];
+    for (const dir of found) {
+      if (!/[*?]/.test(part)) {
+        next.push(join(dir, part));
+        continue;
+      }
+      const regex = new RegExp(`^${part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+      }
+      for (const entry of entries.sort()) if (!entry.startsWith('.') && regex.test(entry)) next.push(join(dir, entry));
+    }
+    found = next;
+  }
+  return found;
 }
 
 /** What OpenSSH would take from one file for `name`: first value wins, repeatable keys accumulate. */
@@ -147,7 +221,7 @@ export class SshConfigResolver {
     if (this.parsed.has(file)) return this.parsed.get(file) ?? null;
     let config: CompiledConfig | null = null;
     try {
-      config = compileConfig(SSHConfig.parse(readFileSync(file, 'utf8')));
+      config = compileConfig(SSHConfig.parse(readFileSync(file, 'utf8')), this.home);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
