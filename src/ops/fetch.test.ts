@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -76,6 +76,24 @@ describe('fetch', () => {
     assert.deepEqual((await readdir(local)).sort(), ['.._outside', '_..', 'web01', 'x_y']);
     assert.equal(await readFile(join(local, 'web01', 'remote.conf'), 'utf8'), 'remote content\n');
     assert.deepEqual(await readdir(outside), [], 'nothing was written through the symlink');
+  });
+
+  it('keeps the remote file\'s permission bits: a 0600 secret is not stored readable by everyone', async () => {
+    const secret = join(dir, 'secret.key');
+    await writeFile(secret, 'k\n', { mode: 0o600 });
+    await chmod(secret, 0o600);
+    const local = join(dir, 'out3');
+    const plan = fetchPlan(local, ['web01'], secret);
+    const target = { name: 'web01', address: '127.0.0.1' };
+    const session = await localTransport().connect(target);
+    try {
+      const outcome = await fetchJob(secret, local, plan)(session, target, new AbortController().signal);
+      assert.equal(outcome.status, 'ok', outcome.message);
+    } finally {
+      session.close();
+    }
+    assert.equal((await stat(join(local, 'web01', 'secret.key'))).mode & 0o777, 0o600);
+    assert.equal(await readFile(join(local, 'web01', 'secret.key'), 'utf8'), 'k\n');
   });
 
   it('fails a host whose file is missing or a directory, writing nothing for it', async () => {

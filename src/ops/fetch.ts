@@ -70,10 +70,14 @@ async function makeDirs(root: string, dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` at `path` atomically: exclusive create of a temporary beside it, then rename over. */
-async function writeAtomic(path: string, data: Buffer): Promise<void> {
+/**
+ * Writes `data` at `path` atomically: exclusive create of a temporary beside it,
+ * then rename over. `mode` is the remote file's permission bits (less the umask,
+ * as scp does), so a fetched 0600 secret does not become readable by everyone here.
+ */
+async function writeAtomic(path: string, data: Buffer, mode: number): Promise<void> {
   const temp = `${path}.muster-${randomBytes(6).toString('hex')}`;
-  const handle = await open(temp, 'wx', 0o644);
+  const handle = await open(temp, 'wx', mode & 0o777);
   try {
     await handle.writeFile(data);
   } catch (error) {
@@ -85,9 +89,19 @@ async function writeAtomic(path: string, data: Buffer): Promise<void> {
   await rename(temp, path);
 }
 
+/** The remote half: the file's mode on the first line, then its bytes. */
+const fetchScript = `if [ -d "$1" ]; then echo "$1: is a directory" >&2; exit 21; fi
+m=$(stat -L -c %a -- "$1") || exit 22
+printf '%s\\n' "$m"
+exec cat -- "$1"`;
+
+/** Room for the mode line ahead of the content, so `maxBytes` counts the file's bytes only. */
+const modeLineBytes = 8;
+
 /**
  * The per-host job of `muster fetch`: reads REMOTE (capped at `maxBytes`,
- * default 256 MiB) and stores it at the place `plan` gives the host. `ok` with
+ * default 256 MiB) and stores it at the place `plan` gives the host, with the
+ * remote file's permission bits less the local umask. `ok` with
  * the local path as the message; `failed` when the file cannot be read.
  */
 export function fetchJob(remote: string, localDir: string, plan: Map<string, string>, options: { sudo?: boolean; maxBytes?: number } = {}): Job {
@@ -95,14 +109,17 @@ export function fetchJob(remote: string, localDir: string, plan: Map<string, str
   return async (session, target, signal) => {
     const path = plan.get(target.name);
     if (!path) throw new Error(`no place planned for ${target.name}`);
-    const script = 'if [ -d "$1" ]; then echo "$1: is a directory" >&2; exit 21; fi; cat -- "$1"';
     const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-    const result = await session.exec(shScript(script, [remote]), { signal, sudo: options.sudo ?? false, maxOutputBytes: maxBytes });
+    const result = await session.exec(shScript(fetchScript, [remote]), { signal, sudo: options.sudo ?? false, maxOutputBytes: maxBytes + modeLineBytes });
     const stderr = result.stderr.toString('utf8');
     if (result.exitCode !== 0) return { status: 'failed', exitCode: result.exitCode, stdout: '', stderr, message: `cannot read ${remote}` };
-    if (result.stdoutTruncated) return { status: 'failed', exitCode: 0, stdout: '', stderr, message: `${remote} is larger than ${maxBytes} bytes; not stored` };
+    const newline = result.stdout.indexOf(0x0a);
+    const modeText = result.stdout.subarray(0, Math.max(newline, 0)).toString('latin1');
+    if (!/^[0-7]{3,4}$/.test(modeText)) return { status: 'failed', exitCode: result.exitCode, stdout: '', stderr, message: `cannot read the mode of ${remote}` };
+    const data = result.stdout.subarray(newline + 1);
+    if (result.stdoutTruncated || data.length > maxBytes) return { status: 'failed', exitCode: 0, stdout: '', stderr, message: `${remote} is larger than ${maxBytes} bytes; not stored` };
     await makeDirs(root, resolve(path, '..'));
-    await writeAtomic(path, result.stdout);
+    await writeAtomic(path, data, Number.parseInt(modeText, 8));
     return { status: 'ok', exitCode: 0, stdout: '', stderr, message: `stored in ${path}` };
   };
 }
