@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
@@ -58,6 +58,14 @@ describe('history journal', () => {
     const pushed = getHistory(second ?? 0, { stateDir });
     assert.deepEqual([pushed.outcomes[0]?.rollback, pushed.outcomes[0]?.message, pushed.outcomes[0]?.stderr], ['done', 'rolled back', 'bad config\n']);
     assert.deepEqual(listHistory({ stateDir, command: 'run' }).map((run) => run.id), [first]);
+  });
+
+  it('keeps the journal owner-only, even in a state folder others can read', async () => {
+    const stateDir = join(dir, 'shared');
+    await mkdir(stateDir, { mode: 0o755 });
+    await chmod(stateDir, 0o755);
+    journal({ command: 'run', argv: ['run', 'all', '--', 'cat', '/etc/secret'], selector: 'all', startedAt: new Date(), durationMs: 1, exitCode: 0, outcomes: [outcome('web01', 'ok', 'hunter2\n')] }, { stateDir });
+    for (const name of await readdir(stateDir)) assert.equal((await stat(join(stateDir, name))).mode & 0o077, 0, `${name} is readable by others`);
   });
 
   it('never throws when the journal cannot be written: one warning instead', async () => {

@@ -5,7 +5,7 @@
  * stored once (10,000 hosts answering the same text cost one copy). Journaling
  * never fails the operation it records: problems become one warning line.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,12 @@ export function historyPath(options: HistoryOptions = {}): string {
 
 function openDb(options: HistoryOptions, create: boolean): Database.Database | undefined {
   const path = historyPath(options);
-  if (create) mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  if (create) {
+    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    // The journal holds command lines and outputs (secrets, often): owner-only, even in a
+    // shared $MUSTER_STATE_DIR. SQLite gives its -wal and -shm files the database's mode.
+    closeSync(openSync(path, 'a', 0o600));
+  }
   let db: Database.Database;
   try {
     db = new Database(path, { fileMustExist: !create, timeout: 5000 });
