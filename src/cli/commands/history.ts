@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
+import { shellJoin } from '../../core/shell.js';
 import { getHistory, historyPath, listHistory, type HistoryRun } from '../../ops/history.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
@@ -50,7 +51,7 @@ function list(options: HistoryOptions): void {
     process.stderr.write(`muster: no history yet (${historyPath()})\n`);
     return;
   }
-  const rows = runs.map((run) => [String(run.id), when(run), run.user, commandLine(run), run.summary || `${run.hosts} hosts`]);
+  const rows = runs.map((run) => [String(run.id), when(run), run.user, commandLine(run), run.summary || `${run.hosts} host${run.hosts === 1 ? '' : 's'}`]);
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length), ['ID', 'WHEN', 'WHO', 'COMMAND'][column]?.length ?? 0));
   const line = (cells: string[]) => cells.map((cell, column) => (column < 4 ? cell.padEnd(widths[column] ?? 0) : cell)).join('  ').trimEnd();
   process.stdout.write(`${[line(['ID', 'WHEN', 'WHO', 'COMMAND', 'SUMMARY']), ...rows.map(line)].join('\n')}\n`);
@@ -76,6 +77,6 @@ function when(run: HistoryRun): string {
 
 function commandLine(run: HistoryRun, width = 60): string {
   const words = run.argv.length > 0 ? run.argv : [run.command, run.selector];
-  const text = words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
+  const text = shellJoin(words);
   return text.length > width ? `${text.slice(0, width - 3)}...` : text;
 }
