@@ -238,7 +238,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     session.close();
   });
 
-  it('honours HostName for a target whose address is its name, and ProxyJump', async () => {
+  it('honours HostName for a target whose address is its name, ProxyJump and ProxyCommand', async () => {
     // The lab's ssh_config maps each name to its address.
     const byName = await transport().connect({ name: h1.name, address: h1.name, sshConfig: lab.sshConfigPath });
     assert.equal((await byName.exec('hostname')).stdout.toString(), `${h1.name}\n`);
@@ -261,12 +261,19 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const twice = await transport().connect({ ...h2, sshConfig: nested });
     assert.equal((await twice.exec('hostname')).stdout.toString(), `${h2.name}\n`);
     twice.close();
+    // ProxyCommand: the classic `ssh -W` through another host.
+    const proxied = (via: string) => override(`proxy_${via}`, [`ProxyCommand ssh -F ${lab.sshConfigPath} -W %h:%p ${via}`]);
+    const throughCommand = await transport().connect({ ...h2, sshConfig: proxied(h1.name) });
+    assert.equal((await throughCommand.exec('hostname')).stdout.toString(), `${h2.name}\n`);
+    throughCommand.close();
     // A jump through a stopped host fails, so the jump really is used.
     const h3 = lab.hosts[2];
     assert.ok(h3);
     await labStopHost(name, h3.name);
     try {
       await assert.rejects(transport().connect({ ...h2, sshConfig: via(h3.name) }), connectError('refused', /jump host/));
+      await assert.rejects(transport().connect({ ...h2, sshConfig: proxied(h3.name) }),
+        connectError('refused', /ProxyCommand exited with 255: .*Connection refused/));
     } finally {
       await labStartHost(name, h3.name);
     }

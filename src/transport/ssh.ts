@@ -6,9 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { Duplex, type Readable } from 'node:stream';
 import ssh2, { type AuthMethod, type ClientChannel, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
 import { entryPlace, KnownHosts, knownHostName } from './knownHosts.js';
+import { opensshFailure } from './openssh.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture } from './outputCapture.js';
 import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './sshConfig.js';
@@ -243,14 +245,28 @@ class SshContext {
       };
 
       client.on('ready', () => done(undefined));
+      let proxyExit: Promise<string | undefined> | undefined;
+      /** A ProxyCommand that failed says why on its stderr: wait (briefly) for it before classifying. */
+      const failWith = (error: ConnectError): void => {
+        if (proxyExit === undefined || hostKeyError !== undefined) {
+          done(hostKeyError ?? error);
+          return;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const waited = new Promise<undefined>((resolveWait) => { timer = setTimeout(() => resolveWait(undefined), 1000); });
+        void Promise.race([proxyExit, waited]).then((message) => {
+          clearTimeout(timer);
+          done(message === undefined ? error : classify(new Error(message), where, timeoutMs, fail));
+        });
+      };
       client.on('error', (error: Error & { level?: string; code?: string }) => {
         if (error.level === 'client-authentication') {
           done(fail('auth', `permission denied for ${where} (tried ${tried.join(', ')})`, error));
         } else {
-          done(hostKeyError ?? classify(error, where, timeoutMs, fail));
+          failWith(classify(error, where, timeoutMs, fail));
         }
       });
-      client.on('close', () => done(hostKeyError ?? fail('closed', `connection to ${where} closed before login`)));
+      client.on('close', () => failWith(fail('closed', `connection to ${where} closed before login`)));
 
       const config: ConnectConfig = {
         host: settings.host,
@@ -267,7 +283,13 @@ class SshContext {
           compress: ['none'],
         },
       };
-      if (sock !== undefined) config.sock = sock;
+      if (sock !== undefined) {
+        config.sock = sock;
+      } else if (settings.proxyCommand !== undefined) {
+        const proxy = proxyCommandSocket(settings.proxyCommand, client);
+        config.sock = proxy.socket;
+        proxyExit = proxy.failure;
+      }
       client.connect(config);
     });
   }
@@ -289,8 +311,39 @@ export function classify(
     return fail('dns', `cannot resolve ${where}: ${code || error.message}`, error);
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return fail('timeout', `${where} is unreachable (${code})`, error);
+  if (error.message.startsWith('ProxyCommand exited')) {
+    const reason = opensshFailure(error.message);
+    return fail(reason === 'other' ? 'closed' : reason, `cannot connect to ${where}: ${error.message}`, error);
+  }
   if (code === 'ECONNRESET' || code === 'EPIPE') return fail('closed', `connection to ${where} reset during login`, error);
   return fail('other', `cannot connect to ${where}: ${error.message}`, error);
+}
+
+/**
+ * Runs an ssh_config `ProxyCommand` (`sh -c 'exec COMMAND'`, as OpenSSH does) and returns its
+ * stdin/stdout as the connection's socket. The command ends when the connection closes; what it
+ * prints on stderr is added to the connection's error message.
+ */
+function proxyCommandSocket(command: string, client: Client): { socket: Duplex; failure: Promise<string | undefined> } {
+  const child = spawn('sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2000);
+  });
+  child.stdin.on('error', () => undefined);
+  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  const failure = new Promise<string | undefined>((resolveFailure) => {
+    child.on('error', (error) => {
+      socket.destroy(error);
+      resolveFailure(`ProxyCommand exited: ${error.message}`);
+    });
+    child.on('close', (code) => {
+      const last = stderr.trim().split('\n').at(-1);
+      resolveFailure(code === 0 ? undefined : `ProxyCommand exited with ${code}${last ? `: ${last}` : ''}`);
+    });
+  });
+  client.once('close', () => child.kill());
+  return { socket, failure };
 }
 
 /** Opens a direct-tcpip channel through a jump host, to be the next connection's socket. */

@@ -28,6 +28,8 @@ export interface SshSettings {
   identitiesOnly: boolean;
   /** `ProxyJump` hops, `[user@]host[:port]`, first hop first; empty when none. */
   proxyJump: string[];
+  /** `ProxyCommand`, tokens (%h %p %r %n %%) expanded; used when there is no ProxyJump. */
+  proxyCommand: string | undefined;
   /** Where keys are looked up; the first one is where `accept-new` records. */
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
@@ -294,6 +296,7 @@ export class SshConfigResolver {
       return fallback;
     };
     const jump = first('proxyjump');
+    const proxyCommand = first('proxycommand');
     return {
       name,
       host,
@@ -303,6 +306,11 @@ export class SshConfigResolver {
       defaultIdentities,
       identitiesOnly: yes(first('identitiesonly')),
       proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? [] : jump.split(',').map((hop) => hop.trim()),
+      proxyCommand: proxyCommand === undefined || proxyCommand.toLowerCase() === 'none'
+        ? undefined
+        : proxyCommand.replace(/%[%hprn]/g, (token) => ({
+          '%%': '%', '%h': host, '%p': String(port), '%r': user, '%n': name,
+        })[token] ?? token),
       userKnownHostsFiles: knownHosts('userknownhostsfile', [
         join(this.home, '.ssh', 'known_hosts'), join(this.home, '.ssh', 'known_hosts2'),
       ]),
