@@ -53,5 +53,6 @@ export { runSteps } from './render/runbook-run.js';
 export type { RunbookResult, RunStepsOptions, StepAnswer, StepRecord } from './render/runbook-run.js';
 export { exportSh, exportEnv, exportJson, exportYaml, exportAnsible, exportAs, exportFormats, shAssignments, fleetDocument } from './bindings/index.js';
 export type { ShOptions, FleetDocument, FleetHost, AnsibleGroup, ExportFormat } from './bindings/index.js';
-export { editInventory, planEdit, parseEdit, parseUnset, writeFileAtomic } from './inventory/edit.js';
+export { editInventory, planEdit, parseEdit, parseUnset } from './inventory/edit.js';
+export { writeFileAtomic } from './core/writeFileAtomic.js';
 export type { Edit, EditField, EditPlan, EditResult, EditChange, EditSplit, EditOptions } from './inventory/edit.js';

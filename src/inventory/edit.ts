@@ -5,13 +5,13 @@
  * inventory is re-parsed and compared with the old one before anything is
  * written, and each file is replaced atomically.
  */
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { InvalidFileError, MusterError, UsageError, formatProblem } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
+import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { findInventoryFiles, type FindOptions } from './find.js';
 import { parseInventory, type InventorySource } from './parse.js';
 import { select } from './select.js';
@@ -499,66 +499,4 @@ export async function editInventory(options: EditOptions): Promise<EditResult> {
     }
   }
   return { ...plan, selection, written };
-}
-
-/**
- * Replaces `path` with `text` so that a reader sees the old file or the new
- * one, never half of each: a temporary file in the same folder (same
- * filesystem), fsynced, renamed over the real file (a symlink is followed and
- * its target replaced), then the folder fsynced. The mode is kept, and the
- * owner when running as root; a file that does not exist yet is created with
- * `createMode` (an error without it). With `expected`, a file whose text is no
- * longer that (someone else edited it meanwhile) is left alone with an error.
- * Filesystem failures become a `MusterError` naming the path.
- */
-export async function writeFileAtomic(path: string, text: string, options: { expected?: string; createMode?: number } = {}): Promise<void> {
-  try {
-    await replaceFile(path, text, options);
-  } catch (error) {
-    if (error instanceof MusterError || typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-    throw new MusterError(`Cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function replaceFile(path: string, text: string, options: { expected?: string; createMode?: number }): Promise<void> {
-  let real: string;
-  let mode: number;
-  let owner: { uid: number; gid: number } | undefined;
-  try {
-    real = await realpath(path);
-    const info = await stat(real);
-    mode = info.mode & 0o7777;
-    owner = { uid: info.uid, gid: info.gid };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || options.createMode === undefined || options.expected !== undefined) throw error;
-    real = resolve(path);
-    mode = options.createMode;
-  }
-  if (options.expected !== undefined && (await readFile(real, 'utf8')) !== options.expected) {
-    throw new MusterError(`${path} changed while muster was editing it; nothing was written to it, run the command again`);
-  }
-  const temp = join(dirname(real), `.${basename(real)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.chmod(mode);
-      if (owner && process.getuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) await handle.chown(owner.uid, owner.gid);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, real);
-  } catch (error) {
-    await unlink(temp).catch((cleanup: unknown) => {
-      if ((cleanup as NodeJS.ErrnoException).code !== 'ENOENT') throw cleanup;
-    });
-    throw error;
-  }
-  const folder = await open(dirname(real), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }

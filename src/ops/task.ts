@@ -16,11 +16,12 @@
  *   - then: nginx -s reload # only where something changed, after every test passed
  * ```
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidFileError, type Problem } from '../core/errors.js';
+import { writeFileAtomic } from '../core/writeFileAtomic.js';
 
 /** One step of a task, as the job runs it. */
 export type TaskStep =
@@ -225,7 +226,7 @@ export function formatTask(task: Task, file: string): string {
   return `# muster task: replay with \`muster apply ${file}\` (add --check for a dry run)\n${stringify(doc)}`;
 }
 
-/** Writes a task file (see `formatTask`). */
+/** Writes a task file (see `formatTask`), atomically: an `apply` reading it meanwhile never sees half a task. */
 export async function saveTask(task: Task, file: string): Promise<void> {
-  await writeFile(file, formatTask(task, file));
+  await writeFileAtomic(file, formatTask(task, file), { createMode: 0o644 });
 }

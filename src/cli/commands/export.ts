@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { exportAs, exportFormats, isExportFormat, prefixOf } from '../../bindings/index.js';
-import { writeFileAtomic } from '../../inventory/edit.js';
+import { writeFileAtomic } from '../../core/writeFileAtomic.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
 import { inventoryFor, selectFor } from '../inventory.js';
 
