@@ -1,6 +1,6 @@
 /**
  * The openssh transport: the system `ssh` client, for setups the in-process client cannot
- * serve (GSSAPI/Kerberos, hardware keys, ProxyCommand, Match exec...). `connect` starts a
+ * serve (GSSAPI/Kerberos, hardware keys, host certificates...). `connect` starts a
  * ControlMaster; every `exec` is a cheap `ssh` multiplexed over it; `close` ends the master.
  * ssh itself honours ssh_config, known_hosts and the agent; with BatchMode it never prompts.
  */
