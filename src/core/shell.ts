@@ -21,11 +21,12 @@ export function shellJoin(words: readonly string[]): string {
 
 /**
  * Derives a valid shell variable name from any name, predictably: every character
- * other than [A-Za-z0-9_] becomes `_`, and a leading digit gets a `_` before it.
+ * other than [A-Za-z0-9_] becomes `_`, a leading digit gets a `_` before it, and
+ * the empty name is `_` (an empty name would make `=value` a command, not an assignment).
  *
  * @example shellName('web-01.example.lan') // 'web_01_example_lan'
  */
 export function shellName(name: string): string {
   const replaced = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
+  return replaced === '' || /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
 }
