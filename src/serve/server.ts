@@ -21,7 +21,7 @@ import { shAssignments } from '../bindings/index.js';
 import type { FindOptions, Inventory } from '../inventory/index.js';
 import { createAccessLog, type AccessLog } from './accessLog.js';
 import { watchFolders } from './fileWatch.js';
-import { contentTypes, encodeData, type Format, type Json } from './format.js';
+import { contentTypes, encodeData, formatFromAccept, type Format, type Json } from './format.js';
 import { cacheKey, maxUrlLength, parseRequest, type ParsedRequest } from './request.js';
 import { RequestError, statusOf } from './requestError.js';
 import { resolveRoute } from './routes.js';
@@ -167,6 +167,16 @@ function subfolders(root: string): string[] {
     if (entry.isDirectory() && !entry.name.startsWith('.')) out.push(...subfolders(join(root, entry.name)));
   }
   return out;
+}
+
+/** The format an error should be said in: the one the request asked for, if it can be told. */
+function errorFormat(req: IncomingMessage): Format {
+  try {
+    return parseRequest(req.url ?? '/', req.headers.accept).format;
+  } catch {
+    // The request target itself is what is wrong: fall back to what Accept asks for.
+    return formatFromAccept(req.headers.accept);
+  }
 }
 
 function tokenDigest(token: string): Buffer {
@@ -340,7 +350,6 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     let note: string | undefined;
-    let format: Format = 'json';
     res.once('close', () => {
       log?.log({
         time: new Date(),
@@ -353,19 +362,13 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
         ...(note ? { error: note } : {}),
       });
     });
-    try {
-      // For error bodies: the format the request asked for, if it can be told.
-      format = parseRequest(req.url ?? '/', req.headers.accept).format;
-    } catch {
-      format = 'json';
-    }
     handle(req, res).then(
       (result) => {
         note = result;
         if (result !== undefined && !res.headersSent) res.destroy();
       },
       (error: unknown) => {
-        note = fail(req, res, error, format);
+        note = fail(req, res, error, errorFormat(req));
       },
     );
   };
