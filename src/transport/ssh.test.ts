@@ -296,6 +296,23 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
         sshTransport({ sshConfig: { userConfig: null }, agent: null }).connect({ ...h1, sshConfig: config }),
         connectError('auth', /no identity to log in/),
       );
+      // IdentitiesOnly: an encrypted IdentityFile is used through its copy in the agent...
+      const encrypted = join(dir, 'encrypted_key');
+      copyFileSync(lab.identityPath, encrypted);
+      writeFileSync(`${encrypted}.pub`, execFileSync('ssh-keygen', ['-y', '-f', lab.identityPath]));
+      execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'secret', '-f', encrypted]);
+      const only = override('agent_only_config', [
+        'User root', `UserKnownHostsFile ${lab.knownHostsPath}`, `IdentityFile ${encrypted}`, 'IdentitiesOnly yes',
+      ]);
+      const viaAgentOnly = await viaAgent.connect({ ...h1, sshConfig: only });
+      assert.equal((await viaAgentOnly.exec('hostname')).exitCode, 0);
+      viaAgentOnly.close();
+      // ...and no other agent key is offered.
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other_key')]);
+      const other = override('agent_other_config', [
+        'User root', `UserKnownHostsFile ${lab.knownHostsPath}`, `IdentityFile ${join(dir, 'other_key')}`, 'IdentitiesOnly yes',
+      ]);
+      await assert.rejects(viaAgent.connect({ ...h1, sshConfig: other }), connectError('auth', /permission denied/));
     } finally {
       process.kill(pid);
     }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Duplex, type Readable } from 'node:stream';
 import ssh2, { type AuthMethod, type ClientChannel, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
+import { IdentityAgent } from './identityAgent.js';
 import { entryPlace, KnownHosts, knownHostName } from './knownHosts.js';
 import { opensshFailure } from './openssh.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture } from './outputCapture.js';
@@ -69,6 +70,7 @@ class SshContext {
   readonly resolver: SshConfigResolver;
   readonly knownHosts = new KnownHosts();
   private readonly keys = new Map<string, ParsedKey | Error | null>();
+  private readonly publicBlobs = new Map<string, string | undefined>();
   private readonly agent: string | undefined;
 
   constructor(readonly options: SshTransportOptions) {
@@ -91,6 +93,29 @@ class SshContext {
     return key;
   }
 
+  /**
+   * The public half of an identity file, base64: from the key itself, or from `FILE.pub` when the
+   * key is encrypted (as OpenSSH does), so its agent copy can be recognised. Cached.
+   */
+  private publicBlob(file: string): string | undefined {
+    if (this.publicBlobs.has(file)) return this.publicBlobs.get(file);
+    let blob: string | undefined;
+    const key = this.key(file);
+    if (key !== null && !(key instanceof Error)) {
+      blob = key.getPublicSSH().toString('base64');
+    } else {
+      try {
+        const parsed = utils.parseKey(readFileSync(`${file}.pub`));
+        const pub = Array.isArray(parsed) ? parsed[0] : parsed;
+        if (pub !== undefined && !(pub instanceof Error)) blob = pub.getPublicSSH().toString('base64');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    this.publicBlobs.set(file, blob);
+    return blob;
+  }
+
   /** The authentication methods for one host, in OpenSSH's order: agent, then identity files. */
   private authMethods(settings: SshSettings): { methods: AuthMethod[]; tried: string[] } {
     const methods: AuthMethod[] = [];
@@ -99,6 +124,13 @@ class SshContext {
     if (this.agent !== undefined && !settings.identitiesOnly) {
       methods.push({ type: 'agent', username, agent: this.agent } as AuthMethod);
       tried.push('ssh-agent');
+    } else if (this.agent !== undefined) {
+      // IdentitiesOnly: only the agent keys that are the identity files' keys.
+      const allowed = new Set(settings.identityFiles.map((file) => this.publicBlob(file)).filter((blob) => blob !== undefined));
+      if (allowed.size > 0) {
+        methods.push({ type: 'agent', username, agent: new IdentityAgent(this.agent, allowed) } as AuthMethod);
+        tried.push('ssh-agent (identity files\' keys only)');
+      }
     }
     for (const file of settings.identityFiles) {
       const key = this.key(file);
