@@ -33,7 +33,7 @@ function help(): string {
 
 /** Runs the muster CLI with `argv` (without `node` and the script). Sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = hoistGlobals(argv);
   // `muster ls | head`: the reader going away is not an error (and must not print a stack).
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
@@ -49,12 +49,34 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const entry = registry.find((candidate) => candidate.name === name);
-    if (!entry) throw new UsageError(`Unknown command "${name}". Commands: ${registry.map((e) => e.name).join(', ')}`);
+    if (!entry) {
+      const what = name.startsWith('-') ? `Expected a command before the option "${name}"` : `Unknown command "${name}"`;
+      throw new UsageError(`${what}. Commands: ${registry.map((e) => e.name).join(', ')}`);
+    }
     const module = await entry.load();
     await module.command().name(`muster ${entry.name}`).parseAsync(rest, { from: 'user' });
   } catch (error) {
     process.exitCode = report(error);
   }
+}
+
+const globalFlags = new Set(['--json', '--no-color', '-q', '--quiet', '-v', '--verbose']);
+
+/**
+ * `muster -i fleet.yaml ls`: the global options given before the command move
+ * after its name, where every command parses them (each command owns its options).
+ */
+function hoistGlobals(argv: string[]): string[] {
+  const globals: string[] = [];
+  let index = 0;
+  for (; index < argv.length; index += 1) {
+    const word = argv[index] ?? '';
+    if (globalFlags.has(word) || word.startsWith('--inventory=')) globals.push(word);
+    else if ((word === '-i' || word === '--inventory') && index + 1 < argv.length) globals.push(word, argv[(index += 1)] ?? '');
+    else break;
+  }
+  if (globals.length === 0 || index >= argv.length) return argv;
+  return [argv[index] ?? '', ...globals, ...argv.slice(index + 1)];
 }
 
 function report(error: unknown): number {

@@ -103,6 +103,14 @@ test('ls: names, fold, json, yaml, --json lines', () => {
   assert.deepEqual(lines, ['web001', 'web002', 'web003', 'web004']);
 });
 
+test('global options may come before the command: muster -i FILE ls, muster --json -q ls', () => {
+  const elsewhere = join(root, 'good', '..');
+  assert.equal(muster(['-i', 'good/muster.yaml', 'ls', '-o', 'fold'], elsewhere).stdout, 'db1,web[001-004]\n');
+  assert.equal(muster(['--inventory=good/muster.yaml', '-q', 'ls', 'db1', '-o', 'names'], elsewhere).stdout, 'db1\n');
+  assert.equal(muster(['--json', 'ls', 'db1']).stdout.trimEnd().split('\n').length, 1);
+  assertFails(muster(['-i', 'good/muster.yaml'], elsewhere), /Expected a command before the option "-i"/);
+});
+
 test('ls: a bad selector points at the character, exit 2', () => {
   const result = muster(['ls', 'web&role:nope']);
   assertFails(result, /^muster: Invalid selector: no role named "nope" \(known: web, db\)\n {2}web&role:nope\n {11}\^\n$/);
