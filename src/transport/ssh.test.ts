@@ -296,6 +296,13 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
         sshTransport({ sshConfig: { userConfig: null }, agent: null }).connect({ ...h1, sshConfig: config }),
         connectError('auth', /no identity to log in/),
       );
+      // A dead agent socket is noted, and the identity files are still tried.
+      const deadAgent = sshTransport({ sshConfig: { userConfig: lab.sshConfigPath }, agent: join(dir, 'no-agent.sock') });
+      const despite = await deadAgent.connect({ ...h1, sshConfig: lab.sshConfigPath });
+      despite.close();
+      const noKey = override('dead_agent_config', ['User root', `UserKnownHostsFile ${lab.knownHostsPath}`, `IdentityFile ${join(dir, 'no_such_key')}`]);
+      await assert.rejects(sshTransport({ sshConfig: { userConfig: null }, agent: join(dir, 'no-agent.sock') }).connect({ ...h1, sshConfig: noKey }),
+        connectError('auth', /tried ssh-agent; ssh-agent: Failed to connect to agent\)/));
       // IdentitiesOnly: an encrypted IdentityFile is used through its copy in the agent...
       const encrypted = join(dir, 'encrypted_key');
       copyFileSync(lab.identityPath, encrypted);

@@ -291,9 +291,16 @@ class SshContext {
           done(message === undefined ? error : classify(new Error(message), where, timeoutMs, fail));
         });
       };
+      const authNotes: string[] = [];
       client.on('error', (error: Error & { level?: string; code?: string }) => {
+        // ssh2 reports a failing agent or key as an error, then goes on with the next method.
+        if (error.level === 'agent' || (error.level === 'client-authentication' && !/methods failed/i.test(error.message))) {
+          authNotes.push(`${error.level === 'agent' ? 'ssh-agent' : 'key'}: ${error.message}`);
+          return;
+        }
         if (error.level === 'client-authentication') {
-          done(fail('auth', `permission denied for ${where} (tried ${tried.join(', ')})`, error));
+          const notes = authNotes.length > 0 ? `; ${authNotes.join('; ')}` : '';
+          done(fail('auth', `permission denied for ${where} (tried ${tried.join(', ')}${notes})`, error));
         } else {
           failWith(classify(error, where, timeoutMs, fail));
         }
