@@ -54,6 +54,7 @@ describe('classify', () => {
     assert.equal(as('EHOSTUNREACH').reason, 'timeout');
     assert.equal(as('ECONNRESET').reason, 'closed');
     assert.equal(as(undefined, 'protocol').reason, 'other');
+    assert.equal(as('14').reason, 'auth');
   });
 });
 

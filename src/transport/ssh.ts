@@ -350,6 +350,10 @@ export function classify(
     return fail('dns', `cannot resolve ${where}: ${code || error.message}`, error);
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return fail('timeout', `${where} is unreachable (${code})`, error);
+  // A server disconnect during login: 14 is SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE (e.g. MaxAuthTries).
+  if (String(error.code) === '14' || /too many authentication failures/i.test(error.message)) {
+    return fail('auth', `${where} refused the login: ${error.message}`, error);
+  }
   if (error.message.startsWith('ProxyCommand exited')) {
     const reason = opensshFailure(error.message);
     return fail(reason === 'other' ? 'closed' : reason, `cannot connect to ${where}: ${error.message}`, error);
