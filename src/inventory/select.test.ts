@@ -71,6 +71,23 @@ test('skip_states: dropped from broad selections and reported; kept when named',
   assert.deepEqual(select(inventory, ['web004']).skipped, []);
 });
 
+test('skip_states apply to the result, not to each operand: an exclusion removes a skipped host too', () => {
+  // web004 (stop) named, then excluded by a var, a role or all: gone, as with --all-states.
+  for (const selector of ['web004!dc=tk1', 'web004!web', 'web004!all']) {
+    assert.equal(names([selector]), '', selector);
+    assert.deepEqual(select(inventory, [selector]).skipped, [], selector);
+  }
+  assert.equal(names(['web[003-004]!state:stop']), 'web003');
+  // Named and matching: kept, as a named host always is.
+  assert.equal(names(['web004&dc=tk1']), 'web004');
+  assert.deepEqual(select(inventory, ['web004&dc=tk1']).skipped, []);
+  // --all-states never selects fewer hosts.
+  for (const selector of ['web', 'web004!dc=tk1', 'all!db1', 'tokyo&web004', '!web', 'db2&web']) {
+    const some = select(inventory, [selector]).hosts.length;
+    assert.ok(select(inventory, [selector], { allStates: true }).hosts.length >= some, selector);
+  }
+});
+
 test('output keeps inventory order', () => {
   assert.deepEqual(select(inventory, ['mail', 'db1', 'web001']).hosts.map((host) => host.name), ['web001', 'db1', 'mail']);
 });

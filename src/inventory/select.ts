@@ -51,9 +51,12 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
 
 /**
  * Picks hosts. Several selectors are a union. Hosts whose state is in
- * `skip_states` are left out of role, group, `all`, `KEY=VALUE` and glob
- * selections (and listed in `skipped`) unless `allStates`; a host named by its
- * own name is never left out. Hosts come back in inventory order.
+ * `skip_states` are left out of the result (and listed in `skipped`) unless
+ * `allStates`, or unless the selector names them host by host (a host name or
+ * nodeset, `host:NAME`, `state:NAME`, also inside a group). The operators work on
+ * the whole fleet first and the skip rule applies once, to the result: so
+ * `db1!dc=tk1` drops db1 whatever its state, and `--all-states` never selects
+ * fewer hosts. Hosts come back in inventory order.
  * Throws `SelectorError` (with the offset of the offending character) for a
  * selector that does not parse or names an unknown role, group, state or host.
  *
@@ -62,20 +65,41 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
 export function select(inventory: Inventory, selectors: string[], options: { allStates?: boolean } = {}): Selection {
   const index = indexOf(inventory);
   const trees = selectors.map((selector) => compile(inventory, index, selector, []));
-  const evaluate = (dropSkipped: boolean): Uint8Array => {
-    const out = new Uint8Array(inventory.hosts.length);
-    for (const tree of trees) or(out, run(inventory, index, tree, dropSkipped));
-    return out;
-  };
-  const kept = evaluate(!options.allStates);
+  const picked = new Uint8Array(inventory.hosts.length);
+  const named = new Uint8Array(inventory.hosts.length);
+  for (const tree of trees) {
+    or(picked, run(inventory, index, tree));
+    markNamed(index, tree, named);
+  }
   const hosts: Host[] = [];
   const skipped: Host[] = [];
-  const everything = options.allStates ? kept : evaluate(false);
   inventory.hosts.forEach((host, i) => {
-    if (kept[i]) hosts.push(host);
-    else if (everything[i]) skipped.push(host);
+    if (!picked[i]) return;
+    if (options.allStates || !index.skip[i] || named[i]) hosts.push(host);
+    else skipped.push(host);
   });
   return { hosts, skipped };
+}
+
+/** Marks the hosts a selector names host by host (not through a role, group pattern, glob or `all`). */
+function markNamed(index: Index, tree: Tree, into: Uint8Array): void {
+  switch (tree.kind) {
+    case 'op':
+      markNamed(index, tree.left, into);
+      markNamed(index, tree.right, into);
+      return;
+    case 'set':
+      if (!tree.broad) for (const i of tree.indexes) into[i] = 1;
+      return;
+    case 'group': {
+      const inner = index.groups.get(tree.name);
+      if (inner) markNamed(index, inner, into);
+      return;
+    }
+    case 'all':
+    case 'vars':
+      return;
+  }
 }
 
 /**
@@ -244,12 +268,12 @@ function matchesVar(value: unknown, match: (value: string) => boolean): boolean 
   return match(String(value));
 }
 
-function run(inventory: Inventory, index: Index, tree: Tree, dropSkipped: boolean): Uint8Array {
+function run(inventory: Inventory, index: Index, tree: Tree): Uint8Array {
   const size = inventory.hosts.length;
   switch (tree.kind) {
     case 'op': {
-      const left = run(inventory, index, tree.left, dropSkipped);
-      const right = run(inventory, index, tree.right, dropSkipped);
+      const left = run(inventory, index, tree.left);
+      const right = run(inventory, index, tree.right);
       if (tree.op === ',') or(left, right);
       else if (tree.op === '&') for (let i = 0; i < size; i++) left[i] = (left[i] ?? 0) & (right[i] ?? 0);
       else for (let i = 0; i < size; i++) if (right[i]) left[i] = 0;
@@ -257,22 +281,18 @@ function run(inventory: Inventory, index: Index, tree: Tree, dropSkipped: boolea
     }
     case 'set': {
       const out = new Uint8Array(size);
-      for (const i of tree.indexes) if (!(dropSkipped && tree.broad && index.skip[i])) out[i] = 1;
+      for (const i of tree.indexes) out[i] = 1;
       return out;
     }
-    case 'all': {
-      const out = new Uint8Array(size).fill(1);
-      if (dropSkipped) for (let i = 0; i < size; i++) if (index.skip[i]) out[i] = 0;
-      return out;
-    }
+    case 'all':
+      return new Uint8Array(size).fill(1);
     case 'group': {
       const inner = index.groups.get(tree.name);
-      return inner ? run(inventory, index, inner, dropSkipped) : new Uint8Array(size);
+      return inner ? run(inventory, index, inner) : new Uint8Array(size);
     }
     case 'vars': {
       const out = new Uint8Array(size);
       inventory.hosts.forEach((host, i) => {
-        if (dropSkipped && index.skip[i]) return;
         if (Object.hasOwn(host.vars, tree.key) && matchesVar(host.vars[tree.key], tree.match)) out[i] = 1;
       });
       return out;
