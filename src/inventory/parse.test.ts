@@ -214,10 +214,14 @@ test('every problem in one pass, ordered by file and line', () => {
 test('hostile input: alias bombs, __proto__ keys, huge patterns', () => {
   const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
   assert.match(problemsOf([{ path: 'f.yaml', text: bomb }])[0] ?? '', /^f\.yaml:1:1: YAML: Excessive alias count/);
-  const proto = parseInventory([{ path: 'f.yaml', text: 'hosts:\n  a:\n    vars: { __proto__: { polluted: 1 }, constructor: 2 }\n' }]);
-  // zod's record drops a `__proto__` key; what matters is that nothing is polluted.
-  assert.deepEqual(Object.keys(proto.hosts[0]?.vars ?? {}), ['constructor']);
-  assert.equal(Object.getPrototypeOf(proto.hosts[0]?.vars), Object.prototype);
+  // zod's record would drop a `__proto__` key without a word (a host or var silently gone): an error instead.
+  assert.deepEqual(problemsOf([{ path: 'f.yaml', text: 'hosts:\n  a:\n    vars: { __proto__: { polluted: 1 }, constructor: 2 }\n  __proto__: {}\n' }]), [
+    'f.yaml:3:13: the key "__proto__" cannot be used (as a host, role, group, state or var name)',
+    'f.yaml:4:3: the key "__proto__" cannot be used (as a host, role, group, state or var name)',
+  ]);
+  const constructor = parseInventory([{ path: 'f.yaml', text: 'hosts:\n  a:\n    vars: { constructor: 2 }\n' }]);
+  assert.deepEqual(Object.keys(constructor.hosts[0]?.vars ?? {}), ['constructor']);
+  assert.equal(Object.getPrototypeOf(constructor.hosts[0]?.vars), Object.prototype);
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   assert.match(problemsOf([{ path: 'f.yaml', text: 'hosts:\n  x[1-99999999]: {}\n' }])[0] ?? '', /more than 1000000 names/);
 });

@@ -73,16 +73,21 @@ export function parseInventory(sources: InventorySource[]): Inventory {
 function readSource(source: InventorySource, problems: Problem[]): ParsedFile | undefined {
   const lines = new LineCounter();
   // yaml's own unique-key check is quadratic in the size of a map (seconds for a 10,000-host
-  // `hosts:`), so it is off and duplicateKeys() does the same in one pass.
+  // `hosts:`), so it is off and checkKeys() does the same in one pass.
   const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const where = (offset: number): SourceLocation => ({ file: source.path, ...lines.linePos(offset) });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) problems.push({ message: `YAML: ${error.message.split('\n')[0]}`, at: where(error.pos[0]) });
     return undefined;
   }
-  const duplicates = duplicateKeys(doc);
+  const { duplicates, reserved } = checkKeys(doc);
   if (duplicates.length > 0) {
     for (const [key, offset, first] of duplicates) problems.push({ message: `YAML: key "${key}" appears twice in the same mapping`, at: where(offset), also: where(first) });
+    return undefined;
+  }
+  if (reserved.length > 0) {
+    // The validator drops such keys without a word: a host or var named so would silently vanish.
+    for (const offset of reserved) problems.push({ message: 'the key "__proto__" cannot be used (as a host, role, group, state or var name)', at: where(offset) });
     return undefined;
   }
   let raw: unknown;
@@ -114,22 +119,27 @@ function readSource(source: InventorySource, problems: Problem[]): ParsedFile | 
   return file;
 }
 
-/** Every key that repeats within one mapping: [key, offset, offset of the first]. */
-function duplicateKeys(doc: Document.Parsed): [string, number, number][] {
-  const found: [string, number, number][] = [];
+/**
+ * In one pass over the document: every key that repeats within one mapping
+ * ([key, offset, offset of the first]), and the offset of every `__proto__` key.
+ */
+function checkKeys(doc: Document.Parsed): { duplicates: [string, number, number][]; reserved: number[] } {
+  const duplicates: [string, number, number][] = [];
+  const reserved: number[] = [];
   visit(doc, {
     Map(_key, map) {
       const seen = new Map<string, number>();
       for (const pair of map.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const offset = (pair.key as Node | null)?.range?.[0] ?? 0;
+        if (key === '__proto__') reserved.push(offset);
         const first = seen.get(key);
         if (first === undefined) seen.set(key, offset);
-        else found.push([key, offset, first]);
+        else duplicates.push([key, offset, first]);
       }
     },
   });
-  return found;
+  return { duplicates, reserved };
 }
 
 /**
