@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ChannelSlots } from './channelSlots.js';
 import { OutputCapture } from './outputCapture.js';
 import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
 import {
@@ -104,6 +105,8 @@ export function opensshFailure(stderr: string): ConnectFailure {
 
 class OpensshSession implements Session {
   private closed = false;
+  /** The master multiplexes channels, and sshd's MaxSessions applies to them too. */
+  private readonly slots = new ChannelSlots();
   private readonly binary: string;
 
   constructor(
@@ -150,7 +153,17 @@ class OpensshSession implements Session {
     throw new ConnectError(name, opensshFailure(stderr), `ssh to ${name}: ${message}`);
   }
 
-  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const release = await this.slots.acquire(options.signal);
+    try {
+      return await this.run(command, options);
+    } finally {
+      release();
+    }
+  }
+
+  private run(command: string, options: ExecOptions): Promise<ExecResult> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closed) return Promise.reject(new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`));

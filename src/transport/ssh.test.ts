@@ -112,6 +112,13 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
       const first = await session.exec('echo $PPID');
       assert.equal(parents[0]?.stdout.toString(), first.stdout.toString());
       assert.equal(parents[1]?.stdout.toString(), first.stdout.toString());
+      // More commands at once than sshd's default MaxSessions (10): at most 9 run, the rest queue
+      // (one channel stays free for aborts). Each counts the commands running beside it.
+      const slot = 'd=/tmp/muster-slots; mkdir -p $d; touch $d/$$; ls $d | wc -l; sleep 0.2; rm $d/$$';
+      const many = await Promise.all(Array.from({ length: 25 }, () => session.exec(slot)));
+      const running = many.map((r) => Number(r.stdout.toString()));
+      assert.ok(Math.max(...running) <= 9, `at most 9 at once, saw ${Math.max(...running)}`);
+      assert.ok(Math.max(...running) >= 2, 'commands do run concurrently');
       const killed = await session.exec('kill -9 $$');
       assert.deepEqual([killed.exitCode, killed.signal], [null, 'SIGKILL']);
     } finally {

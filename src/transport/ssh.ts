@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Duplex, type Readable } from 'node:stream';
 import ssh2, { type AuthMethod, type ClientChannel, type ConnectConfig, type ParsedKey, type ServerHostKeyAlgorithm } from 'ssh2';
+import { ChannelSlots } from './channelSlots.js';
 import { IdentityAgent } from './identityAgent.js';
 import { entryPlace, KnownHosts, knownHostName } from './knownHosts.js';
 import { opensshFailure } from './openssh.js';
@@ -416,6 +417,7 @@ function forwardOut(client: Client, next: SshSettings, hostName: string, signal:
 class SshSession implements Session {
   private lost: ConnectError | undefined;
   private closed = false;
+  private readonly slots = new ChannelSlots();
 
   constructor(
     readonly target: Target,
@@ -434,7 +436,17 @@ class SshSession implements Session {
     return this.clients[this.clients.length - 1] as Client;
   }
 
-  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const release = await this.slots.acquire(options.signal);
+    try {
+      return await this.run(command, options);
+    } finally {
+      release();
+    }
+  }
+
+  private run(command: string, options: ExecOptions): Promise<ExecResult> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closed || this.lost) {
