@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { foldNodeset } from '../../core/nodeset.js';
+import { shellQuote } from '../../core/shell.js';
 import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
 import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
@@ -40,9 +41,9 @@ function describeUp(lab: Lab, took: string, nameFlag: string, restarted: number)
     `  ssh_config  ${lab.sshConfigPath}`,
     '',
     'Use it:',
-    `  export MUSTER_INVENTORY=${lab.inventoryPath}`,
+    `  export MUSTER_INVENTORY=${shellQuote(lab.inventoryPath)}`,
     '  muster ls',
-    `  ssh -F ${lab.sshConfigPath} ${names[0] ?? ''} hostname`,
+    `  ssh -F ${shellQuote(lab.sshConfigPath)} ${names[0] ?? ''} hostname`,
     `Take it down: muster lab down${nameFlag}`,
     '',
   ].join('\n');
