@@ -513,6 +513,8 @@ class SshSession implements Session {
         });
         if (options.stdin !== undefined) opened.end(options.stdin);
         else opened.end();
+        // Aborted and given up on before the channel even opened: the command must not live on.
+        if (settled && aborting) void this.killRemote(() => opened, pgidPromise, marker, sudo).finally(() => opened.close());
       });
     });
   }
