@@ -36,7 +36,8 @@ export interface OpensshTransportOptions {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long a master outlives an idle period if muster dies without closing it. */
 const CONTROL_PERSIST_S = 300;
-const KILL_WAIT_MS = 5_000;
+const KILL_WAIT_MS = 3_000;
+const PGID_WAIT_MS = 2_000;
 
 /** Creates the openssh transport. Its control sockets live in a private temporary folder. */
 export function opensshTransport(options: OpensshTransportOptions = {}): Transport {
@@ -170,26 +171,32 @@ class OpensshSession implements Session {
     const sudo = options.sudo === true;
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
-    const marker = new PgidMarkerFilter((chunk) => stderr.push(chunk));
+    let pgidArrived: ((pgid: number) => void) | undefined;
+    const pgidPromise = new Promise<number>((resolvePgid) => { pgidArrived = resolvePgid; });
+    const marker = new PgidMarkerFilter((chunk) => stderr.push(chunk), (pgid) => pgidArrived?.(pgid));
     const args = this.args(['-o', 'ControlMaster=no', '--', this.target.name, wrapRemoteCommand(command, sudo)]);
 
     return new Promise<ExecResult>((resolvePromise, reject) => {
       const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       let aborted = false;
+      const killGroup = async (): Promise<void> => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          // Aborted at once: the group is known as soon as the command starts.
+          const pgid = marker.pgid ?? await Promise.race([
+            pgidPromise,
+            new Promise<undefined>((resolveWait) => { timer = setTimeout(() => resolveWait(undefined), PGID_WAIT_MS); }),
+          ]);
+          if (pgid === undefined) return;
+          const killArgs = this.args(['-o', 'ControlMaster=no', '--', this.target.name, killGroupCommand(pgid, sudo)]);
+          await runSsh(this.binary, killArgs, { signal: AbortSignal.timeout(KILL_WAIT_MS) }).catch(() => undefined);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
       const onAbort = (): void => {
         aborted = true;
-        const pgid = marker.pgid;
-        const finishKill = (): void => {
-          child.kill('SIGTERM');
-        };
-        if (pgid === undefined) {
-          finishKill();
-          return;
-        }
-        const killArgs = this.args(['-o', 'ControlMaster=no', '--', this.target.name, killGroupCommand(pgid, sudo)]);
-        void runSsh(this.binary, killArgs, { signal: AbortSignal.timeout(KILL_WAIT_MS) })
-          .catch(() => undefined)
-          .finally(finishKill);
+        void killGroup().finally(() => child.kill('SIGTERM'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
