@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,4 +277,27 @@ describe('muster push / apply / history on a real lab running nginx', { skip: un
     assert.match(ran.stderr, /bad\.liquid:1:\d+: .*no_such_port/);
     for (const host of hosts) assert.equal(await on(host, 'ls /etc/bad.conf 2>/dev/null | wc -l'), '0\n');
   });
+});
+
+test('push: bad DEST, --mode and --owner are usage errors (exit 2, one line) before any host is touched', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'muster-push-usage-'));
+  try {
+    await writeFile(join(dir, 'muster.yaml'), 'hosts:\n  web01: { address: 192.0.2.1 }\n');
+    await writeFile(join(dir, 'src.conf'), 'x\n');
+    const cases: [string[], RegExp][] = [
+      [['relative/path'], /^muster: Invalid DEST "relative\/path"/],
+      [['/etc/app/'], /^muster: Invalid DEST "\/etc\/app\/"/],
+      [['/etc/app.conf', '--mode', 'u+rwx'], /^muster: Invalid --mode "u\+rwx"/],
+      [['/etc/app.conf', '--owner', 'a b'], /^muster: Invalid --owner "a b"/],
+      [['/etc/app.conf', '--owner', 'root:'], /^muster: Invalid --owner "root:"/],
+    ];
+    for (const [args, message] of cases) {
+      const ran = spawnSync(process.execPath, [bin, 'push', 'web01', 'src.conf', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE_DIR: join(dir, 'state') } });
+      assert.equal(ran.status, 2, `${args.join(' ')}: ${ran.stderr}`);
+      assert.match(ran.stderr, message);
+      assert.doesNotMatch(ran.stderr, /\n\s+at /);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -66,7 +66,7 @@ export function command(): Command {
         src: resolve(src),
         dest,
         ...(options.mode !== undefined ? { mode: checkMode(options.mode) } : {}),
-        ...(options.owner !== undefined ? { owner: options.owner } : {}),
+        ...(options.owner !== undefined ? { owner: checkOwner(options.owner) } : {}),
         ...(options.template ? { template: true } : {}),
         ...(options.recursive ? { recursive: true } : {}),
         ...(options.backup ? { backup: true } : {}),
@@ -80,6 +80,12 @@ export function command(): Command {
       // Read (and render) everything before saving or touching any host.
       await runTask(task, fleet, options, { command: 'push', selector, check: options.check === true, save: options.save });
     });
+}
+
+/** The same rule a task file's `owner:` follows, so `--save` never writes a task `apply` refuses. */
+function checkOwner(owner: string): string {
+  if (!/^[^:\s]+(:[^:\s]+)?$/.test(owner)) throw new UsageError(`Invalid --owner "${owner}": give user or user:group`);
+  return owner;
 }
 
 function checkMode(mode: string): string {
