@@ -12,4 +12,5 @@ npx eslint .
 npx depcruise src --config .dependency-cruiser.cjs
 echo "== tests" >&2
 mapfile -t files < <(find dist -name '*.test.js' | sort)
-node --test --test-reporter=spec "${files[@]}"
+# A hung test fails after 5 minutes instead of stalling CI.
+node --test --test-timeout=300000 --test-reporter=spec "${files[@]}"
