@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotFoundError } from '../core/errors.js';
+import { EnvironmentError, NotFoundError } from '../core/errors.js';
 import type { Outcome } from '../run/outcome.js';
 import { getHistory, historyPath, journal, journalOutputCap, listHistory } from './history.js';
 
@@ -66,6 +66,17 @@ describe('history journal', () => {
     await chmod(stateDir, 0o755);
     journal({ command: 'run', argv: ['run', 'all', '--', 'cat', '/etc/secret'], selector: 'all', startedAt: new Date(), durationMs: 1, exitCode: 0, outcomes: [outcome('web01', 'ok', 'hunter2\n')] }, { stateDir });
     for (const name of await readdir(stateDir)) assert.equal((await stat(join(stateDir, name))).mode & 0o077, 0, `${name} is readable by others`);
+  });
+
+  it('a state file that is not a database is an EnvironmentError naming it (reading), one warning (journaling)', async () => {
+    const stateDir = join(dir, 'garbage');
+    await mkdir(stateDir);
+    await writeFile(join(stateDir, 'history.db'), 'not a database, just some text that is long enough to be read as a header\n'.repeat(10));
+    assert.throws(() => listHistory({ stateDir }), (error: unknown) => error instanceof EnvironmentError && error.message.includes(join(stateDir, 'history.db')));
+    assert.throws(() => getHistory(1, { stateDir }), EnvironmentError);
+    const warnings: string[] = [];
+    assert.equal(journal({ command: 'run', argv: [], selector: 'all', startedAt: new Date(), durationMs: 1, exitCode: 0, outcomes: [] }, { stateDir, onWarning: (m) => warnings.push(m) }), undefined);
+    assert.equal(warnings.length, 1);
   });
 
   it('never throws when the journal cannot be written: one warning instead', async () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
 import type { Outcome, Status } from '../run/outcome.js';
 
 /** One operation to record. */
@@ -83,6 +83,18 @@ function openDb(options: HistoryOptions, create: boolean): Database.Database | u
     if (!create && /unable to open|does not exist/i.test((error as Error).message)) return undefined;
     throw error;
   }
+  try {
+    prepare(db);
+  } catch (error) {
+    db.close();
+    // Not a database (a stray file), or one another program made: say which file, no stack.
+    throw new EnvironmentError(`Cannot use the history ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return db;
+}
+
+/** WAL mode, foreign keys, and the tables (made on first use). */
+function prepare(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   if ((db.pragma('user_version', { simple: true }) as number) < 1) {
@@ -102,7 +114,6 @@ function openDb(options: HistoryOptions, create: boolean): Database.Database | u
         PRIMARY KEY (run_id, seq));
       PRAGMA user_version = 1;`);
   }
-  return db;
 }
 
 function who(env: NodeJS.ProcessEnv): string {
