@@ -3,7 +3,9 @@
  * into LOCALDIR/HOST/NAME. Nothing is ever written outside LOCALDIR, whatever the
  * remote path or the host names (see ops/fetch.ts).
  */
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { fetchJob, fetchPlan } from '../../ops/fetch.js';
 import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions } from '../fanout.js';
 import { newCommand } from '../globals.js';
@@ -21,6 +23,11 @@ export function command(): Command {
     .option('--full-path', 'keep the remote path under LOCALDIR/HOST/ (e.g. web01/etc/nginx/nginx.conf) instead of its basename')
     .addHelpText('after', ['', 'Example:', '  muster fetch web /etc/nginx/nginx.conf ./collected'].join('\n'))
     .action(async (selector: string, remote: string, localDir: string, options: FetchOptions) => {
+      const info = await stat(localDir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (info && !info.isDirectory()) throw new UsageError(`Invalid LOCALDIR "${localDir}": it exists and is not a folder`);
       const fleet = await selectFleet([selector], options);
       const how = options.fullPath ? { fullPath: true } : {};
       const plan = fetchPlan(localDir, fleet.hosts.map((host) => host.name), remote, how);
