@@ -178,13 +178,16 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     await labExec(lab, h3.name, 'for p in $(pgrep -f "^sshd: root"); do kill -KILL $p; done');
     // Dead: the whole host stops while the command runs.
     const session = await transport().connect(target);
-    const running = session.exec('echo started; sleep 1000', { onStdout: () => void labStopHost(name, h3.name) });
+    let stopping: Promise<boolean> | undefined;
+    const running = session.exec('echo started; sleep 1000', { onStdout: () => { stopping = labStopHost(name, h3.name); } });
     try {
       await assert.rejects(running, connectError('closed'));
       await assert.rejects(session.exec('true'), connectError('closed'));
     } finally {
       session.close();
-      await labStartHost(name, h3.name);
+      // The stop must be over before the start, or the start sees the host still running.
+      await stopping;
+      assert.equal(await labStartHost(name, h3.name), true);
     }
   });
 
