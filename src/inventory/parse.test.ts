@@ -211,6 +211,18 @@ test('every problem in one pass, ordered by file and line', () => {
   assert.match(problems[3] ?? '', /^c\.yaml:2:3: host "a" is defined twice \(first at a\.yaml:2:3\)/);
 });
 
+test('hostile input: a user or address with shell characters (they reach ssh_config\'s %r and %h in a ProxyCommand)', () => {
+  const problems = problemsOf([{ path: 'f.yaml', text: 'defaults: { user: "-oProxyCommand=x" }\nhosts:\n  a: { user: "r$(id)", address: "h`id`" }\n  b: { address: "x;y" }\n' }]);
+  assert.deepEqual(problems.map((line) => line.replace(/: .*?: (an? \w+ \w+).*/, ': $1')), [
+    'f.yaml:1:19: a login user',
+    'f.yaml:3:14: a login user',
+    'f.yaml:3:33: an address is',
+    'f.yaml:4:17: an address is',
+  ]);
+  const fine = parseInventory([{ path: 'f.yaml', text: 'hosts:\n  a: { user: svc.deploy@corp, address: "fe80::1%eth0" }\n  b[1-2]: { address: "10.0.[0-1].1", user: d-1 }\n' }]);
+  assert.deepEqual(fine.hosts.map((host) => [host.user, host.address]), [['svc.deploy@corp', 'fe80::1%eth0'], ['d-1', '10.0.0.1'], ['d-1', '10.0.1.1']]);
+});
+
 test('hostile input: alias bombs, __proto__ keys, huge patterns', () => {
   const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
   assert.match(problemsOf([{ path: 'f.yaml', text: bomb }])[0] ?? '', /^f\.yaml:1:1: YAML: Excessive alias count/);

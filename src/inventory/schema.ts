@@ -15,8 +15,16 @@ const vars = z.record(z.string(), z.json()).describe('Variables: any YAML value.
 
 const port = z.int().min(1).max(65535);
 
+// A login user and an address end up in ssh_config's %r and %h, which OpenSSH and the
+// in-process transport substitute unquoted into a ProxyCommand run by a shell: no shell
+// characters, no leading "-" (OpenSSH 9.6 refuses the same for names typed on its command line).
+const user = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$/, { error: 'a login user may use only letters, digits, "_", ".", "@", "+" and "-" (and not start with "-")' });
+const address = z.string().regex(/^[A-Za-z0-9_:[][A-Za-z0-9_.:%,/[\]-]*$/, {
+  error: 'an address is a host name, IPv4 or IPv6 address, or a nodeset pattern of them: letters, digits, ".", ":", "%", "_", "-" and [ , / ] (no spaces or shell characters)',
+});
+
 const defaults = z.strictObject({
-  user: z.string().min(1).optional().describe('Login user for every host (else ssh_config, else the current user).'),
+  user: user.optional().describe('Login user for every host (else ssh_config, else the current user).'),
   port: port.optional().describe('SSH port for every host (else ssh_config, else 22).'),
   vars: vars.optional(),
 }).describe('Values every host starts from.');
@@ -28,8 +36,8 @@ const role = z.strictObject({
 
 const host = z.strictObject({
   roles: z.array(name('Role')).optional().describe('Roles this host plays, lowest precedence first.'),
-  address: z.string().min(1).optional().describe('What to connect to (IP or DNS name); a nodeset pattern is expanded in step with the host pattern.'),
-  user: z.string().min(1).optional(),
+  address: address.optional().describe('What to connect to (IP or DNS name); a nodeset pattern is expanded in step with the host pattern.'),
+  user: user.optional(),
   port: port.optional(),
   state: name('State').optional().describe('One of `states`; the first state when absent.'),
   note: z.string().optional().describe('Free text, e.g. why the host is in its state.'),
