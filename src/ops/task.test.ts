@@ -76,6 +76,19 @@ describe('task files', () => {
     assert.throws(() => parseTask('version: 1\ntarget: [web\n', 't.yaml'), /t\.yaml:3:1: Flow sequence/);
   });
 
+  it('reads an unquoted mode as the octal digits written (YAML 1.2 reads 0644 as the number 644)', () => {
+    const modeOf = (written: string) => {
+      const task = parseTask(`version: 1\ntarget: web\nsteps:\n  - push: a\n    dest: /x\n    mode: ${written}\n`, 't.yaml');
+      return task.steps[0]?.kind === 'push' ? task.steps[0].mode : undefined;
+    };
+    // 0644 used to become "1204" (644 in octal): sticky bit, and no read for the group.
+    assert.equal(modeOf('0644'), '0644');
+    assert.equal(modeOf('644'), '0644');
+    assert.equal(modeOf('0o600'), '0600');
+    assert.equal(modeOf('"0755"'), '0755');
+    assert.throws(() => modeOf('9'), /t\.yaml:6:11: mode: must be an octal mode/);
+  });
+
   it('keeps then steps last', () => {
     assert.throws(() => parseTask('version: 1\ntarget: web\nsteps:\n  - run: ls\n  - then: reload\n  - run: ls\n', 't.yaml'), /t\.yaml:6:5: a run step cannot follow a then step/);
   });

@@ -87,7 +87,7 @@ export function parseTask(source: string, file: string): Task {
   const base = dirname(resolve(file));
   const steps: TaskStep[] = [];
   rawSteps.forEach((step, index) => {
-    const parsed = parseStep(step);
+    const parsed = parseStep(step, () => scalarSource(doc, source, ['steps', index, 'mode']));
     if ('issues' in parsed) {
       for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(['steps', index, ...pathOf(issue)]) });
       return;
@@ -116,7 +116,11 @@ export function parseTask(source: string, file: string): Task {
 
 type StepIssue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
 
-function parseStep(step: unknown): TaskStep | { issues: StepIssue[] } {
+/**
+ * `modeSource` gives the mode as written: YAML 1.2 reads an unquoted `0644` as the
+ * decimal number 644, so the number alone cannot say which mode was meant.
+ */
+function parseStep(step: unknown, modeSource: () => string): TaskStep | { issues: StepIssue[] } {
   if (typeof step !== 'object' || step === null || Array.isArray(step)) {
     return { issues: [{ path: [], message: 'a step is a map with one of push, run, test, then' }] };
   }
@@ -134,7 +138,13 @@ function parseStep(step: unknown): TaskStep | { issues: StepIssue[] } {
   if (!result.success) return { issues: result.error.issues.map((issue) => ({ ...issue, path: [...issue.path] })) };
   const data = result.data;
   const push: TaskStep = { kind: 'push', src: data.push, dest: data.dest };
-  if (data.mode !== undefined) push.mode = typeof data.mode === 'number' ? data.mode.toString(8).padStart(4, '0') : data.mode;
+  if (typeof data.mode === 'string') push.mode = data.mode;
+  else if (data.mode !== undefined) {
+    const written = modeSource();
+    const octal = /^0o([0-7]{3,4})$/.exec(written)?.[1] ?? (/^[0-7]{3,4}$/.test(written) ? written : undefined);
+    if (octal === undefined) return { issues: [{ path: ['mode'], message: 'must be an octal mode such as "0644"' }] };
+    push.mode = octal.padStart(4, '0');
+  }
   if (data.owner !== undefined) push.owner = data.owner;
   if (data.template !== undefined) push.template = data.template;
   if (data.recursive !== undefined) push.recursive = data.recursive;
@@ -164,6 +174,13 @@ function describe(issue: StepIssue): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.message.startsWith('Invalid input: expected') && issue.message.endsWith('received undefined')) return `missing "${key}"`;
   return key && typeof issue.path[issue.path.length - 1] === 'string' ? `${key}: ${issue.message}` : issue.message;
+}
+
+/** The text of the scalar at `path` as written in the file ('' when there is none). */
+function scalarSource(doc: Document, source: string, path: readonly PropertyKey[]): string {
+  const node: unknown = doc.getIn(path as unknown[], true);
+  const range = isNode(node) ? node.range : undefined;
+  return range ? source.slice(range[0], range[1]).trim() : '';
 }
 
 /** The source offset of the node at `path`, or of its nearest existing parent. */
