@@ -1,26 +1,18 @@
 // export and set run as real processes: exit codes, stdout, stderr, no stack traces, files on disk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertUsageFailure, musterSync, type Ran } from './cli.test-helper.js';
 
-const bin = fileURLToPath(new URL('../../../bin/muster.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../../src/bindings/testdata/fleet.yaml', import.meta.url));
 let root: string;
 
-function muster(args: string[], cwd = root): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MUSTER_INVENTORY: '' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** A clean usage/inventory failure: exit 2, the message, no stack trace. */
-function assertFails(result: { code: number | null; stderr: string }, message: RegExp): void {
-  assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, message);
-  assert.doesNotMatch(result.stderr, /\n\s+at .*:\d+:\d+|internal error/);
+function muster(args: string[], cwd = root): Ran {
+  return musterSync(args, { cwd });
 }
 
 before(() => {
@@ -63,14 +55,14 @@ test('muster export: each format; --json is --format json; -o writes the file at
 });
 
 test('muster export: bad input is one line and exit 2', () => {
-  assertFails(muster(['export', '--format', 'env']), /^muster: left out 1 host .*\nmuster: --format env exports one host, and the selection has 4: odd-1\.example\.lan,web\[001-003\]\.example\.lan\n/);
-  assertFails(muster(['export', '--format', 'xml']), /argument 'xml' is invalid/);
-  assertFails(muster(['export', '--json', '--format', 'sh']), /--json conflicts with --format sh/);
-  assertFails(muster(['export', '--prefix', 'a-b']), /^muster: Invalid --prefix "a-b"/);
-  assertFails(muster(['export', 'web&(']), /Invalid selector/);
-  assertFails(muster(['export', 'nosuchhost']), /"nosuchhost" is not a role, group or host/);
-  assertFails(muster(['export'], tmpdir()), /Cannot load inventory|no inventory/i);
-  assertFails(muster(['export', '-o', join(root, 'no', 'such', 'dir', 'x.sh')]), /^muster: Cannot write .*no\/such\/dir\/x\.sh: ENOENT/m);
+  assertUsageFailure(muster(['export', '--format', 'env']), /^muster: left out 1 host .*\nmuster: --format env exports one host, and the selection has 4: odd-1\.example\.lan,web\[001-003\]\.example\.lan\n/);
+  assertUsageFailure(muster(['export', '--format', 'xml']), /argument 'xml' is invalid/);
+  assertUsageFailure(muster(['export', '--json', '--format', 'sh']), /--json conflicts with --format sh/);
+  assertUsageFailure(muster(['export', '--prefix', 'a-b']), /^muster: Invalid --prefix "a-b"/);
+  assertUsageFailure(muster(['export', 'web&(']), /Invalid selector/);
+  assertUsageFailure(muster(['export', 'nosuchhost']), /"nosuchhost" is not a role, group or host/);
+  assertUsageFailure(muster(['export'], tmpdir()), /Cannot load inventory|no inventory/i);
+  assertUsageFailure(muster(['export', '-o', join(root, 'no', 'such', 'dir', 'x.sh')]), /^muster: Cannot write .*no\/such\/dir\/x\.sh: ENOENT/m);
 });
 
 test('muster set: edits the file, prints old → new with folded hosts; refusals exit 2 and leave the file alone', () => {
@@ -92,11 +84,11 @@ test('muster set: edits the file, prints old → new with folded hosts; refusals
     const ls = muster(['ls', 'state:warn', '-o', 'names'], dir);
     assert.equal(ls.stdout, 'web001.example.lan\nweb002.example.lan\nodd-1.example.lan\n');
 
-    assertFails(muster(['set', 'web003.example.lan', 'state=bogus'], dir), /^muster: Refusing the edit: unknown state "bogus" \(states: ok, warn, stop\); nothing was written\n$/);
-    assertFails(muster(['set', 'web003.example.lan', 'roles=db'], dir), /Cannot set "roles"/);
-    assertFails(muster(['set', 'web003.example.lan'], dir), /Nothing to set/);
-    assertFails(muster(['set', 'web(', 'state=ok'], dir), /Invalid selector/);
-    assertFails(muster(['set', 'db', 'state=ok'], dir), /matches no host \(1 left out for their state; add --all-states\)/);
+    assertUsageFailure(muster(['set', 'web003.example.lan', 'state=bogus'], dir), /^muster: Refusing the edit: unknown state "bogus" \(states: ok, warn, stop\); nothing was written\n$/);
+    assertUsageFailure(muster(['set', 'web003.example.lan', 'roles=db'], dir), /Cannot set "roles"/);
+    assertUsageFailure(muster(['set', 'web003.example.lan'], dir), /Nothing to set/);
+    assertUsageFailure(muster(['set', 'web(', 'state=ok'], dir), /Invalid selector/);
+    assertUsageFailure(muster(['set', 'db', 'state=ok'], dir), /matches no host \(1 left out for their state; add --all-states\)/);
     assert.equal(readFileSync(file, 'utf8'), edited);
 
     const dry = muster(['set', 'web003.example.lan', '--unset', 'vars.dc', '-n', '--json'], dir);

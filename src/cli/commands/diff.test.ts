@@ -4,14 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labExec, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
+import { muster as runMuster, type Ran } from './cli.test-helper.js';
 
 const unavailable = await labUnavailableReason();
-const bin = new URL('../../../bin/muster.js', import.meta.url).pathname;
 
 describe('muster diff / fetch on a real lab', { skip: unavailable ?? false }, () => {
   const name = `test-diff-${process.pid}`;
@@ -20,16 +19,8 @@ describe('muster diff / fetch on a real lab', { skip: unavailable ?? false }, ()
   let env: NodeJS.ProcessEnv;
   let work: string;
 
-  function muster(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function muster(args: string[]): Promise<Ran> {
+    return runMuster(args, { env, cwd: work });
   }
 
   const on = (host: string, command: string) => labExec(lab, host, `cat >/dev/null; ${command}`);

@@ -1,25 +1,15 @@
 // The inventory's commands (check, ls, show, nodeset) run as a real process: exit codes, stdout, stderr.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertUsageFailure, musterSync, type Ran } from './cli.test-helper.js';
 
-const bin = fileURLToPath(new URL('../../../bin/muster.js', import.meta.url));
 let root: string;
 
-function muster(args: string[], cwd = join(root, 'good')): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MUSTER_INVENTORY: '' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Asserts a clean usage/inventory failure: exit 2, no stack trace, the expected message. */
-function assertFails(result: { code: number | null; stderr: string }, message: RegExp): void {
-  assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, message);
-  assert.doesNotMatch(result.stderr, /\n\s+at .*\(.*:\d+:\d+\)|internal error/);
+function muster(args: string[], cwd = join(root, 'good')): Ran {
+  return musterSync(args, { cwd });
 }
 
 before(() => {
@@ -62,7 +52,7 @@ test('check: one summary line, exit 0', () => {
 
 test('check: every problem, one line each with file:line:col, exit 2, no stack', () => {
   const result = muster(['check'], join(root, 'bad'));
-  assertFails(result, /^muster: Cannot load inventory: inventory\/a\.yaml:3:28: unknown role "nope" \(roles: web\)\n/);
+  assertUsageFailure(result, /^muster: Cannot load inventory: inventory\/a\.yaml:3:28: unknown role "nope" \(roles: web\)\n/);
   const lines = result.stderr.trimEnd().split('\n');
   assert.deepEqual(lines.slice(1), [
     '  inventory/a.yaml:3:35: unknown key "colour" in "hosts.web[1-2]" (allowed: roles, address, user, port, state, note, vars)',
@@ -72,9 +62,9 @@ test('check: every problem, one line each with file:line:col, exit 2, no stack',
 });
 
 test('check: malformed YAML and a missing inventory', () => {
-  assertFails(muster(['check'], join(root, 'yaml')), /^muster: Cannot load inventory: muster\.yaml:3:1: YAML: /);
-  assertFails(muster(['check'], join(root, 'none')), /^muster: No inventory found/);
-  assertFails(muster(['check', '-i', 'nope.yaml']), /^muster: Cannot load inventory: nope\.yaml does not exist/);
+  assertUsageFailure(muster(['check'], join(root, 'yaml')), /^muster: Cannot load inventory: muster\.yaml:3:1: YAML: /);
+  assertUsageFailure(muster(['check'], join(root, 'none')), /^muster: No inventory found/);
+  assertUsageFailure(muster(['check', '-i', 'nope.yaml']), /^muster: Cannot load inventory: nope\.yaml does not exist/);
 });
 
 test('ls: table by default, skip_states left out and said on stderr, folded', () => {
@@ -108,13 +98,13 @@ test('global options may come before the command: muster -i FILE ls, muster --js
   assert.equal(muster(['-i', 'good/muster.yaml', 'ls', '-o', 'fold'], elsewhere).stdout, 'db1,web[001-004]\n');
   assert.equal(muster(['--inventory=good/muster.yaml', '-q', 'ls', 'db1', '-o', 'names'], elsewhere).stdout, 'db1\n');
   assert.equal(muster(['--json', 'ls', 'db1']).stdout.trimEnd().split('\n').length, 1);
-  assertFails(muster(['-i', 'good/muster.yaml'], elsewhere), /Expected a command before the option "-i"/);
+  assertUsageFailure(muster(['-i', 'good/muster.yaml'], elsewhere), /Expected a command before the option "-i"/);
 });
 
 test('ls: a bad selector points at the character, exit 2', () => {
   const result = muster(['ls', 'web&role:nope']);
-  assertFails(result, /^muster: Invalid selector: no role named "nope" \(known: web, db\)\n {2}web&role:nope\n {11}\^\n$/);
-  assertFails(muster(['ls', '-o', 'xml']), /argument 'xml' is invalid/);
+  assertUsageFailure(result, /^muster: Invalid selector: no role named "nope" \(known: web, db\)\n {2}web&role:nope\n {11}\^\n$/);
+  assertUsageFailure(muster(['ls', '-o', 'xml']), /argument 'xml' is invalid/);
 });
 
 test('show: every value with the place it came from; --json as data', () => {
@@ -134,7 +124,7 @@ test('show: every value with the place it came from; --json as data', () => {
   ].join('\n'));
   const data = JSON.parse(muster(['show', 'web002', '--json']).stdout) as { vars: Record<string, { value: unknown; from: { layer: string; line: number } }> };
   assert.deepEqual(data.vars['http_port'], { value: 80, from: { layer: 'role:web', file: 'muster.yaml', line: 5, col: 18 } });
-  assertFails(muster(['show', 'web']), /^muster: No host named "web": did you mean web001, web002, web003, web004, web005\?\n$/);
+  assertUsageFailure(muster(['show', 'web']), /^muster: No host named "web": did you mean web001, web002, web003, web004, web005\?\n$/);
 });
 
 test('nodeset: fold, expand, count; bad pattern exit 2', () => {
@@ -142,6 +132,6 @@ test('nodeset: fold, expand, count; bad pattern exit 2', () => {
   assert.equal(muster(['nodeset', 'expand', 'rack[1-2]node[01-02]']).stdout, 'rack1node01 rack1node02 rack2node01 rack2node02\n');
   assert.equal(muster(['nodeset', 'expand', '-S', '\n', 'a[1-2]']).stdout, 'a1\na2\n');
   assert.equal(muster(['nodeset', 'count', 'web[001-100,200]', 'web050']).stdout, '101\n');
-  assertFails(muster(['nodeset', 'count', 'web[1-']), /^muster: Invalid nodeset "web\[1-" at offset 3: unclosed "\["/);
-  assertFails(muster(['nodeset', 'explode', 'x']), /Unknown nodeset action "explode"/);
+  assertUsageFailure(muster(['nodeset', 'count', 'web[1-']), /^muster: Invalid nodeset "web\[1-" at offset 3: unclosed "\["/);
+  assertUsageFailure(muster(['nodeset', 'explode', 'x']), /Unknown nodeset action "explode"/);
 });

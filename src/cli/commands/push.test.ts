@@ -6,26 +6,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labExec, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
 import type { HostRecord } from '../../report/jsonLines.js';
+import { assertUsageFailure, muster as runMuster, musterSync, type Ran } from './cli.test-helper.js';
 
 const unavailable = (await labUnavailableReason()) ?? ((await commandExists('nginx')) ? undefined : 'nginx is not installed');
-const bin = new URL('../../../bin/muster.js', import.meta.url).pathname;
 
 async function commandExists(name: string): Promise<boolean> {
   return new Promise((resolve) => {
     spawn('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).once('close', (code) => resolve(code === 0));
   });
-}
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
 }
 
 /** The nginx config the tests deploy, rendered per host: it listens on the host's own address. */
@@ -56,15 +50,7 @@ describe('muster push / apply / history on a real lab running nginx', { skip: un
   let work: string;
 
   function muster(args: string[]): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runMuster(args, { env, cwd: work });
   }
 
   function address(host: string): string {
@@ -292,10 +278,8 @@ test('push: bad DEST, --mode and --owner are usage errors (exit 2, one line) bef
       [['/etc/app.conf', '--owner', 'root:'], /^muster: Invalid --owner "root:"/],
     ];
     for (const [args, message] of cases) {
-      const ran = spawnSync(process.execPath, [bin, 'push', 'web01', 'src.conf', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE_DIR: join(dir, 'state') } });
-      assert.equal(ran.status, 2, `${args.join(' ')}: ${ran.stderr}`);
-      assert.match(ran.stderr, message);
-      assert.doesNotMatch(ran.stderr, /\n\s+at /);
+      const ran = musterSync(['push', 'web01', 'src.conf', ...args], { cwd: dir, env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE_DIR: join(dir, 'state') } });
+      assertUsageFailure(ran, message);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
