@@ -95,7 +95,7 @@ function hasComments(node: unknown): boolean {
 }
 
 /** How an edit's field is named in messages: `state`, `note`, `vars.http_port`. */
-export function fieldLabel(target: EditField): string {
+function fieldLabel(target: EditField): string {
   return target.field === 'vars' ? `vars.${target.key}` : target.field;
 }
 

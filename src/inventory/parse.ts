@@ -605,7 +605,7 @@ function buildHosts(files: ParsedFile[], context: Context, problems: Problem[]):
 }
 
 /** Sets an own property, even one named `__proto__` (which plain assignment would turn into a prototype change). */
-export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }

@@ -59,7 +59,7 @@ export function isNullNode(node: unknown): boolean {
 }
 
 /** Offset just past the `:` that follows a pair's key. */
-export function colonEnd(text: string, pair: Pair): number {
+function colonEnd(text: string, pair: Pair): number {
   const at = text.indexOf(':', rangeOf(pair.key)[1]);
   if (at === -1) throw new Error('map key without ":"');
   return at + 1;

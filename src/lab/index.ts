@@ -17,7 +17,7 @@ import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
   bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, profileText, sshConfigText, sshdConfigText,
 } from './files.js';
-import { bootHost, commandLine, hostLogPath, hostProcess, isAlive, killAndWait, probeSsh, stopHost } from './host.js';
+import { bootHost, commandLine, hostProcess, isAlive, killAndWait, probeSsh, stopHost } from './host.js';
 import { ed25519KeyPair, type SshKeyPair } from './keys.js';
 import { countFromRoles, maxLabHosts, parseRoles, planHosts, type PlannedHost, type RoleShare } from './plan.js';
 import { claimNet, claimsOf, labDir, labPaths, labRoot, listLabNames, readLabState, releaseNet, type LabState } from './state.js';
@@ -375,11 +375,6 @@ export async function labExec(
     }));
     child.stdin.end(options.input ?? '');
   });
-}
-
-/** The path of a host's log (boot errors and sshd's own, at LogLevel ERROR). */
-export function labHostLogPath(name: string, host: string): string {
-  return hostLogPath(labPaths(labDir(name)).hosts, host);
 }
 
 /** The lab names in use, for messages: how many hosts each has running. */
