@@ -6,12 +6,13 @@
  * and reported at once, each with its file:line:col.
  */
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { InvalidFileError, SelectorError, UsageError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
 import { inventoryFileSchema, namePattern, type HostEntry, type InventoryFile } from './schema.js';
 import { checkSelector } from './select.js';
+import { findPair, keyText, yamlOffset } from './yamlPath.js';
 import type { Check, Group, Host, Inventory, Provenance, Role, VarValue } from './types.js';
 
 /** One inventory file's text, with the path used in messages and to resolve `ssh_config`. */
@@ -235,39 +236,7 @@ function allowedKeys(path: string[]): string {
 
 /** The place of a path in a file: the key's position, or the value's; the deepest existing node when the path goes further. */
 function locate(file: ParsedFile, path: string[], want: 'key' | 'value'): SourceLocation {
-  let node: unknown = file.doc.contents;
-  let at = 0;
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i] ?? '';
-    let next: unknown;
-    if (isMap(node)) {
-      const pair = findPair(node, segment);
-      if (!pair) break;
-      const key = pair.key as Node | null;
-      const last = i === path.length - 1;
-      at = (last && want === 'key') || !pair.value ? (key?.range?.[0] ?? at) : ((pair.value as Node).range?.[0] ?? at);
-      next = pair.value;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(segment)] as Node | undefined;
-      if (!item) break;
-      at = item.range?.[0] ?? at;
-      next = item;
-    } else {
-      break;
-    }
-    node = next;
-  }
-  if (path.length === 0 && isMap(node)) at = node.range?.[0] ?? 0;
-  return place(file, at);
-}
-
-function findPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((pair) => isPair(pair) && keyText(pair) === key);
-}
-
-function keyText(pair: Pair): string {
-  const key = pair.key;
-  return isScalar(key) ? String(key.value) : String(key);
+  return place(file, yamlOffset(file.doc, path, want));
 }
 
 function place(file: ParsedFile, offset: number): SourceLocation {

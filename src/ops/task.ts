@@ -18,10 +18,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidFileError, type Problem } from '../core/errors.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
+import { yamlOffset } from '../inventory/yamlPath.js';
 
 /** One step of a task, as the job runs it. */
 export type TaskStep =
@@ -72,14 +73,14 @@ export function parseTask(source: string, file: string): Task {
   const problems: Problem[] = [];
   for (const error of doc.errors) problems.push({ message: error.message.split('\n')[0] ?? error.message, at: at(error.pos[0]) });
   if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
-  const where = (path: readonly PropertyKey[]) => at(offsetOf(doc, path));
+  const where = ({ path, want }: { path: readonly PropertyKey[]; want: 'key' | 'value' }) => at(yamlOffset(doc, path, want));
 
   const raw: unknown = doc.toJS();
   const top = schema.safeParse(raw);
   if (!top.success) {
     for (const issue of top.error.issues) {
       const missing = issue.path.length > 0 && valueAt(raw, issue.path) === undefined;
-      problems.push({ message: missing ? `missing "${String(issue.path[issue.path.length - 1])}"` : describe(issue), at: where(pathOf(issue)) });
+      problems.push({ message: missing ? `missing "${String(issue.path[issue.path.length - 1])}"` : describe(issue), at: where(placeOf(issue)) });
     }
   }
   // Steps are checked even when the top level is not, so one pass reports everything.
@@ -89,7 +90,7 @@ export function parseTask(source: string, file: string): Task {
   rawSteps.forEach((step, index) => {
     const parsed = parseStep(step, () => scalarSource(doc, source, ['steps', index, 'mode']));
     if ('issues' in parsed) {
-      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(['steps', index, ...pathOf(issue)]) });
+      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(placeOf(issue, ['steps', index])) });
       return;
     }
     if (parsed.kind === 'push') parsed.src = resolve(base, parsed.src);
@@ -100,11 +101,11 @@ export function parseTask(source: string, file: string): Task {
   const firstThen = steps.findIndex((step) => step.kind === 'then');
   if (firstThen >= 0 && problems.length === 0) {
     steps.forEach((step, index) => {
-      if (index > firstThen && step.kind !== 'then') problems.push({ message: `a ${step.kind} step cannot follow a then step: then steps run last, once everything is pushed and tested`, at: where(['steps', index]) });
+      if (index > firstThen && step.kind !== 'then') problems.push({ message: `a ${step.kind} step cannot follow a then step: then steps run last, once everything is pushed and tested`, at: where({ path: ['steps', index], want: 'value' }) });
     });
   }
   if (!steps.some((step) => step.kind === 'push' || step.kind === 'run') && problems.length === 0) {
-    problems.push({ message: 'a task needs at least one push or run step', at: where(['steps']) });
+    problems.push({ message: 'a task needs at least one push or run step', at: where({ path: ['steps'], want: 'value' }) });
   }
   if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
   const task: Task = { target: typeof top.data.target === 'string' ? [top.data.target] : top.data.target, steps };
@@ -161,13 +162,11 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-/** Where an issue is: an unknown key points at the key itself. */
-function pathOf(issue: { path: PropertyKey[]; code?: string; keys?: string[] }): PropertyKey[] {
-  return issue.code === 'unrecognized_keys' && issue.keys?.[0] !== undefined ? [...issue.path, issue.keys[0], keyMarker] : [...issue.path];
+/** Where an issue is, below `prefix`: an unknown key points at the key itself, anything else at the value. */
+function placeOf(issue: { path: PropertyKey[]; code?: string; keys?: string[] }, prefix: PropertyKey[] = []): { path: PropertyKey[]; want: 'key' | 'value' } {
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys?.[0] : undefined;
+  return unknown !== undefined ? { path: [...prefix, ...issue.path, unknown], want: 'key' } : { path: [...prefix, ...issue.path], want: 'value' };
 }
-
-/** Path element meaning "the key node of the previous element, not its value". */
-const keyMarker = Symbol('key');
 
 function describe(issue: StepIssue): string {
   const key = issue.path.length > 0 ? String(issue.path[issue.path.length - 1]) : '';
@@ -181,33 +180,6 @@ function scalarSource(doc: Document, source: string, path: readonly PropertyKey[
   const node: unknown = doc.getIn(path as unknown[], true);
   const range = isNode(node) ? node.range : undefined;
   return range ? source.slice(range[0], range[1]).trim() : '';
-}
-
-/** The source offset of the node at `path`, or of its nearest existing parent. */
-function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
-  let node: unknown = doc.contents;
-  let offset = (isNode(node) ? node.range?.[0] : undefined) ?? 0;
-  for (const [index, key] of path.entries()) {
-    if (key === keyMarker) break;
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
-      if (!pair) break;
-      const keyNode = pair.key;
-      const keyOffset = isNode(keyNode) ? keyNode.range?.[0] : undefined;
-      // A missing key points at its map; an unknown key at itself; a bad value at the value.
-      if (path[index + 1] === keyMarker && keyOffset !== undefined) return keyOffset;
-      offset = (isNode(pair.value) ? pair.value.range?.[0] : undefined) ?? keyOffset ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key];
-      if (!isNode(item)) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
 }
 
 /** Reads and parses a task file. */
