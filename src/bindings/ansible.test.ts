@@ -78,3 +78,29 @@ test('ansible export: inventory fields win over vars of the same name', () => {
   assert.equal(doc._meta.hostvars['a1']?.['ansible_host'], '127.0.0.5');
   assert.equal(doc._meta.hostvars['a1']?.['ansible_python_interpreter'], '/usr/bin/python3');
 });
+
+test('ansible export: a var holding a Jinja template stays text; Ansible does not run it on the control node', { skip: hasAnsible ? false : 'ansible (Debian ansible-core) is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'muster-ansible-jinja-'));
+  try {
+    const marker = join(dir, 'ran');
+    const template = `{{ lookup("pipe", "touch ${marker}") }}`;
+    const inventory = parseInventory([{ path: 'm.yaml', text: `hosts:\n  a1: { address: 127.0.0.1, note: "{% raw %}", vars: { x: '${template}', plain: "a{b}", list: ['{# c #}', 1] } }\n` }]);
+    const json = exportAnsible(inventory, inventory.hosts);
+    const vars = (JSON.parse(json) as AnsibleList)._meta.hostvars['a1'];
+    assert.deepEqual(vars?.['x'], { __ansible_unsafe: template });
+    assert.equal(vars?.['plain'], 'a{b}', 'a string without Jinja delimiters stays plain');
+    assert.deepEqual(vars?.['list'], [{ __ansible_unsafe: '{# c #}' }, 1]);
+    assert.deepEqual(vars?.['muster_note'], { __ansible_unsafe: '{% raw %}' });
+    writeFileSync(join(dir, 'fleet.json'), json);
+    const script = join(dir, 'inventory.sh');
+    writeFileSync(script, `#!/bin/sh\nexec cat '${join(dir, 'fleet.json')}'\n`);
+    chmodSync(script, 0o755);
+    const out = execFileSync('ansible', ['all', '-i', script, '-c', 'local', '-m', 'debug', '-a', 'var=x'], {
+      encoding: 'utf8', cwd: dir, env: { ...process.env, ANSIBLE_HOME: dir, ANSIBLE_LOCAL_TEMP: join(dir, 'tmp'), ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true' },
+    });
+    assert.ok(out.includes('lookup(\\"pipe\\"'), out);
+    assert.throws(() => execFileSync('test', ['-e', marker]), 'the template ran');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

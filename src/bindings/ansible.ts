@@ -23,7 +23,9 @@ export interface AnsibleGroup {
  * - `_meta.hostvars`: each host's resolved vars, then `ansible_host` (address),
  *   `ansible_user` and `ansible_port` when set, `muster_state`, `muster_roles`
  *   and `muster_note` when set. These win over a var of the same name: the
- *   inventory's fields are the source of truth.
+ *   inventory's fields are the source of truth. A string holding Jinja
+ *   delimiters (`{{`, `{%`, `{#`) is marked `__ansible_unsafe`, so Ansible keeps
+ *   it as text instead of running it as a template.
  *
  * Ansible group names must be identifiers; a name that is not (`web-front`)
  * is rewritten as `shellName` does (`web_front`), the way Ansible's own
@@ -52,13 +54,29 @@ export function exportAnsible(inventory: Inventory, hosts: Host[]): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-function hostvars(host: Host): Record<string, VarValue> {
-  const vars: Record<string, VarValue> = Object.fromEntries(Object.entries(host.vars));
+function hostvars(host: Host): Record<string, AnsibleValue> {
+  const vars: Record<string, AnsibleValue> = Object.fromEntries(Object.entries(host.vars).map(([key, value]) => [key, literal(value)]));
   const own: [string, VarValue][] = [['ansible_host', host.address]];
   if (host.user !== undefined) own.push(['ansible_user', host.user]);
   if (host.port !== undefined) own.push(['ansible_port', host.port]);
   own.push(['muster_state', host.state], ['muster_roles', [...host.roles]]);
   if (host.note !== undefined) own.push(['muster_note', host.note]);
-  for (const [key, value] of own) vars[key] = value;
+  for (const [key, value] of own) vars[key] = literal(value);
   return vars;
+}
+
+/** A var as Ansible's JSON gets it; `{ __ansible_unsafe: text }` is text Ansible never templates. */
+type AnsibleValue = VarValue | { __ansible_unsafe: string } | AnsibleValue[] | { [key: string]: AnsibleValue };
+
+/**
+ * Ansible templates every string var it uses, so a value holding `{{ lookup('pipe', …) }}`
+ * would run a command on the control node. Strings that hold Jinja delimiters are marked
+ * unsafe (Ansible's own marker for inventory scripts) and stay literal text; the others are
+ * left plain, so the JSON reads as usual.
+ */
+function literal(value: VarValue): AnsibleValue {
+  if (typeof value === 'string') return /\{[{%#]/.test(value) ? { __ansible_unsafe: value } : value;
+  if (Array.isArray(value)) return value.map(literal);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, literal(item)]));
+  return value;
 }
