@@ -2,7 +2,7 @@
  * Where the inventory is: `-i PATH`, else `$MUSTER_INVENTORY`, else `muster.yaml`
  * or an `inventory/` folder in the current folder or the nearest parent.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MusterError } from '../core/errors.js';
 
@@ -48,17 +48,42 @@ export function findInventoryFiles(options: FindOptions = {}): string[] {
 
 function folderFiles(folder: string, shown: string): string[] {
   const files: string[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    // A symlinked folder that leads back up would walk forever.
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    // In name order, so which path of a file linked in twice is kept does not depend on the filesystem.
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.ya?ml$/.test(entry.name) && entry.isFile()) files.push(path);
+      // Symlinks are followed (a file shared between inventories is often linked in), never skipped in silence.
+      const yaml = /\.ya?ml$/.test(entry.name);
+      const kind = entry.isSymbolicLink() ? linkTarget(path, yaml) : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
+      if (kind === 'dir') walk(path);
+      if (kind !== 'file' || !yaml) continue;
+      const file = realpathSync(path);
+      if (seen.has(file)) continue;
+      seen.add(file);
+      files.push(path);
     }
   };
   walk(folder);
   if (files.length === 0) throw new MusterError(`Cannot load inventory: ${shown} holds no .yaml files`);
   return files.sort((a, b) => (relative(folder, a) < relative(folder, b) ? -1 : 1));
+}
+
+/** What a symlink leads to. A dangling one is an error when it has an inventory file's name, else ignored. */
+function linkTarget(path: string, yaml: boolean): 'dir' | 'file' | 'other' {
+  let info;
+  try {
+    info = statSync(path);
+  } catch (error) {
+    if (!yaml) return 'other';
+    throw new MusterError(`Cannot load inventory: ${path} is a symlink to nothing (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`, { cause: error });
+  }
+  return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
 }
 
 function isFile(path: string): boolean {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findInventoryFiles } from './find.js';
@@ -57,4 +57,19 @@ test('resolveHost: the host, or NotFoundError with close names', async () => {
   const inventory = await loadInventory({ cwd: join(root, 'single'), env: {} });
   assert.equal(resolveHost(inventory, 'web1').vars['a'], 1);
   assert.throws(() => resolveHost(inventory, 'web'), (error: unknown) => error instanceof NotFoundError && error.message === 'No host named "web": did you mean web1, web2?');
+});
+
+test('an inventory/ folder follows symlinks: a linked file counts once, a linked loop ends, a dangling .yaml link is an error', () => {
+  const dir = join(root, 'linked');
+  mkdirSync(join(dir, 'inventory'), { recursive: true });
+  mkdirSync(join(dir, 'shared'));
+  writeFileSync(join(dir, 'inventory', 'a.yaml'), 'hosts:\n  a1: {}\n');
+  writeFileSync(join(dir, 'shared', 'b.yaml'), 'hosts:\n  b1: {}\n');
+  symlinkSync(join('..', 'shared', 'b.yaml'), join(dir, 'inventory', 'b.yaml'));
+  symlinkSync(join('..', 'shared'), join(dir, 'inventory', 'zz-shared'));
+  symlinkSync('..', join(dir, 'inventory', 'zz-loop'));
+  symlinkSync('nowhere', join(dir, 'inventory', 'notes.txt'));
+  assert.deepEqual(findInventoryFiles({ cwd: dir, env: {} }), [join(dir, 'inventory', 'a.yaml'), join(dir, 'inventory', 'b.yaml')]);
+  symlinkSync('nowhere.yaml', join(dir, 'inventory', 'c.yaml'));
+  assert.throws(() => findInventoryFiles({ cwd: dir, env: {} }), (error: unknown) => error instanceof MusterError && /c\.yaml is a symlink to nothing/.test(error.message));
 });
