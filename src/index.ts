@@ -55,4 +55,5 @@ export { exportSh, exportEnv, exportJson, exportYaml, exportAnsible, exportAs, e
 export type { ShOptions, FleetDocument, FleetHost, AnsibleGroup, ExportFormat } from './bindings/index.js';
 export { editInventory, planEdit, parseEdit, parseUnset } from './inventory/edit.js';
 export { writeFileAtomic } from './core/writeFileAtomic.js';
+export type { WriteOptions } from './core/writeFileAtomic.js';
 export type { Edit, EditField, EditPlan, EditResult, EditChange, EditSplit, EditOptions } from './inventory/edit.js';

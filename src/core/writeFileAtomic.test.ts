@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MusterError } from './errors.js';
@@ -38,6 +38,23 @@ test('writeFileAtomic keeps an existing file\'s mode, creates a new one only wit
     assert.equal(statSync(join(dir, 'made')).mode & 0o777, 0o600);
     await assert.rejects(writeFileAtomic(join(dir, 'no', 'such', 'folder'), 'x', { createMode: 0o644 }), (error: unknown) => error instanceof MusterError && /Cannot write .*folder/.test(error.message));
     assert.deepEqual(readdirSync(dir).sort(), ['kept', 'made'], 'no temporary file is left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('writeFileAtomic with followSymlinks: false replaces a planted symlink instead of writing through it', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, 'victim'), 'precious\n');
+    symlinkSync(join(dir, 'victim'), join(dir, 'out.sh'));
+    await writeFileAtomic(join(dir, 'out.sh'), 'exported\n', { createMode: 0o644, followSymlinks: false });
+    assert.equal(readFileSync(join(dir, 'victim'), 'utf8'), 'precious\n');
+    assert.equal(lstatSync(join(dir, 'out.sh')).isFile(), true);
+    assert.equal(readFileSync(join(dir, 'out.sh'), 'utf8'), 'exported\n');
+    symlinkSync(join(dir, 'victim'), join(dir, 'edited.yaml'));
+    await assert.rejects(writeFileAtomic(join(dir, 'edited.yaml'), 'x', { expected: 'precious\n', followSymlinks: false }), /is a symlink/);
+    assert.equal(readFileSync(join(dir, 'victim'), 'utf8'), 'precious\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

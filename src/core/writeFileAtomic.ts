@@ -4,7 +4,8 @@
  * `source`, and `push --save` to a task file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MusterError } from './errors.js';
 
@@ -16,9 +17,12 @@ import { MusterError } from './errors.js';
  * owner when running as root; a file that does not exist yet is created with
  * `createMode` (an error without it). With `expected`, a file whose text is no
  * longer that (someone else edited it meanwhile) is left alone with an error.
+ * With `followSymlinks: false`, a symlink at `path` is itself replaced by the new
+ * file (as `sed -i` does), for outputs that may sit in a shared folder such as
+ * /tmp, where a planted link would otherwise send the write anywhere.
  * Filesystem failures become a `MusterError` naming the path.
  */
-export async function writeFileAtomic(path: string, text: string, options: { expected?: string; createMode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, text: string, options: WriteOptions = {}): Promise<void> {
   try {
     await replaceFile(path, text, options);
   } catch (error) {
@@ -27,19 +31,36 @@ export async function writeFileAtomic(path: string, text: string, options: { exp
   }
 }
 
-async function replaceFile(path: string, text: string, options: { expected?: string; createMode?: number }): Promise<void> {
-  let real: string;
-  let mode: number;
-  let owner: { uid: number; gid: number } | undefined;
+/** Options of writeFileAtomic. */
+export interface WriteOptions {
+  /** The text the file must still have; anything else is an error and nothing is written. */
+  expected?: string;
+  /** The mode of a file that does not exist yet (without it, a missing file is an error). */
+  createMode?: number;
+  /** Follow a symlink at `path` and replace its target (default), or replace the link itself. */
+  followSymlinks?: boolean;
+}
+
+async function replaceFile(path: string, text: string, options: WriteOptions): Promise<void> {
+  const follow = options.followSymlinks !== false;
+  let real = resolve(path);
+  let current: Stats | undefined;
   try {
-    real = await realpath(path);
-    const info = await stat(real);
-    mode = info.mode & 0o7777;
-    owner = { uid: info.uid, gid: info.gid };
+    if (follow) real = await realpath(path);
+    current = follow ? await stat(real) : await lstat(real);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || options.createMode === undefined || options.expected !== undefined) throw error;
-    real = resolve(path);
+  }
+  let mode: number;
+  let owner: { uid: number; gid: number } | undefined;
+  if (current && !current.isSymbolicLink()) {
+    mode = current.mode & 0o7777;
+    owner = { uid: current.uid, gid: current.gid };
+  } else if (options.createMode !== undefined && options.expected === undefined) {
+    // Absent, or a link not to be followed: a new file takes its place.
     mode = options.createMode;
+  } else {
+    throw new MusterError(`Cannot write ${path}: it is a symlink, and this write does not follow links`);
   }
   if (options.expected !== undefined && (await readFile(real, 'utf8')) !== options.expected) {
     throw new MusterError(`${path} changed while muster was editing it; nothing was written to it, run the command again`);

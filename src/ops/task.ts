@@ -217,5 +217,5 @@ export function formatTask(task: Task, file: string): string {
 
 /** Writes a task file (see `formatTask`), atomically: an `apply` reading it meanwhile never sees half a task. */
 export async function saveTask(task: Task, file: string): Promise<void> {
-  await writeFileAtomic(file, formatTask(task, file), { createMode: 0o644 });
+  await writeFileAtomic(file, formatTask(task, file), { createMode: 0o644, followSymlinks: false });
 }

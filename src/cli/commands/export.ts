@@ -52,6 +52,6 @@ Examples:
       process.stdout.write(text);
       return;
     }
-    await writeFileAtomic(options.output, text, { createMode: 0o644 });
+    await writeFileAtomic(options.output, text, { createMode: 0o644, followSymlinks: false });
   });
 }
