@@ -36,14 +36,17 @@ describe('wrapRemoteCommand', () => {
 });
 
 describe('killGroupCommand', () => {
-  it('kills a whole process group, background jobs included, and returns once it is gone', () => {
-    const started = spawnSync('setsid', ['sh', '-c', 'sleep 1000 >/dev/null 2>&1 & sleep 1000 >/dev/null 2>&1 & echo $$'], { encoding: 'utf8', timeout: 5000 });
-    const pgid = Number(started.stdout.trim());
-    assert.ok(pgid > 1);
-    const before = execFileSync('sh', ['-c', `pgrep -g ${pgid} -c || true`], { encoding: 'utf8' }).trim();
-    assert.equal(before, '2');
-    execFileSync('sh', ['-c', killGroupCommand(pgid, false)], { timeout: 10_000 });
-    const left = execFileSync('sh', ['-c', `pgrep -g ${pgid} -c || true`], { encoding: 'utf8' }).trim();
-    assert.equal(left, '0');
+  it('kills a whole process group and session, background jobs and timeout\'s own group included', () => {
+    // `timeout` puts itself and its command in a new process group, still in the session.
+    const script = 'sleep 1000 >/dev/null 2>&1 & timeout 2000 sleep 1000 >/dev/null 2>&1 & echo $$';
+    const started = spawnSync('setsid', ['sh', '-c', script], { encoding: 'utf8', timeout: 5000 });
+    const sid = Number(started.stdout.trim());
+    assert.ok(sid > 1);
+    const count = (): string => execFileSync('sh', ['-c', `pgrep -s ${sid} -c || true`], { encoding: 'utf8' }).trim();
+    assert.equal(count(), '3', 'sleep, timeout and its sleep run in the session');
+    const groups = execFileSync('sh', ['-c', `ps -o pgid= -s ${sid} | sort -u | wc -l`], { encoding: 'utf8' }).trim();
+    assert.equal(groups, '2', 'timeout runs in a process group of its own');
+    execFileSync('sh', ['-c', killGroupCommand(sid, false)], { timeout: 10_000 });
+    assert.equal(count(), '0');
   });
 });

@@ -5,7 +5,8 @@
  * that shell's PID is the process group of everything the command starts — `sleep 1000; echo x`,
  * `sh -c 'sleep 1000 & wait'` alike. The wrapper's first line prints that PID on stderr behind a
  * marker; the transport strips the marker from the output and, on abort, kills the whole group
- * over a second channel of the same connection (TERM, then KILL after 2 s if anything is left).
+ * over a second channel of the same connection, with the rest of its session (TERM, then KILL
+ * after 2 s if anything is left).
  * No extra round trip happens unless the command is aborted.
  */
 import { shellQuote } from '../core/shell.js';
@@ -22,13 +23,19 @@ export function wrapRemoteCommand(command: string, sudo: boolean): string {
 }
 
 /**
- * The command line that stops process group `pgid`: TERM, wait up to 2 s for it to be gone,
- * then KILL. It returns once the group is gone (or killed), so the caller can report it dead.
+ * The command line that stops what the command started: process group `pgid` and, since
+ * sshd made that shell a session leader, every process of its session too (`timeout`, job
+ * control and the like move children to groups of their own, but not out of the session).
+ * TERM, wait up to 2 s for all to be gone, then KILL. It returns once they are gone (or
+ * killed), so the caller can report the command dead. Without pkill/pgrep (procps) only the
+ * group is reached.
  */
 export function killGroupCommand(pgid: number, sudo: boolean): string {
-  const script = `p=${pgid}; kill -TERM -$p 2>/dev/null || exit 0; i=0; `
-    + `while kill -0 -$p 2>/dev/null; do i=$((i+1)); `
-    + `if [ $i -ge 20 ]; then kill -KILL -$p 2>/dev/null; exit 0; fi; sleep 0.1; done`;
+  const script = `p=${pgid}; `
+    + 'alive() { kill -0 -$p 2>/dev/null || pgrep -s $p >/dev/null 2>&1; }; '
+    + 'kill -TERM -$p 2>/dev/null; pkill -TERM -s $p 2>/dev/null; i=0; '
+    + 'while alive; do i=$((i+1)); '
+    + 'if [ $i -ge 20 ]; then kill -KILL -$p 2>/dev/null; pkill -KILL -s $p 2>/dev/null; exit 0; fi; sleep 0.1; done; exit 0';
   return sudo ? `sudo -n -- sh -c ${shellQuote(script)}` : script;
 }
 

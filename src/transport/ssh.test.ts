@@ -140,7 +140,8 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
   it('kills the remote command and its whole process group on abort', async () => {
     const session = await transport().connect({ ...h1, sshConfig: lab.sshConfigPath });
     try {
-      for (const command of ['echo started; sleep 1000; echo x', "echo started; sh -c 'sleep 1000 & wait'"]) {
+      // `timeout` moves itself and its command into a process group of their own (same session).
+      for (const command of ['echo started; sleep 1000; echo x', "echo started; sh -c 'sleep 1000 & wait'", 'echo started; timeout 2000 sleep 1000; echo x']) {
         const controller = new AbortController();
         let seenRunning = '';
         const running = session.exec(command, {
