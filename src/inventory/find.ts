@@ -22,6 +22,42 @@ export interface FindOptions {
  * @example findInventoryFiles({ cwd: '/srv/fleet' }) // ['/srv/fleet/muster.yaml']
  */
 export function findInventoryFiles(options: FindOptions = {}): string[] {
+  return findInventorySources(options).files;
+}
+
+/** The inventory's files (as `findInventoryFiles`) and every folder whose contents decide them. */
+export interface InventorySources {
+  files: string[];
+  /**
+   * Folders to watch for edits, as real paths: each folder of a folder
+   * inventory that was walked (linked ones included), and the folder of each
+   * file both where it is named and where a symlink leads (an edit of a linked
+   * file's target happens in the target's folder).
+   */
+  folders: string[];
+}
+
+/**
+ * Finds the inventory files and the folders they were read from, so a watcher
+ * (`muster serve`) watches exactly what the loader reads. Throws as `findInventoryFiles`.
+ */
+export function findInventorySources(options: FindOptions = {}): InventorySources {
+  const walked = new Set<string>();
+  const files = locate(options, walked);
+  const folders = new Set(walked);
+  for (const file of files) {
+    folders.add(dirname(file));
+    try {
+      folders.add(dirname(realpathSync(file)));
+    } catch (error) {
+      // Gone between the walk and now: the next read reports it; its folder is watched already.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return { files, folders: [...folders] };
+}
+
+function locate(options: FindOptions, walked: Set<string>): string[] {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const named = options.path ?? (env['MUSTER_INVENTORY'] || undefined);
@@ -34,19 +70,19 @@ export function findInventoryFiles(options: FindOptions = {}): string[] {
     } catch (error) {
       throw new MusterError(`Cannot load inventory: ${named}${how} does not exist`, { cause: error });
     }
-    return stat.isDirectory() ? folderFiles(path, named) : [path];
+    return stat.isDirectory() ? folderFiles(path, named, walked) : [path];
   }
   for (let dir = cwd; ; dir = dirname(dir)) {
     const file = join(dir, 'muster.yaml');
     if (isFile(file)) return [file];
     const folder = join(dir, 'inventory');
-    if (isDirectory(folder)) return folderFiles(folder, folder);
+    if (isDirectory(folder)) return folderFiles(folder, folder, walked);
     if (dirname(dir) === dir) break;
   }
   throw new MusterError(`No inventory found: no muster.yaml or inventory/ in ${cwd} or any folder above it (use -i PATH or set MUSTER_INVENTORY)`);
 }
 
-function folderFiles(folder: string, shown: string): string[] {
+function folderFiles(folder: string, shown: string, walked: Set<string>): string[] {
   const files: string[] = [];
   const seen = new Set<string>();
   const walk = (dir: string): void => {
@@ -54,6 +90,7 @@ function folderFiles(folder: string, shown: string): string[] {
     const real = realpathSync(dir);
     if (seen.has(real)) return;
     seen.add(real);
+    walked.add(real);
     // In name order, so which path of a file linked in twice is kept does not depend on the filesystem.
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith('.')) continue;

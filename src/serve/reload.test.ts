@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetadataServer } from './server.js';
 import { fleetText, get, serverFor, tempInventory } from './server.test-helper.js';
@@ -138,6 +139,37 @@ describe('muster serve over an inventory/ folder', () => {
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('edits behind symlinks are seen: a linked folder and a linked file, both outside the inventory folder', async () => {
+    const { dir } = tempInventory('version: 1\nhosts:\n  a1: {}\n');
+    const shared = mkdtempSync(join(tmpdir(), 'muster-serve-shared-'));
+    const folder = join(dir, 'inventory');
+    mkdirSync(join(shared, 'dc2'));
+    mkdirSync(folder);
+    renameSync(join(dir, 'muster.yaml'), join(folder, 'base.yaml'));
+    writeFileSync(join(shared, 'common.yaml'), 'hosts:\n  c1: {}\n');
+    symlinkSync(join(shared, 'common.yaml'), join(folder, 'common.yaml'));
+    symlinkSync(join(shared, 'dc2'), join(folder, 'dc2'));
+    const server = await serverFor(folder);
+    const names = (body: string): string[] => JSON.parse(body).map((h: { name: string }) => h.name);
+    try {
+      assert.deepEqual(names((await get(server, '/v1/hosts')).body), ['a1', 'c1']);
+      // A new file in the linked (so far empty) folder.
+      let pending = get(server, `/v1/hosts?index=${server.index}&wait=30s`);
+      await until(() => server.watchers === 1);
+      writeFileSync(join(shared, 'dc2', 'more.yaml'), 'hosts:\n  d1: {}\n');
+      assert.deepEqual(names((await pending).body), ['a1', 'c1', 'd1']);
+      // An edit of the linked file's target, in its own folder.
+      pending = get(server, `/v1/hosts?index=${server.index}&wait=30s`);
+      await until(() => server.watchers === 1);
+      writeFileSync(join(shared, 'common.yaml'), 'hosts:\n  c[1-2]: {}\n');
+      assert.deepEqual(names((await pending).body), ['a1', 'c1', 'c2', 'd1']);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(shared, { recursive: true, force: true });
     }
   });
 });

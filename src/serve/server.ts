@@ -9,8 +9,6 @@
  * keeps the hot path to a map lookup and one write.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import { readdirSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -160,15 +158,6 @@ function errorBody(status: number, message: string, format: Format): string {
   return encodeData({ error: message, status }, format);
 }
 
-/** A folder and its subfolders, hidden ones skipped (as the inventory loader skips them). */
-function subfolders(root: string): string[] {
-  const out = [root];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && !entry.name.startsWith('.')) out.push(...subfolders(join(root, entry.name)));
-  }
-  return out;
-}
-
 /** The format an error should be said in: the one the request asked for, if it can be told. */
 function errorFormat(req: IncomingMessage): Format {
   try {
@@ -198,7 +187,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const first = await readInventory(find, undefined, options.signal ? { signal: options.signal } : {});
   if (!first.inventory) throw new Error('unreachable: the first read always parses');
   let snapshot: Snapshot = newSnapshot(first.inventory, 1, first.digest);
-  let files = first.files;
+  let folders = first.folders;
   let lastReload: ReloadState = { at: snapshot.loadedAt, ok: true };
   const startedAt = Date.now();
   const watches = new WatchSet();
@@ -427,11 +416,11 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   async function reloadOnce(): Promise<ReloadOutcome> {
     let digest: string | undefined;
     try {
-      const read = await readInventory(find, snapshot.digest, { onDigest: (d) => (digest = d) });
-      files = read.files;
+      // Folders are taken even from a read that fails: a broken file in a new
+      // subfolder must be watched, or its fix would go unseen.
+      const read = await readInventory(find, snapshot.digest, { onDigest: (d) => (digest = d), onFolders: (f) => (folders = f) });
       lastReload = { at: new Date(), ok: true };
       failedDigest = undefined;
-      restartWatch();
       if (!read.inventory) return 'unchanged';
       snapshot = newSnapshot(read.inventory, snapshot.index + 1, read.digest);
       log?.note('reloaded', { index: snapshot.index, hosts: snapshot.inventory.hosts.length });
@@ -452,6 +441,8 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       }
       log?.note('reload failed; still serving the last good inventory', { index: snapshot.index, error: JSON.stringify(message) });
       return 'failed';
+    } finally {
+      restartWatch();
     }
   }
   function reload(): Promise<ReloadOutcome> {
@@ -478,19 +469,10 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   let watched = '';
   function restartWatch(): void {
     if (options.watch === false) return;
-    const named = find.path ?? ((find.env ?? process.env)['MUSTER_INVENTORY'] || undefined);
-    const root = named === undefined ? undefined : resolve(find.cwd ?? process.cwd(), named);
-    const folders = new Set(files.map((file) => dirname(file)));
-    if (root !== undefined) {
-      try {
-        // Every subfolder, watched one by one (Node's recursive watch sets itself up
-        // asynchronously on Linux and can miss an early edit). A new subfolder is an
-        // event in its parent: the reload that follows re-runs this and watches it.
-        if (statSync(root).isDirectory()) for (const folder of subfolders(root)) folders.add(folder);
-      } catch (error) {
-        log?.note('cannot read the inventory folder', { error: JSON.stringify(error instanceof Error ? error.message : String(error)) });
-      }
-    }
+    // The folders the loader read (linked ones and linked files' targets included),
+    // each watched on its own: Node's recursive watch sets itself up asynchronously
+    // on Linux and can miss an early edit. A new subfolder is an event in its
+    // parent; the reload that follows finds it and watches it too.
     const key = [...folders].sort().join('\u0000');
     if (key === watched) return;
     watched = key;
