@@ -31,12 +31,12 @@ describe('localTransport', () => {
     assert.equal(streamed, 5000);
   });
 
-  it('kills the whole process group on abort, background jobs included', async () => {
+  it('kills everything the command started on abort, background jobs and timeout\'s own group included', async () => {
     const session = await localTransport().connect(target);
     // A sleep length no other process uses, so pgrep finds only ours.
     const seconds = 100_000 + randomBytes(2).readUInt16BE(0);
     const controller = new AbortController();
-    const running = session.exec(`sh -c 'sleep ${seconds} & wait' & echo started; sleep ${seconds}; echo not reached`, {
+    const running = session.exec(`sh -c 'sleep ${seconds} & wait' & timeout 9999 sleep ${seconds} & echo started; sleep ${seconds}; echo not reached`, {
       signal: controller.signal,
       onStdout: () => controller.abort(new Error('stop')),
     });

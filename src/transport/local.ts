@@ -6,10 +6,28 @@
 import { spawn } from 'node:child_process';
 import { shellQuote } from '../core/shell.js';
 import { OutputCapture } from './outputCapture.js';
+import { killGroupCommand } from './remoteCommand.js';
 import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
 
-/** How long an aborted command gets between TERM and KILL. */
-const KILL_GRACE_MS = 2_000;
+/**
+ * Stops session `sid` with the same script the ssh transports run remotely (TERM, up to 2 s,
+ * KILL); falls back to KILLing the process group if the script cannot run.
+ */
+function killSession(sid: number, sudo: boolean): Promise<void> {
+  return new Promise((resolveKill) => {
+    const killer = spawn('sh', ['-c', killGroupCommand(sid, sudo)], { stdio: 'ignore' });
+    killer.on('error', () => {
+      try {
+        process.kill(-sid, 'SIGKILL');
+      } catch (error) {
+        // ESRCH: the group is already gone, which is what we wanted.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+      resolveKill();
+    });
+    killer.on('close', () => resolveKill());
+  });
+}
 
 /** Creates the local transport. Connecting never fails (unless already aborted). */
 export function localTransport(): Transport {
@@ -26,7 +44,6 @@ export function localTransport(): Transport {
 
 class LocalSession implements Session {
   private closed = false;
-  private readonly running = new Set<number>();
 
   constructor(readonly target: Target) {}
 
@@ -39,25 +56,13 @@ class LocalSession implements Session {
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
 
     return new Promise<ExecResult>((resolvePromise, reject) => {
-      // detached: the child leads a new process group, so one kill reaches all it starts.
+      // detached: the child leads a new session (setsid), so the kill below reaches all it starts,
+      // including what moved to a process group of its own (timeout, job control).
       const child = spawn('sh', ['-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const pid = child.pid;
-      if (pid !== undefined) this.running.add(pid);
-      let killTimer: NodeJS.Timeout | undefined;
-      let aborted = false;
-      const killGroup = (sig: NodeJS.Signals): void => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, sig);
-        } catch (error) {
-          // ESRCH: the group is already gone, which is what we wanted.
-          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-        }
-      };
+      let killing: Promise<void> | undefined;
       const onAbort = (): void => {
-        aborted = true;
-        killGroup('SIGTERM');
-        killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+        if (pid !== undefined) killing = killSession(pid, options.sudo === true);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -66,18 +71,12 @@ class LocalSession implements Session {
       child.stdin.end(options.stdin);
       child.on('error', (error) => {
         signal?.removeEventListener('abort', onAbort);
-        clearTimeout(killTimer);
-        if (pid !== undefined) this.running.delete(pid);
         reject(error);
       });
       child.on('close', (code, signalName) => {
         signal?.removeEventListener('abort', onAbort);
-        clearTimeout(killTimer);
-        if (pid !== undefined) this.running.delete(pid);
-        // Anything still in the group (a background job) goes with the command.
-        if (aborted) {
-          killGroup('SIGKILL');
-          reject(signal?.reason);
+        if (killing) {
+          void killing.then(() => reject(signal?.reason));
           return;
         }
         resolvePromise({
