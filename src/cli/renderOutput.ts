@@ -32,8 +32,8 @@ export function inside(folder: string, name: string): string {
  * Writes (or with `check`, compares) the planned files and reports each.
  * With --check, sets exit code 1 when any file is missing or differs.
  */
-export function writeReport(files: PlannedFile[], options: GlobalOptions & { check?: boolean }): FileResult[] {
-  const results = syncFiles(files, { check: options.check === true });
+export async function writeReport(files: PlannedFile[], options: GlobalOptions & { check?: boolean }): Promise<FileResult[]> {
+  const results = await syncFiles(files, { check: options.check === true });
   for (const result of results) {
     if (options.json) {
       printJsonLine({ file: result.path, status: result.status, ...(result.diff ? { diff: result.diff } : {}) });

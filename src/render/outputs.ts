@@ -27,17 +27,21 @@ export interface FileResult {
  * Writes each planned file if its content changed (creating folders), or with
  * `check` writes nothing and returns a diff for every file that is out of date.
  */
-export function syncFiles(files: readonly PlannedFile[], options: { check?: boolean } = {}): FileResult[] {
-  return files.map((file) => {
-    if (options.check) {
-      const current = readIfExists(file.path);
-      if (current === file.content) return { path: file.path, status: 'unchanged' };
-      const diff = unifiedDiff(current ?? '', file.content, { before: current === undefined ? '/dev/null' : file.path, after: `${file.path} (generated)` });
-      return { path: file.path, status: current === undefined ? 'missing' : 'differs', diff };
-    }
-    mkdirSync(dirname(file.path), { recursive: true });
-    return { path: file.path, status: writeIfChanged(file.path, file.content) };
-  });
+export async function syncFiles(files: readonly PlannedFile[], options: { check?: boolean } = {}): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  for (const file of files) results.push(await syncFile(file, options.check === true));
+  return results;
+}
+
+async function syncFile(file: PlannedFile, check: boolean): Promise<FileResult> {
+  if (check) {
+    const current = readIfExists(file.path);
+    if (current === file.content) return { path: file.path, status: 'unchanged' };
+    const diff = unifiedDiff(current ?? '', file.content, { before: current === undefined ? '/dev/null' : file.path, after: `${file.path} (generated)` });
+    return { path: file.path, status: current === undefined ? 'missing' : 'differs', diff };
+  }
+  mkdirSync(dirname(file.path), { recursive: true });
+  return { path: file.path, status: await writeIfChanged(file.path, file.content) };
 }
 
 /** Whether a result means the file on disk is not what was generated (for `--check`'s exit code). */

@@ -1,53 +1,36 @@
 /**
- * Writing generated files the way config management should: atomically (a
- * temporary file in the same folder, then rename, so a reader never sees half a
- * file) and only when the content changed (so mtimes, inotify watchers and
- * `make` stay quiet when nothing did).
+ * Writing generated files the way config management should: atomically (see
+ * `writeFileAtomic`) and only when the content changed (so mtimes, inotify
+ * watchers and `make` stay quiet when nothing did).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { MusterError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/writeFileAtomic.js';
 
 /** What writing a file did. */
 export type WriteStatus = 'created' | 'changed' | 'unchanged';
 
-/** Reads a file's text, or `undefined` when it does not exist. */
+/** Reads a file's text, or `undefined` when it does not exist; any other failure is a `MusterError` naming it. */
 export function readIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new MusterError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /**
- * Writes `content` to `path` if it differs from what is there: to a temporary
- * file beside it, fsync'd, then renamed over it (keeping the old file's mode).
- * Returns whether the file was created, changed or left alone.
+ * Writes `content` to `path` if it differs from what is there, atomically,
+ * keeping the old file's mode (and owner as root); a new file gets 0644.
+ * A symlink at `path` is replaced by the file rather than written through:
+ * outputs often sit in shared folders (/tmp, a build tree) where a planted
+ * link would send the write anywhere. Returns whether the file was created,
+ * changed or left alone; failures are a `MusterError` naming the path.
  */
-export function writeIfChanged(path: string, content: string): WriteStatus {
+export async function writeIfChanged(path: string, content: string): Promise<WriteStatus> {
   const old = readIfExists(path);
   if (old === content) return 'unchanged';
-  const mode = old === undefined ? 0o644 : statSync(path).mode & 0o7777;
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', mode);
-  try {
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch (cleanup) {
-      // The temp file may be gone already; the original error is what matters.
-      void cleanup;
-    }
-    throw error;
-  }
+  await writeFileAtomic(path, content, { createMode: 0o644, followSymlinks: false });
   return old === undefined ? 'created' : 'changed';
 }

@@ -77,6 +77,6 @@ export function command(): Command {
     const planned: PlannedFile[] = folder
       ? files.map((file) => ({ path: inside(out, file.name), content: file.content }))
       : [{ path: out, content: files[0]?.content ?? '' }];
-    writeReport(planned, options);
+    await writeReport(planned, options);
   });
 }

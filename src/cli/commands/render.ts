@@ -73,7 +73,7 @@ export function command(): Command {
 
     if (options.eachHost) {
       const files = perHost(inventory, selection.hosts, sources, options.eachHost);
-      writeReport(files, options);
+      await writeReport(files, options);
       return;
     }
     const context = withValues(templateContext(inventory), { selected: selection.hosts.map(hostView) });
@@ -87,7 +87,7 @@ export function command(): Command {
     const files: PlannedFile[] = several
       ? rendered.map((r) => ({ path: inside(out, outputName(r.path)), content: r.text }))
       : rendered.map((r) => ({ path: out, content: r.text }));
-    writeReport(files, options);
+    await writeReport(files, options);
   });
 }
 

@@ -64,7 +64,7 @@ function renderCommand(): Command {
     const values = applySetValues(options.config ? readValues(options.config) : {}, options.set);
     const inventory = await inventoryFor(options);
     const text = renderRunbook(readText(template, 'template'), inventory, values, { file: template, ...(options.config ? { valuesFile: options.config } : {}) });
-    if (options.output) writeReport([{ path: options.output, content: text }], options);
+    if (options.output) await writeReport([{ path: options.output, content: text }], options);
     else process.stdout.write(text);
   });
 }
