@@ -73,3 +73,14 @@ test('formatGathered: hidden statuses are left out', () => {
   assert.doesNotMatch(text, /^a /m);
   assert.match(text, /^b \(1\) failed, exit 1$/m);
 });
+
+test('formatGathered: a host cannot drive the terminal: escapes in stdout, stderr and the message are shown as \\xHH', () => {
+  const text = formatGathered(gather([
+    outcome('web01', 'failed', '\u001b[2Jwiped\n', { exitCode: 1, stderr: '\u001b]0;title\u0007\n' }),
+    outcome('web02', 'unreachable', '', { message: 'banner \u009b31m' }),
+  ]));
+  for (const raw of ['\u001b', '\u0007', '\u009b']) assert.ok(!text.includes(raw), `no raw ${JSON.stringify(raw)} in the display`);
+  assert.match(text, /^\\x1b\[2Jwiped$/m);
+  assert.match(text, /^\\x1b\]0;title\\x07$/m);
+  assert.match(text, /unreachable: banner \\x9b31m$/m);
+});

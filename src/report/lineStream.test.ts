@@ -23,3 +23,11 @@ test('lineStream: a UTF-8 character split across chunks stays whole', () => {
   stream.push(bytes.subarray(1));
   assert.deepEqual(written, ['h: é\n']);
 });
+
+test('lineStream: terminal escapes from the host are shown, not obeyed; CRLF lines are kept', () => {
+  const written: string[] = [];
+  const stream = lineStream('h', (text) => written.push(text));
+  stream.push('\u001b]0;owned\u0007ok\r\nfake\rreal\n\u001b[2J');
+  stream.flush();
+  assert.deepEqual(written, ['h: \\x1b]0;owned\\x07ok\r\nh: fake\\x0dreal\n', 'h: \\x1b[2J\n']);
+});

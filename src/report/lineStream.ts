@@ -1,8 +1,10 @@
 /**
  * `--stream`: output lines as they arrive, each prefixed with its host
  * (`web01: line`), like pdsh. Chunks are cut at newlines so lines of different
- * hosts never interleave mid-line.
+ * hosts never interleave mid-line. Terminal control characters are made
+ * visible (`escapeControls`), as in the gathered view.
  */
+import { escapeControls } from './escapeControls.js';
 
 export interface LineStream {
   /** Adds a chunk of output; complete lines are written at once. */
@@ -23,13 +25,14 @@ export function lineStream(prefix: string, write: (text: string) => void): LineS
       pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       const end = pending.lastIndexOf('\n');
       if (end < 0) return;
-      const lines = pending.slice(0, end).split('\n');
+      // Escaped with the newline still there, so a CRLF line keeps its \r.
+      const lines = escapeControls(pending.slice(0, end + 1)).slice(0, -1).split('\n');
       pending = pending.slice(end + 1);
       write(lines.map((line) => `${prefix}: ${line}\n`).join(''));
     },
     flush() {
       pending += decoder.decode();
-      if (pending !== '') write(`${prefix}: ${pending}\n`);
+      if (pending !== '') write(`${prefix}: ${escapeControls(pending)}\n`);
       pending = '';
     },
   };

@@ -11,6 +11,7 @@ import { UsageError } from '../../core/errors.js';
 import { foldNodeset } from '../../core/nodeset.js';
 import { DiffContents, describeState, diffGroups, diffJob, type DiffReference, type DiffReport } from '../../ops/diff.js';
 import { sha256 } from '../../ops/push.js';
+import { escapeControls } from '../../report/escapeControls.js';
 import { painter } from '../../report/paint.js';
 import { addFanoutOptions, runFanout, selectFleet, targetOf, type FanoutOptions } from '../fanout.js';
 import { newCommand, useColor } from '../globals.js';
@@ -90,11 +91,12 @@ export function formatDiffReport(report: DiffReport, color = false): string {
   const width = Math.max(...labels.map((label) => label.length));
   report.groups.forEach((group, index) => {
     const mark = group.reference ? `  ${paint('dim', `<- reference (${report.referenceFrom})`)}` : '';
-    out.push(`  ${paint(group.reference ? 'green' : 'yellow', (labels[index] ?? '').padEnd(width))}  ${describeState(group.state)}${mark}`);
+    out.push(`  ${paint(group.reference ? 'green' : 'yellow', (labels[index] ?? '').padEnd(width))}  ${escapeControls(describeState(group.state))}${mark}`);
   });
   for (const group of report.groups) {
     if (group.reference || !group.diff) continue;
-    out.push(paint('dim', '-'.repeat(15)), group.diff.replace(/\n$/, ''));
+    // The diff quotes the hosts' file contents: not trusted with the terminal.
+    out.push(paint('dim', '-'.repeat(15)), escapeControls(group.diff.replace(/\n$/, '')));
   }
   const silent = report.outcomes.filter((outcome) => outcome.status !== 'ok' && !report.groups.some((group) => group.hosts.includes(outcome.host)));
   if (silent.length > 0) out.push(paint('red', `not compared: ${foldNodeset(silent.map((outcome) => outcome.host))} (${silent.length}); see the summary`));
