@@ -41,6 +41,14 @@ before(() => {
 after(() => rmSync(home, { recursive: true, force: true }));
 
 describe('SshConfigResolver', () => {
+  it('quotes %h, %r and %n in ProxyCommand, so a name cannot add shell syntax', () => {
+    const config = join(home, 'inv', 'proxy_config');
+    writeFileSync(config, 'Host *\n  ProxyCommand ssh -l %r -W %h:%p jump %n\n');
+    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
+    const s = resolver.resolve({ name: 'x;id', address: '127.0.0.9', user: 'r$(id)', sshConfig: config });
+    assert.equal(s.proxyCommand, "ssh -l 'r$(id)' -W 127.0.0.9:22 jump 'x;id'");
+  });
+
   it('uses OpenSSH defaults when no file says anything', () => {
     const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
     const s = resolver.resolve({ name: 'db1', address: '127.0.0.3' });

@@ -8,6 +8,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { InvalidFileError } from '../core/errors.js';
+import { shellQuote } from '../core/shell.js';
 import type { Target } from './types.js';
 
 /** `StrictHostKeyChecking`: `ask` (OpenSSH's default) is `yes` here, since muster never prompts. */
@@ -308,8 +309,10 @@ export class SshConfigResolver {
       proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? [] : jump.split(',').map((hop) => hop.trim()),
       proxyCommand: proxyCommand === undefined || proxyCommand.toLowerCase() === 'none'
         ? undefined
+        // The command runs under `sh -c`: each substituted value is one quoted word, so a
+        // host or user name can never add shell syntax (OpenSSH 9.2 pastes them as they are).
         : proxyCommand.replace(/%[%hprn]/g, (token) => ({
-          '%%': '%', '%h': host, '%p': String(port), '%r': user, '%n': name,
+          '%%': '%', '%h': shellQuote(host), '%p': String(port), '%r': shellQuote(user), '%n': shellQuote(name),
         })[token] ?? token),
       userKnownHostsFiles: knownHosts('userknownhostsfile', [
         join(this.home, '.ssh', 'known_hosts'), join(this.home, '.ssh', 'known_hosts2'),
