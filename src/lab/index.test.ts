@@ -10,6 +10,7 @@ import { EnvironmentError } from '../core/errors.js';
 import { probeSsh } from './host.js';
 import { labDown, labExec, labStartHost, labStatus, labStopHost, labUnavailableReason, labUp, type Lab } from './index.js';
 import { claimDir } from './state.js';
+import { pidsRunning } from './procs.test-helper.js';
 
 const unavailable = await labUnavailableReason();
 
@@ -34,16 +35,6 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Pids (as the machine sees them) whose command line contains `text`. */
-async function pidsRunning(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const line = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (line.split('\0').join(' ').includes(text)) pids.push(Number(entry));
-  }
-  return pids;
-}
-
 async function mountsUnder(dir: string): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text.split('\n').map((line) => line.split(' ')[4] ?? '').filter((point) => point === dir || point.startsWith(`${dir}/`));

@@ -4,14 +4,15 @@
  * they assert on. One runner instead of one per test file.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const musterBin = fileURLToPath(new URL('../../../bin/muster.js', import.meta.url));
 
-/** What a run of muster left: exit code (null when killed by a signal), stdout, stderr. */
+/** What a run of muster left: exit code (null when killed by a signal), the signal, stdout, stderr. */
 export interface Ran {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -20,6 +21,10 @@ export interface Ran {
 export interface RunHow {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Given to muster's stdin (`musterSync` only; default empty). */
+  input?: string;
+  /** Sees stdout so far as it grows, and may signal the child (`muster` only): for Ctrl-C tests. */
+  onStdout?: (stdout: string, child: ChildProcess) => void;
 }
 
 function environment(how: RunHow): NodeJS.ProcessEnv {
@@ -28,8 +33,8 @@ function environment(how: RunHow): NodeJS.ProcessEnv {
 
 /** Runs muster to the end, synchronously: for commands that touch no host. */
 export function musterSync(args: string[], how: RunHow = {}): Ran {
-  const result = spawnSync(process.execPath, [musterBin, ...args], { cwd: how.cwd, encoding: 'utf8', env: environment(how) });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const result = spawnSync(process.execPath, [musterBin, ...args], { cwd: how.cwd, encoding: 'utf8', input: how.input ?? '', env: environment(how) });
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs muster to the end without blocking the event loop (a lab's hosts keep answering meanwhile). */
@@ -38,10 +43,13 @@ export function muster(args: string[], how: RunHow = {}): Promise<Ran> {
     const child = spawn(process.execPath, [musterBin, ...args], { cwd: how.cwd, env: environment(how), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      how.onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
@@ -49,5 +57,10 @@ export function muster(args: string[], how: RunHow = {}): Promise<Ran> {
 export function assertUsageFailure(ran: Pick<Ran, 'code' | 'stderr'>, message: RegExp): void {
   assert.equal(ran.code, 2, ran.stderr);
   assert.match(ran.stderr, message);
-  assert.doesNotMatch(ran.stderr, /\n\s+at .*:\d+:\d+|internal error/);
+  assertNoStack(ran.stderr);
+}
+
+/** An expected failure printed as one line: no stack trace, not reported as an internal error. */
+export function assertNoStack(stderr: string): void {
+  assert.doesNotMatch(stderr, /\n\s+at .*:\d+:\d+|internal error/);
 }

@@ -1,23 +1,18 @@
 // render, gen and runbook run as a real process: files written, exit codes, stdout, stderr.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../../../bin/muster.js', import.meta.url));
+import { assertNoStack, musterSync, type Ran } from './cli.test-helper.js';
+
 const fleet = fileURLToPath(new URL('../../../src/render/testdata/fleet.yaml', import.meta.url));
 let root: string;
 
-function muster(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input: input ?? '', env: { ...process.env, MUSTER_INVENTORY: '', NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function noStack(stderr: string): void {
-  assert.doesNotMatch(stderr, /\n\s+at .*:\d+:\d+|internal error/);
+function muster(args: string[], input?: string): Ran {
+  return musterSync(args, { cwd: root, ...(input !== undefined ? { input } : {}), env: { ...process.env, MUSTER_INVENTORY: '', NO_COLOR: '1' } });
 }
 
 before(() => {
@@ -98,7 +93,7 @@ test('render: an undefined variable is exit 2 with template:line:col, no stack, 
   const result = muster(['render', 'bad.liquid', '-o', join(root, 'bad.out')]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /bad\.liquid:2:6: undefined variable: hosts\.web001\.example\.lan\.http_prot/);
-  noStack(result.stderr);
+  assertNoStack(result.stderr);
   assert.equal(existsSync(join(root, 'bad.out')), false);
   const usage = muster(['render', 'lb.conf.liquid', '--check']);
   assert.equal(usage.code, 2);
@@ -122,7 +117,7 @@ test('gen: to a folder, unchanged on a second run, --check catches a hand edit',
   const unknown = muster(['gen', 'cacti']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /No generator named "cacti": known: nagios, prometheus/);
-  noStack(unknown.stderr);
+  assertNoStack(unknown.stderr);
   assert.match(muster(['gen', '--list']).stdout, /^nagios +Nagios hosts/m);
 });
 
@@ -200,7 +195,7 @@ test('runbook: an unknown *_host is exit 2 naming the key; no shell blocks is ex
   const result = muster(['runbook', 'maint.md.liquid', '-c', 'typo.yaml']);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /src_host: no host named "web001" in the inventory \(did you mean web001\.example\.lan\?\)/);
-  noStack(result.stderr);
+  assertNoStack(result.stderr);
   writeFileSync(join(root, 'empty.md'), '# nothing\n');
   assert.equal(muster(['runbook', 'run', 'empty.md', '--yes']).code, 2);
   mkdirSync(join(root, 'sub'), { recursive: true });

@@ -6,32 +6,15 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
 import type { HostRecord, SummaryRecord } from '../../report/jsonLines.js';
+import { pidsRunning } from '../../lab/procs.test-helper.js';
+import { muster as runMuster, musterBin, type Ran, type RunHow } from './cli.test-helper.js';
 
 const unavailable = await labUnavailableReason();
-const bin = new URL('../../../bin/muster.js', import.meta.url).pathname;
-
-interface Ran {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Pids (as this machine sees them, across the hosts' PID namespaces) whose command line contains `text`. */
-async function pidsRunning(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const line = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (line.split('\0').join(' ').includes(text)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 function jsonLines(stdout: string): { hosts: HostRecord[]; summary: SummaryRecord } {
   const records = stdout.trim().split('\n').map((line) => JSON.parse(line) as HostRecord | SummaryRecord);
@@ -46,20 +29,9 @@ describe('muster run on a real 20-host lab', { skip: unavailable ?? false }, () 
   let env: NodeJS.ProcessEnv;
   let stateDir: string;
 
-  /** Runs the CLI; `onStdout` sees output as it comes (and may signal the child). */
-  function muster(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        onStdout?.(stdout, child);
-      });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+  /** Runs the CLI on the lab; `onStdout` sees output as it comes (and may signal the child). */
+  function muster(args: string[], onStdout?: RunHow['onStdout']): Promise<Ran> {
+    return runMuster(args, { env, ...(onStdout ? { onStdout } : {}) });
   }
 
   const hosts = Array.from({ length: 20 }, (_, i) => `lab${String(i + 1).padStart(2, '0')}`);
@@ -173,7 +145,7 @@ describe('muster run on a real 20-host lab', { skip: unavailable ?? false }, () 
   test('a second Ctrl-C ends muster at once, while the first is still stopping hosts', async () => {
     // The commands ignore TERM, so stopping them takes the transport's 2 s TERM→KILL grace.
     let phase = 0;
-    const child = spawn(process.execPath, [bin, 'run', 'lab[01-02]', '--stream', '--', "trap '' TERM; echo started; sleep 20"], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [musterBin, 'run', 'lab[01-02]', '--stream', '--', "trap '' TERM; echo started; sleep 20"], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();

@@ -5,12 +5,11 @@ import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get, tempInventory } from '../../serve/server.test-helper.js';
-
-const bin = new URL('../../../bin/muster.js', import.meta.url).pathname;
+import { assertUsageFailure, muster, musterBin } from './cli.test-helper.js';
 
 /** Runs `muster serve ARGS` until its listening line, returning the child, its port and its stderr so far. */
 async function serve(args: string[]): Promise<{ child: ReturnType<typeof spawn>; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [musterBin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   const port = await new Promise<number>((resolve, reject) => {
@@ -52,13 +51,7 @@ describe('muster serve (the command)', () => {
         [['--tls-key', join(dir, 'token')], /--tls-cert and --tls-key go together/],
         [['--client-ca', join(dir, 'token')], /--client-ca needs --tls-cert/],
       ] as const) {
-        const child = spawn(process.execPath, [bin, 'serve', '-i', file, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        const [code] = await once(child, 'exit');
-        assert.equal(code, 2, stderr);
-        assert.match(stderr, message);
-        assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+        assertUsageFailure(await muster(['serve', '-i', file, '--listen', '127.0.0.1:0', ...args]), message);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
