@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MusterError } from '../core/errors.js';
 import { unifiedDiff } from './diff.js';
 import { readIfExists, writeIfChanged } from './write.js';
 
@@ -40,7 +41,11 @@ async function syncFile(file: PlannedFile, check: boolean): Promise<FileResult> 
     const diff = unifiedDiff(current ?? '', file.content, { before: current === undefined ? '/dev/null' : file.path, after: `${file.path} (generated)` });
     return { path: file.path, status: current === undefined ? 'missing' : 'differs', diff };
   }
-  mkdirSync(dirname(file.path), { recursive: true });
+  try {
+    mkdirSync(dirname(file.path), { recursive: true });
+  } catch (error) {
+    throw new MusterError(`Cannot create the folder of ${file.path}: ${(error as Error).message}`, { cause: error });
+  }
   return { path: file.path, status: await writeIfChanged(file.path, file.content) };
 }
 

@@ -32,7 +32,7 @@ test('a failed write leaves the old file intact and no temporary file', async ()
     if (process.getuid?.() === 0) {
       // root ignores directory permissions; a directory as target fails instead.
       chmodSync(dir, 0o700);
-      await assert.rejects(writeIfChanged(dir, 'x'), /EISDIR|EEXIST|ENOTDIR|illegal operation/);
+      await assert.rejects(writeIfChanged(dir, 'x'), /not a regular file|EISDIR|EEXIST|ENOTDIR|illegal operation/);
     } else {
       await assert.rejects(writeIfChanged(path, 'new\n'), /EACCES/);
     }
@@ -54,4 +54,13 @@ test('a symlink at the output path is replaced by the file, never written throug
   assert.equal(lstatSync(path).isSymbolicLink(), false);
   assert.equal(readFileSync(path, 'utf8'), 'generated\n');
   assert.equal(statSync(path).mode & 0o777, 0o644);
+});
+
+test('a device or FIFO at the output path is refused before anything is read or replaced', async () => {
+  await assert.rejects(writeIfChanged('/dev/zero', 'x'), /\/dev\/zero: it is not a regular file/);
+  assert.ok(statSync('/dev/zero').isCharacterDevice(), '/dev/zero is still the device');
+  const dir = mkdtempSync(join(tmpdir(), 'muster-write-'));
+  symlinkSync('/dev/null', join(dir, 'out'));
+  await assert.rejects(writeIfChanged(join(dir, 'out'), 'x'), /not a regular file/);
+  assert.equal(lstatSync(join(dir, 'out')).isSymbolicLink(), true);
 });
