@@ -395,8 +395,9 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
-        ? new EnvironmentError(`Cannot listen on ${options.host ?? defaultHost}:${options.port ?? defaultPort}: ${error.code}${error.code === 'EADDRINUSE' ? ' (the port is taken; use --listen to pick another)' : ''}`, { cause: error })
+      // A host name that does not resolve (ENOTFOUND, EAI_AGAIN) is as expected as a taken port.
+      reject(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(error.code ?? '')
+        ? new EnvironmentError(`Cannot listen on ${options.host ?? defaultHost}:${options.port ?? defaultPort}: ${error.code}${error.code === 'EADDRINUSE' ? ' (the port is taken; use --listen to pick another)' : error.code === 'ENOTFOUND' ? ' (no such host name)' : ''}`, { cause: error })
         : error);
     };
     server.once('error', onError);
