@@ -42,6 +42,10 @@ test('values: an unknown *_host or *_hosts name, or a bad selector, is an error 
 test('--set: YAML scalars, nested keys, over the values file', () => {
   assert.deepEqual(applySetValues({ a: 1, n: { k: 'v' } }, ['a=2', 'b=true', 'n.j=x y', 's="007"', 'e=']), { a: 2, b: true, n: { k: 'v', j: 'x y' }, s: '007', e: '' });
   assert.throws(() => applySetValues({}, ['novalue']), /--set novalue: write --set KEY=VALUE/);
+  for (const pair of ['__proto__.polluted=1', 'constructor.prototype.polluted=1', 'a..b=1']) {
+    assert.throws(() => applySetValues({}, [pair]), /cannot be a key/);
+  }
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype untouched');
 });
 
 test('an undefined value in a runbook fails with its location', () => {

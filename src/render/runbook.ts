@@ -96,6 +96,9 @@ export function applySetValues(base: Record<string, unknown>, pairs: readonly st
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${pair}: write --set KEY=VALUE`);
     const keys = pair.slice(0, eq).split('.');
+    // `__proto__.x=1` would walk into Object.prototype and set x on every object of the process.
+    const bad = keys.find((key) => key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype');
+    if (bad !== undefined) throw new UsageError(`--set ${pair}: ${bad === '' ? 'an empty key' : `"${bad}"`} cannot be a key`);
     let target = values;
     for (const key of keys.slice(0, -1)) {
       const next = target[key];
