@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { assertNoStack, musterSync, type Ran } from './cli.test-helper.js';
+import { assertNoStack, assertUsageFailure, musterSync, type Ran } from './cli.test-helper.js';
 
 const fleet = fileURLToPath(new URL('../../../src/render/testdata/fleet.yaml', import.meta.url));
 let root: string;
@@ -198,5 +198,8 @@ test('runbook: an unknown *_host is exit 2 naming the key; no shell blocks is ex
   assertNoStack(result.stderr);
   writeFileSync(join(root, 'empty.md'), '# nothing\n');
   assert.equal(muster(['runbook', 'run', 'empty.md', '--yes']).code, 2);
+  const unlogged = muster(['runbook', 'run', 'web001.md', '--yes', '--log', join(root, 'no-such-folder', 'x.log')]);
+  assertUsageFailure(unlogged, /Cannot write the log .*x\.log: ENOENT/);
+  assert.doesNotMatch(unlogged.stdout, /step 1/, 'no step ran without its log');
   mkdirSync(join(root, 'sub'), { recursive: true });
 });

@@ -122,7 +122,12 @@ function runCommand(): Command {
     if (steps.length === 0) throw new UsageError(`${file} has no \`\`\`sh, \`\`\`bash or \`\`\`shell blocks to run`);
     const logPath = options.log ?? `${file}.log`;
     const log = (text: string): void => appendFileSync(logPath, text);
-    log(`# muster runbook run ${file}: started ${new Date().toISOString()} by ${userInfo().username}@${hostname()}${options.yes ? ' (--yes)' : ''}\n`);
+    try {
+      // Tried before any step runs: a log that cannot be written is found now, not after a step ran unlogged.
+      log(`# muster runbook run ${file}: started ${new Date().toISOString()} by ${userInfo().username}@${hostname()}${options.yes ? ' (--yes)' : ''}\n`);
+    } catch (error) {
+      throw new UsageError(`Cannot write the log ${logPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} (choose another with --log FILE)`, { cause: error });
+    }
     const reader = options.yes ? undefined : answerReader();
     const controller = new AbortController();
     const onInterrupt = (): void => controller.abort();
