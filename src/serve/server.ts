@@ -9,11 +9,11 @@
  * keeps the hot path to a map lookup and one write.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { EnvironmentError, InvalidFileError, NotFoundError, formatLocation } from '../core/errors.js';
+import { EnvironmentError, InvalidFileError, MusterError, NotFoundError, formatLocation } from '../core/errors.js';
 import { shellQuote } from '../core/shell.js';
 import { shAssignments } from '../bindings/index.js';
 import type { FindOptions, Inventory } from '../inventory/index.js';
@@ -165,6 +165,22 @@ function errorFormat(req: IncomingMessage): Format {
   } catch {
     // The request target itself is what is wrong: fall back to what Accept asks for.
     return formatFromAccept(req.headers.accept);
+  }
+}
+
+/** An HTTPS server; a certificate, key or CA that OpenSSL refuses (not PEM, key and certificate not a pair) is a MusterError saying so. */
+function httpsServer(tls: NonNullable<ServeOptions['tls']>, serverOptions: ServerOptions, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  try {
+    return createHttpsServer({
+      ...serverOptions,
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: 'TLSv1.2',
+      ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    }, onRequest);
+  } catch (error) {
+    if (!/^ERR_OSSL|^ERR_SSL/.test(String((error as NodeJS.ErrnoException).code ?? ''))) throw error;
+    throw new MusterError(`Cannot serve TLS with this certificate, key${tls.clientCa ? ' and client CA' : ''}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -370,15 +386,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     // Node enforces the two timeouts above on this tick (default 30 s, too coarse for a 10 s limit).
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
   };
-  const server: Server = options.tls
-    ? createHttpsServer({
-        ...serverOptions,
-        cert: options.tls.cert,
-        key: options.tls.key,
-        minVersion: 'TLSv1.2',
-        ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
-      }, onRequest)
-    : createHttpServer(serverOptions, onRequest);
+  const server: Server = options.tls ? httpsServer(options.tls, serverOptions, onRequest) : createHttpServer(serverOptions, onRequest);
   server.maxConnections = limits.maxConnections;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests, oversized headers, header timeouts, failed TLS handshakes

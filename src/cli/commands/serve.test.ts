@@ -42,7 +42,7 @@ describe('muster serve (the command)', () => {
     }
   });
 
-  it('refuses an empty token file and a TLS key without a certificate, exit 2 with one line', async () => {
+  it('refuses an empty token file, a TLS key without a certificate and a certificate that is not PEM, exit 2 with one line', async () => {
     const { dir, file } = tempInventory();
     try {
       writeFileSync(join(dir, 'token'), '\n');
@@ -50,6 +50,7 @@ describe('muster serve (the command)', () => {
         [['--token-file', join(dir, 'token')], /--token-file .* must hold one token/],
         [['--tls-key', join(dir, 'token')], /--tls-cert and --tls-key go together/],
         [['--client-ca', join(dir, 'token')], /--client-ca needs --tls-cert/],
+        [['--tls-cert', join(dir, 'token'), '--tls-key', join(dir, 'token')], /Cannot serve TLS with this certificate, key: .*no start line/],
       ] as const) {
         assertUsageFailure(await muster(['serve', '-i', file, '--listen', '127.0.0.1:0', ...args]), message);
       }
