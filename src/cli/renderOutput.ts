@@ -3,6 +3,7 @@
  * one line per file (`created`, `changed`, `unchanged`; with --check `missing`,
  * `differs` and the diff), or JSON Lines; and the exit code of --check.
  */
+import { statSync } from 'node:fs';
 import { basename, normalize, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { outOfDate, syncFiles, type FileResult, type PlannedFile } from '../render/outputs.js';
@@ -18,6 +19,20 @@ export function safeFileName(name: string): string {
     throw new UsageError(`"${name}" cannot be used as a file name (it would leave the output folder or hide the file)`);
   }
   return name;
+}
+
+/**
+ * Whether `-o OUT` names a folder to put `count` files in: several files, an
+ * existing folder, or a path written with a trailing `/`. Else OUT is the file.
+ */
+export function outputIsFolder(out: string, count: number): boolean {
+  if (count !== 1 || out.endsWith('/')) return true;
+  try {
+    return statSync(out).isDirectory();
+  } catch {
+    // Missing: a file to create.
+    return false;
+  }
 }
 
 /** Joins a safe name under a folder, and checks the result really is inside it. */

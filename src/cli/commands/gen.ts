@@ -4,7 +4,6 @@
  * Every selected host is passed to the generator whatever its state; each
  * generator decides what a host in a skip state gets (docs/render.md).
  */
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { select } from '../../inventory/index.js';
@@ -12,22 +11,13 @@ import { generate, listGenerators } from '../../render/generators.js';
 import type { PlannedFile } from '../../render/outputs.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
-import { inside, writeReport } from '../renderOutput.js';
+import { inside, outputIsFolder, writeReport } from '../renderOutput.js';
 
 interface GenOptions extends GlobalOptions {
   output?: string;
   check?: boolean;
   select: string[];
   list?: boolean;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    // Missing: not a directory (yet).
-    return false;
-  }
 }
 
 function listing(json: boolean | undefined): string {
@@ -72,7 +62,7 @@ export function command(): Command {
       return;
     }
     const out = options.output;
-    const folder = files.length !== 1 || isDirectory(out) || out.endsWith('/');
+    const folder = outputIsFolder(out, files.length);
     if (folder && files.length === 0) process.stderr.write(`muster: gen ${name}: nothing to generate for the selected hosts\n`);
     const planned: PlannedFile[] = folder
       ? files.map((file) => ({ path: inside(out, file.name), content: file.content }))

@@ -4,7 +4,7 @@
  * only rewritten when changed), one file per host, or checked against what is
  * on disk for CI (exit 1 and a unified diff when out of date).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
@@ -14,7 +14,7 @@ import { hostView, withValues } from '../../render/context.js';
 import type { PlannedFile } from '../../render/outputs.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
 import { inventoryFor, selectFor } from '../inventory.js';
-import { inside, writeReport } from '../renderOutput.js';
+import { inside, outputIsFolder, writeReport } from '../renderOutput.js';
 
 interface RenderOptions extends GlobalOptions {
   output?: string;
@@ -28,15 +28,6 @@ interface RenderOptions extends GlobalOptions {
 function outputName(template: string): string {
   const name = basename(template);
   return name.endsWith('.liquid') ? name.slice(0, -'.liquid'.length) : name;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    // Missing: not a directory (yet).
-    return false;
-  }
 }
 
 function readTemplate(path: string): string {
@@ -82,7 +73,7 @@ export function command(): Command {
       process.stdout.write(rendered.map((r) => r.text).join(''));
       return;
     }
-    const several = rendered.length > 1 || isDirectory(options.output) || options.output.endsWith('/');
+    const several = outputIsFolder(options.output, rendered.length);
     const out = options.output;
     const files: PlannedFile[] = several
       ? rendered.map((r) => ({ path: inside(out, outputName(r.path)), content: r.text }))
