@@ -2,6 +2,7 @@
  * FORALL: the job of `muster run` — one shell command line on every host.
  */
 import type { Job } from '../run/engine.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../transport/outputCapture.js';
 
 export interface CommandJobOptions {
   /** Bytes given to the command's stdin on every host (`--stdin FILE`); without it stdin is closed. */
@@ -37,7 +38,7 @@ export function commandJob(command: string, options: CommandJobOptions = {}): Jo
       exitCode: result.exitCode,
       stdout: result.stdout.toString('utf8'),
       stderr: result.stderr.toString('utf8'),
-      ...(cut.length > 0 ? { truncated: `${cut.join(' and ')} cut at ${formatBytes(options.maxOutputBytes ?? 1024 * 1024)}` } : {}),
+      ...(cut.length > 0 ? { truncated: `${cut.join(' and ')} cut at ${formatBytes(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES)}` } : {}),
     };
     if (result.exitCode === 0) return { status: 'ok', ...common };
     if (result.exitCode === null) {
