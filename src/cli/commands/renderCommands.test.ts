@@ -179,6 +179,7 @@ test('runbook: render with -c and --set, list steps, run them answering on stdin
   assert.equal(eof.code, 1);
   assert.match(eof.stderr, /\(end of input: quit\)/);
   assert.match(readFileSync(join(root, 'eof.log'), 'utf8'), /quit by the operator before this step/);
+  assert.equal(statSync(join(root, 'eof.log')).mode & 0o777, 0o600, 'the log may hold secrets: owner only');
 });
 
 test('runbook run --yes: every step without asking; exit 0 when all pass', () => {

@@ -121,7 +121,8 @@ function runCommand(): Command {
     const steps = runbookSteps(readText(file, 'runbook'));
     if (steps.length === 0) throw new UsageError(`${file} has no \`\`\`sh, \`\`\`bash or \`\`\`shell blocks to run`);
     const logPath = options.log ?? `${file}.log`;
-    const log = (text: string): void => appendFileSync(logPath, text);
+    // 0600 when created, as the history journal: steps' output may hold secrets.
+    const log = (text: string): void => appendFileSync(logPath, text, { mode: 0o600 });
     try {
       // Tried before any step runs: a log that cannot be written is found now, not after a step ran unlogged.
       log(`# muster runbook run ${file}: started ${new Date().toISOString()} by ${userInfo().username}@${hostname()}${options.yes ? ' (--yes)' : ''}\n`);
