@@ -14,12 +14,12 @@
 // TOOLS (muster,clush,pdcp,pscp), LAB name (bench-push), KEEP_LAB=1 leaves the
 // lab up. Needs root (the lab). Prints a Markdown table; also writes it to
 // bench/results/push-vs-peers-N.md.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, ratio, timed } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { labUp, labDown, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
@@ -126,36 +126,4 @@ function formatTable(rows) {
   }
   lines.push('', 'Ratios are muster / tool: below 1.00x means muster took less.', '');
   return lines.join('\n');
-}
-
-/** Runs one command under /usr/bin/time; wall and user+sys of its whole waited-for process tree. */
-function timed(cmd, env, work) {
-  const timeFile = join(work, 'time.txt');
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, ...cmd], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.stderr.on('data', (chunk) => { out += chunk; });
-    child.once('error', reject);
-    child.once('close', async (code) => {
-      try {
-        const [wall, user, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
-        resolve({ wall, cpu: user + sys, ok: code === 0, code, tail: out.trim().split('\n').slice(-2).join(' | ') });
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function ratio(mine, theirs) {
-  return theirs > 0 ? `${(mine / theirs).toFixed(2)}x` : '–';
 }

@@ -12,11 +12,11 @@
 // Environment: N hosts (100), ROUNDS (3), FANOUT (= N), TOOLS (all five),
 // LAB name (bench-peers), KEEP_LAB=1 leaves the lab up. Needs root (the lab).
 // Prints a Markdown table; also writes it to bench/results/run-vs-peers-N.md.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, ratio, timed } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { labUp, labDown, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
@@ -73,7 +73,7 @@ async function main() {
     const samples = new Map(tools.map((tool) => [tool.name, []]));
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const tool of tools) {
-        const sample = await timed(tool, work);
+        const sample = await timed(tool.cmd, tool.env, work);
         samples.get(tool.name).push(sample);
         process.stderr.write(`bench: round ${round}/${ROUNDS} ${tool.name.padEnd(7)} ${sample.wall.toFixed(2)}s wall, ${sample.cpu.toFixed(2)}s CPU${sample.ok ? '' : `  FAILED (exit ${sample.code}): ${sample.tail}`}\n`);
       }
@@ -100,36 +100,4 @@ async function main() {
     await rm(work, { recursive: true, force: true });
     if (process.env.KEEP_LAB !== '1') await labDown(LAB);
   }
-}
-
-/** Runs one tool under /usr/bin/time; wall and user+sys of its whole waited-for process tree. */
-function timed(tool, work) {
-  const timeFile = join(work, 'time.txt');
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, ...tool.cmd], {
-      env: { ...process.env, ...tool.env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.stderr.on('data', (chunk) => { out += chunk; });
-    child.once('error', reject);
-    child.once('close', async (code) => {
-      try {
-        const [wall, user, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
-        resolve({ wall, cpu: user + sys, ok: code === 0, code, tail: out.trim().split('\n').slice(-2).join(' | ') });
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function ratio(mine, theirs) {
-  return theirs > 0 ? `${(mine / theirs).toFixed(2)}x` : '–';
 }
