@@ -2,7 +2,8 @@
 # `npm run demo`: the README's first command. Brings up a throwaway lab of 20
 # real sshd hosts on this machine and walks through muster: the inventory, a
 # parallel command with gathered output, drift, failures, rolling batches with a
-# failure threshold, and JSON Lines. Leaves the lab up and says how to remove it.
+# failure threshold, JSON Lines, DIFFALL, and a deploy that rolls back where its
+# test fails. Leaves the lab up and says how to remove it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,6 +75,15 @@ step "Machine-readable: JSON Lines, one record per host, then a summary"
 show run 'lab[01-03]' --json -- hostname
 
 show lab start lab07 --name "$LAB"
+
+step "DIFFALL: is a file the same everywhere? Hosts grouped by content, diffed against the largest group"
+show diff all /etc/app-version
+
+step "A safe deploy: push a config, test it on each host, reload only where it passes, roll back elsewhere"
+CONF=$(dirname "$INVENTORY")/app.conf
+printf 'listen = 8080\nworkers = 4\n' > "$CONF"
+show push all "$CONF" /etc/app.conf --mode 0644 --test 'grep -q v2.4.1 /etc/app-version' --then 'echo reloaded'
+show diff all /etc/app.conf
 
 step "Done. The lab is still up; try it yourself:"
 cat <<MSG
