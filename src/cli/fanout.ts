@@ -17,8 +17,6 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { foldNodeset } from '../core/nodeset.js';
-import { loadInventory, select } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { defaultForks, runOn, type Job, type RunResult } from '../run/engine.js';
 import type { RunEvent } from '../run/events.js';
@@ -33,6 +31,7 @@ import { formatSummary } from '../report/summary.js';
 import { transportFor, transportNames } from '../transport/index.js';
 import type { Target } from '../transport/types.js';
 import { exitCodes } from './exit.js';
+import { inventoryFor, selectFor } from './inventory.js';
 import { printJsonLine, useColor, type GlobalOptions } from './globals.js';
 
 /** The parsed fan-out options (commander's camelCase names). */
@@ -92,13 +91,8 @@ export function targetOf(host: Host, inventory: Inventory): Target {
  * their state (folded), unless `-q`. Throws SelectorError / InvalidFileError (exit 2).
  */
 export async function selectFleet(selectors: string[], options: FanoutOptions): Promise<Fleet> {
-  const inventory = await loadInventory(options.inventory !== undefined ? { path: options.inventory } : {});
-  const selection = select(inventory, selectors, options.allStates ? { allStates: true } : {});
-  if (selection.skipped.length > 0 && !options.quiet) {
-    const states = [...new Set(selection.skipped.map((host) => host.state))].join(', ');
-    const count = selection.skipped.length;
-    process.stderr.write(`muster: left out ${count} host${count === 1 ? '' : 's'} in state ${states}: ${foldNodeset(selection.skipped.map((host) => host.name))} (--all-states to include)\n`);
-  }
+  const inventory = await inventoryFor(options);
+  const selection = selectFor(inventory, selectors, options);
   return { inventory, hosts: selection.hosts, targets: selection.hosts.map((host) => targetOf(host, inventory)) };
 }
 
