@@ -13,6 +13,17 @@ export class ChannelSlots {
 
   constructor(private readonly limit: number = DEFAULT_MAX_CHANNELS - 1) {}
 
+  /** Runs `work` in a slot, waiting for one if all are taken; the slot is freed however `work` ends. */
+  async run<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw signal.reason;
+    const release = await this.acquire(signal);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   /** Resolves with a release function once a slot is free; rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     let released = false;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { shellQuote } from '../core/shell.js';
-import { OutputCapture } from './outputCapture.js';
+import { execResult, OutputCapture } from './outputCapture.js';
 import { killGroupCommand } from './remoteCommand.js';
 import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
 
@@ -79,14 +79,7 @@ class LocalSession implements Session {
           void killing.then(() => reject(signal?.reason));
           return;
         }
-        resolvePromise({
-          exitCode: code,
-          signal: signalName,
-          stdout: stdout.buffer(),
-          stderr: stderr.buffer(),
-          stdoutTruncated: stdout.truncated,
-          stderrTruncated: stderr.truncated,
-        });
+        resolvePromise(execResult(code, signalName, stdout, stderr));
       });
     });
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelSlots } from './channelSlots.js';
-import { OutputCapture } from './outputCapture.js';
+import { execResult, OutputCapture } from './outputCapture.js';
 import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
 import {
   ConnectError,
@@ -154,14 +154,8 @@ class OpensshSession implements Session {
     throw new ConnectError(name, opensshFailure(stderr), `ssh to ${name}: ${message}`);
   }
 
-  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const release = await this.slots.acquire(options.signal);
-    try {
-      return await this.run(command, options);
-    } finally {
-      release();
-    }
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.slots.run(options.signal, () => this.run(command, options));
   }
 
   private run(command: string, options: ExecOptions): Promise<ExecResult> {
@@ -220,14 +214,7 @@ class OpensshSession implements Session {
           reject(new ConnectError(this.target.name, 'closed', `ssh to ${this.target.name}: ${text.split('\n').at(-1) ?? 'exit 255'}`));
           return;
         }
-        resolvePromise({
-          exitCode: code,
-          signal: signalName,
-          stdout: stdout.buffer(),
-          stderr: stderr.buffer(),
-          stdoutTruncated: stdout.truncated,
-          stderrTruncated: stderr.truncated,
-        });
+        resolvePromise(execResult(code, signalName, stdout, stderr));
       });
     });
   }

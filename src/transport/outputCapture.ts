@@ -1,3 +1,5 @@
+import type { ExecResult } from './types.js';
+
 /** Default cap on each of stdout and stderr kept in an `ExecResult`. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
@@ -35,4 +37,16 @@ export class OutputCapture {
   buffer(): Buffer {
     return Buffer.concat(this.chunks, this.kept);
   }
+}
+
+/** The result of a finished command, from its status and its two captured streams. */
+export function execResult(exitCode: number | null, signal: string | null, stdout: OutputCapture, stderr: OutputCapture): ExecResult {
+  return {
+    exitCode,
+    signal,
+    stdout: stdout.buffer(),
+    stderr: stderr.buffer(),
+    stdoutTruncated: stdout.truncated,
+    stderrTruncated: stderr.truncated,
+  };
 }

@@ -13,7 +13,7 @@ import { ChannelSlots } from './channelSlots.js';
 import { IdentityAgent } from './identityAgent.js';
 import { entryPlace, KnownHosts, knownHostName } from './knownHosts.js';
 import { opensshFailure } from './openssh.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture } from './outputCapture.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, execResult, OutputCapture } from './outputCapture.js';
 import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './sshConfig.js';
 import {
@@ -436,14 +436,8 @@ class SshSession implements Session {
     return this.clients[this.clients.length - 1] as Client;
   }
 
-  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const release = await this.slots.acquire(options.signal);
-    try {
-      return await this.run(command, options);
-    } finally {
-      release();
-    }
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.slots.run(options.signal, () => this.run(command, options));
   }
 
   private run(command: string, options: ExecOptions): Promise<ExecResult> {
@@ -502,14 +496,7 @@ class SshSession implements Session {
             finish(this.lost);
             return;
           }
-          finish(undefined, {
-            exitCode,
-            signal: exitSignal,
-            stdout: stdout.buffer(),
-            stderr: stderr.buffer(),
-            stdoutTruncated: stdout.truncated,
-            stderrTruncated: stderr.truncated,
-          });
+          finish(undefined, execResult(exitCode, exitSignal, stdout, stderr));
         });
         if (options.stdin !== undefined) opened.end(options.stdin);
         else opened.end();
