@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { MusterError, UsageError } from '../core/errors.js';
+import { cliMessage } from './optionFlags.js';
 import { registry } from './registry.js';
 import { exitCodeFor } from './exit.js';
 
@@ -85,7 +86,7 @@ function report(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof MusterError) {
-    process.stderr.write(`muster: ${error.message}\n`);
+    process.stderr.write(`muster: ${cliMessage(error)}\n`);
     if (error instanceof UsageError) process.stderr.write('(add --help for usage)\n');
     return exitCodeFor(error);
   }

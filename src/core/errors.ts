@@ -26,6 +26,30 @@ export class UsageError extends MusterError {
   override name = 'UsageError';
 }
 
+/**
+ * A bad value for one option of a library call. The library names the option as
+ * its callers write it (`forks`, `maxFail`); `say` builds the message around a
+ * name, so the CLI can say the same thing with its flag (`--forks`, `--max-fail`)
+ * instead. `message` is the library's wording.
+ *
+ * @example
+ * throw new OptionError('forks', (name) => `Invalid ${name} ${forks}: give a whole number of at least 1`);
+ */
+export class OptionError extends UsageError {
+  override name = 'OptionError';
+  constructor(
+    readonly option: string,
+    private readonly say: (name: string) => string,
+  ) {
+    super(say(option));
+  }
+
+  /** The message with the option called `name` (the CLI passes its flag). */
+  messageWith(name: string): string {
+    return this.say(name);
+  }
+}
+
 /** One thing wrong with a file muster reads (inventory, task file, template). */
 export interface Problem {
   message: string;
