@@ -16,5 +16,5 @@ export function flagFor(option: string): string {
 
 /** An error's message as the CLI says it: an `OptionError` names the flag instead of the option. */
 export function cliMessage(error: Error): string {
-  return error instanceof OptionError ? error.messageWith(flagFor(error.option)) : error.message;
+  return error instanceof OptionError ? error.messageWith(flagFor) : error.message;
 }

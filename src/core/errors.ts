@@ -27,25 +27,25 @@ export class UsageError extends MusterError {
 }
 
 /**
- * A bad value for one option of a library call. The library names the option as
- * its callers write it (`forks`, `maxFail`); `say` builds the message around a
- * name, so the CLI can say the same thing with its flag (`--forks`, `--max-fail`)
- * instead. `message` is the library's wording.
+ * A bad value for an option of a library call. The library names options as its
+ * callers write them (`forks`, `maxFail`); `say` builds the message from a naming
+ * function, so the CLI can say the same thing with its flags (`--forks`,
+ * `--max-fail`). `message` is the library's wording. `option` is the option at fault.
  *
  * @example
- * throw new OptionError('forks', (name) => `Invalid ${name} ${forks}: give a whole number of at least 1`);
+ * throw new OptionError('forks', (name) => `Invalid ${name('forks')} ${forks}: give a whole number of at least 1`);
  */
 export class OptionError extends UsageError {
   override name = 'OptionError';
   constructor(
     readonly option: string,
-    private readonly say: (name: string) => string,
+    private readonly say: (name: (option: string) => string) => string,
   ) {
-    super(say(option));
+    super(say((option) => option));
   }
 
-  /** The message with the option called `name` (the CLI passes its flag). */
-  messageWith(name: string): string {
+  /** The message with every option called what `name` says (the CLI gives its flags). */
+  messageWith(name: (option: string) => string): string {
     return this.say(name);
   }
 }
