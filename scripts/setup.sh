@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what muster's tests and demo need: npm packages, and — when root — the
 # Debian packages of the real components they run (sshd, nginx, nagios4, promtool,
-# nats-server, ansible-core). Safe to run again: it installs only what is missing.
+# nats-server, ansible-core), sudo for the --sudo tests, and the small tools the
+# tests call that a minimal image may lack. Safe to run again: it installs only
+# what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,10 @@ declare -A wanted=(
   [/usr/sbin/keepalived]=keepalived
   [/usr/bin/unshare]=util-linux
   [/usr/bin/curl]=curl
+  [/usr/bin/sudo]=sudo
+  [/usr/bin/openssl]=openssl
+  [/usr/bin/patch]=patch
+  [/usr/bin/pgrep]=procps
 )
 missing=()
 for cmd in "${!wanted[@]}"; do [ -x "$cmd" ] || missing+=("${wanted[$cmd]}"); done
