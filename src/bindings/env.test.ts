@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { cliMessage } from '../cli/optionFlags.js';
 import { exportEnv } from './env.js';
 import { hostileFleet } from './fixture.test-helper.js';
 
@@ -38,7 +39,8 @@ test('env export: zero or several hosts is a usage error naming them', () => {
   rmSync(pwnDir, { recursive: true });
   assert.throws(() => exportEnv(inventory, []), (error: unknown) => error instanceof UsageError && /selection is empty/.test(error.message));
   assert.throws(() => exportEnv(inventory, inventory.hosts.slice(0, 3)), (error: unknown) => error instanceof UsageError
-    && error.message === '--format env exports one host, and the selection has 3: web[001-003].example.lan');
+    && error.message === 'format env exports one host, and the selection has 3: web[001-003].example.lan'
+    && cliMessage(error) === '--format env exports one host, and the selection has 3: web[001-003].example.lan');
 });
 
 test('env export: --prefix applies', () => {

@@ -3,7 +3,7 @@
  * environment (`set -a; . ./host.env`, systemd `EnvironmentFile=`). Values are
  * quoted exactly as in the sh binding, so the file is also safe to `source`.
  */
-import { UsageError } from '../core/errors.js';
+import { OptionError } from '../core/errors.js';
 import { foldNodeset } from '../core/nodeset.js';
 import { shellName } from '../core/shell.js';
 import type { Host, Inventory } from '../inventory/types.js';
@@ -13,13 +13,13 @@ import { Assignments, hostFields, prefixOf, varText, type ShOptions } from './sh
  * Exports exactly one host: `MUSTER_NAME`, `MUSTER_ADDRESS`, `MUSTER_STATE`,
  * `MUSTER_ROLES`, `MUSTER_USER`/`_PORT`/`_NOTE` when set, and `MUSTER_VAR_<key>`
  * per resolved var (non-scalars as JSON). A selection of zero or several hosts
- * is a `UsageError`: an environment describes one machine.
+ * is an `OptionError` (a UsageError): an environment describes one machine.
  */
 export function exportEnv(_inventory: Inventory, hosts: Host[], options: ShOptions = {}): string {
   const [host, ...others] = hosts;
-  if (host === undefined) throw new UsageError('--format env exports one host, and the selection is empty');
+  if (host === undefined) throw new OptionError('format', (name) => `${name('format')} env exports one host, and the selection is empty`);
   if (others.length > 0) {
-    throw new UsageError(`--format env exports one host, and the selection has ${hosts.length}: ${foldNodeset(hosts.map((h) => h.name))}`);
+    throw new OptionError('format', (name) => `${name('format')} env exports one host, and the selection has ${hosts.length}: ${foldNodeset(hosts.map((h) => h.name))}`);
   }
   const prefix = prefixOf(options);
   const out = new Assignments('env');

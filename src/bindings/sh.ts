@@ -3,7 +3,7 @@
  * `source`d (as KLab MATRIX's `/etc/dsas.conf` was). Safe whatever the inventory
  * holds: every name is a valid shell name and every value is single-quoted.
  */
-import { MusterError, UsageError } from '../core/errors.js';
+import { MusterError, OptionError } from '../core/errors.js';
 import { shellName, shellQuote } from '../core/shell.js';
 import type { Host, Inventory, VarValue } from '../inventory/types.js';
 import { fleetOf } from './fleet.js';
@@ -88,7 +88,7 @@ export function prefixOf(options: ShOptions): string {
   const prefix = options.prefix ?? 'MUSTER';
   if (prefix === '') return '';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
-    throw new UsageError(`Invalid --prefix ${JSON.stringify(prefix)}: it must be a shell name (letters, digits and "_", not starting with a digit), or empty`);
+    throw new OptionError('prefix', (name) => `Invalid ${name('prefix')} ${JSON.stringify(prefix)}: it must be a shell name (letters, digits and "_", not starting with a digit), or empty`);
   }
   return `${prefix}_`;
 }

@@ -12,7 +12,7 @@
  * - Each role block (or the whole lab without roles) is cut in two halves: the first
  *   half gets `dc: dc1`, the second `dc: dc2`, so `web&dc=dc1` picks something.
  */
-import { UsageError } from '../core/errors.js';
+import { OptionError } from '../core/errors.js';
 
 /** One entry of `--roles`: a role and, optionally, how many hosts it gets. */
 export interface RoleShare {
@@ -30,16 +30,16 @@ export interface PlannedHost {
 
 const roleName = /^[a-z][a-z0-9_-]*$/;
 
-/** Parses `web,db,cache` or `web:10,db:5` (spaces allowed); throws UsageError on anything else. */
+/** Parses `web,db,cache` or `web:10,db:5` (spaces allowed); throws OptionError (a UsageError) on anything else. */
 export function parseRoles(text: string): RoleShare[] {
   const shares: RoleShare[] = [];
   for (const part of text.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
     const match = /^([^:]+)(?::(\d+))?$/.exec(part);
     const role = match?.[1]?.trim() ?? '';
     if (!match || !roleName.test(role)) {
-      throw new UsageError(`Invalid --roles entry "${part}": expected ROLE or ROLE:COUNT, a role being lower-case letters, digits, - and _`);
+      throw new OptionError('roles', (name) => `Invalid ${name('roles')} entry "${part}": expected ROLE or ROLE:COUNT, a role being lower-case letters, digits, - and _`);
     }
-    if (shares.some((share) => share.role === role)) throw new UsageError(`Invalid --roles: role "${role}" is named twice`);
+    if (shares.some((share) => share.role === role)) throw new OptionError('roles', (name) => `Invalid ${name('roles')}: role "${role}" is named twice`);
     shares.push(match[2] === undefined ? { role } : { role, count: Number(match[2]) });
   }
   return shares;
@@ -54,7 +54,7 @@ export function countFromRoles(shares: RoleShare[]): number | undefined {
 /** The role of each host index, following the block rules above. */
 function assignRoles(count: number, shares: RoleShare[]): (string | undefined)[] {
   const counted = shares.reduce((sum, share) => sum + (share.count ?? 0), 0);
-  if (counted > count) throw new UsageError(`--roles asks for ${counted} hosts but the lab has ${count}`);
+  if (counted > count) throw new OptionError('roles', (name) => `${name('roles')} asks for ${counted} hosts but the lab has ${count}`);
   const uncounted = shares.filter((share) => share.count === undefined);
   const rest = count - counted;
   const result: (string | undefined)[] = [];

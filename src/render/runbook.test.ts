@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidFileError } from '../core/errors.js';
+import { InvalidFileError, OptionError } from '../core/errors.js';
+import { cliMessage } from '../cli/optionFlags.js';
 import { fixtureInventory } from './fixture.test-helper.js';
 import { applySetValues, renderRunbook, runbookValues } from './runbook.js';
 import { runSteps, type StepAnswer } from './runbook-run.js';
@@ -41,7 +42,9 @@ test('values: an unknown *_host or *_hosts name, or a bad selector, is an error 
 
 test('--set: YAML scalars, nested keys, over the values file', () => {
   assert.deepEqual(applySetValues({ a: 1, n: { k: 'v' } }, ['a=2', 'b=true', 'n.j=x y', 's="007"', 'e=']), { a: 2, b: true, n: { k: 'v', j: 'x y' }, s: '007', e: '' });
-  assert.throws(() => applySetValues({}, ['novalue']), /--set novalue: write --set KEY=VALUE/);
+  // The library names the option; the CLI says the flag.
+  assert.throws(() => applySetValues({}, ['novalue']), (error: unknown) => error instanceof OptionError && error.option === 'set'
+    && error.message === 'set novalue: write set KEY=VALUE' && cliMessage(error) === '--set novalue: write --set KEY=VALUE');
   for (const pair of ['__proto__.polluted=1', 'constructor.prototype.polluted=1', 'a..b=1']) {
     assert.throws(() => applySetValues({}, [pair]), /cannot be a key/);
   }

@@ -5,7 +5,7 @@
  * hosts become the hosts themselves, so `{{ src_host.address }}` works.
  */
 import { parse as parseYaml } from 'yaml';
-import { InvalidFileError, SelectorError, UsageError, type Problem } from '../core/errors.js';
+import { InvalidFileError, OptionError, SelectorError, type Problem } from '../core/errors.js';
 import { select } from '../inventory/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { hostView, templateContext, withValues } from './context.js';
@@ -94,11 +94,11 @@ export function applySetValues(base: Record<string, unknown>, pairs: readonly st
   const values = structuredClone(base);
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--set ${pair}: write --set KEY=VALUE`);
+    if (eq <= 0) throw new OptionError('set', (name) => `${name('set')} ${pair}: write ${name('set')} KEY=VALUE`);
     const keys = pair.slice(0, eq).split('.');
     // `__proto__.x=1` would walk into Object.prototype and set x on every object of the process.
     const bad = keys.find((key) => key === '' || key === '__proto__' || key === 'constructor' || key === 'prototype');
-    if (bad !== undefined) throw new UsageError(`--set ${pair}: ${bad === '' ? 'an empty key' : `"${bad}"`} cannot be a key`);
+    if (bad !== undefined) throw new OptionError('set', (name) => `${name('set')} ${pair}: ${bad === '' ? 'an empty key' : `"${bad}"`} cannot be a key`);
     let target = values;
     for (const key of keys.slice(0, -1)) {
       const next = target[key];
