@@ -118,7 +118,7 @@ export async function runTask(
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
   const color = useColor(options, process.stdout);
-  return runFanout(fleet, (output) => taskJob(prepared, { check: how.check, startedAt, ...sudo, ...output }), withTask, {
+  return runFanout(fleet, taskJob(prepared, { check: how.check, startedAt, ...sudo }), withTask, {
     command: how.command,
     selector: how.selector,
     render: (result) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
