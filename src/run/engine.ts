@@ -29,6 +29,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
+import { pooledSettled } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
@@ -126,10 +127,17 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
   // ours may have as many as there are forks without Node's leak warning.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
+  // Stops the pool from starting hosts (threshold or interruption); running hosts are
+  // stopped only by `internal`, so past the threshold they finish normally.
+  const starting = new AbortController();
+  const stopStarting = (message: string): void => {
+    stopMessage = message;
+    starting.abort();
+  };
   const onInterrupt = (): void => {
     interrupted = true;
     if (stopMessage === undefined) {
-      stopMessage = 'interrupted';
+      stopStarting('interrupted');
       emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
     }
     internal.abort(signal?.reason);
@@ -145,22 +153,25 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
     emit({ type: 'host-done', index, outcome, done, total: targets.length });
     if (failures > threshold && stopMessage === undefined) {
       aborted = true;
-      stopMessage = `failure threshold exceeded (${failures} > ${threshold})`;
-      emit({ type: 'aborted', reason: 'threshold', message: stopMessage });
+      const message = `failure threshold exceeded (${failures} > ${threshold})`;
+      stopStarting(message);
+      emit({ type: 'aborted', reason: 'threshold', message });
     }
   };
 
   try {
     let offset = 0;
     for (const [batchIndex, size] of sizes.entries()) {
-      if (stopMessage !== undefined) break;
+      if (starting.signal.aborted) break;
       const indices = Array.from({ length: size }, (_, i) => offset + i);
       offset += size;
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
-      await pool(indices, forks, () => stopMessage !== undefined, async (index) => {
+      // runHost never throws; a throwing `onEvent` (which must not) still fails the run, as it always did.
+      const results = await pooledSettled(indices, async (index) => {
         const target = targets[index] as Target;
         hostDone(index, await runHost(target, index, job, hostOptions, emit));
-      });
+      }, { limit: forks, signal: starting.signal });
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
     }
   } finally {
     signal?.removeEventListener('abort', onInterrupt);
@@ -182,23 +193,6 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
     ...(stopMessage !== undefined ? { stopMessage } : {}),
     durationMs: performance.now() - startedAt,
   };
-}
-
-/**
- * Runs `work` on each item with at most `limit` at once. A worker checks `stop()`
- * before taking each item, so a stop lets running items finish and starts no more.
- * `work` must not throw (runHost turns every failure into an outcome).
- */
-async function pool(items: number[], limit: number, stop: () => boolean, work: (item: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const item = items[next] as number;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
