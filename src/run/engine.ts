@@ -206,10 +206,9 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
     ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
+    // A job stopped half-way may say in its data what it undid.
     ...(partial?.data !== undefined ? { data: partial.data } : {}),
-    // A deploy interrupted half-way says whether it put the previous file back.
-    ...(partial?.rollback !== undefined ? { rollback: partial.rollback } : {}),
-    message: partial?.rollback === undefined ? message : `${message}; ${partial.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`,
+    message,
   });
 
   emit({ type: 'host-started', host: target.name, index });
@@ -259,8 +258,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
         stderr: result?.stderr ?? '',
         ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
         ...(result?.data !== undefined ? { data: result.data } : {}),
-        ...(result?.rollback !== undefined ? { rollback: result.rollback } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}${result?.rollback === undefined ? '' : `; ${result.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`}`,
+        message: `timed out after ${formatDuration(timeoutMs)}`,
       });
     }
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
