@@ -9,7 +9,7 @@
  * ```ts
  * addFanoutOptions(newCommand('run', '…')).action(async (selector, options) => {
  *   const fleet = await selectFleet([selector], options);
- *   await runFanout(fleet, (output) => commandJob(line, { ...output }), options, { command: 'run', selector });
+ *   await runFanout(fleet, commandJob(line), options, { command: 'run', selector });
  * });
  * ```
  */
@@ -96,12 +96,6 @@ export async function selectFleet(selectors: string[], options: FanoutOptions): 
   return { inventory, hosts: selection.hosts, targets: selection.hosts.map((host) => targetOf(host, inventory)) };
 }
 
-/** Hooks a job passes to `session.exec` so `--stream` can print lines as they come. */
-export interface OutputHooks {
-  onStdout?: (host: string, chunk: Buffer) => void;
-  onStderr?: (host: string, chunk: Buffer) => void;
-}
-
 /** How to present and record a fan-out. */
 export interface FanoutReport {
   /** The command name for the history journal (`run`, `push`, …). */
@@ -140,7 +134,7 @@ export function fanoutExitCode(result: RunResult): number {
  */
 export async function runFanout(
   fleet: Fleet | Target[],
-  buildJob: (output: OutputHooks) => Job,
+  job: Job,
   options: FanoutOptions,
   report: FanoutReport,
 ): Promise<RunResult> {
@@ -154,29 +148,29 @@ export async function runFanout(
   });
 
   const streams = new Map<string, { out: LineStream; err: LineStream }>();
-  const hooks: OutputHooks = {};
-  if (options.stream && !options.json) {
-    const streamOf = (host: string): { out: LineStream; err: LineStream } => {
-      let pair = streams.get(host);
-      if (!pair) {
-        const prefix = host;
-        pair = {
-          out: lineStream(prefix, (text) => process.stdout.write(text)),
-          err: lineStream(prefix, (text) => process.stderr.write(text)),
-        };
-        streams.set(host, pair);
-      }
-      return pair;
-    };
-    hooks.onStdout = (host, chunk) => streamOf(host).out.push(chunk);
-    hooks.onStderr = (host, chunk) => streamOf(host).err.push(chunk);
-  }
+  const streaming = options.stream === true && !options.json;
+  const streamOf = (host: string): { out: LineStream; err: LineStream } => {
+    let pair = streams.get(host);
+    if (!pair) {
+      const prefix = host;
+      pair = {
+        out: lineStream(prefix, (text) => process.stdout.write(text)),
+        err: lineStream(prefix, (text) => process.stderr.write(text)),
+      };
+      streams.set(host, pair);
+    }
+    return pair;
+  };
 
   const progress = process.stderr.isTTY && !options.quiet && !options.stream && targets.length > 0
     ? new Progress({ stream: process.stderr, total: targets.length })
     : undefined;
   const onEvent = (event: RunEvent): void => {
     progress?.onEvent(event);
+    if (event.type === 'output' && streaming) {
+      const pair = streamOf(event.host);
+      (event.stream === 'stdout' ? pair.out : pair.err).push(event.chunk);
+    }
     if (event.type === 'host-done') {
       const pair = streams.get(event.outcome.host);
       pair?.out.flush();
@@ -203,14 +197,12 @@ export async function runFanout(
   const startedAt = new Date();
   let result: RunResult;
   try {
-    result = await runOn(targets, buildJob(hooks), {
+    result = await runOn(targets, job, {
       transport,
       forks,
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.maxFail !== undefined ? { maxFail: options.maxFail } : {}),
-      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(options.acceptNew ? { acceptNew: true } : {}),
       signal: controller.signal,
       onEvent,
     });

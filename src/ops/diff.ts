@@ -65,7 +65,7 @@ export function parseFileState(line: string): FileState | undefined {
 
 /** The job of the checksum pass: one line, `sha256 HEX SIZE` / `missing` / `unreadable WHY` / `other WHAT`. */
 export function checksumJob(path: string, options: { sudo?: boolean } = {}): Job {
-  return async (session, _target, signal) => {
+  return async (session, { signal }) => {
     const result = await session.exec(shScript(checksumScript, [path]), { signal, sudo: options.sudo ?? false });
     const line = result.stdout.toString('utf8').trim();
     const state = result.exitCode === 0 ? parseFileState(line) : undefined;
@@ -104,8 +104,9 @@ export class DiffContents {
  */
 export function diffJob(path: string, contents: DiffContents, options: { sudo?: boolean; maxBytes?: number; known?: ReadonlySet<string> } = {}): Job {
   const checksum = checksumJob(path, options.sudo ? { sudo: true } : {});
-  return async (session, target, signal) => {
-    const result = await checksum(session, target, signal);
+  return async (session, context) => {
+    const { signal } = context;
+    const result = await checksum(session, context);
     const state = result.status === 'ok' ? parseFileState(result.stdout) : undefined;
     if (state?.kind !== 'content' || options.known?.has(state.sha256) || !contents.claim(state.sha256)) return result;
     try {

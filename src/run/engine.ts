@@ -15,16 +15,21 @@
  *   with "not started: failure threshold exceeded (3 > 2)"; `aborted` is true.
  * - `timeoutMs` bounds the job after the connection is open; when it fires the
  *   job's signal is aborted (the transport kills the remote command) and the host
- *   is `timeout`. Connecting is bounded by `connectTimeoutMs` instead.
+ *   is `timeout`. Connecting is bounded by the transport's own connect timeout
+ *   instead (given to the transport when it is made, e.g. `transportFor`).
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
- *   and end `failed` with the message "interrupted" (keeping any output they
- *   returned); `interrupted` is true.
+ *   and end `failed` with the message "interrupted" (keeping any output and
+ *   `data` they returned); `interrupted` is true.
+ * - Output a job hands to its `output` sink becomes `output` events for its host,
+ *   emitted between the host's `host-connected` and its `host-done`; a chunk that
+ *   arrives later (from a job abandoned after its grace period) is dropped.
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../core/errors.js';
+import { OptionError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
+import { pooledSettled } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
@@ -32,14 +37,33 @@ import { failureThreshold } from './maxFail.js';
 import type { RunEvent } from './events.js';
 
 /** What a job returns for one host; the engine adds `host` and `durationMs`. */
-export type JobResult = Omit<Outcome, 'host' | 'durationMs'>;
+export type JobResult<T = unknown> = Omit<Outcome<T>, 'host' | 'durationMs'>;
 
 /**
- * The work done on one host once connected. It must honour `signal` (pass it to
- * `session.exec`): it is aborted on timeout and on interruption. A throw becomes a
- * `failed` outcome (`unreachable` for a `ConnectError`), never a rejected run.
+ * Where a job sends output as it comes (give `stdout`/`stderr` to `session.exec`
+ * as its `onStdout`/`onStderr`). The engine knows which host runs, so a job never
+ * names it: each chunk becomes an `output` event for this host.
  */
-export type Job = (session: Session, target: Target, signal: AbortSignal) => Promise<JobResult>;
+export interface OutputSink {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+/** What the engine gives a job besides its session. */
+export interface JobContext {
+  target: Target;
+  /** Aborted on timeout and on interruption; pass it to every `session.exec`. */
+  signal: AbortSignal;
+  output: OutputSink;
+}
+
+/**
+ * The work done on one host once connected. It must honour `context.signal`
+ * (pass it to `session.exec`): it is aborted on timeout and on interruption. A
+ * throw becomes a `failed` outcome (`unreachable` for a `ConnectError`), never a
+ * rejected run. `T` is the type of the outcome's `data` (diff's file state, …).
+ */
+export type Job<T = unknown> = (session: Session, context: JobContext) => Promise<JobResult<T>>;
 
 export interface RunOptions {
   transport: Transport;
@@ -49,10 +73,8 @@ export interface RunOptions {
   batch?: string | number[];
   /** Failure threshold, `N` or `P%` of the targets; see `failureThreshold`. Default: none. */
   maxFail?: string | number;
-  connectTimeoutMs?: number;
-  /** Per host, for the job after connecting. */
+  /** Per host, for the job after connecting. (Connecting is bounded by the transport's own options.) */
   timeoutMs?: number;
-  acceptNew?: boolean;
   /** Aborting it interrupts the run (Ctrl-C). */
   signal?: AbortSignal;
   /** Called synchronously as things happen; must not throw. */
@@ -64,9 +86,9 @@ export interface RunOptions {
   abortGraceMs?: number;
 }
 
-export interface RunResult {
+export interface RunResult<T = unknown> {
   /** Exactly one per target, in input order. */
-  outcomes: Outcome[];
+  outcomes: Outcome<T>[];
   /** The failure threshold was exceeded and some hosts were not started. */
   aborted: boolean;
   /** The run's signal was aborted (Ctrl-C). */
@@ -82,18 +104,18 @@ export const defaultForks = 64;
 /**
  * Runs `job` on every target and returns one outcome per target, in input order.
  * See the file comment for the exact batch, threshold, timeout and interruption
- * semantics. Throws `UsageError` only for invalid options (forks, batch, maxFail).
+ * semantics. Throws `OptionError` only for invalid options (forks, batch, maxFail).
  */
-export async function runOn(targets: Target[], job: Job, options: RunOptions): Promise<RunResult> {
+export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options: RunOptions): Promise<RunResult<T>> {
   const startedAt = performance.now();
   const forks = options.forks ?? defaultForks;
-  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`Invalid --forks ${forks}: give a whole number of at least 1`);
+  if (!Number.isInteger(forks) || forks < 1) throw new OptionError('forks', (name) => `Invalid ${name('forks')} ${forks}: give a whole number of at least 1`);
   const sizes = batchSizes(options.batch, targets.length);
   const threshold = failureThreshold(options.maxFail, targets.length);
   const emit = options.onEvent ?? (() => undefined);
   const signal = options.signal;
 
-  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(targets.length).fill(undefined);
+  const outcomes: (Outcome<T> | undefined)[] = new Array<Outcome<T> | undefined>(targets.length).fill(undefined);
   let failures = 0;
   let done = 0;
   let stopMessage: string | undefined;
@@ -105,10 +127,17 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   // ours may have as many as there are forks without Node's leak warning.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
+  // Stops the pool from starting hosts (threshold or interruption); running hosts are
+  // stopped only by `internal`, so past the threshold they finish normally.
+  const starting = new AbortController();
+  const stopStarting = (message: string): void => {
+    stopMessage = message;
+    starting.abort();
+  };
   const onInterrupt = (): void => {
     interrupted = true;
     if (stopMessage === undefined) {
-      stopMessage = 'interrupted';
+      stopStarting('interrupted');
       emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
     }
     internal.abort(signal?.reason);
@@ -117,29 +146,32 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   else signal?.addEventListener('abort', onInterrupt, { once: true });
   const hostOptions: RunOptions = { ...options, signal: internal.signal };
 
-  const hostDone = (index: number, outcome: Outcome): void => {
+  const hostDone = (index: number, outcome: Outcome<T>): void => {
     outcomes[index] = outcome;
     done += 1;
     if (failureStatuses.has(outcome.status)) failures += 1;
     emit({ type: 'host-done', index, outcome, done, total: targets.length });
     if (failures > threshold && stopMessage === undefined) {
       aborted = true;
-      stopMessage = `failure threshold exceeded (${failures} > ${threshold})`;
-      emit({ type: 'aborted', reason: 'threshold', message: stopMessage });
+      const message = `failure threshold exceeded (${failures} > ${threshold})`;
+      stopStarting(message);
+      emit({ type: 'aborted', reason: 'threshold', message });
     }
   };
 
   try {
     let offset = 0;
     for (const [batchIndex, size] of sizes.entries()) {
-      if (stopMessage !== undefined) break;
+      if (starting.signal.aborted) break;
       const indices = Array.from({ length: size }, (_, i) => offset + i);
       offset += size;
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
-      await pool(indices, forks, () => stopMessage !== undefined, async (index) => {
+      // runHost never throws; a throwing `onEvent` (which must not) still fails the run, as it always did.
+      const results = await pooledSettled(indices, async (index) => {
         const target = targets[index] as Target;
         hostDone(index, await runHost(target, index, job, hostOptions, emit));
-      });
+      }, { limit: forks, signal: starting.signal });
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
     }
   } finally {
     signal?.removeEventListener('abort', onInterrupt);
@@ -163,47 +195,26 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   };
 }
 
-/**
- * Runs `work` on each item with at most `limit` at once. A worker checks `stop()`
- * before taking each item, so a stop lets running items finish and starts no more.
- * `work` must not throw (runHost turns every failure into an outcome).
- */
-async function pool(items: number[], limit: number, stop: () => boolean, work: (item: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const item = items[next] as number;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
-async function runHost(target: Target, index: number, job: Job, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome> {
+async function runHost<T>(target: Target, index: number, job: Job<T>, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome<T>> {
   const startedAt = performance.now();
   const runSignal = options.signal;
-  const finish = (result: JobResult): Outcome => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
-  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult): Outcome => finish({
+  const finish = (result: JobResult<T>): Outcome<T> => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
+  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult<T>): Outcome<T> => finish({
     status,
     exitCode: partial?.exitCode ?? null,
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
     ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
-    // A deploy interrupted half-way says whether it put the previous file back.
-    ...(partial?.rollback !== undefined ? { rollback: partial.rollback } : {}),
-    message: partial?.rollback === undefined ? message : `${message}; ${partial.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`,
+    // A job stopped half-way may say in its data what it undid.
+    ...(partial?.data !== undefined ? { data: partial.data } : {}),
+    message,
   });
 
   emit({ type: 'host-started', host: target.name, index });
   let session: Session;
   try {
-    session = await options.transport.connect(target, {
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      ...(options.acceptNew !== undefined ? { acceptNew: options.acceptNew } : {}),
-      ...(runSignal ? { signal: runSignal } : {}),
-    });
+    session = await options.transport.connect(target, runSignal ? { signal: runSignal } : {});
   } catch (error) {
     if (runSignal?.aborted) return failed('failed', 'interrupted');
     if (error instanceof ConnectError) return failed('unreachable', error.message);
@@ -216,6 +227,13 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
   setMaxListeners(0, jobSignal);
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  // Output of this host until its outcome is known; a chunk after that (a job
+  // abandoned past its grace) would come after the host's `host-done`, so it is dropped.
+  let open = true;
+  const output: OutputSink = {
+    stdout: (chunk) => { if (open) emit({ type: 'output', host: target.name, stream: 'stdout', chunk }); },
+    stderr: (chunk) => { if (open) emit({ type: 'output', host: target.name, stream: 'stderr', chunk }); },
+  };
   try {
     emit({ type: 'host-connected', host: target.name, index });
     const timeoutMs = options.timeoutMs;
@@ -225,10 +243,10 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
         hostAbort.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
       }, timeoutMs);
     }
-    let result: JobResult | undefined;
+    let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, target, jobSignal), jobSignal, options.abortGraceMs ?? 5000);
+      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 5000);
     } catch (error) {
       thrown = error;
     }
@@ -239,8 +257,8 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
         stdout: result?.stdout ?? '',
         stderr: result?.stderr ?? '',
         ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
-        ...(result?.rollback !== undefined ? { rollback: result.rollback } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}${result?.rollback === undefined ? '' : `; ${result.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`}`,
+        ...(result?.data !== undefined ? { data: result.data } : {}),
+        message: `timed out after ${formatDuration(timeoutMs)}`,
       });
     }
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
@@ -248,6 +266,7 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
     if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);
     return failed('failed', errorMessage(thrown));
   } finally {
+    open = false;
     clearTimeout(timer);
     session.close();
   }

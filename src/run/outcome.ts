@@ -8,7 +8,11 @@ export type Status = 'ok' | 'changed' | 'failed' | 'unreachable' | 'timeout' | '
 /** Statuses that count as failures for `--max-fail` and for the exit code. */
 export const failureStatuses: ReadonlySet<Status> = new Set(['failed', 'unreachable', 'timeout']);
 
-export interface Outcome {
+/**
+ * One host's result. `T` is what the operation found, as a value (diff's file
+ * state; later facts, drift): results travel in `data`, never through `stdout`.
+ */
+export interface Outcome<T = unknown> {
   host: string;
   status: Status;
   exitCode: number | null;
@@ -17,8 +21,8 @@ export interface Outcome {
   /** Set when stdout/stderr were capped; says how much was cut. */
   truncated?: string;
   durationMs: number;
-  /** One line saying why, for people: "connection refused", "rolled back", "batch aborted". */
+  /** One line saying why, for people: "connection refused", "timed out after 2.0s", "unchanged". */
   message?: string;
-  /** Deploys: what happened to the previous file after a failed test. */
-  rollback?: 'done' | 'failed';
+  /** The operation's own result for this host, when it has one. */
+  data?: T;
 }

@@ -59,7 +59,7 @@ export function command(): Command {
       const known = against && 'file' in against ? new Set([sha256(against.content)]) : undefined;
       let report: DiffReport | undefined;
       const color = useColor(options, process.stdout);
-      await runFanout(fleet, () => diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options, {
+      await runFanout(fleet, diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options, {
         command: 'diff',
         selector,
         finish: (result) => {

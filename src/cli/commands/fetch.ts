@@ -31,6 +31,6 @@ export function command(): Command {
       const fleet = await selectFleet([selector], options);
       const how = options.fullPath ? { fullPath: true } : {};
       const plan = fetchPlan(localDir, fleet.hosts.map((host) => host.name), remote, how);
-      await runFanout(fleet, () => fetchJob(remote, localDir, plan, options.sudo ? { sudo: true } : {}), options, { command: 'fetch', selector, journal: false });
+      await runFanout(fleet, fetchJob(remote, localDir, plan, options.sudo ? { sudo: true } : {}), options, { command: 'fetch', selector, journal: false });
     });
 }

@@ -6,12 +6,11 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { foldNodeset } from '../../core/nodeset.js';
 import { UsageError } from '../../core/errors.js';
 import type { RunResult } from '../../run/engine.js';
-import { failureStatuses } from '../../run/outcome.js';
 import { prepareTask, pushTask, taskJob } from '../../ops/task-job.js';
 import { saveTask, type Task } from '../../ops/task.js';
+import { deploySummary, withDeployMessages } from '../../report/deploy.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
 import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions, type Fleet } from '../fanout.js';
@@ -118,24 +117,10 @@ export async function runTask(
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
   const color = useColor(options, process.stdout);
-  return runFanout(fleet, (output) => taskJob(prepared, { check: how.check, startedAt, ...sudo, ...output }), withTask, {
+  return runFanout(fleet, taskJob(prepared, { check: how.check, startedAt, ...sudo }), withTask, {
     command: how.command,
     selector: how.selector,
+    finish: withDeployMessages,
     render: (result) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
   });
-}
-
-/** The lines after the gathered blocks: which hosts changed, were rolled back, failed, were not started. */
-export function deploySummary(result: RunResult, check: boolean): string {
-  const rows: [string, string[]][] = [
-    [check ? 'would change' : 'changed', result.outcomes.filter((o) => o.status === 'changed').map((o) => o.host)],
-    ['rolled back', result.outcomes.filter((o) => o.rollback === 'done').map((o) => o.host)],
-    ['ROLLBACK FAILED', result.outcomes.filter((o) => o.rollback === 'failed').map((o) => o.host)],
-    ['failed', result.outcomes.filter((o) => failureStatuses.has(o.status) && o.rollback === undefined).map((o) => o.host)],
-    ['not started', result.outcomes.filter((o) => o.status === 'skipped').map((o) => o.host)],
-  ];
-  const shown = rows.filter(([, hosts]) => hosts.length > 0);
-  if (shown.length === 0) return '';
-  const width = Math.max(...shown.map(([label]) => label.length)) + 1;
-  return shown.map(([label, hosts]) => `${`${label}:`.padEnd(width)} ${foldNodeset(hosts)} (${hosts.length})\n`).join('');
 }

@@ -34,8 +34,7 @@ export function command(): Command {
       if (line.trim() === '') throw new UsageError('No command to run: give it after --, e.g. muster run web -- uptime');
       const stdin = options.stdin === undefined ? undefined : await readStdinFile(options.stdin);
       const fleet = await selectFleet([selector], options);
-      await runFanout(fleet, (output) => commandJob(line, {
-        ...output,
+      await runFanout(fleet, commandJob(line, {
         ...(stdin !== undefined ? { stdin } : {}),
         ...(options.sudo ? { sudo: true } : {}),
       }), options, { command: 'run', selector });
