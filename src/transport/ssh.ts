@@ -14,7 +14,7 @@ import { IdentityAgent } from './identityAgent.js';
 import { entryPlace, KnownHosts, knownHostName } from './knownHosts.js';
 import { opensshFailure } from './openssh.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, execResult, OutputCapture } from './outputCapture.js';
-import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
+import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './sshConfig.js';
 import {
   ConnectError,
@@ -47,10 +47,6 @@ const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** How long an abort waits for the kill command before closing the channel regardless. */
-const KILL_WAIT_MS = 3_000;
-/** How long an abort waits for the process-group marker when the command was aborted at once. */
-const PGID_WAIT_MS = 2_000;
 
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
@@ -446,13 +442,10 @@ class SshSession implements Session {
     if (this.closed || this.lost) {
       return Promise.reject(this.lost ?? new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`));
     }
-    const sudo = options.sudo === true;
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const stdout = new OutputCapture(max, options.onStdout);
     const stderr = new OutputCapture(max, options.onStderr);
-    let pgidArrived: ((pgid: number) => void) | undefined;
-    const pgidPromise = new Promise<number>((resolvePgid) => { pgidArrived = resolvePgid; });
-    const marker = new PgidMarkerFilter((chunk) => stderr.push(chunk), (pgid) => pgidArrived?.(pgid));
+    const group = new RemoteProcessGroup(command, options.sudo === true, (chunk) => stderr.push(chunk));
 
     return new Promise<ExecResult>((resolvePromise, reject) => {
       let exitCode: number | null = null;
@@ -470,27 +463,27 @@ class SshSession implements Session {
       const onAbort = (): void => {
         if (aborting || settled) return;
         aborting = true;
-        void this.killRemote(() => channel, pgidPromise, marker, sudo).finally(() => {
+        void this.killRemote(group, () => channel).finally(() => {
           channel?.close();
           finish(signal?.reason ?? new Error('aborted'));
         });
       };
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.last.exec(wrapRemoteCommand(command, sudo), (error, opened) => {
+      this.last.exec(group.line, (error, opened) => {
         if (error) {
           finish(this.lost ?? new ConnectError(this.target.name, 'closed', `cannot open a channel on ${this.target.name}: ${error.message}`, { cause: error }));
           return;
         }
         channel = opened;
         opened.on('data', (chunk: Buffer) => stdout.push(chunk));
-        opened.stderr.on('data', (chunk: Buffer) => marker.push(chunk));
+        opened.stderr.on('data', (chunk: Buffer) => group.pushStderr(chunk));
         opened.on('exit', (code: number | null, signalName?: string) => {
           if (typeof code === 'number') exitCode = code;
           else if (signalName !== undefined) exitSignal = signalName;
         });
         opened.on('close', () => {
-          marker.end();
+          group.end();
           if (aborting) return;
           if (exitCode === null && exitSignal === null && this.lost) {
             finish(this.lost);
@@ -501,50 +494,36 @@ class SshSession implements Session {
         if (options.stdin !== undefined) opened.end(options.stdin);
         else opened.end();
         // Aborted and given up on before the channel even opened: the command must not live on.
-        if (settled && aborting) void this.killRemote(() => opened, pgidPromise, marker, sudo).finally(() => opened.close());
+        if (settled && aborting) void this.killRemote(group, () => opened).finally(() => opened.close());
       });
     });
   }
 
   /**
-   * Kills the remote command's whole process group over a second channel, and returns once
-   * it is gone (or after KILL_WAIT_MS). Without a known group it falls back to signalling
-   * the channel, which reaches only the direct child.
+   * Kills the remote command's whole process group over a second channel of this connection,
+   * and returns once it is gone (or given up on). Without a known group, or once the
+   * connection is lost, it falls back to signalling the channel, which reaches only the
+   * direct child.
    */
-  private async killRemote(
-    channel: () => ClientChannel | undefined,
-    pgidPromise: Promise<number>,
-    marker: PgidMarkerFilter,
-    sudo: boolean,
-  ): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const pgid = marker.pgid ?? await Promise.race([
-        pgidPromise,
-        new Promise<undefined>((resolveWait) => { timer = setTimeout(() => resolveWait(undefined), PGID_WAIT_MS); }),
-      ]);
-      clearTimeout(timer);
-      if (pgid === undefined || this.lost) {
-        channel()?.signal('KILL');
-        return;
-      }
-      await new Promise<void>((resolveKill) => {
-        timer = setTimeout(resolveKill, KILL_WAIT_MS);
-        this.last.exec(killGroupCommand(pgid, sudo), (error, killChannel) => {
-          if (error) {
-            channel()?.signal('KILL');
-            resolveKill();
-            return;
-          }
-          killChannel.on('close', () => resolveKill());
-          killChannel.resume();
-          killChannel.stderr.resume();
-          killChannel.end();
-        });
+  private killRemote(group: RemoteProcessGroup, channel: () => ClientChannel | undefined): Promise<void> {
+    return stopProcessGroup(group.known(), group.sudo, (kill) => this.execKill(kill), () => channel()?.signal('KILL'));
+  }
+
+  /** Runs the kill script on a channel of its own (the slot ChannelSlots keeps free); settles when it ends. */
+  private execKill(kill: string): Promise<void> {
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise<void>((resolveKill, reject) => {
+      this.last.exec(kill, (error, killChannel) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        killChannel.on('close', () => resolveKill());
+        killChannel.resume();
+        killChannel.stderr.resume();
+        killChannel.end();
       });
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   close(): void {

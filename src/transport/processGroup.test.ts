@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
+import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './processGroup.js';
 
 function filtered(chunks: string[]): { out: string; pgid: number | undefined } {
   const out: Buffer[] = [];
