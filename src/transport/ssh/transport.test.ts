@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../lab/index.js';
-import { classify, sshTransport } from './ssh.js';
-import { ConnectError, type ConnectFailure, type Target } from './types.js';
+import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
+import { sshTransport } from './transport.js';
+import { ConnectError, type ConnectFailure, type Target } from '../types.js';
 
 const unavailable = await labUnavailableReason();
 
@@ -35,28 +35,6 @@ async function sleeperStarted(lab: Lab, host: string): Promise<string> {
   const script = 'for i in $(seq 100); do pgrep -f "^sleep 100[0]$" && exit 0; sleep 0.05; done; true';
   return (await labExec(lab, host, script)).stdout.trim();
 }
-
-describe('classify', () => {
-  const fail = (reason: ConnectFailure, message: string) => new ConnectError('h', reason, message);
-  const as = (code: string | undefined, level?: string) => {
-    const error: Error & { code?: string; level?: string } = new Error(`boom ${code ?? ''}`);
-    if (code !== undefined) error.code = code;
-    if (level !== undefined) error.level = level;
-    return classify(error, 'root@h', 3000, fail);
-  };
-  it('maps socket and ssh2 errors to reasons with one-line messages', () => {
-    assert.equal(as('ECONNREFUSED').reason, 'refused');
-    assert.equal(as('ENOTFOUND').reason, 'dns');
-    assert.equal(as('EAI_AGAIN').reason, 'dns');
-    assert.equal(as(undefined, 'client-dns').reason, 'dns');
-    assert.equal(as('ETIMEDOUT').reason, 'timeout');
-    assert.equal(as(undefined, 'client-timeout').message, 'connection to root@h timed out after 3s');
-    assert.equal(as('EHOSTUNREACH').reason, 'timeout');
-    assert.equal(as('ECONNRESET').reason, 'closed');
-    assert.equal(as(undefined, 'protocol').reason, 'other');
-    assert.equal(as('14').reason, 'auth');
-  });
-});
 
 describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
   const name = `test-ssh-${process.pid}`;
