@@ -25,7 +25,8 @@ export type TransportOptions = SshTransportOptions & OpensshTransportOptions;
 
 /**
  * Creates the transport named on the command line (`--transport`). One per operation:
- * the ssh transport caches ssh_config, known_hosts and keys for its lifetime.
+ * the ssh transport caches ssh_config, known_hosts and keys for its lifetime. How it connects
+ * (`connectTimeoutMs`, `acceptNew`) is set here once, for every host of the operation.
  */
 export function transportFor(name: TransportName | string, options: TransportOptions = {}): Transport {
   switch (name) {

@@ -34,7 +34,7 @@ export function localTransport(): Transport {
       }
       return Promise.resolve(new LocalSession(target));
     },
-  };
+  } satisfies Transport;
 }
 
 class LocalSession implements Session {

@@ -15,12 +15,13 @@ import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
 import type { ConnectFailure, ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
 import { ConnectError } from './types.js';
 
-/** Options of the openssh transport. */
+/** Options of the openssh transport, for every connection it makes. */
 export interface OpensshTransportOptions {
   /** The ssh binary; default `ssh` from PATH. */
   ssh?: string;
-  /** Default connect timeout when the call sets none; 10 s. */
+  /** Connect timeout, given to ssh as `-o ConnectTimeout` (so it wins over ssh_config's); 10 s. */
   connectTimeoutMs?: number;
+  /** Record unknown host keys (`StrictHostKeyChecking=accept-new`); changed keys are still refused. */
   acceptNew?: boolean;
   /** Extra `ssh` arguments put before the host, e.g. `['-o', 'Compression=yes']`. */
   extraArgs?: string[];
@@ -54,7 +55,7 @@ export function opensshTransport(options: OpensshTransportOptions = {}): Transpo
       }
       return session;
     },
-  };
+  } satisfies Transport;
 }
 
 /** Runs `ssh` with `args`, collecting its stderr; `signal` ends the client (TERM). */
@@ -114,12 +115,12 @@ class OpensshSession implements Session {
 
   /** Starts the master connection (and checks login) with one `ssh … true`. */
   async start(options: ConnectOptions): Promise<void> {
-    const timeoutMs = options.connectTimeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const extra = [
       '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST_S}`,
       '-o', `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
     ];
-    if (options.acceptNew === true || this.options.acceptNew === true) extra.push('-o', 'StrictHostKeyChecking=accept-new');
+    if (this.options.acceptNew === true) extra.push('-o', 'StrictHostKeyChecking=accept-new');
     const name = this.target.name;
     const deadline = AbortSignal.timeout(timeoutMs + 2000);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;

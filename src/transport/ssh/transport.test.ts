@@ -177,7 +177,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
       transport().connect({ ...h2, sshConfig: config }),
       connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} \\(ssh-ed25519 SHA256:.*\\) is not in known_hosts \\(${knownHosts}\\); verify it and add it, or rerun with --accept-new`)),
     );
-    const session = await transport().connect({ ...h2, sshConfig: config }, { acceptNew: true });
+    const session = await transport({ acceptNew: true }).connect({ ...h2, sshConfig: config });
     assert.equal((await session.exec('hostname')).stdout.toString(), `${h2.name}\n`);
     session.close();
     const recorded = readFileSync(knownHosts, 'utf8');
@@ -195,7 +195,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const config = override('changed_config', [`UserKnownHostsFile ${knownHosts}`]);
     for (const acceptNew of [false, true]) {
       await assert.rejects(
-        transport().connect({ ...h2, sshConfig: config }, { acceptNew }),
+        transport({ acceptNew }).connect({ ...h2, sshConfig: config }),
         connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} has CHANGED.*${knownHosts}:2 holds a different ssh-ed25519 key`)),
       );
     }
@@ -213,7 +213,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const line = readFileSync(join(dir, 'policy_no_known_hosts'), 'utf8').trim();
     writeFileSync(knownHosts, `${line}\n@revoked * ${line.split(' ').slice(1).join(' ')}\n`);
     const config = override('revoked_config', [`UserKnownHostsFile ${knownHosts}`]);
-    await assert.rejects(transport().connect({ ...h2, sshConfig: config }, { acceptNew: true }),
+    await assert.rejects(transport({ acceptNew: true }).connect({ ...h2, sshConfig: config }),
       connectError('hostkey', new RegExp(`is marked @revoked in ${knownHosts}:2`)));
   });
 
@@ -326,9 +326,9 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const stranger = override('stranger_config', [
       `IdentityFile ${join(dir, 'stranger')}`, 'IdentitiesOnly yes', `UserKnownHostsFile ${join(dir, 'stranger_known_hosts')}`,
     ]);
-    const lonely = sshTransport({ sshConfig: { userConfig: null }, agent: null });
+    const lonely = sshTransport({ sshConfig: { userConfig: null }, agent: null, acceptNew: true });
     await assert.rejects(
-      lonely.connect({ ...h1, user: 'root', sshConfig: stranger }, { acceptNew: true }),
+      lonely.connect({ ...h1, user: 'root', sshConfig: stranger }),
       connectError('auth', /permission denied for root@/),
     );
     // A listener that accepts and never speaks: the connect timeout must fire.
@@ -338,13 +338,28 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     assert.ok(address && typeof address === 'object');
     try {
       await assert.rejects(
-        transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { connectTimeoutMs: 300 }),
+        transport({ connectTimeoutMs: 300 }).connect({ name: 'silent', address: '127.0.0.1', port: address.port }),
         connectError('timeout', /timed out after 0.3s/),
       );
       const controller = new AbortController();
       const pending = transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { signal: controller.signal });
       controller.abort();
       await assert.rejects(pending, connectError('aborted'));
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('bounds connecting by the transport\'s connectTimeoutMs first, then by ssh_config\'s ConnectTimeout', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    assert.ok(address && typeof address === 'object');
+    const target = { name: 'silent', address: '127.0.0.1', port: address.port, sshConfig: override('timeout_config', ['ConnectTimeout 1']) };
+    try {
+      // The transport's option is the CLI's --connect-timeout: it wins over ssh_config.
+      await assert.rejects(transport({ connectTimeoutMs: 300 }).connect(target), connectError('timeout', /timed out after 0.3s/));
+      await assert.rejects(transport().connect(target), connectError('timeout', /timed out after 1s/));
     } finally {
       silent.close();
     }

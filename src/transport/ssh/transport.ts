@@ -4,13 +4,13 @@
  * strict known_hosts checking as OpenSSH does them. Files (ssh_config, known_hosts, keys) are
  * read once per transport instance — one transport per operation — not once per host.
  *
- * The connect timeout: the call's `connectTimeoutMs` wins, then ssh_config's ConnectTimeout
- * for the target, then the transport's, then 10 s. It bounds the whole connect, every jump
- * host included.
+ * The connect timeout: the transport's `connectTimeoutMs` (the CLI's `--connect-timeout`) wins,
+ * then ssh_config's ConnectTimeout for the target, then 10 s. It bounds the whole connect,
+ * every jump host included.
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'ssh2';
-import { ConnectError, type ConnectOptions, type Session, type Target, type Transport } from '../types.js';
+import { ConnectError, type Session, type Target, type Transport } from '../types.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './config/sshConfig.js';
 import { openConnection, type ConnectionContext } from './connection.js';
 import { failFor, timedOut } from './failure.js';
@@ -23,9 +23,9 @@ import { SshSession } from './session.js';
 export interface SshTransportOptions {
   /** Where ssh_config files are read from (tests point this away from the user's home). */
   sshConfig?: SshConfigOptions;
-  /** Default connect timeout, used when neither the call nor ssh_config's ConnectTimeout sets one. 10 s. */
+  /** Connect timeout; wins over ssh_config's ConnectTimeout. Without either, 10 s. */
   connectTimeoutMs?: number;
-  /** Record unknown host keys for every connection of this transport. */
+  /** Record unknown host keys (OpenSSH's accept-new) whatever ssh_config says; changed keys are always refused. */
   acceptNew?: boolean;
   /** ssh-agent socket; defaults to `$SSH_AUTH_SOCK`; `null` disables the agent. */
   agent?: string | null;
@@ -48,8 +48,9 @@ export function sshTransport(options: SshTransportOptions = {}): Transport {
   };
   return {
     name: 'ssh',
-    connect: (target, connectOptions) => connect(resolver, context, target, options.connectTimeoutMs, connectOptions ?? {}),
-  };
+    connect: (target, connectOptions) =>
+      connect(resolver, context, target, options.connectTimeoutMs, connectOptions?.signal),
+  } satisfies Transport;
 }
 
 /**
@@ -61,12 +62,10 @@ async function connect(
   context: ConnectionContext,
   target: Target,
   connectTimeoutMs: number | undefined,
-  options: ConnectOptions,
+  signal: AbortSignal | undefined,
 ): Promise<Session> {
-  const { signal } = options;
   const settings = resolver.resolve(target);
-  const timeoutMs = options.connectTimeoutMs ?? settings.connectTimeoutMs ?? connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const hopContext = options.acceptNew === true ? { ...context, acceptNew: true } : context;
+  const timeoutMs = connectTimeoutMs ?? settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const fail = failFor(target.name);
   if (signal?.aborted) throw fail('aborted', `connection to ${target.name} aborted`);
 
@@ -81,7 +80,7 @@ async function connect(
     for (let index = 0; index < chain.length; index++) {
       const hop = chain[index] as SshSettings;
       const via = index < chain.length - 1 ? ` (jump host ${hop.name} for ${target.name})` : '';
-      const client = await openConnection(hopContext, { settings: hop, sock, via, timeoutMs, signal: deadline.signal, fail });
+      const client = await openConnection(context, { settings: hop, sock, via, timeoutMs, signal: deadline.signal, fail });
       clients.push(client);
       const next = chain[index + 1];
       if (next !== undefined) sock = await forwardOut(client, next, target.name, deadline.signal);
