@@ -2,18 +2,19 @@
 import { UsageError } from '../core/errors.js';
 import { localTransport } from './local.js';
 import { opensshTransport, type OpensshTransportOptions } from './openssh.js';
-import { sshTransport, type SshTransportOptions } from './ssh.js';
+import { sshTransport, type SshTransportOptions } from './ssh/index.js';
 import type { Transport } from './types.js';
 
 export { ConnectError } from './types.js';
 export type {
   ConnectFailure, ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport,
 } from './types.js';
-export { sshTransport, type SshTransportOptions } from './ssh.js';
+export {
+  sshTransport, type SshTransportOptions, KnownHosts, parseKnownHosts, hashHostName, knownHostName,
+  SshConfigResolver, type SshSettings,
+} from './ssh/index.js';
 export { opensshTransport, type OpensshTransportOptions } from './openssh.js';
 export { localTransport } from './local.js';
-export { KnownHosts, parseKnownHosts, hashHostName, knownHostName } from './knownHosts.js';
-export { SshConfigResolver, type SshSettings } from './sshConfig.js';
 
 /** The names `--transport` accepts. */
 export const transportNames = ['ssh', 'openssh', 'local'] as const;
@@ -24,7 +25,8 @@ export type TransportOptions = SshTransportOptions & OpensshTransportOptions;
 
 /**
  * Creates the transport named on the command line (`--transport`). One per operation:
- * the ssh transport caches ssh_config, known_hosts and keys for its lifetime.
+ * the ssh transport caches ssh_config, known_hosts and keys for its lifetime. How it connects
+ * (`connectTimeoutMs`, `acceptNew`) is set here once, for every host of the operation.
  */
 export function transportFor(name: TransportName | string, options: TransportOptions = {}): Transport {
   switch (name) {

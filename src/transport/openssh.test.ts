@@ -101,7 +101,7 @@ describe('openssh transport on a real lab', { skip: unavailable ?? false }, () =
     const target = { ...h2, sshConfig: config };
     await assert.rejects(opensshTransport().connect(target), (error: unknown) =>
       error instanceof ConnectError && error.reason === 'hostkey');
-    const session = await opensshTransport().connect(target, { acceptNew: true });
+    const session = await opensshTransport({ acceptNew: true }).connect(target);
     assert.equal((await session.exec('hostname')).stdout.toString(), `${h2.name}\n`);
     session.close();
     assert.ok(existsSync(knownHosts));

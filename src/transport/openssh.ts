@@ -9,25 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelSlots } from './channelSlots.js';
+import { runChild } from './childProcess.js';
 import { execResult, OutputCapture } from './outputCapture.js';
-import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
-import {
-  ConnectError,
-  type ConnectFailure,
-  type ConnectOptions,
-  type ExecOptions,
-  type ExecResult,
-  type Session,
-  type Target,
-  type Transport,
-} from './types.js';
+import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
+import type { ConnectFailure, ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
+import { ConnectError } from './types.js';
 
-/** Options of the openssh transport. */
+/** Options of the openssh transport, for every connection it makes. */
 export interface OpensshTransportOptions {
   /** The ssh binary; default `ssh` from PATH. */
   ssh?: string;
-  /** Default connect timeout when the call sets none; 10 s. */
+  /** Connect timeout, given to ssh as `-o ConnectTimeout` (so it wins over ssh_config's); 10 s. */
   connectTimeoutMs?: number;
+  /** Record unknown host keys (`StrictHostKeyChecking=accept-new`); changed keys are still refused. */
   acceptNew?: boolean;
   /** Extra `ssh` arguments put before the host, e.g. `['-o', 'Compression=yes']`. */
   extraArgs?: string[];
@@ -36,8 +30,6 @@ export interface OpensshTransportOptions {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long a master outlives an idle period if muster dies without closing it. */
 const CONTROL_PERSIST_S = 300;
-const KILL_WAIT_MS = 3_000;
-const PGID_WAIT_MS = 2_000;
 
 /** Creates the openssh transport. Its control sockets live in a private temporary folder. */
 export function opensshTransport(options: OpensshTransportOptions = {}): Transport {
@@ -63,34 +55,22 @@ export function opensshTransport(options: OpensshTransportOptions = {}): Transpo
       }
       return session;
     },
-  };
+  } satisfies Transport;
 }
 
-/** Runs `ssh` with `args`, collecting its output; `signal` kills the client. */
-function runSsh(
+/** Runs `ssh` with `args`, collecting its stderr; `signal` ends the client (TERM). */
+async function runSsh(
   binary: string,
   args: string[],
-  options: { stdin?: string | Buffer; signal?: AbortSignal; onSpawn?: (kill: () => void) => void } = {},
+  signal: AbortSignal,
 ): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin);
-    const onAbort = (): void => {
-      child.kill('SIGTERM');
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (error) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      resolvePromise({ code, stderr: Buffer.concat(chunks).toString('utf8') });
-    });
+  const chunks: Buffer[] = [];
+  const exit = await runChild(binary, args, {
+    onStderr: (chunk) => chunks.push(chunk),
+    signal,
+    onAbort: (child) => void child.kill('SIGTERM'),
   });
+  return { code: exit.code, stderr: Buffer.concat(chunks).toString('utf8') };
 }
 
 /** Maps the stderr of a failed `ssh` (exit 255) to a reason. */
@@ -135,17 +115,17 @@ class OpensshSession implements Session {
 
   /** Starts the master connection (and checks login) with one `ssh … true`. */
   async start(options: ConnectOptions): Promise<void> {
-    const timeoutMs = options.connectTimeoutMs ?? this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const extra = [
       '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST_S}`,
       '-o', `ConnectTimeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
     ];
-    if (options.acceptNew === true || this.options.acceptNew === true) extra.push('-o', 'StrictHostKeyChecking=accept-new');
+    if (this.options.acceptNew === true) extra.push('-o', 'StrictHostKeyChecking=accept-new');
     const name = this.target.name;
     const deadline = AbortSignal.timeout(timeoutMs + 2000);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     if (options.signal?.aborted) throw new ConnectError(name, 'aborted', `connection to ${name} aborted`);
-    const { code, stderr } = await runSsh(this.binary, this.args([...extra, '--', name, 'true']), { signal });
+    const { code, stderr } = await runSsh(this.binary, this.args([...extra, '--', name, 'true']), signal);
     if (code === 0) return;
     if (options.signal?.aborted) throw new ConnectError(name, 'aborted', `connection to ${name} aborted`);
     if (deadline.aborted) throw new ConnectError(name, 'timeout', `connection to ${name} timed out after ${timeoutMs / 1000}s`);
@@ -158,65 +138,33 @@ class OpensshSession implements Session {
     return this.slots.run(options.signal, () => this.run(command, options));
   }
 
-  private run(command: string, options: ExecOptions): Promise<ExecResult> {
+  private async run(command: string, options: ExecOptions): Promise<ExecResult> {
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.closed) return Promise.reject(new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`));
-    const sudo = options.sudo === true;
+    if (signal?.aborted) throw signal.reason;
+    if (this.closed) throw new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`);
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
-    let pgidArrived: ((pgid: number) => void) | undefined;
-    const pgidPromise = new Promise<number>((resolvePgid) => { pgidArrived = resolvePgid; });
-    const marker = new PgidMarkerFilter((chunk) => stderr.push(chunk), (pgid) => pgidArrived?.(pgid));
-    const args = this.args(['-o', 'ControlMaster=no', '--', this.target.name, wrapRemoteCommand(command, sudo)]);
+    const group = new RemoteProcessGroup(command, options.sudo === true, (chunk) => stderr.push(chunk));
+    const over = (line: string): string[] => this.args(['-o', 'ControlMaster=no', '--', this.target.name, line]);
+    // The kill goes over the master too; without a known group only the local client is ended.
+    const killGroup = (): Promise<void> => stopProcessGroup(group.known(), group.sudo,
+      (kill, killSignal) => runSsh(this.binary, over(kill), killSignal), () => undefined);
 
-    return new Promise<ExecResult>((resolvePromise, reject) => {
-      const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      let aborted = false;
-      const killGroup = async (): Promise<void> => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          // Aborted at once: the group is known as soon as the command starts.
-          const pgid = marker.pgid ?? await Promise.race([
-            pgidPromise,
-            new Promise<undefined>((resolveWait) => { timer = setTimeout(() => resolveWait(undefined), PGID_WAIT_MS); }),
-          ]);
-          if (pgid === undefined) return;
-          const killArgs = this.args(['-o', 'ControlMaster=no', '--', this.target.name, killGroupCommand(pgid, sudo)]);
-          await runSsh(this.binary, killArgs, { signal: AbortSignal.timeout(KILL_WAIT_MS) }).catch(() => undefined);
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-      const onAbort = (): void => {
-        aborted = true;
-        void killGroup().finally(() => child.kill('SIGTERM'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => marker.push(chunk));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(options.stdin);
-      child.on('error', (error) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(error);
-      });
-      child.on('close', (code, signalName) => {
-        signal?.removeEventListener('abort', onAbort);
-        marker.end();
-        if (aborted) {
-          reject(signal?.reason);
-          return;
-        }
-        if (code === 255 && marker.pgid === undefined) {
-          // ssh itself failed before the command started: the master is gone.
-          const text = stderr.buffer().toString('utf8').trim();
-          reject(new ConnectError(this.target.name, 'closed', `ssh to ${this.target.name}: ${text.split('\n').at(-1) ?? 'exit 255'}`));
-          return;
-        }
-        resolvePromise(execResult(code, signalName, stdout, stderr));
-      });
+    const exit = await runChild(this.binary, over(group.line), {
+      stdin: options.stdin,
+      onStdout: (chunk) => stdout.push(chunk),
+      onStderr: (chunk) => group.pushStderr(chunk),
+      signal,
+      onAbort: (child) => killGroup().finally(() => child.kill('SIGTERM')),
     });
+    group.end();
+    if (exit.aborted) throw signal?.reason;
+    if (exit.code === 255 && group.pgid === undefined) {
+      // ssh itself failed before the command started: the master is gone.
+      const text = stderr.buffer().toString('utf8').trim();
+      throw new ConnectError(this.target.name, 'closed', `ssh to ${this.target.name}: ${text.split('\n').at(-1) ?? 'exit 255'}`);
+    }
+    return execResult(exit.code, exit.signal, stdout, stderr);
   }
 
   /** Settles once `close` has ended the master (for callers that must know, such as tests). */

@@ -15,11 +15,13 @@ export interface Target {
   sshConfig?: string;
 }
 
+/**
+ * What one `connect` call takes. How to connect (timeout, host-key policy) is not here: each
+ * transport is given that once, by its factory's options, for every connection it makes.
+ */
 export interface ConnectOptions {
+  /** Aborting it gives up connecting (`ConnectError` `aborted`). */
   signal?: AbortSignal;
-  connectTimeoutMs?: number;
-  /** Record unknown host keys instead of refusing them (OpenSSH's accept-new). Changed keys are always refused. */
-  acceptNew?: boolean;
 }
 
 export interface ExecOptions {
@@ -54,6 +56,11 @@ export interface Session {
   close(): void;
 }
 
+/**
+ * One kind of transport. Each factory (`sshTransport`, `opensshTransport`, `localTransport`)
+ * checks its object against this with `satisfies Transport`, so a new kind needs only its own
+ * folder and a line in `transportFor`.
+ */
 export interface Transport {
   readonly name: string;
   connect(target: Target, options?: ConnectOptions): Promise<Session>;

@@ -8,8 +8,16 @@
  * over a second channel of the same connection, with the rest of its session (TERM, then KILL
  * after 2 s if anything is left).
  * No extra round trip happens unless the command is aborted.
+ *
+ * The local transport knows its command's group without a marker (it starts the session
+ * itself) and runs the same kill script, through the same `stopProcessGroup` sequence.
  */
 import { shellQuote } from '../core/shell.js';
+
+/** How long an abort waits for the process-group marker when the command was aborted at once. */
+export const PGID_WAIT_MS = 2_000;
+/** How long an abort waits for the kill script before giving up on it (the caller then closes regardless). */
+export const KILL_WAIT_MS = 3_000;
 
 /** The marker line, `\x1emuster-pgid=PID\n`: a control character no real output starts a line with. */
 const MARKER_PREFIX = Buffer.from('\x1emuster-pgid=');
@@ -91,5 +99,93 @@ export class PgidMarkerFilter {
     this.held = [];
     this.heldBytes = 0;
     if (rest.length > 0) this.emit(rest);
+  }
+}
+
+/**
+ * One remote command and its process group: the wrapped command line to send, the stderr
+ * filter that learns the group from the marker, and a bounded wait for it. Both ssh
+ * transports build one per exec and feed it the command's stderr.
+ */
+export class RemoteProcessGroup {
+  /** The command line to run on the host: the marker first, then the command. */
+  readonly line: string;
+  private readonly filter: PgidMarkerFilter;
+  private readonly arrived: Promise<number>;
+
+  constructor(command: string, readonly sudo: boolean, emitStderr: (chunk: Buffer) => void) {
+    this.line = wrapRemoteCommand(command, sudo);
+    let resolvePgid: (pgid: number) => void = () => undefined;
+    this.arrived = new Promise<number>((resolveArrived) => { resolvePgid = resolveArrived; });
+    this.filter = new PgidMarkerFilter(emitStderr, (pgid) => resolvePgid(pgid));
+  }
+
+  /** The group, once the marker was seen; undefined means the command has not started (yet). */
+  get pgid(): number | undefined {
+    return this.filter.pgid;
+  }
+
+  /** Feeds one chunk of the command's stderr. */
+  pushStderr(chunk: Buffer): void {
+    this.filter.push(chunk);
+  }
+
+  /** The stderr stream ended: flushes what the filter still holds. */
+  end(): void {
+    this.filter.end();
+  }
+
+  /**
+   * The group, waiting up to PGID_WAIT_MS for the marker: a command aborted right after it was
+   * sent has not printed it yet. Undefined when it never came (the command never started).
+   */
+  async known(): Promise<number | undefined> {
+    if (this.filter.pgid !== undefined) return this.filter.pgid;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.arrived,
+        new Promise<undefined>((resolveWait) => { timer = setTimeout(() => resolveWait(undefined), PGID_WAIT_MS); }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The one "stop this command" sequence of every transport: once the group is known, run the
+ * kill script (`killGroupCommand`) through `run` and wait for it, at most KILL_WAIT_MS (`run`'s
+ * signal aborts then, so it can end its client). `fallback` is for when the script cannot
+ * help: the group never became known, or `run` rejected (no channel, no `sh`) — it signals
+ * what the transport can still reach directly. Never rejects: stopping is best effort, and the
+ * caller closes its side whatever happened.
+ */
+export async function stopProcessGroup(
+  pgid: number | undefined | Promise<number | undefined>,
+  sudo: boolean,
+  run: (command: string, signal: AbortSignal) => Promise<unknown>,
+  fallback: () => void,
+): Promise<void> {
+  const group = await pgid;
+  if (group === undefined) {
+    fallback();
+    return;
+  }
+  const deadline = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolveWait) => {
+    timer = setTimeout(() => {
+      deadline.abort();
+      resolveWait();
+    }, KILL_WAIT_MS);
+  });
+  try {
+    await Promise.race([run(killGroupCommand(group, sudo), deadline.signal), waited]);
+  } catch {
+    // The kill script could not run: the direct signal is all that is left.
+    fallback();
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './remoteCommand.js';
+import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './processGroup.js';
 
 function filtered(chunks: string[]): { out: string; pgid: number | undefined } {
   const out: Buffer[] = [];
@@ -35,12 +36,33 @@ describe('wrapRemoteCommand', () => {
   });
 });
 
+/**
+ * Starts `script` in a new session and resolves with the session id once the script has
+ * printed `ready` and its leader (the shell) has exited: from then on every process it started
+ * exists, and nothing else of the session is left to be counted.
+ */
+async function startedSession(script: string): Promise<number> {
+  const leader = spawn('setsid', ['sh', '-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  const ready = new Promise<void>((resolveReady) => {
+    leader.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (/^ready$/m.test(out)) resolveReady();
+    });
+  });
+  await Promise.all([once(leader, 'exit'), ready]);
+  // A process of the session still holds the pipe open: stop reading rather than wait for EOF.
+  leader.stdout.destroy();
+  return Number(/^(\d+)$/m.exec(out)?.[1]);
+}
+
 describe('killGroupCommand', () => {
-  it('kills a whole process group and session, background jobs and timeout\'s own group included', () => {
-    // `timeout` puts itself and its command in a new process group, still in the session.
-    const script = 'sleep 1000 >/dev/null 2>&1 & timeout 2000 sleep 1000 >/dev/null 2>&1 & echo $$';
-    const started = spawnSync('setsid', ['sh', '-c', script], { encoding: 'utf8', timeout: 5000 });
-    const sid = Number(started.stdout.trim());
+  it('kills a whole process group and session, background jobs and timeout\'s own group included', { timeout: 20_000 }, async () => {
+    // `timeout` puts itself and its command in a new process group, still in the session. Its
+    // command says `ready` once it runs, so timeout has made its group and forked by then.
+    const script = 'sleep 1000 >/dev/null 2>&1 & '
+      + 'timeout 2000 sh -c \'echo ready; exec sleep 1000 >/dev/null\' 2>/dev/null & echo $$';
+    const sid = await startedSession(script);
     assert.ok(sid > 1);
     const count = (): string => execFileSync('sh', ['-c', `pgrep -s ${sid} -c || true`], { encoding: 'utf8' }).trim();
     assert.equal(count(), '3', 'sleep, timeout and its sleep run in the session');

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../lab/index.js';
-import { classify, sshTransport } from './ssh.js';
-import { ConnectError, type ConnectFailure, type Target } from './types.js';
+import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
+import { sshTransport } from './transport.js';
+import { ConnectError, type ConnectFailure, type Target } from '../types.js';
 
 const unavailable = await labUnavailableReason();
 
@@ -35,28 +35,6 @@ async function sleeperStarted(lab: Lab, host: string): Promise<string> {
   const script = 'for i in $(seq 100); do pgrep -f "^sleep 100[0]$" && exit 0; sleep 0.05; done; true';
   return (await labExec(lab, host, script)).stdout.trim();
 }
-
-describe('classify', () => {
-  const fail = (reason: ConnectFailure, message: string) => new ConnectError('h', reason, message);
-  const as = (code: string | undefined, level?: string) => {
-    const error: Error & { code?: string; level?: string } = new Error(`boom ${code ?? ''}`);
-    if (code !== undefined) error.code = code;
-    if (level !== undefined) error.level = level;
-    return classify(error, 'root@h', 3000, fail);
-  };
-  it('maps socket and ssh2 errors to reasons with one-line messages', () => {
-    assert.equal(as('ECONNREFUSED').reason, 'refused');
-    assert.equal(as('ENOTFOUND').reason, 'dns');
-    assert.equal(as('EAI_AGAIN').reason, 'dns');
-    assert.equal(as(undefined, 'client-dns').reason, 'dns');
-    assert.equal(as('ETIMEDOUT').reason, 'timeout');
-    assert.equal(as(undefined, 'client-timeout').message, 'connection to root@h timed out after 3s');
-    assert.equal(as('EHOSTUNREACH').reason, 'timeout');
-    assert.equal(as('ECONNRESET').reason, 'closed');
-    assert.equal(as(undefined, 'protocol').reason, 'other');
-    assert.equal(as('14').reason, 'auth');
-  });
-});
 
 describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
   const name = `test-ssh-${process.pid}`;
@@ -199,7 +177,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
       transport().connect({ ...h2, sshConfig: config }),
       connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} \\(ssh-ed25519 SHA256:.*\\) is not in known_hosts \\(${knownHosts}\\); verify it and add it, or rerun with --accept-new`)),
     );
-    const session = await transport().connect({ ...h2, sshConfig: config }, { acceptNew: true });
+    const session = await transport({ acceptNew: true }).connect({ ...h2, sshConfig: config });
     assert.equal((await session.exec('hostname')).stdout.toString(), `${h2.name}\n`);
     session.close();
     const recorded = readFileSync(knownHosts, 'utf8');
@@ -217,7 +195,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const config = override('changed_config', [`UserKnownHostsFile ${knownHosts}`]);
     for (const acceptNew of [false, true]) {
       await assert.rejects(
-        transport().connect({ ...h2, sshConfig: config }, { acceptNew }),
+        transport({ acceptNew }).connect({ ...h2, sshConfig: config }),
         connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} has CHANGED.*${knownHosts}:2 holds a different ssh-ed25519 key`)),
       );
     }
@@ -235,7 +213,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const line = readFileSync(join(dir, 'policy_no_known_hosts'), 'utf8').trim();
     writeFileSync(knownHosts, `${line}\n@revoked * ${line.split(' ').slice(1).join(' ')}\n`);
     const config = override('revoked_config', [`UserKnownHostsFile ${knownHosts}`]);
-    await assert.rejects(transport().connect({ ...h2, sshConfig: config }, { acceptNew: true }),
+    await assert.rejects(transport({ acceptNew: true }).connect({ ...h2, sshConfig: config }),
       connectError('hostkey', new RegExp(`is marked @revoked in ${knownHosts}:2`)));
   });
 
@@ -348,9 +326,9 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const stranger = override('stranger_config', [
       `IdentityFile ${join(dir, 'stranger')}`, 'IdentitiesOnly yes', `UserKnownHostsFile ${join(dir, 'stranger_known_hosts')}`,
     ]);
-    const lonely = sshTransport({ sshConfig: { userConfig: null }, agent: null });
+    const lonely = sshTransport({ sshConfig: { userConfig: null }, agent: null, acceptNew: true });
     await assert.rejects(
-      lonely.connect({ ...h1, user: 'root', sshConfig: stranger }, { acceptNew: true }),
+      lonely.connect({ ...h1, user: 'root', sshConfig: stranger }),
       connectError('auth', /permission denied for root@/),
     );
     // A listener that accepts and never speaks: the connect timeout must fire.
@@ -360,13 +338,28 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     assert.ok(address && typeof address === 'object');
     try {
       await assert.rejects(
-        transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { connectTimeoutMs: 300 }),
+        transport({ connectTimeoutMs: 300 }).connect({ name: 'silent', address: '127.0.0.1', port: address.port }),
         connectError('timeout', /timed out after 0.3s/),
       );
       const controller = new AbortController();
       const pending = transport().connect({ name: 'silent', address: '127.0.0.1', port: address.port }, { signal: controller.signal });
       controller.abort();
       await assert.rejects(pending, connectError('aborted'));
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('bounds connecting by the transport\'s connectTimeoutMs first, then by ssh_config\'s ConnectTimeout', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    assert.ok(address && typeof address === 'object');
+    const target = { name: 'silent', address: '127.0.0.1', port: address.port, sshConfig: override('timeout_config', ['ConnectTimeout 1']) };
+    try {
+      // The transport's option is the CLI's --connect-timeout: it wins over ssh_config.
+      await assert.rejects(transport({ connectTimeoutMs: 300 }).connect(target), connectError('timeout', /timed out after 0.3s/));
+      await assert.rejects(transport().connect(target), connectError('timeout', /timed out after 1s/));
     } finally {
       silent.close();
     }
