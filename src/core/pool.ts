@@ -51,3 +51,23 @@ export async function pooledSettled<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, list.length) }, slot));
   return results;
 }
+
+/**
+ * Runs `fn` on every item, `limit` at once, for work that is all-or-nothing (the
+ * lab booting or stopping hosts): the first failure starts no further item, and
+ * is thrown once the running ones have settled, so none is left half-done behind
+ * the caller's back.
+ */
+export async function pooledAll<T>(items: Iterable<T>, fn: (item: T) => Promise<void>, options: { limit: number }): Promise<void> {
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
+  await pooledSettled(items, async (item) => {
+    try {
+      await fn(item);
+    } catch (error) {
+      failure ??= { error };
+      stop.abort();
+    }
+  }, { limit: options.limit, signal: stop.signal });
+  if (failure !== undefined) throw failure.error;
+}

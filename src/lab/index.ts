@@ -8,22 +8,25 @@
  * Library surface: labUp, labDown, labStatus, labList, labStopHost, labStartHost,
  * labExec, labInventoryPath, labUnavailableReason.
  */
-import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
-import { pooledSettled } from '../core/pool.js';
+import { UsageError } from '../core/errors.js';
+import { pooledAll } from '../core/pool.js';
+import { labDown } from './teardown.js';
 import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
   bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, profileText, sshConfigText, sshdConfigText,
 } from './files.js';
-import { bootHost, commandLine, hostProcess, isAlive, killAndWait, probeSsh, stopHost } from './host.js';
+import { bootHost, hostProcess, probeSsh, stopHost } from './host.js';
 import { ed25519KeyPair, type SshKeyPair } from './keys.js';
 import { countFromRoles, maxLabHosts, parseRoles, planHosts, type PlannedHost, type RoleShare } from './plan.js';
-import { claimNet, claimsOf, labDir, labPaths, labRoot, listLabNames, readLabState, releaseNet, type LabState } from './state.js';
+import { claimNet, labDir, labPaths, listLabNames, readLabState, releaseNet, requireHost, requireState, type LabState } from './state.js';
 
 export { labUnavailableReason };
+export { labDown } from './teardown.js';
+export { labExec, type LabExecResult } from './exec.js';
 
 const run = promisify(execFile);
 
@@ -105,21 +108,6 @@ function sameShares(a: RoleShare[], b: RoleShare[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Runs `work` on every item, `limit` at once; the first failure starts no more items and is thrown once the running ones end. */
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const stop = new AbortController();
-  let failure: { error: unknown } | undefined;
-  await pooledSettled(items, async (item) => {
-    try {
-      await work(item);
-    } catch (error) {
-      failure ??= { error };
-      stop.abort();
-    }
-  }, { limit, signal: stop.signal });
-  if (failure !== undefined) throw failure.error;
-}
-
 async function writeHostFiles(fsDir: string, host: PlannedHost, facts: { hostKey: SshKeyPair; authorizedKeys: string; etcHosts: string }): Promise<void> {
   const upper = join(fsDir, host.name, 'upper');
   await mkdir(join(fsDir, host.name, 'work'), { recursive: true });
@@ -167,7 +155,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
     const status = await labStatus(name);
     const stopped = existing.hosts.filter((host) => !status.hosts.find((candidate) => candidate.name === host.name)?.running);
     const bootOptions = options.signal ? { signal: options.signal } : {};
-    const restarted = await pool(stopped, options.parallel ?? 32, (host) => bootHost(labPaths(dir), host, bootOptions)).then(() => true, () => false);
+    const restarted = await pooledAll(stopped, (host) => bootHost(labPaths(dir), host, bootOptions), { limit: options.parallel ?? 32 }).then(() => true, () => false);
     if (restarted) return labOf(dir, existing, false);
     if (options.signal?.aborted) throw options.signal.reason;
   }
@@ -196,86 +184,17 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
     await run('mount', ['-t', 'tmpfs', '-o', 'mode=700', `muster-lab-${name}`, paths.fs], { signal: options.signal });
     const etcHosts = etcHostsText(facts);
     const authorizedKeys = `${client.publicKey}\n`;
-    await pool(hosts.map((host, index) => ({ host, index })), 16, ({ host, index }) =>
-      writeHostFiles(paths.fs, host, { hostKey: hostKeys[index] as SshKeyPair, authorizedKeys, etcHosts }));
+    await pooledAll(hosts.map((host, index) => ({ host, index })), ({ host, index }) =>
+      writeHostFiles(paths.fs, host, { hostKey: hostKeys[index] as SshKeyPair, authorizedKeys, etcHosts }), { limit: 16 });
 
     const bootOptions = options.signal ? { signal: options.signal } : {};
-    await pool(hosts, options.parallel ?? 32, (host) => bootHost(paths, host, bootOptions));
+    await pooledAll(hosts, (host) => bootHost(paths, host, bootOptions), { limit: options.parallel ?? 32 });
     return labOf(dir, state, true);
   } catch (error) {
     await labDown(name).catch(() => undefined);
     if (net !== undefined) await releaseNet(dir, net).catch(() => undefined);
     throw error;
   }
-}
-
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-/** Mount points of this mount namespace at or under `dir`, deepest first. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const points = text.split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined)
-    .map(unescapeMountPath)
-    .filter((point) => point === dir || point.startsWith(`${dir}/`));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
-/** Processes whose command line runs this lab's boot script (hosts whose pid file was lost). */
-async function strayBoots(bootScript: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const line = await commandLine(Number(entry)).catch(() => undefined);
-    if (line?.includes(` ${bootScript} `) && (await isAlive(Number(entry)))) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-/**
- * Removes lab `name` and everything it made, and only that: stops every host
- * (their processes end with their PID namespaces), unmounts the lab's tmpfs,
- * deletes its folder and gives back its address block. Resolves false when there
- * was no such lab. Safe on a half-made lab.
- */
-export async function labDown(name = 'default'): Promise<boolean> {
-  const dir = labDir(name);
-  const paths = labPaths(dir);
-  const state = await readLabState(dir);
-  const names = new Set(state?.hosts.map((host) => host.name) ?? []);
-  for (const entry of await readdir(paths.hosts).catch(() => [] as string[])) names.add(entry);
-  const claims = await claimsOf(dir);
-  const mounts = await mountsUnder(dir);
-  if (!state && names.size === 0 && mounts.length === 0 && claims.length === 0) {
-    const existed = await rm(dir, { recursive: true }).then(() => true, () => false);
-    return existed;
-  }
-  await pool([...names], 32, async (host) => {
-    await stopHost(paths, host);
-  });
-  // A host whose pid file was never written or was lost is still found by its command line.
-  const strays = await strayBoots(paths.boot);
-  if (strays.length > 0) {
-    const children = await Promise.all(strays.map(async (pid) =>
-      (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean).map(Number)));
-    await killAndWait([...children.flat(), ...strays]);
-  }
-  for (const point of await mountsUnder(dir)) {
-    await run('umount', [point]).catch(async () => run('umount', ['-l', point]));
-  }
-  await rm(dir, { recursive: true, force: true });
-  for (const net of claims) await releaseNet(dir, net);
-  return true;
-}
-
-async function requireState(name: string): Promise<{ dir: string; state: LabState }> {
-  const dir = labDir(name);
-  const state = await readLabState(dir);
-  if (!state) throw new NotFoundError('lab', name, `nothing under ${labRoot()}; start one with \`muster lab up --name ${name}\``);
-  return { dir, state };
 }
 
 /** Lab `name` and whether each of its hosts is running. Throws NotFoundError when there is no such lab. */
@@ -294,12 +213,6 @@ export async function labStatus(name = 'default'): Promise<LabStatus> {
 /** Names of every lab under the lab folder. */
 export async function labList(): Promise<string[]> {
   return listLabNames();
-}
-
-function requireHost(state: LabState, host: string): PlannedHost {
-  const found = state.hosts.find((candidate) => candidate.name === host || candidate.address === host);
-  if (!found) throw new NotFoundError('host', host, `lab "${state.name}" has ${state.hosts[0]?.name ?? 'none'}…${state.hosts.at(-1)?.name ?? ''}`);
-  return found;
 }
 
 /**
@@ -327,52 +240,6 @@ export async function labStartHost(name: string, host: string, options: { signal
   if (await hostProcess(paths, found.name)) return false;
   await bootHost(paths, found, options);
   return true;
-}
-
-/** What labExec returns. */
-export interface LabExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a shell command inside a host — its namespaces, root and cwd — as root,
- * without SSH (`nsenter -t PID -m -u -p -r -w`). For test setup and assertions.
- * A non-zero exit is a result, not an error; a stopped host is an EnvironmentError.
- */
-export async function labExec(
-  lab: Lab | LabStatus | string,
-  host: string,
-  command: string,
-  options: { signal?: AbortSignal; input?: string } = {},
-): Promise<LabExecResult> {
-  const name = typeof lab === 'string' ? lab : lab.name;
-  const { dir, state } = await requireState(name);
-  const found = requireHost(state, host);
-  const running = await hostProcess(labPaths(dir), found.name);
-  if (!running) throw new EnvironmentError(`Lab host ${found.name} of lab "${name}" is stopped`);
-  const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', USER: 'root', LOGNAME: 'root', LANG: 'C.UTF-8' };
-  return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', ['-t', String(running.init), '-m', '-u', '-p', '-r', '-w', '--', '/bin/sh', '-c', command], {
-      env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.once('error', reject);
-    // A command that exits without reading its stdin closes the pipe: that is its business, not an error.
-    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') reject(error);
-    });
-    child.once('close', (code, signal) => resolve({
-      code: code ?? (signal ? 128 : 1),
-      stdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
-    }));
-    child.stdin.end(options.input ?? '');
-  });
 }
 
 /** The lab names in use, for messages: how many hosts each has running. */

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 import type { PlannedHost, RoleShare } from './plan.js';
 
 /** What `lab.json` records about a lab: enough to stop, start, inspect and remove it. */
@@ -162,4 +162,19 @@ export async function claimsOf(dir: string): Promise<number[]> {
 /** Gives back a block, if the lab in folder `dir` still holds it. */
 export async function releaseNet(dir: string, net: number): Promise<void> {
   if ((await claimOwner(net)) === dir) await rm(claimPath(net), { force: true });
+}
+
+/** The recorded state of lab `name`; a NotFoundError saying how to start one when there is none. */
+export async function requireState(name: string): Promise<{ dir: string; state: LabState }> {
+  const dir = labDir(name);
+  const state = await readLabState(dir);
+  if (!state) throw new NotFoundError('lab', name, `nothing under ${labRoot()}; start one with \`muster lab up --name ${name}\``);
+  return { dir, state };
+}
+
+/** The host of a lab named by its name or its address; a NotFoundError naming the lab's range otherwise. */
+export function requireHost(state: LabState, host: string): PlannedHost {
+  const found = state.hosts.find((candidate) => candidate.name === host || candidate.address === host);
+  if (!found) throw new NotFoundError('host', host, `lab "${state.name}" has ${state.hosts[0]?.name ?? 'none'}…${state.hosts.at(-1)?.name ?? ''}`);
+  return found;
 }
