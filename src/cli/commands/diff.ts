@@ -9,12 +9,13 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { foldNodeset } from '../../core/nodeset.js';
-import { DiffContents, describeState, diffGroups, diffJob, type DiffReference, type DiffReport } from '../../ops/diff.js';
-import { sha256 } from '../../ops/push.js';
+import { describeState, diffFleet, type DiffReference, type DiffReport } from '../../ops/diff.js';
 import { escapeControls } from '../../report/escapeControls.js';
 import { painter } from '../../report/paint.js';
-import { addFanoutOptions, runFanout, selectFleet, targetOf, type FanoutOptions } from '../fanout.js';
-import { newCommand, useColor } from '../globals.js';
+import { selectFleet, targetOf } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { fanoutWith } from '../fanout/runFanout.js';
+import { newCommand } from '../globals.js';
 
 interface DiffOptions extends FanoutOptions {
   against?: string;
@@ -55,18 +56,14 @@ export function command(): Command {
           }
         } else throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
       }
-      const contents = new DiffContents();
-      const known = against && 'file' in against ? new Set([sha256(against.content)]) : undefined;
       let report: DiffReport | undefined;
-      const color = useColor(options, process.stdout);
-      await runFanout(fleet, () => diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options, {
+      await fanoutWith(fleet.targets, options, {
         command: 'diff',
         selector,
-        finish: (result) => {
-          report = diffGroups(result, path, contents, against);
-          return report.run;
-        },
-        render: () => (report ? formatDiffReport(report, color) : ''),
+        render: (_result, color) => (report ? formatDiffReport(report, color) : ''),
+      }, async (run) => {
+        report = await diffFleet(fleet.targets, path, { ...run, ...(against ? { against } : {}), ...(options.sudo ? { sudo: true } : {}) });
+        return report.run;
       });
     });
 }

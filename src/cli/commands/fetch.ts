@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { fetchJob, fetchPlan } from '../../ops/fetch.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions } from '../fanout.js';
+import { selectFleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
 interface FetchOptions extends FanoutOptions {
@@ -31,6 +33,6 @@ export function command(): Command {
       const fleet = await selectFleet([selector], options);
       const how = options.fullPath ? { fullPath: true } : {};
       const plan = fetchPlan(localDir, fleet.hosts.map((host) => host.name), remote, how);
-      await runFanout(fleet, () => fetchJob(remote, localDir, plan, options.sudo ? { sudo: true } : {}), options, { command: 'fetch', selector, journal: false });
+      await runFanout(fleet, fetchJob(remote, localDir, plan, options.sudo ? { sudo: true } : {}), options, { command: 'fetch', selector, journal: false });
     });
 }

@@ -14,8 +14,10 @@ import { prepareTask, pushTask, taskJob } from '../../ops/task-job.js';
 import { saveTask, type Task } from '../../ops/task.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions, type Fleet } from '../fanout.js';
-import { newCommand, useColor } from '../globals.js';
+import { selectFleet, type Fleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { runFanout } from '../fanout/runFanout.js';
+import { newCommand } from '../globals.js';
 
 interface PushOptions extends FanoutOptions {
   mode?: string;
@@ -117,11 +119,10 @@ export async function runTask(
     ...(options.batch === undefined && task.batch !== undefined ? { batch: task.batch } : {}),
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
-  const color = useColor(options, process.stdout);
-  return runFanout(fleet, (output) => taskJob(prepared, { check: how.check, startedAt, ...sudo, ...output }), withTask, {
+  return runFanout(fleet, taskJob(prepared, { check: how.check, startedAt, ...sudo }), withTask, {
     command: how.command,
     selector: how.selector,
-    render: (result) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
+    render: (result, color) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
   });
 }
 

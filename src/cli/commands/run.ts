@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MusterError, UsageError } from '../../core/errors.js';
 import { commandJob } from '../../ops/run.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions } from '../fanout.js';
+import { selectFleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
 interface RunOptions extends FanoutOptions {
@@ -34,8 +36,7 @@ export function command(): Command {
       if (line.trim() === '') throw new UsageError('No command to run: give it after --, e.g. muster run web -- uptime');
       const stdin = options.stdin === undefined ? undefined : await readStdinFile(options.stdin);
       const fleet = await selectFleet([selector], options);
-      await runFanout(fleet, (output) => commandJob(line, {
-        ...output,
+      await runFanout(fleet, commandJob(line, {
         ...(stdin !== undefined ? { stdin } : {}),
         ...(options.sudo ? { sudo: true } : {}),
       }), options, { command: 'run', selector });
