@@ -67,7 +67,7 @@ describe('fetch', () => {
       const target = { name, address: '127.0.0.1' };
       const session = await localTransport().connect(target);
       try {
-        const outcome = await job(session, target, new AbortController().signal);
+        const outcome = await job(session, { target, signal: new AbortController().signal, output: { stdout: () => undefined, stderr: () => undefined } });
         assert.equal(outcome.status, 'ok', outcome.message);
       } finally {
         session.close();
@@ -87,7 +87,7 @@ describe('fetch', () => {
     const target = { name: 'web01', address: '127.0.0.1' };
     const session = await localTransport().connect(target);
     try {
-      const outcome = await fetchJob(secret, local, plan)(session, target, new AbortController().signal);
+      const outcome = await fetchJob(secret, local, plan)(session, { target, signal: new AbortController().signal, output: { stdout: () => undefined, stderr: () => undefined } });
       assert.equal(outcome.status, 'ok', outcome.message);
     } finally {
       session.close();
@@ -103,7 +103,7 @@ describe('fetch', () => {
       const target = { name: 'web01', address: '127.0.0.1' };
       const session = await localTransport().connect(target);
       try {
-        const outcome = await fetchJob(remote, local, plan)(session, target, new AbortController().signal);
+        const outcome = await fetchJob(remote, local, plan)(session, { target, signal: new AbortController().signal, output: { stdout: () => undefined, stderr: () => undefined } });
         assert.equal(outcome.status, 'failed');
         assert.match(outcome.message ?? '', /cannot read/);
       } finally {

@@ -106,7 +106,8 @@ const modeLineBytes = 8;
  */
 export function fetchJob(remote: string, localDir: string, plan: Map<string, string>, options: { sudo?: boolean; maxBytes?: number } = {}): Job {
   const root = resolve(localDir);
-  return async (session, target, signal) => {
+  // The file's bytes are not streamed: they are data to store, not output to show.
+  return async (session, { target, signal }) => {
     const path = plan.get(target.name);
     if (!path) throw new Error(`no place planned for ${target.name}`);
     const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;

@@ -21,7 +21,10 @@ test('commandJob: exit 0 is ok with stdout; non-zero is failed with its exit cod
 
 test('commandJob: --stdin contents reach every host; output streams with the host name', async () => {
   const chunks: string[] = [];
-  const run = await runOn(targets, commandJob('tr a-z A-Z', { stdin: 'hello\n', onStdout: (host, chunk) => chunks.push(`${host}=${chunk.toString()}`) }), { transport: localTransport() });
+  const run = await runOn(targets, commandJob('tr a-z A-Z', { stdin: 'hello\n' }), {
+    transport: localTransport(),
+    onEvent: (event) => { if (event.type === 'output' && event.stream === 'stdout') chunks.push(`${event.host}=${event.chunk.toString()}`); },
+  });
   assert.deepEqual(run.outcomes.map((o) => o.stdout), ['HELLO\n', 'HELLO\n']);
   assert.deepEqual(chunks.sort(), ['n1=HELLO\n', 'n2=HELLO\n']);
 });

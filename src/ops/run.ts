@@ -11,27 +11,24 @@ export interface CommandJobOptions {
   sudo?: boolean;
   /** Cap on each of stdout and stderr kept per host; the transport's default (1 MiB) otherwise. */
   maxOutputBytes?: number;
-  /** Output as it arrives (`--stream`), with the host it came from. */
-  onStdout?: (host: string, chunk: Buffer) => void;
-  onStderr?: (host: string, chunk: Buffer) => void;
 }
 
 /**
  * The job that runs `command` (a shell command line, run by the login shell of the
  * remote user) on a host: exit 0 is `ok`, any other exit is `failed` with its exit
  * code, a command ended by a signal is `failed` saying which. Output is decoded as
- * UTF-8; when it was capped, `truncated` says which stream was cut.
+ * UTF-8; when it was capped, `truncated` says which stream was cut. Output also
+ * goes to the engine's output sink as it arrives (`output` events, for `--stream`).
  */
 export function commandJob(command: string, options: CommandJobOptions = {}): Job {
-  return async (session, target, signal) => {
-    const { onStdout, onStderr } = options;
+  return async (session, { signal, output }) => {
     const result = await session.exec(command, {
       signal,
+      onStdout: output.stdout,
+      onStderr: output.stderr,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(options.sudo ? { sudo: true } : {}),
       ...(options.maxOutputBytes !== undefined ? { maxOutputBytes: options.maxOutputBytes } : {}),
-      ...(onStdout ? { onStdout: (chunk: Buffer) => onStdout(target.name, chunk) } : {}),
-      ...(onStderr ? { onStderr: (chunk: Buffer) => onStderr(target.name, chunk) } : {}),
     });
     const cut = [result.stdoutTruncated ? 'stdout' : '', result.stderrTruncated ? 'stderr' : ''].filter(Boolean);
     const common = {

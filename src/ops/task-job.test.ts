@@ -19,7 +19,7 @@ async function runTask(task: Task, options: { check?: boolean; startedAt?: Date 
   const session = await localTransport().connect(target);
   try {
     const prepared = await prepareTask(task);
-    return await taskJob(prepared, options)(session, target, new AbortController().signal);
+    return await taskJob(prepared, options)(session, { target, signal: new AbortController().signal, output: { stdout: () => undefined, stderr: () => undefined } });
   } finally {
     session.close();
   }

@@ -49,9 +49,6 @@ export interface TaskJobOptions {
   sudo?: boolean;
   /** When the operation started: names `--backup` copies (`DEST.muster-YYYYmmddTHHMMSS`). */
   startedAt?: Date;
-  /** Output of run/test/then commands as it comes (`--stream`). */
-  onStdout?: (host: string, chunk: Buffer) => void;
-  onStderr?: (host: string, chunk: Buffer) => void;
 }
 
 /** A rollback gets its own deadline: the job's signal may be the very thing that fired (timeout, Ctrl-C). Under the engine's 5 s grace. */
@@ -70,7 +67,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
   const suffix = backupSuffix(options.startedAt ?? new Date());
   const sudo = options.sudo ?? prepared.task.sudo ?? false;
 
-  return async (session, target, signal) => {
+  return async (session, { target, signal, output }) => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const changedDests: string[] = [];
@@ -148,13 +145,8 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
           const problem = await commitAll();
           if (problem) return finish('failed', problem);
         }
-        const { onStdout, onStderr } = options;
-        const result = await session.exec(step.command, {
-          signal,
-          sudo,
-          ...(onStdout ? { onStdout: (chunk: Buffer) => onStdout(target.name, chunk) } : {}),
-          ...(onStderr ? { onStderr: (chunk: Buffer) => onStderr(target.name, chunk) } : {}),
-        });
+        // Only the commands' output streams (`--stream`); the inspect/install scripts are ours.
+        const result = await session.exec(step.command, { signal, sudo, onStdout: output.stdout, onStderr: output.stderr });
         record(result);
         if (result.exitCode !== 0) {
           const why = `${step.kind} failed (${describeExit(result)}): ${step.command}`;

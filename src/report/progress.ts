@@ -48,6 +48,7 @@ export class Progress {
         this.running += 1;
         break;
       case 'host-connected':
+      case 'output':
         return;
       case 'host-done':
         this.done = event.done;

@@ -37,7 +37,7 @@ const bad: JobResult = { status: 'failed', exitCode: 1, stdout: '', stderr: 'no\
 /** A job that fails on the named hosts and records the order and overlap of runs. */
 function recordingJob(failing: Set<string>) {
   const record = { started: [] as string[], running: 0, maxRunning: 0 };
-  const job: Job = async (_session, target) => {
+  const job: Job = async (_session, { target }) => {
     record.started.push(target.name);
     record.running += 1;
     record.maxRunning = Math.max(record.maxRunning, record.running);
@@ -64,7 +64,7 @@ test('runOn: one outcome per target in input order, at most `forks` at once, ses
 
 test('runOn: a job that throws is failed with its message, and its slot is freed', async () => {
   const transport = fakeTransport();
-  const job: Job = async (_s, target) => {
+  const job: Job = async (_s, { target }) => {
     if (target.name === 'h0') throw new Error('boom');
     return ok;
   };
@@ -126,7 +126,7 @@ test('runOn --timeout: the job signal is aborted and the host is `timeout`, keep
     let started!: () => void;
     const running = new Promise<void>((resolve) => { started = resolve; });
     let sawReason: unknown;
-    const job: Job = (_s, target, signal) => new Promise((resolve) => {
+    const job: Job = (_s, { target, signal }) => new Promise((resolve) => {
       if (target.name !== 'h1') return resolve(ok);
       started();
       signal.addEventListener('abort', () => {
@@ -177,7 +177,7 @@ test('runOn interrupted: no new host starts, running ones end `failed` "interrup
   let startedCount = 0;
   let allStarted!: () => void;
   const twoRunning = new Promise<void>((resolve) => { allStarted = resolve; });
-  const job: Job = (_s, _t, signal) => new Promise((resolve, reject) => {
+  const job: Job = (_s, { signal }) => new Promise((resolve, reject) => {
     startedCount += 1;
     if (startedCount === 2) allStarted();
     signal.addEventListener('abort', () => reject(new Error('channel closed')));
@@ -209,4 +209,39 @@ test('runOn: no targets, no outcomes; bad forks is a usage error', async () => {
   const { job } = recordingJob(new Set());
   assert.deepEqual((await runOn([], job, { transport: fakeTransport() })).outcomes, []);
   await assert.rejects(runOn(targets(1), job, { transport: fakeTransport(), forks: 0 }), /Invalid --forks 0/);
+});
+
+test('runOn: a job\'s output sink becomes `output` events of its host, before its `host-done`', async () => {
+  const events: RunEvent[] = [];
+  const job: Job = async (_s, { target, output }) => {
+    output.stdout(Buffer.from(`out of ${target.name}\n`));
+    await new Promise((resolve) => setImmediate(resolve));
+    output.stderr(Buffer.from(`err of ${target.name}\n`));
+    return ok;
+  };
+  await runOn(targets(3), job, { transport: fakeTransport(), forks: 3, onEvent: (e) => events.push(e) });
+  for (const host of ['h0', 'h1', 'h2']) {
+    const mine = events.filter((e) => (e.type === 'output' && e.host === host) || (e.type === 'host-done' && e.outcome.host === host));
+    assert.deepEqual(mine.map((e) => (e.type === 'output' ? `${e.stream}:${e.chunk.toString()}` : e.type)), [
+      `stdout:out of ${host}\n`, `stderr:err of ${host}\n`, 'host-done',
+    ]);
+  }
+});
+
+test('runOn: a job\'s typed data reaches its outcome; an interrupted host keeps the data it returned', async () => {
+  const controller = new AbortController();
+  const job: Job<{ size: number }> = (_s, { target, signal }) => new Promise((resolve) => {
+    if (target.name === 'h0') return resolve({ ...ok, data: { size: 42 } });
+    signal.addEventListener('abort', () => resolve({ ...bad, data: { size: 7 } }));
+  });
+  // h1 runs until interrupted, which happens once h0 has its outcome.
+  const result = await runOn(targets(2), job, {
+    transport: fakeTransport(),
+    forks: 2,
+    signal: controller.signal,
+    onEvent: (e) => { if (e.type === 'host-done' && e.outcome.host === 'h0') controller.abort(); },
+  });
+  const sizes: (number | undefined)[] = result.outcomes.map((o) => o.data?.size);
+  assert.deepEqual(sizes, [42, 7]);
+  assert.deepEqual(result.outcomes.map((o) => `${o.status}:${o.message ?? ''}`), ['ok:', 'failed:interrupted']);
 });

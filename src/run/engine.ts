@@ -15,11 +15,15 @@
  *   with "not started: failure threshold exceeded (3 > 2)"; `aborted` is true.
  * - `timeoutMs` bounds the job after the connection is open; when it fires the
  *   job's signal is aborted (the transport kills the remote command) and the host
- *   is `timeout`. Connecting is bounded by `connectTimeoutMs` instead.
+ *   is `timeout`. Connecting is bounded by the transport's own connect timeout
+ *   instead (given to the transport when it is made, e.g. `transportFor`).
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
- *   and end `failed` with the message "interrupted" (keeping any output they
- *   returned); `interrupted` is true.
+ *   and end `failed` with the message "interrupted" (keeping any output and
+ *   `data` they returned); `interrupted` is true.
+ * - Output a job hands to its `output` sink becomes `output` events for its host,
+ *   emitted between the host's `host-connected` and its `host-done`; a chunk that
+ *   arrives later (from a job abandoned after its grace period) is dropped.
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -32,14 +36,33 @@ import { failureThreshold } from './maxFail.js';
 import type { RunEvent } from './events.js';
 
 /** What a job returns for one host; the engine adds `host` and `durationMs`. */
-export type JobResult = Omit<Outcome, 'host' | 'durationMs'>;
+export type JobResult<T = unknown> = Omit<Outcome<T>, 'host' | 'durationMs'>;
 
 /**
- * The work done on one host once connected. It must honour `signal` (pass it to
- * `session.exec`): it is aborted on timeout and on interruption. A throw becomes a
- * `failed` outcome (`unreachable` for a `ConnectError`), never a rejected run.
+ * Where a job sends output as it comes (give `stdout`/`stderr` to `session.exec`
+ * as its `onStdout`/`onStderr`). The engine knows which host runs, so a job never
+ * names it: each chunk becomes an `output` event for this host.
  */
-export type Job = (session: Session, target: Target, signal: AbortSignal) => Promise<JobResult>;
+export interface OutputSink {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+/** What the engine gives a job besides its session. */
+export interface JobContext {
+  target: Target;
+  /** Aborted on timeout and on interruption; pass it to every `session.exec`. */
+  signal: AbortSignal;
+  output: OutputSink;
+}
+
+/**
+ * The work done on one host once connected. It must honour `context.signal`
+ * (pass it to `session.exec`): it is aborted on timeout and on interruption. A
+ * throw becomes a `failed` outcome (`unreachable` for a `ConnectError`), never a
+ * rejected run. `T` is the type of the outcome's `data` (diff's file state, …).
+ */
+export type Job<T = unknown> = (session: Session, context: JobContext) => Promise<JobResult<T>>;
 
 export interface RunOptions {
   transport: Transport;
@@ -49,10 +72,8 @@ export interface RunOptions {
   batch?: string | number[];
   /** Failure threshold, `N` or `P%` of the targets; see `failureThreshold`. Default: none. */
   maxFail?: string | number;
-  connectTimeoutMs?: number;
-  /** Per host, for the job after connecting. */
+  /** Per host, for the job after connecting. (Connecting is bounded by the transport's own options.) */
   timeoutMs?: number;
-  acceptNew?: boolean;
   /** Aborting it interrupts the run (Ctrl-C). */
   signal?: AbortSignal;
   /** Called synchronously as things happen; must not throw. */
@@ -64,9 +85,9 @@ export interface RunOptions {
   abortGraceMs?: number;
 }
 
-export interface RunResult {
+export interface RunResult<T = unknown> {
   /** Exactly one per target, in input order. */
-  outcomes: Outcome[];
+  outcomes: Outcome<T>[];
   /** The failure threshold was exceeded and some hosts were not started. */
   aborted: boolean;
   /** The run's signal was aborted (Ctrl-C). */
@@ -84,7 +105,7 @@ export const defaultForks = 64;
  * See the file comment for the exact batch, threshold, timeout and interruption
  * semantics. Throws `UsageError` only for invalid options (forks, batch, maxFail).
  */
-export async function runOn(targets: Target[], job: Job, options: RunOptions): Promise<RunResult> {
+export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options: RunOptions): Promise<RunResult<T>> {
   const startedAt = performance.now();
   const forks = options.forks ?? defaultForks;
   if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`Invalid --forks ${forks}: give a whole number of at least 1`);
@@ -93,7 +114,7 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   const emit = options.onEvent ?? (() => undefined);
   const signal = options.signal;
 
-  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(targets.length).fill(undefined);
+  const outcomes: (Outcome<T> | undefined)[] = new Array<Outcome<T> | undefined>(targets.length).fill(undefined);
   let failures = 0;
   let done = 0;
   let stopMessage: string | undefined;
@@ -117,7 +138,7 @@ export async function runOn(targets: Target[], job: Job, options: RunOptions): P
   else signal?.addEventListener('abort', onInterrupt, { once: true });
   const hostOptions: RunOptions = { ...options, signal: internal.signal };
 
-  const hostDone = (index: number, outcome: Outcome): void => {
+  const hostDone = (index: number, outcome: Outcome<T>): void => {
     outcomes[index] = outcome;
     done += 1;
     if (failureStatuses.has(outcome.status)) failures += 1;
@@ -181,16 +202,17 @@ async function pool(items: number[], limit: number, stop: () => boolean, work: (
 }
 
 /** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
-async function runHost(target: Target, index: number, job: Job, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome> {
+async function runHost<T>(target: Target, index: number, job: Job<T>, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome<T>> {
   const startedAt = performance.now();
   const runSignal = options.signal;
-  const finish = (result: JobResult): Outcome => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
-  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult): Outcome => finish({
+  const finish = (result: JobResult<T>): Outcome<T> => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
+  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult<T>): Outcome<T> => finish({
     status,
     exitCode: partial?.exitCode ?? null,
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
     ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
+    ...(partial?.data !== undefined ? { data: partial.data } : {}),
     // A deploy interrupted half-way says whether it put the previous file back.
     ...(partial?.rollback !== undefined ? { rollback: partial.rollback } : {}),
     message: partial?.rollback === undefined ? message : `${message}; ${partial.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`,
@@ -199,11 +221,7 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
   emit({ type: 'host-started', host: target.name, index });
   let session: Session;
   try {
-    session = await options.transport.connect(target, {
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      ...(options.acceptNew !== undefined ? { acceptNew: options.acceptNew } : {}),
-      ...(runSignal ? { signal: runSignal } : {}),
-    });
+    session = await options.transport.connect(target, runSignal ? { signal: runSignal } : {});
   } catch (error) {
     if (runSignal?.aborted) return failed('failed', 'interrupted');
     if (error instanceof ConnectError) return failed('unreachable', error.message);
@@ -216,6 +234,13 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
   setMaxListeners(0, jobSignal);
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  // Output of this host until its outcome is known; a chunk after that (a job
+  // abandoned past its grace) would come after the host's `host-done`, so it is dropped.
+  let open = true;
+  const output: OutputSink = {
+    stdout: (chunk) => { if (open) emit({ type: 'output', host: target.name, stream: 'stdout', chunk }); },
+    stderr: (chunk) => { if (open) emit({ type: 'output', host: target.name, stream: 'stderr', chunk }); },
+  };
   try {
     emit({ type: 'host-connected', host: target.name, index });
     const timeoutMs = options.timeoutMs;
@@ -225,10 +250,10 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
         hostAbort.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
       }, timeoutMs);
     }
-    let result: JobResult | undefined;
+    let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, target, jobSignal), jobSignal, options.abortGraceMs ?? 5000);
+      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 5000);
     } catch (error) {
       thrown = error;
     }
@@ -239,6 +264,7 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
         stdout: result?.stdout ?? '',
         stderr: result?.stderr ?? '',
         ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
+        ...(result?.data !== undefined ? { data: result.data } : {}),
         ...(result?.rollback !== undefined ? { rollback: result.rollback } : {}),
         message: `timed out after ${formatDuration(timeoutMs)}${result?.rollback === undefined ? '' : `; ${result.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`}`,
       });
@@ -248,6 +274,7 @@ async function runHost(target: Target, index: number, job: Job, options: RunOpti
     if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);
     return failed('failed', errorMessage(thrown));
   } finally {
+    open = false;
     clearTimeout(timer);
     session.close();
   }

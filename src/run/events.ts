@@ -12,6 +12,8 @@ export type RunEvent =
   | { type: 'host-started'; host: string; index: number }
   /** The host's session is open; its job starts now (and its --timeout clock with it). */
   | { type: 'host-connected'; host: string; index: number }
+  /** Output of a host's job as it comes (a job's `output` sink): for `--stream` and live views. */
+  | { type: 'output'; host: string; stream: 'stdout' | 'stderr'; chunk: Buffer }
   /** The host has its outcome. `done` counts finished hosts so far, of `total`. */
   | { type: 'host-done'; index: number; outcome: Outcome; done: number; total: number }
   /** No further host will start: the failure threshold was exceeded, or the run was interrupted. */

@@ -8,7 +8,11 @@ export type Status = 'ok' | 'changed' | 'failed' | 'unreachable' | 'timeout' | '
 /** Statuses that count as failures for `--max-fail` and for the exit code. */
 export const failureStatuses: ReadonlySet<Status> = new Set(['failed', 'unreachable', 'timeout']);
 
-export interface Outcome {
+/**
+ * One host's result. `T` is what the operation found, as a value (diff's file
+ * state; later facts, drift): results travel in `data`, never through `stdout`.
+ */
+export interface Outcome<T = unknown> {
   host: string;
   status: Status;
   exitCode: number | null;
@@ -21,4 +25,6 @@ export interface Outcome {
   message?: string;
   /** Deploys: what happened to the previous file after a failed test. */
   rollback?: 'done' | 'failed';
+  /** The operation's own result for this host, when it has one. */
+  data?: T;
 }
