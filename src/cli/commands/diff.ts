@@ -12,7 +12,7 @@ import { foldNodeset } from '../../core/nodeset.js';
 import { describeState, diffFleet, type DiffReference, type DiffReport } from '../../ops/diff.js';
 import { escapeControls } from '../../report/escapeControls.js';
 import { painter } from '../../report/paint.js';
-import { selectFleet, targetOf } from '../fanout/fleet.js';
+import { selectFleet, targetOf, type Fleet } from '../fanout/fleet.js';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
 import { fanoutWith } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
@@ -39,23 +39,7 @@ export function command(): Command {
     ].join('\n'))
     .action(async (selector: string, path: string, options: DiffOptions) => {
       const fleet = await selectFleet([selector], options);
-      let against: DiffReference | undefined;
-      if (options.against !== undefined) {
-        const name = options.against;
-        const isFile = await stat(name).then((info) => info.isFile(), () => false);
-        if (isFile) against = { file: name, content: await readFile(name) };
-        else if (fleet.inventory.hostsByName.has(name)) {
-          against = { host: name };
-          if (!fleet.hosts.some((host) => host.name === name)) {
-            // Compare against a host outside the selection: ask it too.
-            const host = fleet.inventory.hostsByName.get(name);
-            if (host) {
-              fleet.hosts.push(host);
-              fleet.targets.push(targetOf(host, fleet.inventory));
-            }
-          }
-        } else throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
-      }
+      const against = options.against === undefined ? undefined : await referenceOf(options.against, fleet);
       let report: DiffReport | undefined;
       await fanoutWith(fleet.targets, options, {
         command: 'diff',
@@ -66,6 +50,23 @@ export function command(): Command {
         return report.run;
       });
     });
+}
+
+/**
+ * What `--against NAME` names: a local file (read now), else an inventory host —
+ * added to the fleet when the selection left it out, so it is asked too. Throws
+ * UsageError when it is neither.
+ */
+async function referenceOf(name: string, fleet: Fleet): Promise<DiffReference> {
+  const isFile = await stat(name).then((info) => info.isFile(), () => false);
+  if (isFile) return { file: name, content: await readFile(name) };
+  const host = fleet.inventory.hostsByName.get(name);
+  if (!host) throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
+  if (!fleet.hosts.some((selected) => selected.name === name)) {
+    fleet.hosts.push(host);
+    fleet.targets.push(targetOf(host, fleet.inventory));
+  }
+  return { host: name };
 }
 
 /**
