@@ -8,7 +8,9 @@ export type { CacheOptions, Check, FindOptions, Group, Host, Inventory, Inventor
 export { MusterError, UsageError, InvalidFileError, SelectorError, NotFoundError, EnvironmentError, formatProblem, formatLocation } from './core/errors.js';
 export type { Problem, SourceLocation } from './core/errors.js';
 export { runOn, defaultForks } from './run/engine.js';
-export type { Job, JobResult, RunOptions, RunResult } from './run/engine.js';
+export type { Job, JobContext, JobResult, OutputSink, RunOptions, RunResult } from './run/engine.js';
+export { pooledSettled } from './core/pool.js';
+export type { PooledResult, PoolOptions } from './core/pool.js';
 export type { RunEvent } from './run/events.js';
 export { batchSizes } from './run/batches.js';
 export { failureThreshold } from './run/maxFail.js';

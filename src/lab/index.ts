@@ -13,6 +13,7 @@ import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
+import { pooledSettled } from '../core/pool.js';
 import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
   bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, profileText, sshConfigText, sshdConfigText,
@@ -104,22 +105,19 @@ function sameShares(a: RoleShare[], b: RoleShare[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Runs `work` on every item, `limit` at once; the first failure starts no more items and is thrown once the running ones end. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= error;
-      }
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
+  await pooledSettled(items, async (item) => {
+    try {
+      await work(item);
+    } catch (error) {
+      failure ??= { error };
+      stop.abort();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
+  }, { limit, signal: stop.signal });
+  if (failure !== undefined) throw failure.error;
 }
 
 async function writeHostFiles(fsDir: string, host: PlannedHost, facts: { hostKey: SshKeyPair; authorizedKeys: string; etcHosts: string }): Promise<void> {

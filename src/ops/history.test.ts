@@ -41,7 +41,7 @@ describe('history journal', () => {
     }, { stateDir, env: { SUDO_USER: 'alice' } });
     const second = journal({
       command: 'push', argv: ['push', 'web', 'a', '/b', '--test', 'false'], selector: 'web', startedAt: new Date('2026-11-23T21:05:00Z'), durationMs: 50, exitCode: 1,
-      outcomes: [outcome('web01', 'failed', '', { message: 'rolled back', rollback: 'done', stderr: 'bad config\n' })],
+      outcomes: [outcome('web01', 'failed', '', { message: 'rolled back', data: { rollback: 'done' }, stderr: 'bad config\n' })],
     }, { stateDir });
     assert.equal(typeof first, 'number');
     assert.equal(second, (first ?? 0) + 1);
@@ -56,7 +56,7 @@ describe('history journal', () => {
     assert.equal(detail.outcomes[2]?.stdout.length, journalOutputCap);
     assert.match(detail.outcomes[2]?.truncated ?? '', /10 bytes cut/);
     const pushed = getHistory(second ?? 0, { stateDir });
-    assert.deepEqual([pushed.outcomes[0]?.rollback, pushed.outcomes[0]?.message, pushed.outcomes[0]?.stderr], ['done', 'rolled back', 'bad config\n']);
+    assert.deepEqual([pushed.outcomes[0]?.data?.rollback, pushed.outcomes[0]?.message, pushed.outcomes[0]?.stderr], ['done', 'rolled back', 'bad config\n']);
     assert.deepEqual(listHistory({ stateDir, command: 'run' }).map((run) => run.id), [first]);
   });
 

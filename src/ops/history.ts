@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { rollbackOf, type DeployData, type Rollback } from '../core/deploy.js';
 import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
 import type { Outcome, Status } from '../run/outcome.js';
 
@@ -47,9 +48,9 @@ export interface HistoryRun {
   counts: Partial<Record<Status, number>>;
 }
 
-/** A journaled operation with every host's outcome. */
+/** A journaled operation with every host's outcome; of an outcome's `data`, the journal keeps a deploy's rollback. */
 export interface HistoryDetail extends HistoryRun {
-  outcomes: Outcome[];
+  outcomes: Outcome<DeployData>[];
 }
 
 export interface HistoryOptions {
@@ -171,7 +172,7 @@ export function journal(entry: JournalEntry, options: HistoryOptions & { onWarni
         const cut = out.cut + err.cut > 0 ? `journal kept ${journalOutputCap} bytes of each stream (${out.cut + err.cut} bytes cut)` : undefined;
         const truncated = [outcome.truncated, cut].filter(Boolean).join('; ') || null;
         insertOutcome.run(id, seq, outcome.host, outcome.status, outcome.exitCode, store(out.text), store(err.text), truncated,
-          Math.round(outcome.durationMs), outcome.message ?? null, outcome.rollback ?? null);
+          Math.round(outcome.durationMs), outcome.message ?? null, rollbackOf(outcome.data) ?? null);
       });
       return id;
     });
@@ -223,13 +224,13 @@ export function getHistory(id: number, options: HistoryOptions = {}): HistoryDet
     const rows = db.prepare(`SELECT o.*, so.body AS stdout, se.body AS stderr FROM outcomes o
       JOIN texts so ON so.id = o.stdout_id JOIN texts se ON se.id = o.stderr_id WHERE o.run_id = ? ORDER BY o.seq`).all(id) as {
       host: string; status: Status; exit_code: number | null; stdout: string; stderr: string; truncated: string | null;
-      duration_ms: number; message: string | null; rollback: 'done' | 'failed' | null;
+      duration_ms: number; message: string | null; rollback: Rollback | null;
     }[];
-    const outcomes = rows.map((o): Outcome => {
-      const outcome: Outcome = { host: o.host, status: o.status, exitCode: o.exit_code, stdout: o.stdout, stderr: o.stderr, durationMs: o.duration_ms };
+    const outcomes = rows.map((o): Outcome<DeployData> => {
+      const outcome: Outcome<DeployData> = { host: o.host, status: o.status, exitCode: o.exit_code, stdout: o.stdout, stderr: o.stderr, durationMs: o.duration_ms };
       if (o.truncated !== null) outcome.truncated = o.truncated;
       if (o.message !== null) outcome.message = o.message;
-      if (o.rollback !== null) outcome.rollback = o.rollback;
+      if (o.rollback !== null) outcome.data = { rollback: o.rollback };
       return outcome;
     });
     return { ...toRun(row), outcomes };

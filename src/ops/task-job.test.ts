@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployMessage } from '../report/deploy.js';
 import { localTransport } from '../transport/local.js';
 import type { Target } from '../transport/types.js';
 import { prepareTask, pushTask, taskJob } from './task-job.js';
@@ -61,8 +62,8 @@ describe('task job (local transport)', () => {
     const marker = join(dir, 'reloaded');
     const outcome = await runTask(pushTask({ target: ['all'], src, dest, tests: [`grep -q good ${dest} || { echo "config is broken" >&2; exit 3; }`], then: [`touch ${marker}`] }));
     assert.equal(outcome.status, 'failed');
-    assert.equal(outcome.rollback, 'done');
-    assert.equal(outcome.message, 'rolled back');
+    assert.equal(outcome.data?.rollback, 'done');
+    assert.equal(deployMessage(outcome), 'rolled back');
     assert.equal(outcome.exitCode, 3);
     assert.match(outcome.stderr, /config is broken/);
     assert.equal(await readFile(dest, 'utf8'), 'good\n');
@@ -74,7 +75,7 @@ describe('task job (local transport)', () => {
     const fresh = join(dir, 'etc', 'fresh.conf');
     await writeFile(src, 'x\n');
     const outcome = await runTask(pushTask({ target: ['all'], src, dest: fresh, tests: ['false'] }));
-    assert.equal(outcome.rollback, 'done');
+    assert.equal(outcome.data?.rollback, 'done');
     await assert.rejects(stat(fresh), /ENOENT/);
   });
 
@@ -150,7 +151,7 @@ describe('task job (local transport)', () => {
     assert.match(check.stdout, /^-b$/m);
     assert.match(check.stdout, /^\+B$/m);
     const failed = await runTask(pushTask({ target: ['all'], src: tree, dest: destDir, recursive: true, tests: ['false'] }));
-    assert.equal(failed.rollback, 'done');
+    assert.equal(failed.data?.rollback, 'done');
     assert.equal(await readFile(join(destDir, 'sub', 'b.conf'), 'utf8'), 'b\n');
     assert.deepEqual((await readdir(dir)).filter((name) => name.includes('muster')), []);
   });
@@ -173,7 +174,7 @@ describe('task job (local transport)', () => {
       ],
     });
     assert.equal(outcome.status, 'failed');
-    assert.equal(outcome.rollback, 'done');
+    assert.equal(outcome.data?.rollback, 'done');
     assert.equal(outcome.exitCode, 4);
     assert.match(outcome.message ?? '', /run failed \(exit 4\)/);
     assert.equal(await readFile(one, 'utf8'), '1\n');

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DeployData, Rollback } from '../core/deploy.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Selector } from '../render/context.js';
 import type { Job, JobResult } from '../run/engine.js';
@@ -60,9 +61,11 @@ const outputCap = 256 * 1024;
 /**
  * The job that runs a prepared task on one host. Outcomes: `ok` (nothing to do),
  * `changed` (something pushed; with `check`, would be), `failed` (with the failing
- * command's output, and `rollback: 'done' | 'failed'` when pushes were put back).
+ * command's output, and `data: { rollback: 'done' | 'failed' }` when pushes were
+ * put back). Messages say what failed; what became of the previous files is the
+ * data's, and report/deploy.ts says it in words.
  */
-export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): Job {
+export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): Job<DeployData> {
   const diffs = new Map<string, Promise<string>>();
   const suffix = backupSuffix(options.startedAt ?? new Date());
   const sudo = options.sudo ?? prepared.task.sudo ?? false;
@@ -82,25 +85,21 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       stderr.push(cap(result.stderr));
       truncated ||= result.stdoutTruncated || result.stderrTruncated || result.stdout.length > outputCap || result.stderr.length > outputCap;
     };
-    const finish = (status: JobResult['status'], message: string, rolledBack?: 'done' | 'failed'): JobResult => {
-      const result: JobResult = { status, exitCode, stdout: stdout.join(''), stderr: stderr.join(''), message };
-      if (rolledBack) result.rollback = rolledBack;
+    const finish = (status: JobResult['status'], message: string | undefined, rolledBack?: Rollback): JobResult<DeployData> => {
+      const result: JobResult<DeployData> = { status, exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+      if (message !== undefined) result.message = message;
+      if (rolledBack) result.data = { rollback: rolledBack };
       if (truncated) result.truncated = 'output capped';
       return result;
     };
-    const undo = async (): Promise<'done' | 'failed' | undefined> => {
+    const undo = async (): Promise<Rollback | undefined> => {
       if (installed.length === 0 || committed) return undefined;
       let ok = true;
       for (const entry of [...installed].reverse()) ok = (await rollback(session, entry.installed, AbortSignal.timeout(rollbackTimeoutMs))) && ok;
       installed.length = 0;
       return ok ? 'done' : 'failed';
     };
-    const fail = async (message: string): Promise<JobResult> => {
-      const rolledBack = await undo();
-      if (rolledBack === 'done') return finish('failed', `${message}; rolled back`, 'done');
-      if (rolledBack === 'failed') return finish('failed', `${message}; ROLLBACK FAILED`, 'failed');
-      return finish('failed', message);
-    };
+    const fail = async (message: string): Promise<JobResult<DeployData>> => finish('failed', message, await undo());
     const commitAll = async (): Promise<string | undefined> => {
       if (committed) return undefined;
       committed = true;
@@ -152,11 +151,10 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
           const why = `${step.kind} failed (${describeExit(result)}): ${step.command}`;
           if (step.kind === 'then') return finish('failed', why);
           if (step.kind === 'test') {
-            // The test's own output says why; the message says what became of the host.
+            // The test's own output says why: once the previous files are back, that they
+            // are back is all the outcome needs to say (no message, the rollback data).
             const rolledBack = await undo();
-            if (rolledBack === 'done') return finish('failed', 'rolled back', 'done');
-            if (rolledBack === 'failed') return finish('failed', `${why}; ROLLBACK FAILED`, 'failed');
-            return finish('failed', why);
+            return finish('failed', rolledBack === 'done' ? undefined : why, rolledBack);
           }
           return await fail(why);
         }

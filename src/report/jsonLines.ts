@@ -2,6 +2,7 @@
  * The `--json` output of fan-out commands: JSON Lines, one record per host in
  * input order, then one summary record. Every record has a `type` field.
  */
+import { rollbackOf, type Rollback } from '../core/deploy.js';
 import type { Outcome } from '../run/outcome.js';
 import { countStatuses, type StatusCounts, type SummaryInput } from './summary.js';
 
@@ -16,7 +17,8 @@ export interface HostRecord {
   durationMs: number;
   message?: string;
   truncated?: string;
-  rollback?: 'done' | 'failed';
+  /** Deploys: what became of the previous file (the outcome's `DeployData`). */
+  rollback?: Rollback;
 }
 
 /** The last record of a `--json` run. */
@@ -33,6 +35,7 @@ export interface SummaryRecord extends StatusCounts {
 
 /** The JSON Lines record of one outcome (durations rounded to whole milliseconds). */
 export function hostRecord(outcome: Outcome): HostRecord {
+  const rollback = rollbackOf(outcome.data);
   return {
     type: 'host',
     host: outcome.host,
@@ -43,7 +46,7 @@ export function hostRecord(outcome: Outcome): HostRecord {
     durationMs: Math.round(outcome.durationMs),
     ...(outcome.message !== undefined ? { message: outcome.message } : {}),
     ...(outcome.truncated !== undefined ? { truncated: outcome.truncated } : {}),
-    ...(outcome.rollback !== undefined ? { rollback: outcome.rollback } : {}),
+    ...(rollback !== undefined ? { rollback } : {}),
   };
 }
 

@@ -29,6 +29,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
+import { pooledSettled } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
@@ -126,10 +127,17 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
   // ours may have as many as there are forks without Node's leak warning.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
+  // Stops the pool from starting hosts (threshold or interruption); running hosts are
+  // stopped only by `internal`, so past the threshold they finish normally.
+  const starting = new AbortController();
+  const stopStarting = (message: string): void => {
+    stopMessage = message;
+    starting.abort();
+  };
   const onInterrupt = (): void => {
     interrupted = true;
     if (stopMessage === undefined) {
-      stopMessage = 'interrupted';
+      stopStarting('interrupted');
       emit({ type: 'aborted', reason: 'interrupted', message: 'interrupted' });
     }
     internal.abort(signal?.reason);
@@ -145,22 +153,25 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
     emit({ type: 'host-done', index, outcome, done, total: targets.length });
     if (failures > threshold && stopMessage === undefined) {
       aborted = true;
-      stopMessage = `failure threshold exceeded (${failures} > ${threshold})`;
-      emit({ type: 'aborted', reason: 'threshold', message: stopMessage });
+      const message = `failure threshold exceeded (${failures} > ${threshold})`;
+      stopStarting(message);
+      emit({ type: 'aborted', reason: 'threshold', message });
     }
   };
 
   try {
     let offset = 0;
     for (const [batchIndex, size] of sizes.entries()) {
-      if (stopMessage !== undefined) break;
+      if (starting.signal.aborted) break;
       const indices = Array.from({ length: size }, (_, i) => offset + i);
       offset += size;
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
-      await pool(indices, forks, () => stopMessage !== undefined, async (index) => {
+      // runHost never throws; a throwing `onEvent` (which must not) still fails the run, as it always did.
+      const results = await pooledSettled(indices, async (index) => {
         const target = targets[index] as Target;
         hostDone(index, await runHost(target, index, job, hostOptions, emit));
-      });
+      }, { limit: forks, signal: starting.signal });
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
     }
   } finally {
     signal?.removeEventListener('abort', onInterrupt);
@@ -184,23 +195,6 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
   };
 }
 
-/**
- * Runs `work` on each item with at most `limit` at once. A worker checks `stop()`
- * before taking each item, so a stop lets running items finish and starts no more.
- * `work` must not throw (runHost turns every failure into an outcome).
- */
-async function pool(items: number[], limit: number, stop: () => boolean, work: (item: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const item = items[next] as number;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
 async function runHost<T>(target: Target, index: number, job: Job<T>, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome<T>> {
   const startedAt = performance.now();
@@ -212,10 +206,9 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
     ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
+    // A job stopped half-way may say in its data what it undid.
     ...(partial?.data !== undefined ? { data: partial.data } : {}),
-    // A deploy interrupted half-way says whether it put the previous file back.
-    ...(partial?.rollback !== undefined ? { rollback: partial.rollback } : {}),
-    message: partial?.rollback === undefined ? message : `${message}; ${partial.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`,
+    message,
   });
 
   emit({ type: 'host-started', host: target.name, index });
@@ -265,8 +258,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
         stderr: result?.stderr ?? '',
         ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
         ...(result?.data !== undefined ? { data: result.data } : {}),
-        ...(result?.rollback !== undefined ? { rollback: result.rollback } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}${result?.rollback === undefined ? '' : `; ${result.rollback === 'done' ? 'rolled back' : 'ROLLBACK FAILED'}`}`,
+        message: `timed out after ${formatDuration(timeoutMs)}`,
       });
     }
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);

@@ -21,10 +21,8 @@ export interface Outcome<T = unknown> {
   /** Set when stdout/stderr were capped; says how much was cut. */
   truncated?: string;
   durationMs: number;
-  /** One line saying why, for people: "connection refused", "rolled back", "batch aborted". */
+  /** One line saying why, for people: "connection refused", "timed out after 2.0s", "unchanged". */
   message?: string;
-  /** Deploys: what happened to the previous file after a failed test. */
-  rollback?: 'done' | 'failed';
   /** The operation's own result for this host, when it has one. */
   data?: T;
 }

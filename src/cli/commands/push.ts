@@ -6,17 +6,16 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { foldNodeset } from '../../core/nodeset.js';
 import { UsageError } from '../../core/errors.js';
-import type { RunResult } from '../../run/engine.js';
-import { failureStatuses } from '../../run/outcome.js';
+import { runOn, type RunResult } from '../../run/engine.js';
 import { prepareTask, pushTask, taskJob } from '../../ops/task-job.js';
 import { saveTask, type Task } from '../../ops/task.js';
+import { deploySummary, withDeployMessages } from '../../report/deploy.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
 import { selectFleet, type Fleet } from '../fanout/fleet.js';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
-import { runFanout } from '../fanout/runFanout.js';
+import { fanoutWith } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
 interface PushOptions extends FanoutOptions {
@@ -119,24 +118,11 @@ export async function runTask(
     ...(options.batch === undefined && task.batch !== undefined ? { batch: task.batch } : {}),
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
-  return runFanout(fleet, taskJob(prepared, { check: how.check, startedAt, ...sudo }), withTask, {
+  const job = taskJob(prepared, { check: how.check, startedAt, ...sudo });
+  // The rollback said in the message once, before it is shown, written as JSON or journaled.
+  return fanoutWith(fleet.targets, withTask, {
     command: how.command,
     selector: how.selector,
     render: (result, color) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
-  });
-}
-
-/** The lines after the gathered blocks: which hosts changed, were rolled back, failed, were not started. */
-export function deploySummary(result: RunResult, check: boolean): string {
-  const rows: [string, string[]][] = [
-    [check ? 'would change' : 'changed', result.outcomes.filter((o) => o.status === 'changed').map((o) => o.host)],
-    ['rolled back', result.outcomes.filter((o) => o.rollback === 'done').map((o) => o.host)],
-    ['ROLLBACK FAILED', result.outcomes.filter((o) => o.rollback === 'failed').map((o) => o.host)],
-    ['failed', result.outcomes.filter((o) => failureStatuses.has(o.status) && o.rollback === undefined).map((o) => o.host)],
-    ['not started', result.outcomes.filter((o) => o.status === 'skipped').map((o) => o.host)],
-  ];
-  const shown = rows.filter(([, hosts]) => hosts.length > 0);
-  if (shown.length === 0) return '';
-  const width = Math.max(...shown.map(([label]) => label.length)) + 1;
-  return shown.map(([label, hosts]) => `${`${label}:`.padEnd(width)} ${foldNodeset(hosts)} (${hosts.length})\n`).join('');
+  }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
 }
