@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidFileError, UsageError } from '../core/errors.js';
+import { InvalidFileError, OptionError, UsageError } from '../core/errors.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { hostTemplateContext, renderTemplate } from '../render/engine.js';
 import type { Selector } from '../render/context.js';
@@ -29,7 +29,7 @@ export async function readSource(src: string, options: { recursive?: boolean; si
     throw new UsageError(`Cannot read ${src}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
   }
   if (info.isDirectory()) {
-    if (!options.recursive) throw new UsageError(`${src} is a directory: add -r to push a directory`);
+    if (!options.recursive) throw new OptionError('recursive', (name) => `${src} is a directory: add ${name('recursive')} to push a directory`);
     const manifest = await localManifest(src);
     const tar = await tarOf(src, options.signal);
     return { kind: 'dir', tar, manifest };
@@ -52,9 +52,9 @@ export async function prepareSource(
     const content = await readSource(src, options);
     return { kind: content.kind, contentFor: () => content };
   }
-  if (options.recursive) throw new UsageError('--template renders one file: it cannot be combined with -r');
+  if (options.recursive) throw new OptionError('template', (name) => `${name('template')} renders one file: it cannot be combined with ${name('recursive')}`);
   const { inventory, hosts } = options;
-  if (!inventory || !hosts) throw new UsageError('--template needs an inventory to render with');
+  if (!inventory || !hosts) throw new OptionError('template', (name) => `${name('template')} needs an inventory to render with`);
   let source;
   try {
     source = await readFile(src, 'utf8');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../core/errors.js';
+import { cliMessage } from '../cli/optionFlags.js';
+import { OptionError, UsageError } from '../core/errors.js';
 import { batchSizes } from './batches.js';
 
 test('batchSizes: canary then wider, the last size repeating', () => {
@@ -29,4 +30,10 @@ test('batchSizes: malformed specs are usage errors naming the bad item', () => {
   assert.throws(() => batchSizes('150%', 10), UsageError);
   assert.throws(() => batchSizes('', 10), UsageError);
   assert.throws(() => batchSizes([0], 10), UsageError);
+});
+
+test('batchSizes: errors name the option; the CLI says its flag', () => {
+  assert.throws(() => batchSizes('1,x', 10), (error) => error instanceof OptionError && error.option === 'batch'
+    && error.message === 'Invalid batch "1,x": "x" is neither a host count (5) nor a percentage (25%)'
+    && cliMessage(error) === 'Invalid --batch "1,x": "x" is neither a host count (5) nor a percentage (25%)');
 });

@@ -6,6 +6,8 @@
  */
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import { cliMessage } from '../cli/optionFlags.js';
+import { OptionError } from '../core/errors.js';
 import { ConnectError, type ExecResult, type Session, type Target, type Transport } from '../transport/types.js';
 import { runOn, type Job, type JobResult } from './engine.js';
 import type { RunEvent } from './events.js';
@@ -205,10 +207,14 @@ test('runOn: an already aborted signal starts nothing', async () => {
   assert.equal(result.interrupted, true);
 });
 
-test('runOn: no targets, no outcomes; bad forks is a usage error', async () => {
+test('runOn: no targets, no outcomes; bad forks is an option error the CLI says with its flag', async () => {
   const { job } = recordingJob(new Set());
   assert.deepEqual((await runOn([], job, { transport: fakeTransport() })).outcomes, []);
-  await assert.rejects(runOn(targets(1), job, { transport: fakeTransport(), forks: 0 }), /Invalid --forks 0/);
+  const error = await runOn(targets(1), job, { transport: fakeTransport(), forks: 0 }).then(() => undefined, (thrown: unknown) => thrown);
+  assert.ok(error instanceof OptionError);
+  assert.equal(error.option, 'forks');
+  assert.equal(error.message, 'Invalid forks 0: give a whole number of at least 1');
+  assert.match(cliMessage(error), /Invalid --forks 0/);
 });
 
 test('runOn: a job\'s output sink becomes `output` events of its host, before its `host-done`', async () => {

@@ -27,7 +27,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../core/errors.js';
+import { OptionError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { pooledSettled } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
@@ -104,12 +104,12 @@ export const defaultForks = 64;
 /**
  * Runs `job` on every target and returns one outcome per target, in input order.
  * See the file comment for the exact batch, threshold, timeout and interruption
- * semantics. Throws `UsageError` only for invalid options (forks, batch, maxFail).
+ * semantics. Throws `OptionError` only for invalid options (forks, batch, maxFail).
  */
 export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options: RunOptions): Promise<RunResult<T>> {
   const startedAt = performance.now();
   const forks = options.forks ?? defaultForks;
-  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`Invalid --forks ${forks}: give a whole number of at least 1`);
+  if (!Number.isInteger(forks) || forks < 1) throw new OptionError('forks', (name) => `Invalid ${name('forks')} ${forks}: give a whole number of at least 1`);
   const sizes = batchSizes(options.batch, targets.length);
   const threshold = failureThreshold(options.maxFail, targets.length);
   const emit = options.onEvent ?? (() => undefined);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../core/errors.js';
+import { cliMessage } from '../cli/optionFlags.js';
+import { OptionError, UsageError } from '../core/errors.js';
 import { failureThreshold } from './maxFail.js';
 
 test('failureThreshold: a count is taken as is', () => {
@@ -24,4 +25,10 @@ test('failureThreshold: none given means no threshold', () => {
 test('failureThreshold: malformed specs are usage errors', () => {
   for (const bad of ['-1', 'x', '1.5', '101%', '']) assert.throws(() => failureThreshold(bad, 10), UsageError, bad);
   assert.throws(() => failureThreshold(-1, 10), UsageError);
+});
+
+test('failureThreshold: errors name the option; the CLI says its flag', () => {
+  assert.throws(() => failureThreshold('lots', 10), (error) => error instanceof OptionError && error.option === 'maxFail'
+    && error.message === 'Invalid maxFail "lots": give a whole number of hosts (0 or more) or a percentage such as 10%'
+    && cliMessage(error) === 'Invalid --max-fail "lots": give a whole number of hosts (0 or more) or a percentage such as 10%');
 });
