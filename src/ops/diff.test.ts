@@ -1,23 +1,30 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../core/errors.js';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OptionError } from '../core/errors.js';
+import { shellQuote } from '../core/shell.js';
 import type { RunResult } from '../run/engine.js';
 import type { Outcome } from '../run/outcome.js';
+import { localTransport } from '../transport/local.js';
+import { ConnectError, type Target, type Transport } from '../transport/types.js';
 import { contentDiff } from './diff-unified.js';
-import { DiffContents, diffGroups, parseFileState } from './diff.js';
+import { DiffContents, diffFleet, diffGroups, parseFileState, type FileState } from './diff.js';
 import { sha256 } from './push.js';
 
 const files: Record<string, string> = { a: 'listen 80;\nroot /srv;\n', b: 'listen 8080;\nroot /srv;\n' };
 
 /** A finished checksum run: each host answers with the line the remote script prints. */
-function run(answers: [string, string | Outcome['status']][]): { result: RunResult; contents: DiffContents } {
+function run(answers: [string, string | Outcome['status']][]): { result: RunResult<FileState>; contents: DiffContents } {
   const contents = new DiffContents();
-  const outcomes = answers.map(([host, answer]): Outcome => {
+  const outcomes = answers.map(([host, answer]): Outcome<FileState> => {
     if (answer === 'unreachable' || answer === 'timeout') return { host, status: answer, exitCode: null, stdout: '', stderr: '', durationMs: 1, message: 'connection refused' };
     const text = files[answer];
     const line = text === undefined ? answer : `sha256 ${sha256(text)} ${text.length}`;
     if (text !== undefined) contents.bySha.set(sha256(text), Buffer.from(text));
-    return { host, status: 'ok', exitCode: 0, stdout: line, stderr: '', durationMs: 1 };
+    const state = parseFileState(line);
+    return { host, status: 'ok', exitCode: 0, stdout: line, stderr: '', durationMs: 1, ...(state ? { data: state } : {}) };
   });
   return { result: { outcomes, aborted: false, interrupted: false, durationMs: 5 }, contents };
 }
@@ -59,7 +66,13 @@ describe('diff grouping', () => {
     const byFile = diffGroups(result, '/x', contents, { file: 'want.conf', content: Buffer.from('other\n') });
     assert.deepEqual([byFile.groups[0]?.hosts, byFile.groups[0]?.reference, byFile.referenceFrom], [[], true, 'local file want.conf']);
     assert.match(byFile.groups[1]?.diff ?? '', /^--- want\.conf\n\+\+\+ w\[1-2\]:\/x\n/);
-    assert.throws(() => diffGroups(result, '/x', contents, { host: 'nope' }), UsageError);
+    assert.throws(() => diffGroups(result, '/x', contents, { host: 'nope' }), (error: unknown) => {
+      assert.ok(error instanceof OptionError);
+      assert.equal(error.option, 'against');
+      assert.equal(error.message, 'against nope: that host is not among the hosts compared');
+      assert.equal(error.messageWith((option) => `--${option}`), '--against nope: that host is not among the hosts compared');
+      return true;
+    });
   });
 });
 
@@ -68,5 +81,116 @@ describe('contentDiff', () => {
     assert.equal(contentDiff({ content: Buffer.from([0, 1, 2]), label: 'a' }, { content: Buffer.from([0, 1, 3]), label: 'b' }), 'Binary files a and b differ\n');
     assert.equal(contentDiff({ content: null, label: 'a' }, { content: Buffer.from('x\n'), label: 'b' }), '--- /dev/null\n+++ b\n@@ -0,0 +1,1 @@\n+x\n');
     assert.equal(contentDiff({ content: Buffer.from('same'), label: 'a' }, { content: Buffer.from('same'), label: 'b' }), '');
+  });
+});
+
+/**
+ * The local transport, with each host in a folder of its own under `root`
+ * (commands run there, so the relative PATH is that host's file); a host whose
+ * address is `down` cannot be reached.
+ */
+function foldersTransport(root: string): Transport {
+  const local = localTransport();
+  return {
+    name: 'folders',
+    async connect(target, options) {
+      if (target.address === 'down') throw new ConnectError(target.name, 'refused', `connection to ${target.name} refused`);
+      const session = await local.connect(target, options);
+      const cd = `cd ${shellQuote(join(root, target.name))} && `;
+      return { target, exec: (command, execOptions) => session.exec(cd + command, execOptions), close: () => session.close() };
+    },
+  };
+}
+
+describe('diffFleet', () => {
+  let root: string;
+  let transport: Transport;
+  const hosts = (...names: string[]): Target[] => names.map((name) => ({ name, address: name.startsWith('down') ? 'down' : '127.0.0.1' }));
+  const put = async (host: string, content: string | null): Promise<void> => {
+    await mkdir(join(root, host), { recursive: true });
+    if (content !== null) await writeFile(join(root, host, 'app.conf'), content);
+  };
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'muster-diffFleet-'));
+    transport = foldersTransport(root);
+    for (const host of ['h1', 'h2', 'h3', 'h5']) await put(host, files['a'] ?? '');
+    await put('h4', files['b'] ?? '');
+    await put('gone', null);
+    await put('odd', null);
+    await mkdir(join(root, 'odd', 'app.conf'));
+    await put('eio', null);
+    // Reading /proc/self/mem at offset 0 fails (EIO) even for root: a file that exists and cannot be read.
+    await symlink('/proc/self/mem', join(root, 'eio', 'app.conf'));
+  });
+
+  after(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('is identical when every host has the same content; data carries each host\'s FileState', async () => {
+    const report = await diffFleet(hosts('h1', 'h2', 'h3'), 'app.conf', { transport });
+    assert.equal(report.identical, true);
+    assert.deepEqual(report.groups.map((group) => [group.hosts, group.reference, group.diff]), [[['h1', 'h2', 'h3'], true, '']]);
+    assert.deepEqual(report.outcomes.map((o) => [o.status, o.message, o.data?.kind]), Array(3).fill(['ok', 'same as the reference', 'content']));
+    assert.equal(report.outcomes[0]?.stdout, `sha256 ${sha256(files['a'] ?? '')} ${files['a']?.length}`);
+    assert.equal(report.run.outcomes, report.outcomes);
+  });
+
+  it('finds the one host that differs and gives the diff text against the largest group', async () => {
+    const report = await diffFleet(hosts('h1', 'h2', 'h3', 'h4', 'h5'), 'app.conf', { transport, forks: 2 });
+    assert.equal(report.identical, false);
+    assert.equal(report.referenceFrom, 'largest group');
+    assert.deepEqual(report.groups.map((group) => [group.hosts.join(','), group.reference]), [['h1,h2,h3,h5', true], ['h4', false]]);
+    assert.equal(report.groups[1]?.diff, '--- h[1-3,5]:app.conf\n+++ h4:app.conf\n@@ -1,2 +1,2 @@\n-listen 80;\n+listen 8080;\n root /srv;\n');
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['ok', 'ok', 'ok', 'failed', 'ok']);
+    assert.equal(report.outcomes[3]?.message, `differs (sha256 ${sha256(files['b'] ?? '').slice(0, 12)})`);
+  });
+
+  it('puts missing, unreadable and not-a-file hosts in groups of their own', async () => {
+    const report = await diffFleet(hosts('h1', 'gone', 'eio', 'odd', 'h2'), 'app.conf', { transport });
+    assert.deepEqual(report.groups.map((group) => [group.hosts.join(','), group.state]), [
+      ['h1,h2', { kind: 'content', sha256: sha256(files['a'] ?? ''), size: files['a']?.length }],
+      ['gone', { kind: 'missing' }],
+      ['eio', { kind: 'unreadable', reason: 'sha256sum: -: Input/output error' }],
+      ['odd', { kind: 'other', what: 'a directory' }],
+    ]);
+    assert.deepEqual(report.outcomes.map((o) => [o.host, o.status, o.message]), [
+      ['h1', 'ok', 'same as the reference'], ['gone', 'failed', 'missing'], ['eio', 'failed', 'unreadable: sha256sum: -: Input/output error'],
+      ['odd', 'failed', 'not a file: a directory'], ['h2', 'ok', 'same as the reference'],
+    ]);
+  });
+
+  it('against a local file: it is the reference, and every host that differs from it gets a diff', async () => {
+    const wanted = Buffer.from('listen 80;\nroot /var/www;\n');
+    const report = await diffFleet(hosts('h1', 'h4'), 'app.conf', { transport, against: { file: 'wanted.conf', content: wanted } });
+    assert.equal(report.referenceFrom, 'local file wanted.conf');
+    assert.deepEqual(report.groups.map((group) => [group.hosts, group.reference]), [[[], true], [['h1'], false], [['h4'], false]]);
+    assert.match(report.groups[1]?.diff ?? '', /^--- wanted\.conf\n\+\+\+ h1:app\.conf\n/);
+    assert.match(report.groups[2]?.diff ?? '', /^--- wanted\.conf\n\+\+\+ h4:app\.conf\n/);
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['failed', 'failed']);
+  });
+
+  it('against a host: its group is the reference, even when it is the smaller one', async () => {
+    const report = await diffFleet(hosts('h1', 'h2', 'h4'), 'app.conf', { transport, against: { host: 'h4' } });
+    assert.equal(report.referenceFrom, 'host h4');
+    assert.deepEqual(report.groups.map((group) => [group.hosts.join(','), group.reference]), [['h4', true], ['h1,h2', false]]);
+    assert.match(report.groups[1]?.diff ?? '', /^--- h4:app\.conf\n\+\+\+ h\[1-2\]:app\.conf\n/);
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['failed', 'failed', 'ok']);
+  });
+
+  it('a host that fails is in no group and keeps its own outcome; against it is an OptionError', async () => {
+    const targets = [...hosts('h1', 'down1'), { name: 'nofolder', address: '127.0.0.1' }];
+    const report = await diffFleet(targets, 'app.conf', { transport });
+    assert.equal(report.identical, false);
+    assert.deepEqual(report.groups.map((group) => group.hosts), [['h1']]);
+    assert.deepEqual(report.outcomes.map((o) => [o.host, o.status, o.message]), [
+      ['h1', 'ok', 'same as the reference'], ['down1', 'unreachable', 'connection to down1 refused'], ['nofolder', 'failed', 'cannot checksum app.conf'],
+    ]);
+    await assert.rejects(diffFleet(targets, 'app.conf', { transport, against: { host: 'down1' } }), (error: unknown) => {
+      assert.ok(error instanceof OptionError);
+      assert.equal(error.message, 'against down1: it answered unreachable (connection to down1 refused); cannot compare against it');
+      return true;
+    });
   });
 });

@@ -6,7 +6,7 @@
  * group, unless a local file or a host is named).
  */
 import { foldNodeset } from '../core/nodeset.js';
-import { UsageError } from '../core/errors.js';
+import { OptionError } from '../core/errors.js';
 import { runOn, type Job, type RunOptions, type RunResult } from '../run/engine.js';
 import type { Outcome } from '../run/outcome.js';
 import type { Target } from '../transport/types.js';
@@ -34,17 +34,19 @@ export interface DiffGroup {
 /** Compare against a local file, or against the group of a named host. */
 export type DiffReference = { file: string; content: Buffer } | { host: string };
 
+/** What a diff of PATH across a fleet found, and the run rewritten to say it per host. */
 export interface DiffReport {
   path: string;
   /** Reference first, then the other groups by size, largest first; hosts that could not answer are not in any group. */
   groups: DiffGroup[];
   /** One per target, input order: `ok` same as the reference, `failed` differs / missing / unreadable; or the run's own failures. */
-  outcomes: Outcome[];
+  outcomes: Outcome<FileState>[];
   /** Every reachable host has the reference content and none failed. */
   identical: boolean;
   /** Where the reference came from, for people: "largest group", "local file x", "host web01". */
   referenceFrom: string;
-  run: RunResult;
+  /** The run with `outcomes` in place of the checksum pass's own: what to present, journal and exit by. */
+  run: RunResult<FileState>;
 }
 
 const checksumScript = `p=$1
@@ -63,14 +65,18 @@ export function parseFileState(line: string): FileState | undefined {
   return undefined;
 }
 
-/** The job of the checksum pass: one line, `sha256 HEX SIZE` / `missing` / `unreadable WHY` / `other WHAT`. */
-export function checksumJob(path: string, options: { sudo?: boolean } = {}): Job {
+/**
+ * The job of the checksum pass: the host's FileState as the outcome's `data`. The
+ * script's one line (`sha256 HEX SIZE` / `missing` / `unreadable WHY` / `other
+ * WHAT`) stays in `stdout` too, as `--json` and the journal have always shown it.
+ */
+export function checksumJob(path: string, options: { sudo?: boolean } = {}): Job<FileState> {
   return async (session, { signal }) => {
     const result = await session.exec(shScript(checksumScript, [path]), { signal, sudo: options.sudo ?? false });
     const line = result.stdout.toString('utf8').trim();
     const state = result.exitCode === 0 ? parseFileState(line) : undefined;
     if (!state) return { status: 'failed', exitCode: result.exitCode, stdout: line, stderr: result.stderr.toString('utf8'), message: `cannot checksum ${path}` };
-    return { status: 'ok', exitCode: 0, stdout: line, stderr: '' };
+    return { status: 'ok', exitCode: 0, stdout: line, stderr: '', data: state };
   };
 }
 
@@ -102,12 +108,12 @@ export class DiffContents {
  * so each distinct content crosses the network once, whatever the fleet size.
  * `known` are checksums already held locally (the `--against` file).
  */
-export function diffJob(path: string, contents: DiffContents, options: { sudo?: boolean; maxBytes?: number; known?: ReadonlySet<string> } = {}): Job {
+export function diffJob(path: string, contents: DiffContents, options: { sudo?: boolean; maxBytes?: number; known?: ReadonlySet<string> } = {}): Job<FileState> {
   const checksum = checksumJob(path, options.sudo ? { sudo: true } : {});
   return async (session, context) => {
-    const { signal } = context;
     const result = await checksum(session, context);
-    const state = result.status === 'ok' ? parseFileState(result.stdout) : undefined;
+    const { signal } = context;
+    const state = result.status === 'ok' ? result.data : undefined;
     if (state?.kind !== 'content' || options.known?.has(state.sha256) || !contents.claim(state.sha256)) return result;
     try {
       const read = await session.exec(shScript('cat -- "$1"', [path]), { signal, sudo: options.sudo ?? false, maxOutputBytes: options.maxBytes ?? 64 * 1024 * 1024 });
@@ -134,11 +140,14 @@ function groupKey(state: FileState): string {
   }
 }
 
+/** The engine's options, and what to compare against; `sudo` reads through `sudo -n`. */
+export type DiffFleetOptions = RunOptions & { against?: DiffReference; sudo?: boolean };
+
 /**
  * Compares PATH across `targets` (the library form of `muster diff`): one run of
  * `diffJob`, then `diffGroups`. `options` are the engine's; `sudo` reads through `sudo -n`.
  */
-export async function diffFleet(targets: Target[], path: string, options: RunOptions & { against?: DiffReference; sudo?: boolean }): Promise<DiffReport> {
+export async function diffFleet(targets: Target[], path: string, options: DiffFleetOptions): Promise<DiffReport> {
   const contents = new DiffContents();
   const known = options.against && 'file' in options.against ? new Set([sha256(options.against.content)]) : undefined;
   const run = await runOn(targets, diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options);
@@ -150,13 +159,13 @@ export async function diffFleet(targets: Target[], path: string, options: RunOpt
  * local file, a named host's group, else the largest group — first seen on a
  * tie), diffs every other content group against it, and rewrites the outcomes:
  * `ok` same as the reference, `failed` differs / missing / unreadable.
- * Throws UsageError when `--against HOST` names a host that did not answer.
+ * Throws OptionError (option `against`) when `against` names a host that did not
+ * answer. Hosts are grouped by their outcome's `data` (see `checksumJob`).
  */
-export function diffGroups(run: RunResult, path: string, contents: DiffContents, against?: DiffReference): DiffReport {
+export function diffGroups(run: RunResult<FileState>, path: string, contents: DiffContents, against?: DiffReference): DiffReport {
   const byKey = new Map<string, DiffGroup>();
   for (const outcome of run.outcomes) {
-    if (outcome.status !== 'ok') continue;
-    const state = parseFileState(outcome.stdout);
+    const state = outcome.status === 'ok' ? outcome.data : undefined;
     if (!state) continue;
     const key = groupKey(state);
     let group = byKey.get(key);
@@ -178,8 +187,8 @@ export function diffGroups(run: RunResult, path: string, contents: DiffContents,
     reference = groups.find((group) => group.hosts.includes(against.host));
     if (!reference) {
       const outcome = run.outcomes.find((candidate) => candidate.host === against.host);
-      if (!outcome) throw new UsageError(`--against ${against.host}: that host is not among the hosts compared`);
-      throw new UsageError(`--against ${against.host}: it answered ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}; cannot compare against it`);
+      if (!outcome) throw new OptionError('against', (name) => `${name('against')} ${against.host}: that host is not among the hosts compared`);
+      throw new OptionError('against', (name) => `${name('against')} ${against.host}: it answered ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}; cannot compare against it`);
     }
     referenceFrom = `host ${against.host}`;
   } else {
@@ -212,7 +221,7 @@ export function diffGroups(run: RunResult, path: string, contents: DiffContents,
 
   const groupOf = new Map<string, DiffGroup>();
   for (const group of groups) for (const host of group.hosts) groupOf.set(host, group);
-  const outcomes = run.outcomes.map((outcome): Outcome => {
+  const outcomes = run.outcomes.map((outcome): Outcome<FileState> => {
     const group = groupOf.get(outcome.host);
     if (outcome.status !== 'ok' || !group) return outcome;
     if (group.reference) return { ...outcome, message: 'same as the reference' };

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { select } from '../../inventory/index.js';
 import { loadTask } from '../../ops/task.js';
-import { addFanoutOptions, selectFleet, targetOf, type FanoutOptions } from '../fanout.js';
+import { selectFleet, targetOf } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
 import { newCommand } from '../globals.js';
 import { runTask } from './push.js';
 

@@ -9,12 +9,13 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { foldNodeset } from '../../core/nodeset.js';
-import { DiffContents, describeState, diffGroups, diffJob, type DiffReference, type DiffReport } from '../../ops/diff.js';
-import { sha256 } from '../../ops/push.js';
+import { describeState, diffFleet, type DiffReference, type DiffReport } from '../../ops/diff.js';
 import { escapeControls } from '../../report/escapeControls.js';
 import { painter } from '../../report/paint.js';
-import { addFanoutOptions, runFanout, selectFleet, targetOf, type FanoutOptions } from '../fanout.js';
-import { newCommand, useColor } from '../globals.js';
+import { selectFleet, targetOf, type Fleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { fanoutWith } from '../fanout/runFanout.js';
+import { newCommand } from '../globals.js';
 
 interface DiffOptions extends FanoutOptions {
   against?: string;
@@ -38,37 +39,34 @@ export function command(): Command {
     ].join('\n'))
     .action(async (selector: string, path: string, options: DiffOptions) => {
       const fleet = await selectFleet([selector], options);
-      let against: DiffReference | undefined;
-      if (options.against !== undefined) {
-        const name = options.against;
-        const isFile = await stat(name).then((info) => info.isFile(), () => false);
-        if (isFile) against = { file: name, content: await readFile(name) };
-        else if (fleet.inventory.hostsByName.has(name)) {
-          against = { host: name };
-          if (!fleet.hosts.some((host) => host.name === name)) {
-            // Compare against a host outside the selection: ask it too.
-            const host = fleet.inventory.hostsByName.get(name);
-            if (host) {
-              fleet.hosts.push(host);
-              fleet.targets.push(targetOf(host, fleet.inventory));
-            }
-          }
-        } else throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
-      }
-      const contents = new DiffContents();
-      const known = against && 'file' in against ? new Set([sha256(against.content)]) : undefined;
+      const against = options.against === undefined ? undefined : await referenceOf(options.against, fleet);
       let report: DiffReport | undefined;
-      const color = useColor(options, process.stdout);
-      await runFanout(fleet, diffJob(path, contents, { ...(options.sudo ? { sudo: true } : {}), ...(known ? { known } : {}) }), options, {
+      await fanoutWith(fleet.targets, options, {
         command: 'diff',
         selector,
-        finish: (result) => {
-          report = diffGroups(result, path, contents, against);
-          return report.run;
-        },
-        render: () => (report ? formatDiffReport(report, color) : ''),
+        render: (_result, color) => (report ? formatDiffReport(report, color) : ''),
+      }, async (run) => {
+        report = await diffFleet(fleet.targets, path, { ...run, ...(against ? { against } : {}), ...(options.sudo ? { sudo: true } : {}) });
+        return report.run;
       });
     });
+}
+
+/**
+ * What `--against NAME` names: a local file (read now), else an inventory host —
+ * added to the fleet when the selection left it out, so it is asked too. Throws
+ * UsageError when it is neither.
+ */
+async function referenceOf(name: string, fleet: Fleet): Promise<DiffReference> {
+  const isFile = await stat(name).then((info) => info.isFile(), () => false);
+  if (isFile) return { file: name, content: await readFile(name) };
+  const host = fleet.inventory.hostsByName.get(name);
+  if (!host) throw new UsageError(`--against ${name}: no such local file, and no host of that name in the inventory`);
+  if (!fleet.hosts.some((selected) => selected.name === name)) {
+    fleet.hosts.push(host);
+    fleet.targets.push(targetOf(host, fleet.inventory));
+  }
+  return { host: name };
 }
 
 /**

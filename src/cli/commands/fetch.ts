@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { fetchJob, fetchPlan } from '../../ops/fetch.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions } from '../fanout.js';
+import { selectFleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
 interface FetchOptions extends FanoutOptions {

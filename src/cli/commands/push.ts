@@ -7,14 +7,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import type { RunResult } from '../../run/engine.js';
+import { runOn, type RunResult } from '../../run/engine.js';
 import { prepareTask, pushTask, taskJob } from '../../ops/task-job.js';
 import { saveTask, type Task } from '../../ops/task.js';
 import { deploySummary, withDeployMessages } from '../../report/deploy.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions, type Fleet } from '../fanout.js';
-import { newCommand, useColor } from '../globals.js';
+import { selectFleet, type Fleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { fanoutWith } from '../fanout/runFanout.js';
+import { newCommand } from '../globals.js';
 
 interface PushOptions extends FanoutOptions {
   mode?: string;
@@ -116,11 +118,11 @@ export async function runTask(
     ...(options.batch === undefined && task.batch !== undefined ? { batch: task.batch } : {}),
     ...(options.maxFail === undefined && task.maxFail !== undefined ? { maxFail: task.maxFail } : {}),
   };
-  const color = useColor(options, process.stdout);
-  return runFanout(fleet, taskJob(prepared, { check: how.check, startedAt, ...sudo }), withTask, {
+  const job = taskJob(prepared, { check: how.check, startedAt, ...sudo });
+  // The rollback said in the message once, before it is shown, written as JSON or journaled.
+  return fanoutWith(fleet.targets, withTask, {
     command: how.command,
     selector: how.selector,
-    finish: withDeployMessages,
-    render: (result) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
-  });
+    render: (result, color) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, how.check),
+  }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
 }

@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MusterError, UsageError } from '../../core/errors.js';
 import { commandJob } from '../../ops/run.js';
-import { addFanoutOptions, runFanout, selectFleet, type FanoutOptions } from '../fanout.js';
+import { selectFleet } from '../fanout/fleet.js';
+import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
 interface RunOptions extends FanoutOptions {

@@ -1,0 +1,73 @@
+/**
+ * The report of a finished fan-out, in one of three forms — the gathered blocks,
+ * the `--stream` footer, or JSON Lines — then the summary line, and the exit
+ * code it comes to. It takes a `RunResult` from anywhere (`runOn`, `diffFleet`,
+ * a test's hand-made one) and writes to the writers it is given.
+ */
+import type { RunResult } from '../../run/engine.js';
+import { failureStatuses } from '../../run/outcome.js';
+import { describeBlock, formatGathered } from '../../report/display.js';
+import { gather } from '../../report/gather.js';
+import { hostRecord, summaryRecord } from '../../report/jsonLines.js';
+import { painter } from '../../report/paint.js';
+import { formatSummary } from '../../report/summary.js';
+import { exitCodes } from '../exit.js';
+import type { Writers } from './writers.js';
+
+/** How to present a run. */
+export interface PresentOptions {
+  /** JSON Lines on stdout: one record per host, then the summary record (no summary line). */
+  json?: boolean | undefined;
+  /** The lines were printed as they came: show only the non-ok blocks' headers. */
+  stream?: boolean | undefined;
+  /** Hide the ok and changed blocks of the gathered view. */
+  quiet?: boolean | undefined;
+  /** Paint with ANSI colors (the caller decides, see `useColor`). */
+  color: boolean;
+  /** Each host's address, generalised to `HOST` in gathered messages as its name is. */
+  addresses?: ReadonlyMap<string, string>;
+  /** Replaces the gathered view (not the summary, JSON or stream) for a command that shows results its own way. */
+  render?: ((result: RunResult) => string) | undefined;
+}
+
+/** What presenting came to: the exit code, and the summary line (also for the journal). */
+export interface Presented {
+  exitCode: number;
+  summary: string;
+}
+
+/** The exit code of a finished run: 130 interrupted, 3 aborted by --max-fail, 1 some host failed, else 0. */
+export function fanoutExitCode(result: RunResult): number {
+  if (result.interrupted) return exitCodes.interrupted;
+  if (result.aborted) return exitCodes.aborted;
+  return result.outcomes.some((outcome) => failureStatuses.has(outcome.status)) ? exitCodes.failed : exitCodes.ok;
+}
+
+/**
+ * Writes the report of a finished run: with `json`, one JSON Lines record per host
+ * and the summary record (stdout); with `stream`, the headers of the blocks that
+ * are not ok/changed (the lines themselves were printed as they came); else the
+ * gathered blocks, or the command's own `render`. Then, unless `json`, the summary
+ * line on stderr. Sets nothing: returns the exit code for the caller to use.
+ */
+export function presentRun(result: RunResult, options: PresentOptions, out: Writers): Presented {
+  const exitCode = fanoutExitCode(result);
+  const summary = formatSummary(result);
+  if (options.json) {
+    for (const outcome of result.outcomes) out.stdout.write(`${JSON.stringify(hostRecord(outcome))}\n`);
+    out.stdout.write(`${JSON.stringify(summaryRecord(result, exitCode))}\n`);
+    return { exitCode, summary };
+  }
+  const gathered = () => gather(result.outcomes, options.addresses ? { addresses: options.addresses } : {});
+  if (options.stream) {
+    const paint = painter(options.color);
+    const notOk = gathered().filter((block) => block.status !== 'ok' && block.status !== 'changed');
+    for (const block of notOk) out.stdout.write(`${paint('bold', block.nodeset)} (${block.count}) ${describeBlock(block)}\n`);
+  } else if (options.render) {
+    out.stdout.write(options.render(result));
+  } else {
+    out.stdout.write(formatGathered(gathered(), { color: options.color, ...(options.quiet ? { hide: new Set(['ok', 'changed'] as const) } : {}) }));
+  }
+  out.stderr.write(`${summary}\n`);
+  return { exitCode, summary };
+}

@@ -1,0 +1,82 @@
+/**
+ * The fan-out front as one call: run, push, diff, fetch and apply each pick
+ * their hosts, then hand the work to `runFanout` (a job for the engine) or
+ * `fanoutWith` (any library call that returns a `RunResult`, such as
+ * `diffFleet`). Both check the options, watch the run (progress, `--stream`,
+ * Ctrl-C), present the result, journal it and set the exit code.
+ *
+ * ```ts
+ * addFanoutOptions(newCommand('run', '…')).action(async (selector, options) => {
+ *   const fleet = await selectFleet([selector], options);
+ *   await runFanout(fleet, commandJob(line), options, { command: 'run', selector });
+ * });
+ * ```
+ */
+import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
+import type { Target } from '../../transport/types.js';
+import { useColor } from '../globals.js';
+import type { Fleet } from './fleet.js';
+import { journalRun, type JournalNote } from './journal.js';
+import { fanoutSettings, type FanoutOptions } from './options.js';
+import { presentRun } from './present.js';
+import { watchRun } from './watch.js';
+
+/** How to present and record a fan-out. */
+export interface FanoutReport extends JournalNote {
+  /** Record the run in the history journal; default true. */
+  journal?: boolean;
+  /** Replaces the gathered display (not the summary, JSON or stream) when a command shows results its own way. */
+  render?: (result: RunResult, color: boolean) => string;
+}
+
+/**
+ * Runs `work` with the engine's options made from `options` (transport, forks,
+ * batches, threshold, timeout) plus the watch's signal and events, then presents
+ * what it returns (see `presentRun`), journals it (unless `report.journal` is
+ * false or there were no hosts) and sets process.exitCode. `targets` are the
+ * hosts `work` runs on: they size the progress line and give the addresses the
+ * gathered view generalises. Returns the result for commands that show more.
+ */
+export async function fanoutWith(
+  targets: readonly Target[],
+  options: FanoutOptions,
+  report: FanoutReport,
+  work: (run: RunOptions) => Promise<RunResult>,
+): Promise<RunResult> {
+  const { transport, run } = fanoutSettings(options);
+  const out = { stdout: process.stdout, stderr: process.stderr };
+  const watch = watchRun(options, targets.length, out);
+  const startedAt = new Date();
+  let result: RunResult;
+  try {
+    result = await work({ transport, ...run, signal: watch.signal, onEvent: (event) => watch.onEvent(event) });
+  } finally {
+    watch.stop();
+  }
+  const color = useColor(options, process.stdout);
+  const { render } = report;
+  const presented = presentRun(result, {
+    json: options.json,
+    stream: options.stream,
+    quiet: options.quiet,
+    color,
+    addresses: new Map(targets.map((target) => [target.name, target.address])),
+    ...(render ? { render: (finished: RunResult) => render(finished, color) } : {}),
+  }, out);
+  if (report.journal !== false && targets.length > 0) await journalRun(report, result, startedAt, presented);
+  process.exitCode = presented.exitCode;
+  return result;
+}
+
+/**
+ * Runs `job` on the fleet's targets with the engine (`runOn`) and reports as
+ * `fanoutWith` does: a progress line on a TTY, then the gathered blocks (stdout)
+ * and the summary line (stderr); or `--stream` lines as they come and the non-ok
+ * blocks' headers at the end; or `--json` records. The first Ctrl-C stops
+ * starting hosts and stops the running ones (the report still prints); a second
+ * one ends muster at once.
+ */
+export function runFanout(fleet: Fleet | Target[], job: Job, options: FanoutOptions, report: FanoutReport): Promise<RunResult> {
+  const targets = Array.isArray(fleet) ? fleet : fleet.targets;
+  return fanoutWith(targets, options, report, (run) => runOn(targets, job, run));
+}
