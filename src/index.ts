@@ -5,11 +5,11 @@
 export { expandNodeset, foldNodeset, countNodeset } from './core/nodeset.js';
 export { loadInventory, parseInventory, findInventoryFiles, select, checkSelector, resolveHost } from './inventory/index.js';
 export type { CacheOptions, Check, FindOptions, Group, Host, Inventory, InventorySource, LoadOptions, Provenance, Role, Selection, VarValue } from './inventory/index.js';
-export { MusterError, UsageError, InvalidFileError, SelectorError, NotFoundError, EnvironmentError, formatProblem, formatLocation } from './core/errors.js';
+export { MusterError, UsageError, OptionError, InvalidFileError, SelectorError, NotFoundError, EnvironmentError, formatProblem, formatLocation } from './core/errors.js';
 export type { Problem, SourceLocation } from './core/errors.js';
 export { runOn, defaultForks } from './run/engine.js';
 export type { Job, JobContext, JobResult, OutputSink, RunOptions, RunResult } from './run/engine.js';
-export { pooledSettled } from './core/pool.js';
+export { pooledSettled, pooledAll } from './core/pool.js';
 export type { PooledResult, PoolOptions } from './core/pool.js';
 export type { RunEvent } from './run/events.js';
 export { batchSizes } from './run/batches.js';
