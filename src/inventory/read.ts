@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { MusterError } from '../core/errors.js';
 import { findInventorySources, type FindOptions, type InventorySources } from './find.js';
-import type { InventorySource } from './parse.js';
+import type { InventorySource } from './inventoryFile.js';
 
 /** One file as read: its absolute path, the path messages show, and its text. */
 export interface ReadSource extends InventorySource {
