@@ -13,8 +13,6 @@ import { mergeFiles, type WrittenSelector } from './mergeFiles.js';
 import { checkSelector } from './select.js';
 import type { Inventory } from './types.js';
 
-export type { InventorySource } from './inventoryFile.js';
-
 /** Used when the inventory declares no `states`. */
 export const defaultStates = ['ok', 'warn', 'stop'];
 /** Used when the inventory declares neither `states` nor `skip_states`. */
