@@ -3,8 +3,8 @@
  * so the surface is explicit and reviewed.
  */
 export { expandNodeset, foldNodeset, countNodeset } from './core/nodeset.js';
-export { loadInventory, parseInventory, findInventoryFiles, select, checkSelector, resolveHost } from './inventory/index.js';
-export type { CacheOptions, Check, FindOptions, Group, Host, Inventory, InventorySource, LoadOptions, Provenance, Role, Selection, VarValue } from './inventory/index.js';
+export { loadInventory, parseInventory, findInventoryFiles, readInventorySources, select, checkSelector, resolveHost } from './inventory/index.js';
+export type { CacheOptions, Check, FindOptions, Group, Host, Inventory, InventoryRead, InventorySource, LoadOptions, Provenance, ReadOptions, ReadSource, Role, Selection, VarValue } from './inventory/index.js';
 export { MusterError, UsageError, OptionError, InvalidFileError, SelectorError, NotFoundError, EnvironmentError, formatProblem, formatLocation } from './core/errors.js';
 export type { Problem, SourceLocation } from './core/errors.js';
 export { runOn, defaultForks } from './run/engine.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countNodeset, expandNodeset, foldNodeset, compareNatural } from './nodeset.js';
+import { countNodeset, expandNodeset, foldNodeset, foldNodesetInOrder, compareNatural } from './nodeset.js';
 import { UsageError } from './errors.js';
 
 test('expand: ranges, lists, padding kept', () => {
@@ -128,3 +128,15 @@ test('fold then expand gives back the same names, for random sets with mixed pad
     assert.equal(countNodeset(folded), names.size, folded);
   }
 });
+
+test('fold in order: the expansion gives back the names in the order given', () => {
+  assert.equal(foldNodesetInOrder(['web1', 'web2', 'web3', 'web7']), 'web[1-3,7]');
+  assert.equal(foldNodesetInOrder(['10.0.0.4', '10.0.0.3', '10.0.0.2']), '10.0.0.4,10.0.0.3,10.0.0.2');
+  const mixed = ['b1', 'b2', 'a1', 'a2', 'a3', 'c9'];
+  assert.equal(foldNodesetInOrder(mixed), 'b[1-2],a[1-3],c9');
+  assert.deepEqual(expandNodeset(foldNodesetInOrder(mixed)), mixed);
+  assert.equal(foldNodesetInOrder([]), '');
+  const long = Array.from({ length: 5000 }, (_, i) => `n${5000 - i}`);
+  assert.deepEqual(expandNodeset(foldNodesetInOrder(long)), long);
+});
+

@@ -180,6 +180,45 @@ export function foldNodeset(names: Iterable<string>): string {
   return folded.map((entry) => entry.text).join(',');
 }
 
+/**
+ * Folds names into a nodeset whose expansion is exactly `names`, in that
+ * order: consecutive runs that fold without reordering, joined by commas (a
+ * top-level comma list expands in written order). `foldNodeset` sorts; this is
+ * for lists whose order carries meaning, such as addresses paired with names.
+ * Runs are found by galloping, so a long list costs O(n log n) folds.
+ *
+ * @example foldNodesetInOrder(['a4', 'a3', 'a2']) // 'a4,a3,a2'
+ * @example foldNodesetInOrder(['a1', 'a2', 'b7']) // 'a[1-2],b7'
+ */
+export function foldNodesetInOrder(names: readonly string[]): string {
+  const inOrder = (from: number, to: number): boolean => {
+    const chunk = names.slice(from, to);
+    const back = expandNodeset(foldNodeset(chunk));
+    return back.length === chunk.length && back.every((name, i) => name === chunk[i]);
+  };
+  const parts: string[] = [];
+  for (let start = 0; start < names.length;) {
+    let good = 1;
+    while (start + good < names.length) {
+      const next = Math.min(good * 2, names.length - start);
+      if (inOrder(start, start + next)) {
+        good = next;
+        continue;
+      }
+      let bad = next;
+      while (bad - good > 1) {
+        const middle = (good + bad) >> 1;
+        if (inOrder(start, start + middle)) good = middle;
+        else bad = middle;
+      }
+      break;
+    }
+    parts.push(foldNodeset(names.slice(start, start + good)));
+    start += good;
+  }
+  return parts.join(',');
+}
+
 function cutName(name: string): Cut | undefined {
   // Names that already contain nodeset syntax cannot be folded without becoming ambiguous.
   if (isNodesetPattern(name)) return undefined;

@@ -1,7 +1,9 @@
 /** The inventory layer's surface: what the other layers import. */
 export { loadInventory, type LoadOptions } from './load.js';
 export type { CacheOptions } from './cache.js';
-export { parseInventory, defaultStates, defaultSkipStates, type InventorySource } from './parse.js';
+export { parseInventory, defaultStates, defaultSkipStates } from './parse.js';
+export type { InventorySource } from './inventoryFile.js';
+export { readInventorySources, type InventoryRead, type ReadOptions, type ReadSource } from './read.js';
 export { findInventoryFiles, findInventorySources, type FindOptions, type InventorySources } from './find.js';
 export { select, checkSelector } from './select.js';
 export { resolveHost } from './resolve.js';

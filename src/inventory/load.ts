@@ -1,9 +1,8 @@
 /** Reading the inventory from disk: find its files, read them, parse them (or take them from the cache). */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { MusterError } from '../core/errors.js';
+import { resolve } from 'node:path';
 import { cacheDir, cacheSlot, readCache, writeCache, type CacheOptions } from './cache.js';
-import { findInventoryFiles, type FindOptions } from './find.js';
+import type { FindOptions } from './find.js';
+import { readInventorySources } from './read.js';
 import type { Inventory } from './types.js';
 
 /** How to load: where to look (see `findInventoryFiles`), and whether to use the parse cache. */
@@ -28,18 +27,7 @@ export interface LoadOptions extends FindOptions {
 export async function loadInventory(options: LoadOptions = {}): Promise<Inventory> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
-  const files = findInventoryFiles(options);
-  const sources = await Promise.all(files.map(async (file) => {
-    let text: string;
-    try {
-      text = await readFile(file, { encoding: 'utf8', ...(options.signal ? { signal: options.signal } : {}) });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'AbortError') throw error;
-      throw new MusterError(`Cannot load inventory: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    const shown = relative(cwd, file);
-    return { path: shown.startsWith('..') || isAbsolute(shown) ? file : shown, text };
-  }));
+  const { files, sources } = await readInventorySources(options);
 
   const cacheOptions = options.cache === true ? {} : options.cache || undefined;
   const bytes = sources.reduce((sum, source) => sum + source.text.length, 0);

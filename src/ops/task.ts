@@ -18,11 +18,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument, stringify, type Document } from 'yaml';
+import { isNode, stringify, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidFileError, type Problem } from '../core/errors.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
-import { yamlOffset } from '../inventory/yamlPath.js';
+import { describeIssue, taskWording } from '../inventory/issueWording.js';
+import { parseYamlSource, pathPosition, syntaxProblems } from '../inventory/sourcePosition.js';
 
 /** One step of a task, as the job runs it. */
 export type TaskStep =
@@ -64,33 +65,26 @@ const schema = z.strictObject({
  * file's folder. Throws InvalidFileError listing every problem with file:line:col.
  */
 export function parseTask(source: string, file: string): Task {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
-    const pos = lineCounter.linePos(offset);
-    return { file, line: pos.line, col: pos.col };
-  };
-  const problems: Problem[] = [];
-  for (const error of doc.errors) problems.push({ message: error.message.split('\n')[0] ?? error.message, at: at(error.pos[0]) });
+  const yaml = parseYamlSource(file, source, { uniqueKeys: true });
+  const problems: Problem[] = syntaxProblems(yaml);
   if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
-  const where = ({ path, want }: { path: readonly PropertyKey[]; want: 'key' | 'value' }) => at(yamlOffset(doc, path, want));
+  const where = (path: readonly PropertyKey[], want: 'key' | 'value') => pathPosition(yaml, path, want);
+  /** Adds the problems of `issue`, found on `input` at `prefix` of the file. */
+  const report = (issue: z.core.$ZodIssue, input: unknown, prefix: PropertyKey[] = []): void => {
+    for (const { message, path, want } of describeIssue(issue, input, taskWording)) problems.push({ message, at: where([...prefix, ...path], want) });
+  };
 
-  const raw: unknown = doc.toJS();
+  const raw: unknown = yaml.doc.toJS();
   const top = schema.safeParse(raw);
-  if (!top.success) {
-    for (const issue of top.error.issues) {
-      const missing = issue.path.length > 0 && valueAt(raw, issue.path) === undefined;
-      problems.push({ message: missing ? `missing "${String(issue.path[issue.path.length - 1])}"` : describe(issue), at: where(placeOf(issue)) });
-    }
-  }
+  if (!top.success) for (const issue of top.error.issues) report(issue, raw);
   // Steps are checked even when the top level is not, so one pass reports everything.
   const rawSteps = typeof raw === 'object' && raw !== null && Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
   const base = dirname(resolve(file));
   const steps: TaskStep[] = [];
   rawSteps.forEach((step, index) => {
-    const parsed = parseStep(step, () => scalarSource(doc, source, ['steps', index, 'mode']));
+    const parsed = parseStep(step, () => scalarSource(yaml.doc, source, ['steps', index, 'mode']));
     if ('issues' in parsed) {
-      for (const issue of parsed.issues) problems.push({ message: describe(issue), at: where(placeOf(issue, ['steps', index])) });
+      for (const issue of parsed.issues) report(issue, step, ['steps', index]);
       return;
     }
     if (parsed.kind === 'push') parsed.src = resolve(base, parsed.src);
@@ -101,11 +95,11 @@ export function parseTask(source: string, file: string): Task {
   const firstThen = steps.findIndex((step) => step.kind === 'then');
   if (firstThen >= 0 && problems.length === 0) {
     steps.forEach((step, index) => {
-      if (index > firstThen && step.kind !== 'then') problems.push({ message: `a ${step.kind} step cannot follow a then step: then steps run last, once everything is pushed and tested`, at: where({ path: ['steps', index], want: 'value' }) });
+      if (index > firstThen && step.kind !== 'then') problems.push({ message: `a ${step.kind} step cannot follow a then step: then steps run last, once everything is pushed and tested`, at: where(['steps', index], 'value') });
     });
   }
   if (!steps.some((step) => step.kind === 'push' || step.kind === 'run') && problems.length === 0) {
-    problems.push({ message: 'a task needs at least one push or run step', at: where({ path: ['steps'], want: 'value' }) });
+    problems.push({ message: 'a task needs at least one push or run step', at: where(['steps'], 'value') });
   }
   if (problems.length > 0) throw new InvalidFileError(`task ${file}`, problems);
   const task: Task = { target: typeof top.data.target === 'string' ? [top.data.target] : top.data.target, steps };
@@ -115,35 +109,36 @@ export function parseTask(source: string, file: string): Task {
   return task;
 }
 
-type StepIssue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+/** A step's own problem, in the shape of the validator's. */
+function stepIssue(path: PropertyKey[], message: string): { issues: z.core.$ZodIssue[] } {
+  return { issues: [{ code: 'custom', path, message }] };
+}
 
 /**
  * `modeSource` gives the mode as written: YAML 1.2 reads an unquoted `0644` as the
  * decimal number 644, so the number alone cannot say which mode was meant.
  */
-function parseStep(step: unknown, modeSource: () => string): TaskStep | { issues: StepIssue[] } {
-  if (typeof step !== 'object' || step === null || Array.isArray(step)) {
-    return { issues: [{ path: [], message: 'a step is a map with one of push, run, test, then' }] };
-  }
+function parseStep(step: unknown, modeSource: () => string): TaskStep | { issues: z.core.$ZodIssue[] } {
+  if (typeof step !== 'object' || step === null || Array.isArray(step)) return stepIssue([], 'a step is a map with one of push, run, test, then');
   const kinds = (['push', 'run', 'test', 'then'] as const).filter((key) => key in step);
   if (kinds.length !== 1) {
-    return { issues: [{ path: [], message: kinds.length === 0 ? 'a step needs one of push, run, test, then' : `a step has one of push, run, test, then, not ${kinds.join(' and ')}` }] };
+    return stepIssue([], kinds.length === 0 ? 'a step needs one of push, run, test, then' : `a step has one of push, run, test, then, not ${kinds.join(' and ')}`);
   }
   const kind = kinds[0] as 'push' | 'run' | 'test' | 'then';
   if (kind !== 'push') {
     const result = commandStep(kind).safeParse(step);
-    if (!result.success) return { issues: result.error.issues.map((issue) => ({ ...issue, path: [...issue.path] })) };
+    if (!result.success) return { issues: result.error.issues };
     return { kind, command: (result.data as Record<string, string>)[kind] ?? '' };
   }
   const result = pushStep.safeParse(step);
-  if (!result.success) return { issues: result.error.issues.map((issue) => ({ ...issue, path: [...issue.path] })) };
+  if (!result.success) return { issues: result.error.issues };
   const data = result.data;
   const push: TaskStep = { kind: 'push', src: data.push, dest: data.dest };
   if (typeof data.mode === 'string') push.mode = data.mode;
   else if (data.mode !== undefined) {
     const written = modeSource();
     const octal = /^0o([0-7]{3,4})$/.exec(written)?.[1] ?? (/^[0-7]{3,4}$/.test(written) ? written : undefined);
-    if (octal === undefined) return { issues: [{ path: ['mode'], message: 'must be an octal mode such as "0644"' }] };
+    if (octal === undefined) return stepIssue(['mode'], 'must be an octal mode such as "0644"');
     push.mode = octal.padStart(4, '0');
   }
   if (data.owner !== undefined) push.owner = data.owner;
@@ -151,28 +146,6 @@ function parseStep(step: unknown, modeSource: () => string): TaskStep | { issues
   if (data.recursive !== undefined) push.recursive = data.recursive;
   if (data.backup !== undefined) push.backup = data.backup;
   return push;
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-/** Where an issue is, below `prefix`: an unknown key points at the key itself, anything else at the value. */
-function placeOf(issue: { path: PropertyKey[]; code?: string; keys?: string[] }, prefix: PropertyKey[] = []): { path: PropertyKey[]; want: 'key' | 'value' } {
-  const unknown = issue.code === 'unrecognized_keys' ? issue.keys?.[0] : undefined;
-  return unknown !== undefined ? { path: [...prefix, ...issue.path, unknown], want: 'key' } : { path: [...prefix, ...issue.path], want: 'value' };
-}
-
-function describe(issue: StepIssue): string {
-  const key = issue.path.length > 0 ? String(issue.path[issue.path.length - 1]) : '';
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.message.startsWith('Invalid input: expected') && issue.message.endsWith('received undefined')) return `missing "${key}"`;
-  return key && typeof issue.path[issue.path.length - 1] === 'string' ? `${key}: ${issue.message}` : issue.message;
 }
 
 /** The text of the scalar at `path` as written in the file ('' when there is none). */

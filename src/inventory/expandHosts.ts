@@ -1,0 +1,196 @@
+/**
+ * Host entries turned into hosts: each pattern expanded (its address pattern in
+ * step), its roles and state checked, its vars resolved with the place each
+ * value came from, and duplicate names and addresses reported at both places.
+ */
+import { isSeq, type Node, type Pair } from 'yaml';
+import { UsageError, type Problem, type SourceLocation } from '../core/errors.js';
+import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
+import type { ParsedFile } from './inventoryFile.js';
+import type { Merged } from './mergeFiles.js';
+import { namePattern, type HostEntry } from './schema.js';
+import { childPairs, keyPosition, placedEntries, positionAt, section, valuePosition, type Placed } from './sourcePosition.js';
+import { keyText } from './yamlPath.js';
+import type { Host, Provenance, VarValue } from './types.js';
+
+/** Where the hosts of one entry come from: the file, the entry's key and its fields. */
+interface EntryAt {
+  file: ParsedFile;
+  pattern: string;
+  at: SourceLocation;
+  fields: Map<string, Pair>;
+}
+
+/**
+ * Expands every host entry of `files` in order into hosts. Vars are resolved
+ * lowest first: defaults < each role in the order listed < the host's own, each
+ * with its provenance. `states` is undefined when the states themselves had
+ * problems (host states are then not checked); the first state is the default.
+ * Problems are added to `problems`; an entry with a bad pattern makes no host.
+ */
+export function expandHosts(files: ParsedFile[], merged: Merged, states: string[] | undefined, defaultState: string, problems: Problem[]): Host[] {
+  const hosts: Host[] = [];
+  const byName = new Map<string, Host>();
+  const byAddress = new Map<string, Host>();
+  const stateProvenance: Provenance = { layer: 'defaults', at: merged.states?.at ?? { file: files[0]?.path ?? '', line: 1, col: 1 } };
+
+  for (const file of files) {
+    for (const pair of section(file, 'hosts')) {
+      const pattern = keyText(pair);
+      if (!file.data.hosts || !Object.hasOwn(file.data.hosts, pattern)) continue;
+      const spec: HostEntry = file.data.hosts[pattern] ?? {};
+      const entry: EntryAt = { file, pattern, at: keyPosition(file, pair), fields: childPairs(pair.value) };
+      const names = hostNames(entry, problems);
+      if (!names) continue;
+      const addresses = spec.address === undefined ? undefined : addressesOf(entry, spec.address, names.length, problems);
+      checkRolesAndState(entry, spec, merged, states, problems);
+
+      // Resolve once per entry; every host of a pattern shares the result (copied, so hosts stay independent).
+      const { vars, provenance } = resolveVars(entry, spec, merged, stateProvenance);
+      const user = spec.user ?? merged.user?.value;
+      const port = spec.port ?? merged.port?.value;
+      const duplicates = new Map<Host, string[]>();
+      const sharedAddress = new Map<Host, string[]>();
+      names.forEach((name, i) => {
+        const host: Host = { name, address: addresses?.[i] ?? name, roles: [...(spec.roles ?? [])], state: spec.state ?? defaultState, vars: { ...vars }, provenance, definedAt: entry.at };
+        if (user !== undefined) host.user = user;
+        if (port !== undefined) host.port = port;
+        if (spec.note !== undefined) host.note = spec.note;
+        const first = byName.get(name);
+        if (first) {
+          duplicates.set(first, [...(duplicates.get(first) ?? []), name]);
+          return;
+        }
+        byName.set(name, host);
+        const addressKey = `${host.address}:${host.port ?? 22}`;
+        const owner = byAddress.get(addressKey);
+        if (owner) sharedAddress.set(owner, [...(sharedAddress.get(owner) ?? []), `${name} (${host.address})`]);
+        else byAddress.set(addressKey, host);
+        hosts.push(host);
+      });
+      clashProblems(entry, duplicates, sharedAddress, problems);
+    }
+  }
+  return hosts;
+}
+
+/** The names an entry's pattern makes, or undefined (with a problem) when it is bad. */
+function hostNames(entry: EntryAt, problems: Problem[]): string[] | undefined {
+  let names: string[];
+  try {
+    names = expandNodeset(entry.pattern);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push({ message: `bad host pattern: ${error.message}`, at: entry.at });
+    return undefined;
+  }
+  const badName = names.find((name) => !namePattern.test(name));
+  if (badName === undefined) return names;
+  problems.push({ message: `host name "${badName}" may use only letters, digits, "_", "." and "-" (and not start with "." or "-")`, at: entry.at });
+  return undefined;
+}
+
+/** One address per name: an address pattern expanded in step, or a plain address for a single host. */
+function addressesOf(entry: EntryAt, address: string, count: number, problems: Problem[]): string[] | undefined {
+  const at = (): SourceLocation => valuePosition(entry.file, entry.fields.get('address') as Pair);
+  if (!isNodesetPattern(address)) {
+    if (count === 1) return [address];
+    problems.push({ message: `address "${address}" would be shared by the ${count} hosts of "${entry.pattern}": give an address pattern of the same size (e.g. 192.0.2.[1-${count}])`, at: at() });
+    return undefined;
+  }
+  let addresses: string[];
+  try {
+    addresses = expandNodeset(address);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push({ message: `bad address pattern: ${error.message}`, at: at() });
+    return undefined;
+  }
+  if (addresses.length === count) return addresses;
+  problems.push({ message: `address pattern "${address}" makes ${addresses.length} addresses but host pattern "${entry.pattern}" makes ${count} hosts`, at: at() });
+  return undefined;
+}
+
+function checkRolesAndState(entry: EntryAt, spec: HostEntry, merged: Merged, states: string[] | undefined, problems: Problem[]): void {
+  const rolesNode = entry.fields.get('roles')?.value;
+  (spec.roles ?? []).forEach((role, i) => {
+    if (!merged.rolesKnown || merged.roles.has(role) || merged.declaredRoles.has(role)) return;
+    const item = isSeq(rolesNode) ? (rolesNode.items[i] as Node | undefined) : undefined;
+    const list = [...merged.roles.keys()];
+    problems.push({ message: `unknown role "${role}" (${list.length > 0 ? `roles: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}` : 'no roles are declared'})`, at: item ? positionAt(entry.file, item.range?.[0] ?? 0) : fieldAt(entry, 'roles') });
+  });
+  if (spec.state !== undefined && states && !states.includes(spec.state)) {
+    problems.push({ message: `unknown state "${spec.state}" (states: ${states.join(', ')})`, at: valuePosition(entry.file, entry.fields.get('state') as Pair) });
+  }
+}
+
+/** The place of one of the entry's fields; the entry's key when the field is absent. */
+function fieldAt(entry: EntryAt, key: string): SourceLocation {
+  const field = entry.fields.get(key);
+  return field ? keyPosition(entry.file, field) : entry.at;
+}
+
+/**
+ * The entry's resolved vars and the provenance of every value (vars, user,
+ * port, state, note, address), frozen: it describes the file, not one host,
+ * and is shared by every host of the entry.
+ */
+function resolveVars(entry: EntryAt, spec: HostEntry, merged: Merged, stateProvenance: Provenance): { vars: Record<string, VarValue>; provenance: Record<string, Provenance> } {
+  const placed = new Map<string, Placed<VarValue>>(merged.defaultVars);
+  const layers = new Map<string, Provenance['layer']>();
+  for (const key of placed.keys()) layers.set(key, 'defaults');
+  for (const role of spec.roles ?? []) {
+    for (const [key, value] of merged.roles.get(role)?.placed ?? []) {
+      placed.set(key, value);
+      layers.set(key, `role:${role}`);
+    }
+  }
+  for (const [key, value] of placedEntries(entry.file, entry.fields.get('vars')?.value, spec.vars)) {
+    placed.set(key, value);
+    layers.set(key, 'host');
+  }
+  const vars: Record<string, VarValue> = {};
+  const provenance: Record<string, Provenance> = {};
+  for (const [key, value] of placed) {
+    setOwn(vars, key, value.value);
+    setOwn(provenance, key, { layer: layers.get(key) ?? 'host', at: value.at });
+  }
+  const fixed: Record<string, Provenance> = {};
+  const hostLayer = (key: string): Provenance => ({ layer: 'host', at: fieldAt(entry, key) });
+  if (spec.user !== undefined) fixed['user'] = hostLayer('user');
+  else if (merged.user) fixed['user'] = { layer: 'defaults', at: merged.user.at };
+  if (spec.port !== undefined) fixed['port'] = hostLayer('port');
+  else if (merged.port) fixed['port'] = { layer: 'defaults', at: merged.port.at };
+  fixed['state'] = spec.state !== undefined ? hostLayer('state') : stateProvenance;
+  if (spec.note !== undefined) fixed['note'] = hostLayer('note');
+  fixed['address'] = spec.address !== undefined ? hostLayer('address') : { layer: 'host', at: entry.at };
+  return { vars, provenance: Object.freeze({ ...provenance, ...fixed }) };
+}
+
+/** One problem per earlier entry clashed with, not one per host: a pattern defined twice is one mistake. */
+function clashProblems(entry: EntryAt, duplicates: Map<Host, string[]>, sharedAddress: Map<Host, string[]>, problems: Problem[]): void {
+  for (const [first, clash] of groupByEntry(duplicates)) {
+    problems.push({ message: `host ${clash.length === 1 ? `"${clash[0]}" is` : `${foldNodeset(clash)} (${clash.length} hosts) are`} defined twice`, at: entry.at, also: first.definedAt });
+  }
+  const address = entry.fields.get('address');
+  for (const [first, clash] of groupByEntry(sharedAddress)) {
+    problems.push({ message: `address of ${clash.length === 1 ? `host ${clash[0]}` : `${clash.length} hosts (${clash.slice(0, 3).join(', ')}${clash.length > 3 ? ', …' : ''})`} is already used by host "${first.name}"`, at: address ? valuePosition(entry.file, address) : entry.at, also: first.provenance['address']?.at ?? first.definedAt });
+  }
+}
+
+/** Sets an own property, even one named `__proto__` (which plain assignment would turn into a prototype change). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Groups clashes by the entry (definedAt) of the host clashed with. */
+function groupByEntry(clashes: Map<Host, string[]>): [Host, string[]][] {
+  const byEntry = new Map<SourceLocation, [Host, string[]]>();
+  for (const [host, names] of clashes) {
+    const found = byEntry.get(host.definedAt);
+    if (found) found[1].push(...names);
+    else byEntry.set(host.definedAt, [host, [...names]]);
+  }
+  return [...byEntry.values()];
+}

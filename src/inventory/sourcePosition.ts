@@ -1,0 +1,85 @@
+/**
+ * Where things are in a YAML source, as file:line:col: an offset, a validator's
+ * path (at its key or its value), a pair's key or value. Shared by the inventory
+ * parser, `muster set` and task files, so every message names places the same way.
+ */
+import { LineCounter, isMap, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { Problem, SourceLocation } from '../core/errors.js';
+import { findPair, keyText, yamlOffset } from './yamlPath.js';
+
+/** A YAML text parsed with the line index that turns its offsets into places. */
+export interface YamlSource {
+  /** The path messages show. */
+  path: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+/** A value with the place it was written. */
+export interface Placed<T> {
+  value: T;
+  at: SourceLocation;
+}
+
+/**
+ * Parses `text` keeping its line index. `uniqueKeys` is the yaml package's own
+ * duplicate-key check; `prettyErrors` (off unless asked) adds the line and a
+ * code excerpt to each error message.
+ */
+export function parseYamlSource(path: string, text: string, options: { uniqueKeys: boolean; prettyErrors?: boolean }): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: options.prettyErrors ?? false, uniqueKeys: options.uniqueKeys });
+  return { path, text, doc, lines };
+}
+
+/** The YAML syntax errors of a source, each the first line of the parser's message at its place. */
+export function syntaxProblems(source: YamlSource): Problem[] {
+  return source.doc.errors.map((error) => ({ message: error.message.split('\n')[0] ?? error.message, at: positionAt(source, error.pos[0]) }));
+}
+
+/** The place of a source offset. */
+export function positionAt(source: YamlSource, offset: number): SourceLocation {
+  return { file: source.path, ...source.lines.linePos(offset) };
+}
+
+/** The place of a validator's path: the key's (`want: 'key'`) or the value's; the deepest existing node when the path goes further. */
+export function pathPosition(source: YamlSource, path: readonly PropertyKey[], want: 'key' | 'value'): SourceLocation {
+  return positionAt(source, yamlOffset(source.doc, path, want));
+}
+
+/** The place of a pair's key. */
+export function keyPosition(source: YamlSource, pair: Pair): SourceLocation {
+  return positionAt(source, (pair.key as Node | null)?.range?.[0] ?? 0);
+}
+
+/** The place of a pair's value (its key's when the value is absent, as in `key:`). */
+export function valuePosition(source: YamlSource, pair: Pair): SourceLocation {
+  return positionAt(source, (pair.value as Node | null)?.range?.[0] ?? (pair.key as Node | null)?.range?.[0] ?? 0);
+}
+
+/** The pairs of a mapping node, by key text (empty when it is not a mapping). */
+export function childPairs(node: unknown): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  if (isMap(node)) for (const pair of node.items as Pair[]) out.set(keyText(pair), pair);
+  return out;
+}
+
+/** The pairs of the mapping at `key` of the source's root (empty when absent or not a mapping). */
+export function section(source: YamlSource, key: string): Pair[] {
+  const root = source.doc.contents;
+  if (!isMap(root)) return [];
+  const value = findPair(root, key)?.value;
+  return isMap(value) ? (value.items as Pair[]) : [];
+}
+
+/** The entries of `values` (validated data of the mapping `node`), each placed at its key. */
+export function placedEntries<T>(source: YamlSource, node: unknown, values: Record<string, T> | undefined): Map<string, Placed<T>> {
+  const out = new Map<string, Placed<T>>();
+  if (!values || !isMap(node)) return out;
+  for (const pair of node.items as Pair[]) {
+    const key = keyText(pair);
+    if (Object.hasOwn(values, key)) out.set(key, { value: values[key] as T, at: keyPosition(source, pair) });
+  }
+  return out;
+}
