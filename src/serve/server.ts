@@ -13,11 +13,12 @@ import { createServer as createHttpServer, type IncomingMessage, type OutgoingHt
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { EnvironmentError, InvalidFileError, MusterError, NotFoundError, formatLocation } from '../core/errors.js';
+import { InvalidFileError, MusterError, NotFoundError, formatLocation } from '../core/errors.js';
 import { shellQuote } from '../core/shell.js';
 import { shAssignments } from '../bindings/index.js';
 import type { FindOptions, Inventory } from '../inventory/index.js';
 import { createAccessLog, type AccessLog } from './accessLog.js';
+import { ListenError, listenFailures } from './listenError.js';
 import { watchFolders } from './fileWatch.js';
 import { contentTypes, encodeData, formatFromAccept, type Format, type Json } from './format.js';
 import { cacheKey, maxUrlLength, parseRequest, type ParsedRequest } from './request.js';
@@ -403,9 +404,8 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      // A host name that does not resolve (ENOTFOUND, EAI_AGAIN) is as expected as a taken port.
-      reject(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(error.code ?? '')
-        ? new EnvironmentError(`Cannot listen on ${options.host ?? defaultHost}:${options.port ?? defaultPort}: ${error.code}${error.code === 'EADDRINUSE' ? ' (the port is taken; use --listen to pick another)' : error.code === 'ENOTFOUND' ? ' (no such host name)' : ''}`, { cause: error })
+      reject(listenFailures.includes(error.code ?? '')
+        ? new ListenError(options.host ?? defaultHost, options.port ?? defaultPort, error.code ?? '', { cause: error })
         : error);
     };
     server.once('error', onError);
