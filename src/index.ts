@@ -36,7 +36,7 @@ export { journal, listHistory, getHistory, historyPath } from './ops/history.js'
 export type { JournalEntry, HistoryRun, HistoryDetail, HistoryOptions } from './ops/history.js';
 export { labUp, labDown, labStatus, labList, labStopHost, labStartHost, labExec, labInventoryPath, labUnavailableReason } from './lab/index.js';
 export type { Lab, LabHost, LabUpOptions, LabStatus, LabHostStatus, LabExecResult } from './lab/index.js';
-export { startServer } from './serve/index.js';
+export { startServer, ListenError } from './serve/index.js';
 export type { MetadataServer, ServeOptions } from './serve/index.js';
 export { commandJob } from './ops/run.js';
 export type { CommandJobOptions } from './ops/run.js';

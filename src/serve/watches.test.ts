@@ -53,4 +53,17 @@ describe('WatchSet', () => {
       mock.timers.reset();
     }
   });
+  it('close wakes every waiter and answers later waits at once (the server is stopping)', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const set = new WatchSet();
+      const early = set.wait(60_000);
+      set.close();
+      assert.equal(await early, 'changed');
+      assert.equal(await set.wait(60_000), 'changed');
+      assert.equal(set.size, 0);
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });

@@ -39,6 +39,7 @@ type Wake = (reason: 'changed' | 'timeout' | 'aborted') => void;
 /** The set of blocked requests. */
 export class WatchSet {
   private readonly waiters = new Set<Wake>();
+  private closed = false;
 
   /** How many requests are blocked now. */
   get size(): number {
@@ -53,6 +54,7 @@ export class WatchSet {
   wait(ms: number, options: { signal?: AbortSignal } = {}): Promise<'changed' | 'timeout' | 'aborted'> {
     const { signal } = options;
     if (signal?.aborted) return Promise.resolve('aborted');
+    if (this.closed) return Promise.resolve('changed');
     return new Promise((resolve) => {
       const wake: Wake = (reason) => {
         clearTimeout(timer);
@@ -70,5 +72,11 @@ export class WatchSet {
   /** Wakes every waiter: the inventory changed (or the server is stopping). */
   release(): void {
     for (const wake of [...this.waiters]) wake('changed');
+  }
+
+  /** Wakes every waiter and answers later waits at once: the server is stopping, and nobody should wait for a version that will not come. */
+  close(): void {
+    this.closed = true;
+    this.release();
   }
 }

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get, tempInventory } from '../../serve/server.test-helper.js';
@@ -55,6 +56,24 @@ describe('muster serve (the command)', () => {
         assertUsageFailure(await muster(['serve', '-i', file, '--listen', '127.0.0.1:0', ...args]), message);
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says a bad or taken --listen with the flag: a bad one is a usage error, a taken port is not', async () => {
+    const { dir, file } = tempInventory();
+    const taken = createServer().listen(0, '127.0.0.1');
+    try {
+      await once(taken, 'listening');
+      const port = (taken.address() as { port: number }).port;
+      const bad = await muster(['serve', '-i', file, '-q', '--listen', ':7070']);
+      assertUsageFailure(bad, /Invalid --listen ":7070"/);
+      assert.equal(bad.stderr, 'muster: Invalid --listen ":7070": no host (write 0.0.0.0:PORT to listen on every interface) (use PORT, HOST:PORT or [IPV6]:PORT)\n(add --help for usage)\n');
+      const busy = await muster(['serve', '-i', file, '-q', '--listen', `127.0.0.1:${port}`]);
+      assert.equal(busy.code, 2);
+      assert.equal(busy.stderr, `muster: Cannot listen on 127.0.0.1:${port}: EADDRINUSE (the port is taken; use --listen to pick another)\n`);
+    } finally {
+      taken.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
-import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
+import { ListenError, createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
+import { flagFor } from '../optionFlags.js';
 
 interface ServeCommandOptions extends GlobalOptions {
   listen?: string;
@@ -23,6 +24,11 @@ function readFile(path: string, what: string): Buffer {
   } catch (error) {
     throw new EnvironmentError(`Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** The flag that sets a `startServer` option: `host` and `port` are both given by --listen. */
+function serveFlag(option: string): string {
+  return option === 'host' || option === 'port' ? '--listen' : flagFor(option);
 }
 
 /** The `serve` command. */
@@ -67,7 +73,10 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
     process.once('SIGINT', stop);
     try {
       serveOptions.signal = controller.signal;
-      const server = await startServer(serveOptions);
+      const server = await startServer(serveOptions).catch((error: unknown) => {
+        // Not a usage error (no usage hint): the same environment failure, said with the flag.
+        throw error instanceof ListenError ? new EnvironmentError(error.messageWith(serveFlag), { cause: error }) : error;
+      });
       await server.closed;
     } finally {
       process.off('SIGTERM', stop);

@@ -1,0 +1,170 @@
+/**
+ * Keeping the served inventory current. The reloader holds the current
+ * snapshot and the result of the last reload; it reloads when the file watch
+ * sees an edit or when asked. Rules: one reload at a time, and an edit during a
+ * reload queues exactly one more (so the last edit is always read, however
+ * many events it made); the same bytes again are `unchanged` and keep the
+ * version; an invalid edit is `failed`, keeps the last good snapshot serving
+ * and is said once (several events for one save repeat nothing).
+ */
+import { InvalidFileError, formatLocation } from '../core/errors.js';
+import type { FindOptions } from '../inventory/index.js';
+import type { AccessLog } from './accessLog.js';
+import { watchFolders } from './fileWatch.js';
+import { statusOf } from './requestError.js';
+import { newSnapshot, type Snapshot } from './snapshot.js';
+import { readInventory } from './source.js';
+
+/** The outcome of one reload. */
+export type ReloadOutcome = 'changed' | 'unchanged' | 'failed';
+
+/** The result of the last reload, for `/v1/status`: when, whether it worked, and why not. */
+export interface ReloadState {
+  at: Date;
+  ok: boolean;
+  /** The first line of the error. */
+  error?: string;
+  /** Each problem of an invalid file, with its place. */
+  problems?: { file?: string; line?: number; col?: number; at?: string; message: string }[];
+}
+
+/** Options of `Reloader.open`. */
+export interface ReloaderOptions {
+  /** Where the inventory is (as for `loadInventory`). */
+  inventory?: FindOptions;
+  /** Watch the inventory files once `watch()` is called (default true). */
+  watch?: boolean | undefined;
+  /** Quiet time after a file event before reloading (default 100 ms). */
+  debounceMs?: number | undefined;
+  /** Where reloads and watch errors are said. */
+  log?: AccessLog | undefined;
+  /** Hears every new snapshot, after it is current (the server wakes its watchers). */
+  onChange?: (snapshot: Snapshot) => void;
+  /** Cuts the first read short. */
+  signal?: AbortSignal;
+}
+
+/** The current snapshot of the inventory, and how it is kept current. */
+export class Reloader {
+  #snapshot: Snapshot;
+  #last: ReloadState;
+  #folders: string[];
+  #reloading: Promise<ReloadOutcome> | undefined;
+  #again = false;
+  #failedDigest: string | undefined;
+  #stopWatch: (() => void) | undefined;
+  #watched = '';
+  #watching = false;
+
+  private constructor(private readonly options: ReloaderOptions, snapshot: Snapshot, folders: string[]) {
+    this.#snapshot = snapshot;
+    this.#folders = folders;
+    this.#last = { at: snapshot.loadedAt, ok: true };
+  }
+
+  /**
+   * Reads the inventory for the first time: version 1. Throws what
+   * `readInventory` throws (an invalid inventory never starts a server).
+   * Watching starts with `watch()`, once the server listens.
+   */
+  static async open(options: ReloaderOptions = {}): Promise<Reloader> {
+    const first = await readInventory(options.inventory ?? {}, undefined, options.signal ? { signal: options.signal } : {});
+    if (!first.inventory) throw new Error('unreachable: the first read always parses');
+    return new Reloader(options, newSnapshot(first.inventory, 1, first.digest), first.folders);
+  }
+
+  /** The snapshot being served. */
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** The result of the last reload (at first: the first read, ok). */
+  get last(): ReloadState {
+    return this.#last;
+  }
+
+  /** Reads the inventory again now; while a reload runs, queues one more and answers with the outcome of the last. */
+  reload(): Promise<ReloadOutcome> {
+    if (this.#reloading) {
+      this.#again = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      try {
+        let outcome = await this.#reloadOnce();
+        while (this.#again) {
+          this.#again = false;
+          outcome = await this.#reloadOnce();
+        }
+        return outcome;
+      } finally {
+        this.#reloading = undefined;
+      }
+    })();
+    return this.#reloading;
+  }
+
+  /** Starts watching the inventory's folders (unless `watch: false`); each reload then follows the folders it read. */
+  watch(): void {
+    this.#watching = this.options.watch !== false;
+    this.#restartWatch();
+  }
+
+  /** Stops the file watch for good; explicit reloads still work. */
+  stop(): void {
+    this.#watching = false;
+    this.#stopWatch?.();
+    this.#stopWatch = undefined;
+    this.#watched = '';
+  }
+
+  async #reloadOnce(): Promise<ReloadOutcome> {
+    const log = this.options.log;
+    let digest: string | undefined;
+    try {
+      // Folders are taken even from a read that fails: a broken file in a new
+      // subfolder must be watched, or its fix would go unseen.
+      const read = await readInventory(this.options.inventory ?? {}, this.#snapshot.digest, { onDigest: (d) => (digest = d), onFolders: (f) => (this.#folders = f) });
+      this.#last = { at: new Date(), ok: true };
+      this.#failedDigest = undefined;
+      if (!read.inventory) return 'unchanged';
+      this.#snapshot = newSnapshot(read.inventory, this.#snapshot.index + 1, read.digest);
+      log?.note('reloaded', { index: this.#snapshot.index, hosts: this.#snapshot.inventory.hosts.length });
+      this.options.onChange?.(this.#snapshot);
+      return 'changed';
+    } catch (error) {
+      if (statusOf(error) === undefined) throw error;
+      // The same broken bytes again (several events for one save): nothing new to say.
+      if (digest !== undefined && digest === this.#failedDigest) return 'failed';
+      this.#failedDigest = digest;
+      const message = error instanceof Error ? error.message : String(error);
+      this.#last = { at: new Date(), ok: false, error: message.split('\n')[0] ?? message };
+      if (error instanceof InvalidFileError) {
+        this.#last.problems = error.problems.map((problem) => ({
+          ...(problem.at ? { file: problem.at.file, line: problem.at.line, col: problem.at.col, at: formatLocation(problem.at) } : {}),
+          message: problem.message,
+        }));
+      }
+      log?.note('reload failed; still serving the last good inventory', { index: this.#snapshot.index, error: JSON.stringify(message) });
+      return 'failed';
+    } finally {
+      this.#restartWatch();
+    }
+  }
+
+  #restartWatch(): void {
+    if (!this.#watching) return;
+    // The folders the loader read (linked ones and linked files' targets included),
+    // each watched on its own: Node's recursive watch sets itself up asynchronously
+    // on Linux and can miss an early edit. A new subfolder is an event in its
+    // parent; the reload that follows finds it and watches it too.
+    const key = [...this.#folders].sort().join('\u0000');
+    if (key === this.#watched) return;
+    this.#watched = key;
+    this.#stopWatch?.();
+    const log = this.options.log;
+    this.#stopWatch = watchFolders([...this.#folders], () => {
+      this.reload().catch((error: unknown) => log?.note('reload crashed (a bug)', { error: JSON.stringify(error instanceof Error ? error.stack : String(error)) }));
+    }, { debounceMs: this.options.debounceMs ?? 100, onError: (error) => log?.note('file watch error', { error: JSON.stringify(error.message) }) });
+  }
+}
