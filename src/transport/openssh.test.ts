@@ -8,21 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { labDown, labExec, labStartHost, labStopHost, labUnavailableReason, labUp, type Lab } from '../lab/index.js';
-import { opensshFailure, opensshTransport } from './openssh.js';
+import { opensshTransport } from './openssh.js';
 import { ConnectError, type Target } from './types.js';
 
 const unavailable = await labUnavailableReason();
-
-describe('opensshFailure', () => {
-  it('maps ssh error lines to reasons', () => {
-    assert.equal(opensshFailure('ssh: connect to host 127.0.0.5 port 22: Connection refused'), 'refused');
-    assert.equal(opensshFailure('ssh: connect to host 10.0.0.1 port 22: Connection timed out'), 'timeout');
-    assert.equal(opensshFailure('ssh: Could not resolve hostname nope: Name or service not known'), 'dns');
-    assert.equal(opensshFailure('No ED25519 host key is known for x and you have requested strict checking.\nHost key verification failed.'), 'hostkey');
-    assert.equal(opensshFailure('root@127.0.0.5: Permission denied (publickey).'), 'auth');
-    assert.equal(opensshFailure('something else'), 'other');
-  });
-});
 
 describe('openssh transport on a real lab', { skip: unavailable ?? false }, () => {
   const name = `test-openssh-${process.pid}`;

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChannelSlots } from './channelSlots.js';
 import { runChild } from './childProcess.js';
+import { connectTimedOut, DEFAULT_CONNECT_TIMEOUT_MS } from './connectTimeout.js';
+import { failureFromText } from './failureText.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
-import type { ConnectFailure, ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
+import type { ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
 import { ConnectError } from './types.js';
 
 /** Options of the openssh transport, for every connection it makes. */
@@ -27,7 +29,6 @@ export interface OpensshTransportOptions {
   extraArgs?: string[];
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long a master outlives an idle period if muster dies without closing it. */
 const CONTROL_PERSIST_S = 300;
 
@@ -71,17 +72,6 @@ async function runSsh(
     onAbort: (child) => void child.kill('SIGTERM'),
   });
   return { code: exit.code, stderr: Buffer.concat(chunks).toString('utf8') };
-}
-
-/** Maps the stderr of a failed `ssh` (exit 255) to a reason. */
-export function opensshFailure(stderr: string): ConnectFailure {
-  if (/Connection refused/i.test(stderr)) return 'refused';
-  if (/timed out/i.test(stderr)) return 'timeout';
-  if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(stderr)) return 'dns';
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* is not known|key for .* has changed/i.test(stderr)) return 'hostkey';
-  if (/Permission denied|Too many authentication failures/i.test(stderr)) return 'auth';
-  if (/Connection closed|Connection reset|closed by remote host|kex_exchange_identification/i.test(stderr)) return 'closed';
-  return 'other';
 }
 
 class OpensshSession implements Session {
@@ -128,10 +118,10 @@ class OpensshSession implements Session {
     const { code, stderr } = await runSsh(this.binary, this.args([...extra, '--', name, 'true']), signal);
     if (code === 0) return;
     if (options.signal?.aborted) throw new ConnectError(name, 'aborted', `connection to ${name} aborted`);
-    if (deadline.aborted) throw new ConnectError(name, 'timeout', `connection to ${name} timed out after ${timeoutMs / 1000}s`);
+    if (deadline.aborted) throw new ConnectError(name, 'timeout', connectTimedOut(name, timeoutMs));
     const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('@') && !line.startsWith('Warning: Permanently added'));
-    const message = lines.find((line) => opensshFailure(line) !== 'other') ?? lines.at(-1) ?? `ssh exited with ${code}`;
-    throw new ConnectError(name, opensshFailure(stderr), `ssh to ${name}: ${message}`);
+    const message = lines.find((line) => failureFromText(line) !== 'other') ?? lines.at(-1) ?? `ssh exited with ${code}`;
+    throw new ConnectError(name, failureFromText(stderr), `ssh to ${name}: ${message}`);
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

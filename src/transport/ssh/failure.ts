@@ -2,7 +2,8 @@
  * Why a connection failed, said once: ssh2 and socket errors mapped to a `ConnectFailure`
  * reason and a one-line message naming where muster tried to go.
  */
-import { opensshFailure } from '../openssh.js';
+import { connectTimedOut } from '../connectTimeout.js';
+import { failureFromText } from '../failureText.js';
 import { ConnectError, type ConnectFailure } from '../types.js';
 
 /** Builds the ConnectError of one connection attempt (the host is the inventory name). */
@@ -14,11 +15,6 @@ export function failFor(hostName: string): Fail {
     new ConnectError(hostName, reason, message, cause === undefined ? undefined : { cause });
 }
 
-/** The message of a connect deadline, the same for the whole chain and for one hop. */
-export function timedOut(where: string, timeoutMs: number): string {
-  return `connection to ${where} timed out after ${timeoutMs / 1000}s`;
-}
-
 /** Maps an ssh2 / socket error to a ConnectError reason and a one-line message (exported for tests). */
 export function classify(
   error: Error & { level?: string; code?: string },
@@ -27,7 +23,7 @@ export function classify(
   fail: Fail,
 ): ConnectError {
   const code = error.code ?? '';
-  if (error.level === 'client-timeout' || code === 'ETIMEDOUT') return fail('timeout', timedOut(where, timeoutMs), error);
+  if (error.level === 'client-timeout' || code === 'ETIMEDOUT') return fail('timeout', connectTimedOut(where, timeoutMs), error);
   if (code === 'ECONNREFUSED') return fail('refused', `connection to ${where} refused (is sshd running?)`, error);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || error.level === 'client-dns') {
     return fail('dns', `cannot resolve ${where}: ${code || error.message}`, error);
@@ -38,7 +34,7 @@ export function classify(
     return fail('auth', `${where} refused the login: ${error.message}`, error);
   }
   if (error.message.startsWith('ProxyCommand exited')) {
-    const reason = opensshFailure(error.message);
+    const reason = failureFromText(error.message);
     return fail(reason === 'other' ? 'closed' : reason, `cannot connect to ${where}: ${error.message}`, error);
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') return fail('closed', `connection to ${where} reset during login`, error);

@@ -10,10 +10,11 @@
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'ssh2';
+import { connectTimedOut, DEFAULT_CONNECT_TIMEOUT_MS } from '../connectTimeout.js';
 import { ConnectError, type Session, type Target, type Transport } from '../types.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './config/sshConfig.js';
 import { openConnection, type ConnectionContext } from './connection.js';
-import { failFor, timedOut } from './failure.js';
+import { failFor } from './failure.js';
 import { KnownHosts } from './hostKeys/knownHosts.js';
 import { Identities } from './identities.js';
 import { forwardOut, jumpChain } from './jumpChain.js';
@@ -33,8 +34,6 @@ export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
 }
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Creates the in-process ssh transport. Create one per operation: it caches files for that operation. */
 export function sshTransport(options: SshTransportOptions = {}): Transport {
@@ -89,7 +88,7 @@ async function connect(
   } catch (error) {
     for (const client of clients.reverse()) client.destroy();
     if (error instanceof ConnectError && error.reason === 'aborted' && !signal?.aborted) {
-      throw fail('timeout', timedOut(target.name, timeoutMs));
+      throw fail('timeout', connectTimedOut(target.name, timeoutMs));
     }
     throw error;
   } finally {
