@@ -3,10 +3,10 @@
  * group so that aborting kills everything the command started. For tests of the layers
  * above and for `localhost` entries.
  */
-import { shellQuote } from '../core/shell.js';
 import { runChild } from './childProcess.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { stopProcessGroup } from './processGroup.js';
+import { sudoLine } from './sudo.js';
 import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
 
 /**
@@ -47,12 +47,11 @@ class LocalSession implements Session {
     if (signal?.aborted) throw signal.reason;
     if (this.closed) throw new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`);
     const sudo = options.sudo === true;
-    const line = sudo ? `sudo -n -- sh -c ${shellQuote(command)}` : command;
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
     // detached: the child leads a new session (setsid), so the kill reaches all it starts,
     // including what moved to a process group of its own (timeout, job control).
-    const exit = await runChild('sh', ['-c', line], {
+    const exit = await runChild('sh', ['-c', sudoLine(command, sudo)], {
       detached: true,
       stdin: options.stdin,
       onStdout: (chunk) => stdout.push(chunk),

@@ -12,7 +12,7 @@
  * The local transport knows its command's group without a marker (it starts the session
  * itself) and runs the same kill script, through the same `stopProcessGroup` sequence.
  */
-import { shellQuote } from '../core/shell.js';
+import { sudoLine } from './sudo.js';
 
 /** How long an abort waits for the process-group marker when the command was aborted at once. */
 export const PGID_WAIT_MS = 2_000;
@@ -26,8 +26,7 @@ const MAX_HELD_BYTES = 64 * 1024;
 
 /** The command line sent to the host: prints the process group, then runs `command` (under `sudo -n` when asked). */
 export function wrapRemoteCommand(command: string, sudo: boolean): string {
-  const body = sudo ? `sudo -n -- sh -c ${shellQuote(command)}` : command;
-  return `printf '\\036muster-pgid=%s\\n' "$$" >&2\n${body}`;
+  return `printf '\\036muster-pgid=%s\\n' "$$" >&2\n${sudoLine(command, sudo)}`;
 }
 
 /**
@@ -44,7 +43,7 @@ export function killGroupCommand(pgid: number, sudo: boolean): string {
     + 'kill -TERM -$p 2>/dev/null; pkill -TERM -s $p 2>/dev/null; i=0; '
     + 'while alive; do i=$((i+1)); '
     + 'if [ $i -ge 20 ]; then kill -KILL -$p 2>/dev/null; pkill -KILL -s $p 2>/dev/null; exit 0; fi; sleep 0.1; done; exit 0';
-  return sudo ? `sudo -n -- sh -c ${shellQuote(script)}` : script;
+  return sudoLine(script, sudo);
 }
 
 /**
