@@ -22,7 +22,7 @@ export interface ChildOptions {
   onAbort?: (child: ChildProcess) => Promise<void> | void;
 }
 
-/** How the child ended; `aborted` when `signal` fired while it ran. */
+/** How the child ended; `aborted` when `signal` fired while it ran, or before (then nothing ran). */
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -32,9 +32,13 @@ export interface ChildExit {
 /**
  * Runs `file args` to its end. Resolves once the child exited and its pipes closed; rejects
  * only when it could not be started (e.g. ENOENT), the abort listener removed either way.
+ * A signal already aborted when it is called starts nothing: it resolves `aborted` at once,
+ * with no code or signal, and `onAbort` is not called (there is no child to stop).
  */
 export function runChild(file: string, args: readonly string[], options: ChildOptions = {}): Promise<ChildExit> {
   const { signal } = options;
+  // An 'abort' listener added now would never fire, so the child would run unstoppable.
+  if (signal?.aborted) return Promise.resolve({ code: null, signal: null, aborted: true });
   return new Promise<ChildExit>((resolveExit, reject) => {
     const child = spawn(file, args, {
       detached: options.detached === true,
