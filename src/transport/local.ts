@@ -11,10 +11,13 @@ import { ConnectError, type ExecOptions, type ExecResult, type Session, type Tar
 
 /**
  * Stops session `sid` with the same script the ssh transports run remotely (TERM, up to 2 s,
- * KILL); falls back to KILLing the process group if the script cannot run.
+ * KILL); falls back to KILLing the process group if the script cannot run. A script still
+ * running when stopProcessGroup gives up on it is TERMed (sudo passes that on to its shell).
  */
 function killSession(sid: number, sudo: boolean): Promise<void> {
-  return stopProcessGroup(sid, sudo, (command) => runChild('sh', ['-c', command]), () => {
+  const run = (command: string, signal: AbortSignal): Promise<unknown> =>
+    runChild('sh', ['-c', command], { signal, onAbort: (child) => void child.kill('SIGTERM') });
+  return stopProcessGroup(sid, sudo, run, () => {
     try {
       process.kill(-sid, 'SIGKILL');
     } catch (error) {

@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { killGroupCommand, PgidMarkerFilter, wrapRemoteCommand } from './processGroup.js';
+import { KILL_WAIT_MS, killGroupCommand, PgidMarkerFilter, stopProcessGroup, wrapRemoteCommand } from './processGroup.js';
 
 function filtered(chunks: string[]): { out: string; pgid: number | undefined } {
   const out: Buffer[] = [];
@@ -70,5 +70,41 @@ describe('killGroupCommand', () => {
     assert.equal(groups, '2', 'timeout runs in a process group of its own');
     execFileSync('sh', ['-c', killGroupCommand(sid, false)], { timeout: 10_000 });
     assert.equal(count(), '0');
+  });
+});
+
+describe('stopProcessGroup', () => {
+  it('gives up on a kill script after KILL_WAIT_MS, aborting run\'s signal, without the fallback', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      let given: AbortSignal | undefined;
+      let fellBack = false;
+      let done = false;
+      const stopping = stopProcessGroup(4242, false, (command, signal) => {
+        assert.match(command, /^p=4242; /);
+        given = signal;
+        return new Promise(() => undefined); // a kill script that hangs
+      }, () => { fellBack = true; }).then(() => { done = true; });
+      // setImmediate is not mocked: it lets stopProcessGroup reach its timer, and later settle.
+      const settle = (): Promise<void> => new Promise((resolveSettle) => setImmediate(resolveSettle));
+      await settle();
+      mock.timers.tick(KILL_WAIT_MS - 1);
+      await settle();
+      assert.equal(given?.aborted, false);
+      assert.equal(done, false);
+      mock.timers.tick(1);
+      await stopping;
+      assert.equal(given?.aborted, true);
+      assert.equal(fellBack, false);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('falls back when the group never became known or the script cannot run', async () => {
+    let fellBack = 0;
+    await stopProcessGroup(undefined, false, () => Promise.resolve(), () => { fellBack++; });
+    await stopProcessGroup(Promise.resolve(4242), true, () => Promise.reject(new Error('no channel')), () => { fellBack++; });
+    assert.equal(fellBack, 2);
   });
 });

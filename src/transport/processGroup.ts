@@ -154,11 +154,13 @@ export class RemoteProcessGroup {
 
 /**
  * The one "stop this command" sequence of every transport: once the group is known, run the
- * kill script (`killGroupCommand`) through `run` and wait for it, at most KILL_WAIT_MS (`run`'s
- * signal aborts then, so it can end its client). `fallback` is for when the script cannot
- * help: the group never became known, or `run` rejected (no channel, no `sh`) — it signals
- * what the transport can still reach directly. Never rejects: stopping is best effort, and the
- * caller closes its side whatever happened.
+ * kill script (`killGroupCommand`) through `run` and wait for it, at most KILL_WAIT_MS. Then
+ * `run`'s signal aborts and the wait ends, whatever `run` does with it; every transport ends
+ * its kill client on it (openssh its `ssh`, ssh its channel, local its `sh`), so a script that
+ * hangs holds nothing of muster's. `fallback` is for when the script cannot help: the group
+ * never became known, or `run` rejected (no channel, no `sh`) — it signals what the transport
+ * can still reach directly. Never rejects: stopping is best effort, and the caller closes its
+ * side whatever happened.
  */
 export async function stopProcessGroup(
   pgid: number | undefined | Promise<number | undefined>,

@@ -106,22 +106,37 @@ export class SshSession implements Session {
    * direct child.
    */
   private killRemote(group: RemoteProcessGroup, channel: () => ClientChannel | undefined): Promise<void> {
-    return stopProcessGroup(group.known(), group.sudo, (kill) => this.execKill(kill), () => channel()?.signal('KILL'));
+    return stopProcessGroup(group.known(), group.sudo, (kill, signal) => this.execKill(kill, signal), () => channel()?.signal('KILL'));
   }
 
-  /** Runs the kill script on a channel of its own (the slot ChannelSlots keeps free); settles when it ends. */
-  private execKill(kill: string): Promise<void> {
+  /**
+   * Runs the kill script on a channel of its own (the slot ChannelSlots keeps free); settles when
+   * it ends. `signal` (stopProcessGroup giving up) closes that channel, so that a script that
+   * hangs does not hold the slot; sshd does not signal a command whose channel closes, and the
+   * script writes nothing, so it still runs its own bounded course on the host.
+   */
+  private execKill(kill: string, signal: AbortSignal): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
     return new Promise<void>((resolveKill, reject) => {
+      let opened: ClientChannel | undefined;
+      const onAbort = (): void => void opened?.close();
+      signal.addEventListener('abort', onAbort, { once: true });
       this.last.exec(kill, (error, killChannel) => {
         if (error) {
+          signal.removeEventListener('abort', onAbort);
           reject(error);
           return;
         }
-        killChannel.on('close', () => resolveKill());
+        opened = killChannel;
+        killChannel.on('close', () => {
+          signal.removeEventListener('abort', onAbort);
+          resolveKill();
+        });
         killChannel.resume();
         killChannel.stderr.resume();
         killChannel.end();
+        // Given up on before the channel even opened: it has no use left.
+        if (signal.aborted) killChannel.close();
       });
     });
   }
