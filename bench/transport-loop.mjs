@@ -48,12 +48,14 @@ try {
   const rows = [];
   for (let round = 1; round <= rounds; round++) {
     // A fresh transport per round, as per operation: files are re-read, connections are cold.
-    const transport = transportFor(values.transport, { sshConfig: { userConfig: null } });
+    // The connect timeout is the transport's (connect takes only a signal); 30 s rather than the
+    // default 10 s, so that a lab loaded by --forks hosts connecting at once is measured, not timed out.
+    const transport = transportFor(values.transport, { sshConfig: { userConfig: null }, connectTimeoutMs: 30_000 });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const results = await pool(targets, forks, async (target) => {
       try {
-        const session = await transport.connect(target, { connectTimeoutMs: 30_000 });
+        const session = await transport.connect(target);
         try {
           const result = await session.exec('hostname');
           return result.exitCode === 0 && result.stdout.toString().trim() === target.name;
