@@ -203,7 +203,9 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   const startedAt = performance.now();
   const runSignal = options.signal;
   const finish = (result: JobResult<T>): Outcome<T> => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
-  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult<T>): Outcome<T> => finish({
+  // A failure the engine names (unreachable, timed out, interrupted, a throw), keeping
+  // whatever the job returned before it was stopped, if it returned at all.
+  const failed = (status: 'failed' | 'unreachable' | 'timeout', message: string, partial?: JobResult<T>): Outcome<T> => finish({
     status,
     exitCode: partial?.exitCode ?? null,
     stdout: partial?.stdout ?? '',
@@ -253,17 +255,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     } catch (error) {
       thrown = error;
     }
-    if (timedOut && timeoutMs !== undefined) {
-      return finish({
-        status: 'timeout',
-        exitCode: result?.exitCode ?? null,
-        stdout: result?.stdout ?? '',
-        stderr: result?.stderr ?? '',
-        ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
-        ...(result?.data !== undefined ? { data: result.data } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}`,
-      });
-    }
+    if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
     if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);
