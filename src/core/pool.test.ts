@@ -1,7 +1,7 @@
-/** pooledSettled: order, the limit, abort, and a throwing function. */
+/** pooledSettled: order, the limit, abort, and a throwing function; pooledAll: the first failure ends it; checkLimit. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pooledSettled } from './pool.js';
+import { checkLimit, pooledAll, pooledSettled } from './pool.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -68,4 +68,44 @@ test('pooledSettled: a throwing fn is reported and frees its slot for the next i
 test('pooledSettled: no items, no results; a bad limit names the option', async () => {
   assert.deepEqual(await pooledSettled([], async () => 1, { limit: 3 }), []);
   await assert.rejects(pooledSettled([1], async () => 1, { limit: 0 }), { name: 'OptionError', option: 'limit', message: 'Invalid limit 0: give a whole number of at least 1' });
+});
+
+test('pooledAll: the first failure is thrown once the running items have settled, and no item starts after it', async () => {
+  const first = new Error('first');
+  const started: number[] = [];
+  const settled: number[] = [];
+  // Three at once: 0 fails first (one tick), 2 fails later (two ticks), 1 succeeds last (three ticks).
+  const ticks = [1, 3, 2];
+  const pending = pooledAll([0, 1, 2, 3, 4, 5], async (item) => {
+    started.push(item);
+    for (let i = 0; i < (ticks[item] ?? 1); i += 1) await tick();
+    settled.push(item);
+    if (item === 0) throw first;
+    if (item === 2) throw new Error('second');
+  }, { limit: 3 });
+  await assert.rejects(pending, first);
+  assert.deepEqual(started, [0, 1, 2], 'no item starts after the first failure');
+  assert.deepEqual(settled, [0, 2, 1], 'the running items settled before the failure was thrown');
+});
+
+test('pooledAll: resolves once every item is done; an abort starts no further item, without failing', async () => {
+  const done: number[] = [];
+  await pooledAll([0, 1, 2, 3], async (item) => { await tick(); done.push(item); }, { limit: 2 });
+  assert.deepEqual(done.sort(), [0, 1, 2, 3]);
+  const controller = new AbortController();
+  const started: number[] = [];
+  await pooledAll([0, 1, 2, 3], async (item) => {
+    started.push(item);
+    if (item === 0) controller.abort();
+    await tick();
+  }, { limit: 1, signal: controller.signal });
+  assert.deepEqual(started, [0]);
+  await assert.rejects(pooledAll([1], async () => undefined, { limit: 0 }), { name: 'OptionError', option: 'limit' });
+});
+
+test('checkLimit: a whole number of at least 1, the error naming the caller\'s option', () => {
+  checkLimit(1, 'forks');
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => checkLimit(bad, 'parallel'), { name: 'OptionError', option: 'parallel', message: `Invalid parallel ${bad}: give a whole number of at least 1` });
+  }
 });

@@ -19,8 +19,9 @@ export interface PoolOptions {
  * once every started item has settled, to one result per item in input order.
  * A throwing (or rejecting) `fn` is reported as `rejected` and its slot goes on to
  * the next item: a slot is a loop that catches each item's failure, so nothing
- * `fn` does can keep it (Hono's `createPool` leaks one when a job throws). The signal is checked before each item starts, so after an abort no
- * further item starts, `fn` is never called for the rest, and they are `skipped`.
+ * `fn` does can keep it (Hono's `createPool` leaks one when a job throws). The
+ * signal is checked before each item starts, so after an abort no further item
+ * starts, `fn` is never called for the rest, and they are `skipped`.
  * Throws `OptionError` for a bad `limit`.
  *
  * @example
@@ -32,7 +33,7 @@ export async function pooledSettled<T, R>(
   options: PoolOptions,
 ): Promise<PooledResult<R>[]> {
   const { limit, signal } = options;
-  if (!Number.isInteger(limit) || limit < 1) throw new OptionError('limit', (name) => `Invalid ${name('limit')} ${limit}: give a whole number of at least 1`);
+  checkLimit(limit, 'limit');
   const list = [...items];
   const results: PooledResult<R>[] = list.map(() => ({ status: 'skipped' }));
   let next = 0;
@@ -53,12 +54,14 @@ export async function pooledSettled<T, R>(
 }
 
 /**
- * Runs `fn` on every item, `limit` at once, for work that is all-or-nothing (the
- * lab booting or stopping hosts): the first failure starts no further item, and
- * is thrown once the running ones have settled, so none is left half-done behind
- * the caller's back.
+ * Runs `fn` on every item, `limit` at once, for work where one failure ends it
+ * all (the lab booting or stopping hosts; the engine, whose only failure is a
+ * throwing event handler): the first failure starts no further item, and is
+ * thrown once the running ones have settled, so none is left half-done behind
+ * the caller's back. Aborting `signal` also starts no further item, without a
+ * failure (the items not started are simply not run).
  */
-export async function pooledAll<T>(items: Iterable<T>, fn: (item: T) => Promise<void>, options: { limit: number }): Promise<void> {
+export async function pooledAll<T>(items: Iterable<T>, fn: (item: T) => Promise<void>, options: PoolOptions): Promise<void> {
   const stop = new AbortController();
   let failure: { error: unknown } | undefined;
   await pooledSettled(items, async (item) => {
@@ -68,6 +71,15 @@ export async function pooledAll<T>(items: Iterable<T>, fn: (item: T) => Promise<
       failure ??= { error };
       stop.abort();
     }
-  }, { limit: options.limit, signal: stop.signal });
+  }, { limit: options.limit, signal: options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal });
   if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * Checks a pool size given under the caller's name for it (`limit`, `forks`,
+ * `parallel`), before any work starts, so the error names the option the caller
+ * has: throws `OptionError` unless `limit` is a whole number of at least 1.
+ */
+export function checkLimit(limit: number, option: string): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new OptionError(option, (name) => `Invalid ${name(option)} ${limit}: give a whole number of at least 1`);
 }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
-import { EnvironmentError } from '../core/errors.js';
+import { EnvironmentError, OptionError } from '../core/errors.js';
 import { probeSsh } from './host.js';
 import { labDown, labExec, labStartHost, labStatus, labStopHost, labUnavailableReason, labUp, type Lab } from './index.js';
 import { claimDir } from './state.js';
@@ -148,6 +148,13 @@ describe('muster lab on real namespaces and sshd', { skip: unavailable ?? false 
     const still = await ssh(lab, 'lab01', 'hostname');
     assert.equal(still.stdout, 'lab01\n');
   });
+});
+
+test('labUp names its own option for a bad parallel, before anything is made', async () => {
+  const name = `test-lab-parallel-${process.pid}`;
+  await assert.rejects(labUp({ name, count: 1, parallel: 0 }), (error: unknown) =>
+    error instanceof OptionError && error.option === 'parallel' && error.message === 'Invalid parallel 0: give a whole number of at least 1');
+  assert.equal((await labStatus(name).then(() => 'made', () => 'absent')), 'absent');
 });
 
 test('without root, labUp says why in one line', { skip: unavailable === undefined ? 'running as root: the refusal cannot be seen' : false }, async () => {

@@ -13,7 +13,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UsageError } from '../core/errors.js';
-import { pooledAll } from '../core/pool.js';
+import { checkLimit, pooledAll } from '../core/pool.js';
 import { labDown } from './teardown.js';
 import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
@@ -65,7 +65,7 @@ export interface LabUpOptions {
   roles?: string[];
   /** Recreate the lab even when it is already up as asked. */
   recreate?: boolean;
-  /** How many hosts boot at once (default 32). */
+  /** How many hosts boot at once: a whole number of at least 1 (default 32). */
   parallel?: number;
   signal?: AbortSignal;
 }
@@ -147,6 +147,10 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   if (!Number.isInteger(count) || count < 1 || count > maxLabHosts) {
     throw new UsageError(`Invalid host count ${count}: expected a whole number from 1 to ${maxLabHosts}`);
   }
+  // Checked before anything is done: left to the pool, the error would name `limit`, and
+  // come only after a lab found up as asked had been taken down to be made anew.
+  const parallel = options.parallel ?? 32;
+  checkLimit(parallel, 'parallel');
   await ensureLabEnvironment(options.signal ? { signal: options.signal } : {});
 
   const existing = await readLabState(dir);
@@ -155,7 +159,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
     const status = await labStatus(name);
     const stopped = existing.hosts.filter((host) => !status.hosts.find((candidate) => candidate.name === host.name)?.running);
     const bootOptions = options.signal ? { signal: options.signal } : {};
-    const restarted = await pooledAll(stopped, (host) => bootHost(labPaths(dir), host, bootOptions), { limit: options.parallel ?? 32 }).then(() => true, () => false);
+    const restarted = await pooledAll(stopped, (host) => bootHost(labPaths(dir), host, bootOptions), { limit: parallel }).then(() => true, () => false);
     if (restarted) return labOf(dir, existing, false);
     if (options.signal?.aborted) throw options.signal.reason;
   }
@@ -188,7 +192,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
       writeHostFiles(paths.fs, host, { hostKey: hostKeys[index] as SshKeyPair, authorizedKeys, etcHosts }), { limit: 16 });
 
     const bootOptions = options.signal ? { signal: options.signal } : {};
-    await pooledAll(hosts, (host) => bootHost(paths, host, bootOptions), { limit: options.parallel ?? 32 });
+    await pooledAll(hosts, (host) => bootHost(paths, host, bootOptions), { limit: parallel });
     return labOf(dir, state, true);
   } catch (error) {
     await labDown(name).catch(() => undefined);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployData } from '../core/deploy.js';
 import { EnvironmentError, NotFoundError } from '../core/errors.js';
 import type { Outcome } from '../run/outcome.js';
 import { getHistory, historyPath, journal, journalOutputCap, listHistory } from './history.js';
@@ -41,12 +42,16 @@ describe('history journal', () => {
     }, { stateDir, env: { SUDO_USER: 'alice' } });
     const second = journal({
       command: 'push', argv: ['push', 'web', 'a', '/b', '--test', 'false'], selector: 'web', startedAt: new Date('2026-11-23T21:05:00Z'), durationMs: 50, exitCode: 1,
-      outcomes: [outcome('web01', 'failed', '', { message: 'rolled back', data: { rollback: 'done' }, stderr: 'bad config\n' })],
+      outcomes: [
+        outcome('web01', 'failed', '', { message: 'rolled back', data: deployData('done'), stderr: 'bad config\n' }),
+        // Another command's data with a field of the same name is not a deploy's rollback.
+        outcome('web02', 'ok', '', { data: { rollback: 'done' } }),
+      ],
     }, { stateDir });
     assert.equal(typeof first, 'number');
     assert.equal(second, (first ?? 0) + 1);
     const list = listHistory({ stateDir });
-    assert.deepEqual(list.map((run) => [run.id, run.command, run.selector, run.hosts]), [[second, 'push', 'web', 1], [first, 'run', 'web', 3]]);
+    assert.deepEqual(list.map((run) => [run.id, run.command, run.selector, run.hosts]), [[second, 'push', 'web', 2], [first, 'run', 'web', 3]]);
     assert.deepEqual(list[1]?.counts, { ok: 2, failed: 1 });
     assert.match(list[1]?.user ?? '', /\(sudo alice\)$/);
     assert.equal(list[1]?.startedAt, '2026-11-23T21:00:00.000Z');
@@ -56,7 +61,8 @@ describe('history journal', () => {
     assert.equal(detail.outcomes[2]?.stdout.length, journalOutputCap);
     assert.match(detail.outcomes[2]?.truncated ?? '', /10 bytes cut/);
     const pushed = getHistory(second ?? 0, { stateDir });
-    assert.deepEqual([pushed.outcomes[0]?.data?.rollback, pushed.outcomes[0]?.message, pushed.outcomes[0]?.stderr], ['done', 'rolled back', 'bad config\n']);
+    assert.deepEqual([pushed.outcomes[0]?.data, pushed.outcomes[0]?.message, pushed.outcomes[0]?.stderr], [deployData('done'), 'rolled back', 'bad config\n']);
+    assert.equal(pushed.outcomes[1]?.data, undefined, 'only deploy data is journaled');
     assert.deepEqual(listHistory({ stateDir, command: 'run' }).map((run) => run.id), [first]);
   });
 

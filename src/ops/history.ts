@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { rollbackOf, type DeployData, type Rollback } from '../core/deploy.js';
+import { deployData, rollbackOf, type DeployData, type Rollback } from '../core/deploy.js';
 import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
 import type { Outcome, Status } from '../run/outcome.js';
 
@@ -230,7 +230,7 @@ export function getHistory(id: number, options: HistoryOptions = {}): HistoryDet
       const outcome: Outcome<DeployData> = { host: o.host, status: o.status, exitCode: o.exit_code, stdout: o.stdout, stderr: o.stderr, durationMs: o.duration_ms };
       if (o.truncated !== null) outcome.truncated = o.truncated;
       if (o.message !== null) outcome.message = o.message;
-      if (o.rollback !== null) outcome.data = { rollback: o.rollback };
+      if (o.rollback !== null) outcome.data = deployData(o.rollback);
       return outcome;
     });
     return { ...toRun(row), outcomes };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployData } from '../core/deploy.js';
 import { deployMessage } from '../report/deploy.js';
 import { localTransport } from '../transport/local.js';
 import type { Target } from '../transport/types.js';
@@ -62,7 +63,7 @@ describe('task job (local transport)', () => {
     const marker = join(dir, 'reloaded');
     const outcome = await runTask(pushTask({ target: ['all'], src, dest, tests: [`grep -q good ${dest} || { echo "config is broken" >&2; exit 3; }`], then: [`touch ${marker}`] }));
     assert.equal(outcome.status, 'failed');
-    assert.equal(outcome.data?.rollback, 'done');
+    assert.deepEqual(outcome.data, deployData('done'), 'tagged as deploy data');
     assert.equal(deployMessage(outcome), 'rolled back');
     assert.equal(outcome.exitCode, 3);
     assert.match(outcome.stderr, /config is broken/);

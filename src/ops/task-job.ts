@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeployData, Rollback } from '../core/deploy.js';
+import { deployData, type DeployData, type Rollback } from '../core/deploy.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Selector } from '../render/context.js';
 import type { Job, JobResult } from '../run/engine.js';
@@ -61,8 +61,8 @@ const outputCap = 256 * 1024;
 /**
  * The job that runs a prepared task on one host. Outcomes: `ok` (nothing to do),
  * `changed` (something pushed; with `check`, would be), `failed` (with the failing
- * command's output, and `data: { rollback: 'done' | 'failed' }` when pushes were
- * put back). Messages say what failed; what became of the previous files is the
+ * command's output, and `deployData('done' | 'failed')` as its data when pushes
+ * were put back). Messages say what failed; what became of the previous files is the
  * data's, and report/deploy.ts says it in words.
  */
 export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): Job<DeployData> {
@@ -88,7 +88,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
     const finish = (status: JobResult['status'], message: string | undefined, rolledBack?: Rollback): JobResult<DeployData> => {
       const result: JobResult<DeployData> = { status, exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
       if (message !== undefined) result.message = message;
-      if (rolledBack) result.data = { rollback: rolledBack };
+      if (rolledBack) result.data = deployData(rolledBack);
       if (truncated) result.truncated = 'output capped';
       return result;
     };

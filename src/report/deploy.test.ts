@@ -1,7 +1,7 @@
 /** Deploy wording: one place says what became of the previous file, in messages and in the summary. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeployData } from '../core/deploy.js';
+import { deployData, type DeployData } from '../core/deploy.js';
 import type { RunResult } from '../run/engine.js';
 import type { Outcome } from '../run/outcome.js';
 import { deployMessage, deploySummary, withDeployMessages } from './deploy.js';
@@ -11,20 +11,22 @@ const outcome = (host: string, status: Outcome['status'], extra: Partial<Outcome
   ({ host, status, exitCode: status === 'failed' ? 1 : 0, stdout: '', stderr: '', durationMs: 5, ...extra });
 
 test('deployMessage: the message with its rollback, the rollback alone, or the message as it is', () => {
-  assert.equal(deployMessage({ message: 'timed out after 5.0s', data: { rollback: 'done' } }), 'timed out after 5.0s; rolled back');
-  assert.equal(deployMessage({ message: 'interrupted', data: { rollback: 'failed' } }), 'interrupted; ROLLBACK FAILED');
-  assert.equal(deployMessage({ data: { rollback: 'done' } }), 'rolled back');
+  assert.equal(deployMessage({ message: 'timed out after 5.0s', data: deployData('done') }), 'timed out after 5.0s; rolled back');
+  assert.equal(deployMessage({ message: 'interrupted', data: deployData('failed') }), 'interrupted; ROLLBACK FAILED');
+  assert.equal(deployMessage({ data: deployData('done') }), 'rolled back');
   assert.equal(deployMessage({ message: 'unchanged' }), 'unchanged');
   assert.equal(deployMessage({}), undefined);
   // Data of another operation is not a rollback.
   assert.equal(deployMessage({ message: 'same as the reference', data: { kind: 'content' } }), 'same as the reference');
+  assert.equal(deployMessage({ message: 'drifted', data: { kind: 'drift', rollback: 'done' } }), 'drifted', 'a `rollback` field of another kind of data');
+  assert.equal(deployMessage({ message: 'untagged', data: { rollback: 'done' } }), 'untagged');
 });
 
 test('withDeployMessages: says every rollback once, keeps the data for JSON Lines', () => {
   const run: RunResult<DeployData> = {
     outcomes: [
       outcome('web01', 'changed', { message: 'changed /etc/motd' }),
-      outcome('web02', 'timeout', { message: 'timed out after 5.0s', data: { rollback: 'done' } }),
+      outcome('web02', 'timeout', { message: 'timed out after 5.0s', data: deployData('done') }),
     ],
     aborted: false,
     interrupted: false,
@@ -37,13 +39,17 @@ test('withDeployMessages: says every rollback once, keeps the data for JSON Line
   assert.equal(record.rollback, 'done');
   assert.equal(record.message, 'timed out after 5.0s; rolled back');
   assert.equal('rollback' in hostRecord(said.outcomes[0] as Outcome), false);
+  // The JSON record says the rollback as it always did: the tag is the data's, not the record's.
+  assert.equal(JSON.stringify(hostRecord(said.outcomes[1] as Outcome)),
+    '{"type":"host","host":"web02","status":"timeout","exitCode":0,"stdout":"","stderr":"","durationMs":5,"message":"timed out after 5.0s; rolled back","rollback":"done"}');
+  assert.equal('rollback' in hostRecord({ ...(said.outcomes[0] as Outcome), data: { kind: 'facts', rollback: 'done' } }), false);
 });
 
 test('deploySummary: hosts by what became of them, folded, labels aligned', () => {
   const outcomes = [
     outcome('web01', 'changed'), outcome('web02', 'changed'), outcome('web03', 'ok'),
-    outcome('web04', 'failed', { data: { rollback: 'done' } }),
-    outcome('web05', 'failed', { data: { rollback: 'failed' } }),
+    outcome('web04', 'failed', { data: deployData('done') }),
+    outcome('web05', 'failed', { data: deployData('failed') }),
     outcome('web06', 'unreachable'),
     outcome('web07', 'skipped'), outcome('web08', 'skipped'),
   ];

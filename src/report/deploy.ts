@@ -26,7 +26,11 @@ export function deployMessage(outcome: Pick<Outcome, 'message' | 'data'>): strin
   return outcome.message === undefined ? rollbackWords[rollback] : `${outcome.message}; ${rollbackWords[rollback]}`;
 }
 
-/** The run with every outcome's message said by `deployMessage`: for a deploy's `finish` step, before anything is shown. */
+/**
+ * The run with every outcome's message said by `deployMessage`. Push and apply
+ * give their runs through it before the run is presented, written as JSON Lines
+ * or journaled, so every form of the run says the rollback the same way.
+ */
 export function withDeployMessages<T>(result: RunResult<T>): RunResult<T> {
   return {
     ...result,

@@ -133,7 +133,7 @@ test('runOn --timeout: the job signal is aborted and the host is `timeout`, keep
       started();
       signal.addEventListener('abort', () => {
         sawReason = signal.reason;
-        resolve({ status: 'failed', exitCode: null, stdout: 'partial\n', stderr: '' });
+        resolve({ status: 'failed', exitCode: null, stdout: 'partial\n', stderr: '', truncated: 'output capped', data: { undone: true } });
       });
     });
     const transport = fakeTransport();
@@ -146,6 +146,7 @@ test('runOn --timeout: the job signal is aborted and the host is `timeout`, keep
     assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'timeout', 'ok']);
     assert.equal(result.outcomes[1]?.message, 'timed out after 2.0s');
     assert.equal(result.outcomes[1]?.stdout, 'partial\n');
+    assert.deepEqual([result.outcomes[1]?.truncated, result.outcomes[1]?.data], ['output capped', { undone: true }]);
     assert.match(String(sawReason), /timed out/);
     assert.equal(transport.closed, 3);
   } finally {
@@ -197,6 +198,27 @@ test('runOn interrupted: no new host starts, running ones end `failed` "interrup
   ]);
   assert.equal(transport.closed, 2);
   assert.deepEqual(events.filter((e) => e.type === 'aborted').map((e) => e.type === 'aborted' && e.reason), ['interrupted']);
+});
+
+test('runOn: a throwing onEvent fails the run: no further host starts, in this batch or a later one; running hosts finish first', async () => {
+  const { job, record } = recordingJob(new Set());
+  const transport = fakeTransport();
+  const done: string[] = [];
+  const broken = new Error('handler broke');
+  const pending = runOn(targets(6), job, {
+    transport,
+    forks: 2,
+    batch: [4, 2],
+    onEvent: (e) => {
+      if (e.type !== 'host-done') return;
+      done.push(e.outcome.host);
+      if (e.outcome.host === 'h0') throw broken;
+    },
+  });
+  await assert.rejects(pending, broken);
+  assert.deepEqual(record.started, ['h0', 'h1']);
+  assert.deepEqual(done, ['h0', 'h1'], 'h1, running when the handler threw, finished before the run failed');
+  assert.equal(transport.closed, 2);
 });
 
 test('runOn: an already aborted signal starts nothing', async () => {

@@ -27,9 +27,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { OptionError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { pooledSettled } from '../core/pool.js';
+import { checkLimit, pooledAll } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
@@ -77,7 +76,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Aborting it interrupts the run (Ctrl-C). */
   signal?: AbortSignal;
-  /** Called synchronously as things happen; must not throw. */
+  /**
+   * Called synchronously as things happen; must not throw. One that does fails the
+   * run: no further host starts, and `runOn` rejects with its error once the
+   * running hosts are done.
+   */
   onEvent?: (event: RunEvent) => void;
   /**
    * How long to wait, after aborting a job's signal, for the job to settle before
@@ -109,7 +112,7 @@ export const defaultForks = 64;
 export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options: RunOptions): Promise<RunResult<T>> {
   const startedAt = performance.now();
   const forks = options.forks ?? defaultForks;
-  if (!Number.isInteger(forks) || forks < 1) throw new OptionError('forks', (name) => `Invalid ${name('forks')} ${forks}: give a whole number of at least 1`);
+  checkLimit(forks, 'forks');
   const sizes = batchSizes(options.batch, targets.length);
   const threshold = failureThreshold(options.maxFail, targets.length);
   const emit = options.onEvent ?? (() => undefined);
@@ -166,12 +169,12 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
       const indices = Array.from({ length: size }, (_, i) => offset + i);
       offset += size;
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
-      // runHost never throws; a throwing `onEvent` (which must not) still fails the run, as it always did.
-      const results = await pooledSettled(indices, async (index) => {
+      // runHost never throws: only a throwing `onEvent` (which must not) fails here. It fails
+      // the run: no further host starts, and its error is thrown once the running ones are done.
+      await pooledAll(indices, async (index) => {
         const target = targets[index] as Target;
         hostDone(index, await runHost(target, index, job, hostOptions, emit));
       }, { limit: forks, signal: starting.signal });
-      for (const result of results) if (result.status === 'rejected') throw result.reason;
     }
   } finally {
     signal?.removeEventListener('abort', onInterrupt);
@@ -200,7 +203,9 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   const startedAt = performance.now();
   const runSignal = options.signal;
   const finish = (result: JobResult<T>): Outcome<T> => ({ host: target.name, ...result, durationMs: performance.now() - startedAt });
-  const failed = (status: 'failed' | 'unreachable', message: string, partial?: JobResult<T>): Outcome<T> => finish({
+  // A failure the engine names (unreachable, timed out, interrupted, a throw), keeping
+  // whatever the job returned before it was stopped, if it returned at all.
+  const failed = (status: 'failed' | 'unreachable' | 'timeout', message: string, partial?: JobResult<T>): Outcome<T> => finish({
     status,
     exitCode: partial?.exitCode ?? null,
     stdout: partial?.stdout ?? '',
@@ -250,17 +255,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     } catch (error) {
       thrown = error;
     }
-    if (timedOut && timeoutMs !== undefined) {
-      return finish({
-        status: 'timeout',
-        exitCode: result?.exitCode ?? null,
-        stdout: result?.stdout ?? '',
-        stderr: result?.stderr ?? '',
-        ...(result?.truncated !== undefined ? { truncated: result.truncated } : {}),
-        ...(result?.data !== undefined ? { data: result.data } : {}),
-        message: `timed out after ${formatDuration(timeoutMs)}`,
-      });
-    }
+    if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
     if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);

@@ -48,8 +48,8 @@ describe('presentRun', () => {
     assert.doesNotMatch(quiet.out, /ok/);
     assert.match(quiet.out, /^web03 \(1\) failed, exit 2$/m);
     const rendered = collect();
-    presentRun(mixed, { color: false, render: (run) => `${run.outcomes.length} answers\n` }, rendered);
-    assert.equal(rendered.out, '4 answers\n');
+    presentRun(mixed, { color: true, render: (run, color) => `${run.outcomes.length} answers, color ${color}\n` }, rendered);
+    assert.equal(rendered.out, '4 answers, color true\n', 'render paints as told');
     assert.equal(rendered.err, '4 hosts: 2 ok, 1 failed, 1 unreachable in 1.5s\n');
   });
 

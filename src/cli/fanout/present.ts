@@ -26,8 +26,11 @@ export interface PresentOptions {
   color: boolean;
   /** Each host's address, generalised to `HOST` in gathered messages as its name is. */
   addresses?: ReadonlyMap<string, string>;
-  /** Replaces the gathered view (not the summary, JSON or stream) for a command that shows results its own way. */
-  render?: ((result: RunResult) => string) | undefined;
+  /**
+   * Replaces the gathered view (not the summary, JSON or stream) for a command that
+   * shows results its own way; given `color` so it paints as the gathered view would.
+   */
+  render?: ((result: RunResult, color: boolean) => string) | undefined;
 }
 
 /** What presenting came to: the exit code, and the summary line (also for the journal). */
@@ -64,7 +67,7 @@ export function presentRun(result: RunResult, options: PresentOptions, out: Writ
     const notOk = gathered().filter((block) => block.status !== 'ok' && block.status !== 'changed');
     for (const block of notOk) out.stdout.write(`${paint('bold', block.nodeset)} (${block.count}) ${describeBlock(block)}\n`);
   } else if (options.render) {
-    out.stdout.write(options.render(result));
+    out.stdout.write(options.render(result, options.color));
   } else {
     out.stdout.write(formatGathered(gathered(), { color: options.color, ...(options.quiet ? { hide: new Set(['ok', 'changed'] as const) } : {}) }));
   }

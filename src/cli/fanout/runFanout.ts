@@ -18,7 +18,7 @@ import { useColor } from '../globals.js';
 import type { Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
-import { presentRun } from './present.js';
+import { presentRun, type PresentOptions } from './present.js';
 import { watchRun } from './watch.js';
 
 /** How to present and record a fan-out. */
@@ -26,7 +26,7 @@ export interface FanoutReport extends JournalNote {
   /** Record the run in the history journal; default true. */
   journal?: boolean;
   /** Replaces the gathered display (not the summary, JSON or stream) when a command shows results its own way. */
-  render?: (result: RunResult, color: boolean) => string;
+  render?: PresentOptions['render'];
 }
 
 /**
@@ -53,15 +53,13 @@ export async function fanoutWith(
   } finally {
     watch.stop();
   }
-  const color = useColor(options, process.stdout);
-  const { render } = report;
   const presented = presentRun(result, {
     json: options.json,
     stream: options.stream,
     quiet: options.quiet,
-    color,
+    color: useColor(options, process.stdout),
     addresses: new Map(targets.map((target) => [target.name, target.address])),
-    ...(render ? { render: (finished: RunResult) => render(finished, color) } : {}),
+    render: report.render,
   }, out);
   if (report.journal !== false && targets.length > 0) await journalRun(report, result, startedAt, presented);
   process.exitCode = presented.exitCode;
