@@ -22,7 +22,7 @@ export { formatGathered } from './report/display.js';
 export { formatSummary, countStatuses } from './report/summary.js';
 export { hostRecord, summaryRecord } from './report/jsonLines.js';
 export { deployMessage, withDeployMessages, deploySummary } from './report/deploy.js';
-export { rollbackOf } from './core/deploy.js';
+export { deployData, rollbackOf } from './core/deploy.js';
 export type { DeployData, Rollback } from './core/deploy.js';
 export type { HostRecord, SummaryRecord } from './report/jsonLines.js';
 export { pushTask, prepareTask, taskJob } from './ops/task-job.js';
