@@ -19,11 +19,10 @@ import type { BearerToken } from './bearerToken.js';
 import { formatFromAccept, type Format } from './format.js';
 import { errorBody, prepare, type Prepared } from './prepared.js';
 import { maxUrlLength, parseRequest } from './request.js';
-import type { Reloader } from './reloader.js';
 import { RequestError, statusOf } from './requestError.js';
 import { preparedFor, remember } from './snapshot.js';
 import { serverResponse, type ServerFacts } from './status.js';
-import { blockFor, type WatchSet } from './watches.js';
+import { blockFor } from './watches.js';
 
 /** The headers the handler reads; Node's `req.headers` is one. */
 export interface RequestHeaders {
@@ -49,28 +48,6 @@ export interface HandlerState extends ServerFacts {
   readonly log?: AccessLog | undefined;
   /** The jitter of blocking queries (default Math.random). */
   readonly random?: (() => number) | undefined;
-}
-
-/**
- * The state of a running server: the reloader's snapshot and last reload and
- * the number of parked requests, read afresh at each request (so a request
- * parked across a reload is answered from the new snapshot), and `settings`.
- * `startedAt` defaults to now.
- */
-export function liveState(reloader: Reloader, watches: WatchSet, settings: Partial<Pick<HandlerState, 'token' | 'log' | 'random' | 'startedAt'>> = {}): HandlerState {
-  return {
-    get snapshot() {
-      return reloader.snapshot;
-    },
-    get lastReload() {
-      return reloader.last;
-    },
-    get watchers() {
-      return watches.size;
-    },
-    startedAt: Date.now(),
-    ...settings,
-  };
 }
 
 /** A response to send; `note` is the reason of a refusal or error, for the access log. */
