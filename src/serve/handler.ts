@@ -64,6 +64,7 @@ export interface Answer {
  */
 export interface Wait {
   kind: 'wait';
+  /** The version the handler saw; `park` answers at once if another is current by then (no news is missed). */
   index: number;
   ms: number;
   resume: () => Answer;

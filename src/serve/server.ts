@@ -9,18 +9,19 @@
  * The pieces, each testable alone: `Reloader` (reloader.ts) keeps the current
  * snapshot and the last reload's result; `handle` (handler.ts) answers a
  * request from them, or says how long to park it; `listenHttp` (httpShell.ts)
- * listens with the limits and closes gracefully. This file wires them
- * together, parks blocking queries in a `WatchSet` until the next version, and
- * writes the access log.
+ * listens with the limits and closes gracefully; `park` (park.ts) holds a
+ * blocking query in a `WatchSet` until the next version. This file wires them
+ * together and writes the access log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FindOptions } from '../inventory/index.js';
 import { createAccessLog, type AccessLog } from './accessLog.js';
 import { BearerToken } from './bearerToken.js';
-import { handle, type Answer, type ServeRequest, type Wait } from './handler.js';
+import { handle, type Answer, type ServeRequest } from './handler.js';
 import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
+import { park } from './park.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import { WatchSet } from './watches.js';
 
@@ -69,19 +70,6 @@ export interface MetadataServer {
   close(): Promise<void>;
   /** Settles when the server has stopped (by `close()` or the signal). */
   readonly closed: Promise<void>;
-}
-
-/** Parks a blocking query until the next version, its wait, or the client hanging up (then undefined). */
-async function park(wait: Wait, watches: WatchSet, res: ServerResponse): Promise<Answer | undefined> {
-  const controller = new AbortController();
-  const onClose = (): void => controller.abort();
-  res.once('close', onClose);
-  try {
-    if ((await watches.wait(wait.ms, { signal: controller.signal })) === 'aborted') return undefined;
-  } finally {
-    res.off('close', onClose);
-  }
-  return wait.resume();
 }
 
 /**
@@ -138,7 +126,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       send(handled);
       return;
     }
-    park(handled, watches, res).then(
+    park(handled, watches, state, res).then(
       (answer) => {
         if (answer) return send(answer);
         note = 'client went away';
