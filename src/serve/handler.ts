@@ -77,7 +77,7 @@ export function handle(request: ServeRequest, state: HandlerState): Answer | Wai
   try {
     return route(request, state, false);
   } catch (error) {
-    return failure(request, state, error);
+    return failureAnswer(request, state, error);
   }
 }
 
@@ -86,7 +86,7 @@ function resume(request: ServeRequest, state: HandlerState): Answer {
     // With `waited`, `route` never asks to wait again.
     return route(request, state, true) as Answer;
   } catch (error) {
-    return failure(request, state, error);
+    return failureAnswer(request, state, error);
   }
 }
 
@@ -143,8 +143,14 @@ function errorFormat(request: ServeRequest): Format {
   }
 }
 
-/** A known error as its status and one-line message; an unknown one (a bug) logged with its stack and answered 500. */
-function failure(request: ServeRequest, state: HandlerState, error: unknown): Answer {
+/**
+ * The answer to `error`, met while answering `request`: a known error
+ * (`statusOf`) as its status and a one-line message in the asked format;
+ * anything else is a bug, logged with its stack and answered 500. `handle`
+ * answers its own errors so, and the HTTP shell an error in sending, so that
+ * a bug is logged and worded one way wherever it happens.
+ */
+export function failureAnswer(request: ServeRequest, state: HandlerState, error: unknown): Answer {
   const status = statusOf(error);
   if (status === undefined) {
     state.log?.note('internal error (a bug)', { url: JSON.stringify(request.url), stack: JSON.stringify(error instanceof Error ? error.stack : String(error)) });

@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { handle, type HandlerState, type Wait } from './handler.js';
 import { liveState } from './liveState.js';
 import { park } from './park.js';
 import { Reloader } from './reloader.js';
-import { fleetText, tempInventory } from './server.test-helper.js';
+import { editInventory, tempInventory } from './server.test-helper.js';
 import { WatchSet } from './watches.js';
 
 describe('park: a blocking query held until the next version (real reloader, no socket)', () => {
@@ -15,7 +15,6 @@ describe('park: a blocking query held until the next version (real reloader, no 
   let reloader: Reloader;
   let watches: WatchSet;
   let state: HandlerState;
-  let edits = 0;
   before(async () => {
     ({ dir, file } = tempInventory());
     reloader = await Reloader.open({ inventory: { path: file }, watch: false });
@@ -32,8 +31,7 @@ describe('park: a blocking query held until the next version (real reloader, no 
   };
   /** A new inventory version; the reloader here releases nobody, as if it came between `handle` and `park`. */
   const edit = async (): Promise<void> => {
-    edits += 1;
-    writeFileSync(file, `${fleetText}\n# edit ${edits}\n`);
+    editInventory(file);
     assert.equal(await reloader.reload(), 'changed');
   };
 
