@@ -45,3 +45,12 @@ test('valueAt walks keys and indexes; undefined past the end', () => {
   assert.equal(valueAt({ a: [{ b: 1 }] }, ['a', 0, 'b']), 1);
   assert.equal(valueAt({ a: 1 }, ['a', 'b']), undefined);
 });
+
+test('an unknown key inside a place with no name (a list item of a task file) says no "in"', () => {
+  const nested = z.strictObject({ steps: z.array(z.strictObject({ push: z.string() })), env: z.strictObject({}).optional() });
+  const input = { steps: [{ push: 'a', dset: '/y' }], env: { colour: 1 } };
+  const result = nested.safeParse(input);
+  assert.ok(!result.success);
+  const messages = result.error.issues.map((issue) => describeIssue(issue, input, taskWording)[0]?.message);
+  assert.deepEqual(messages, ['unknown key "dset"', 'unknown key "colour" in env']);
+});

@@ -66,7 +66,10 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown, wording: 
   if (issue.code === 'unrecognized_keys') {
     const groups = wording.unknownKeysTogether ? [issue.keys] : issue.keys.map((key) => [key]);
     const allowed = wording.allowedKeys?.(path);
-    return groups.map((keys) => ({ message: unknownKeys(keys, path.length > 0 ? named : undefined, allowed), path: [...path, keys[0] ?? ''], want: 'key' }));
+    // "in X" only below the top (an unknown key at the top says no "in the file") and
+    // only when X has a name: a task file names no list item, and "in " would dangle.
+    const within = path.length > 0 && named !== '' ? named : undefined;
+    return groups.map((keys) => ({ message: unknownKeys(keys, within, allowed), path: [...path, keys[0] ?? ''], want: 'key' }));
   }
   if (issue.code === 'invalid_key') return [{ message: `${named}: ${issue.issues[0]?.message ?? 'invalid name'}`, path, want: 'key' }];
   const value = valueAt(input, path);

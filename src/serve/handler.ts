@@ -19,11 +19,10 @@ import type { BearerToken } from './bearerToken.js';
 import { formatFromAccept, type Format } from './format.js';
 import { errorBody, prepare, type Prepared } from './prepared.js';
 import { maxUrlLength, parseRequest } from './request.js';
-import type { Reloader } from './reloader.js';
 import { RequestError, statusOf } from './requestError.js';
 import { preparedFor, remember } from './snapshot.js';
 import { serverResponse, type ServerFacts } from './status.js';
-import { blockFor, type WatchSet } from './watches.js';
+import { blockFor } from './watches.js';
 
 /** The headers the handler reads; Node's `req.headers` is one. */
 export interface RequestHeaders {
@@ -51,28 +50,6 @@ export interface HandlerState extends ServerFacts {
   readonly random?: (() => number) | undefined;
 }
 
-/**
- * The state of a running server: the reloader's snapshot and last reload and
- * the number of parked requests, read afresh at each request (so a request
- * parked across a reload is answered from the new snapshot), and `settings`.
- * `startedAt` defaults to now.
- */
-export function liveState(reloader: Reloader, watches: WatchSet, settings: Partial<Pick<HandlerState, 'token' | 'log' | 'random' | 'startedAt'>> = {}): HandlerState {
-  return {
-    get snapshot() {
-      return reloader.snapshot;
-    },
-    get lastReload() {
-      return reloader.last;
-    },
-    get watchers() {
-      return watches.size;
-    },
-    startedAt: Date.now(),
-    ...settings,
-  };
-}
-
 /** A response to send; `note` is the reason of a refusal or error, for the access log. */
 export interface Answer {
   kind: 'response';
@@ -87,6 +64,7 @@ export interface Answer {
  */
 export interface Wait {
   kind: 'wait';
+  /** The version the handler saw; `park` answers at once if another is current by then (no news is missed). */
   index: number;
   ms: number;
   resume: () => Answer;
@@ -99,7 +77,7 @@ export function handle(request: ServeRequest, state: HandlerState): Answer | Wai
   try {
     return route(request, state, false);
   } catch (error) {
-    return failure(request, state, error);
+    return failureAnswer(request, state, error);
   }
 }
 
@@ -108,7 +86,7 @@ function resume(request: ServeRequest, state: HandlerState): Answer {
     // With `waited`, `route` never asks to wait again.
     return route(request, state, true) as Answer;
   } catch (error) {
-    return failure(request, state, error);
+    return failureAnswer(request, state, error);
   }
 }
 
@@ -165,8 +143,14 @@ function errorFormat(request: ServeRequest): Format {
   }
 }
 
-/** A known error as its status and one-line message; an unknown one (a bug) logged with its stack and answered 500. */
-function failure(request: ServeRequest, state: HandlerState, error: unknown): Answer {
+/**
+ * The answer to `error`, met while answering `request`: a known error
+ * (`statusOf`) as its status and a one-line message in the asked format;
+ * anything else is a bug, logged with its stack and answered 500. `handle`
+ * answers its own errors so, and the HTTP shell an error in sending, so that
+ * a bug is logged and worded one way wherever it happens.
+ */
+export function failureAnswer(request: ServeRequest, state: HandlerState, error: unknown): Answer {
   const status = statusOf(error);
   if (status === undefined) {
     state.log?.note('internal error (a bug)', { url: JSON.stringify(request.url), stack: JSON.stringify(error instanceof Error ? error.stack : String(error)) });

@@ -4,7 +4,8 @@ export { createAccessLog, type AccessLog, type AccessEntry } from './accessLog.j
 export { parseListen } from './listen.js';
 export { ListenError } from './listenError.js';
 export { blockFor, defaultWaitMs, maxWaitMs, WatchSet } from './watches.js';
-export { handle, liveState, type Answer, type HandlerState, type RequestHeaders, type ServeRequest, type Wait } from './handler.js';
+export { handle, type Answer, type HandlerState, type RequestHeaders, type ServeRequest, type Wait } from './handler.js';
+export { liveState } from './liveState.js';
 export { Reloader, type ReloadState, type ReloaderOptions } from './reloader.js';
 export { BearerToken } from './bearerToken.js';
 export type { Snapshot } from './snapshot.js';

@@ -4,12 +4,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetadataServer } from './server.js';
-import { fleetText, get, serverFor, tempInventory } from './server.test-helper.js';
-
-/** Yields to the event loop until `ready()` (events, not a clock, decide). */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setImmediate(resolve));
-}
+import { fleetText, get, serverFor, tempInventory, until } from './server.test-helper.js';
 
 describe('muster serve watches and hot reload (real files, real HTTP)', () => {
   let server: MetadataServer;

@@ -19,6 +19,14 @@ export function tempInventory(text = fleetText): { dir: string; file: string } {
   return { dir, file };
 }
 
+let edits = 0;
+
+/** Rewrites `file` as the test fleet with a new comment: other bytes, the same data, so a reload makes a new version. */
+export function editInventory(file: string): void {
+  edits += 1;
+  writeFileSync(file, `${fleetText}\n# edit ${edits}\n`);
+}
+
 /** Starts a server on a free port over `file`, access log off unless given. */
 export function serverFor(file: string, options: ServeOptions = {}): Promise<MetadataServer> {
   return startServer({ inventory: { path: file }, host: '127.0.0.1', port: 0, accessLog: false, debounceMs: 20, ...options });
@@ -42,4 +50,9 @@ export function get(server: { port: number }, path: string, options: { method?: 
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Yields to the event loop until `ready()` (events, not a clock, decide). */
+export async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((resolve) => setImmediate(resolve));
 }

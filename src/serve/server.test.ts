@@ -1,12 +1,14 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, rmSync } from 'node:fs';
+import { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { AccessLog } from './accessLog.js';
 import type { MetadataServer } from './server.js';
-import { get, serverFor, tempInventory } from './server.test-helper.js';
+import { editInventory, get, serverFor, tempInventory, until } from './server.test-helper.js';
 
 // bash runs curl against this process's server: it must be async, or the event loop that answers is blocked.
 const run = promisify(execFile);
@@ -182,5 +184,77 @@ describe('muster serve routes and formats (real HTTP)', () => {
     const status = (await json('/v1/status')) as Record<string, unknown>;
     assert.equal(status['status'], 'ok');
     assert.equal(status['hosts'], 5);
+  });
+});
+
+describe('muster serve: a throw while sending is a bug logged, never a crash (real HTTP)', () => {
+  let server: MetadataServer;
+  let dir: string;
+  let file: string;
+  const notes: { message: string; fields: Record<string, string | number> }[] = [];
+  const errors: string[] = [];
+  const log: AccessLog = {
+    log: (entry) => {
+      if (entry.error !== undefined) errors.push(entry.error);
+    },
+    note: (message, fields = {}) => notes.push({ message, fields }),
+    flush: () => undefined,
+  };
+  // The fault is put in Node's own response methods, for requests that carry `x-fault: writeHead|end`, once each.
+  const { writeHead, end } = ServerResponse.prototype;
+  const faulted = new WeakSet<ServerResponse>();
+  const faulty = (res: ServerResponse, method: string): boolean => {
+    if (res.req.headers['x-fault'] !== method || faulted.has(res)) return false;
+    faulted.add(res);
+    return true;
+  };
+  before(async () => {
+    ({ dir, file } = tempInventory());
+    server = await serverFor(file, { watch: false, accessLog: log });
+    mock.method(ServerResponse.prototype, 'writeHead', function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+      if (faulty(this, 'writeHead')) throw new Error('writeHead fault');
+      return writeHead.apply(this, args);
+    });
+    mock.method(ServerResponse.prototype, 'end', function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
+      if (faulty(this, 'end')) throw new Error('end fault');
+      return end.apply(this, args as never);
+    });
+  });
+  after(async () => {
+    mock.restoreAll();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bugs = (fault: string): number => notes.filter((note) => note.message === 'internal error (a bug)' && String(note.fields['stack']).includes(fault)).length;
+  const edit = async (): Promise<void> => {
+    editInventory(file);
+    assert.equal(await server.reload(), 'changed');
+  };
+
+  it('before any header went out, at once or after a wait: logged with its stack, answered 500', async () => {
+    const now = await get(server, '/v1/roles/web/count', { headers: { 'x-fault': 'writeHead' } });
+    assert.equal(now.status, 500);
+    assert.equal(JSON.parse(now.body).error, 'Internal error (logged)');
+    assert.equal(bugs('writeHead fault'), 1);
+
+    const parked = get(server, `/v1/roles/web/count?index=${server.index}&wait=30s`, { headers: { 'x-fault': 'writeHead' } });
+    await until(() => server.watchers === 1);
+    await edit();
+    const later = await parked;
+    assert.equal(later.status, 500);
+    assert.equal(bugs('writeHead fault'), 2);
+    await until(() => errors.length === 2);
+    assert.deepEqual(errors, ['Internal error (logged)', 'Internal error (logged)']);
+    assert.equal((await get(server, '/v1/roles/web/count')).body.trim(), '4');
+  });
+
+  it('once the headers went out, after a wait: logged, the connection cut, the server goes on', async () => {
+    const parked = get(server, `/v1/roles/web/count?index=${server.index}&wait=30s`, { headers: { 'x-fault': 'end' } });
+    await until(() => server.watchers === 1);
+    await edit();
+    await assert.rejects(parked, /socket hang up|ECONNRESET/);
+    assert.equal(bugs('end fault'), 1);
+    assert.equal((await get(server, '/v1/health')).status, 200);
   });
 });

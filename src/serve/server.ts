@@ -9,17 +9,20 @@
  * The pieces, each testable alone: `Reloader` (reloader.ts) keeps the current
  * snapshot and the last reload's result; `handle` (handler.ts) answers a
  * request from them, or says how long to park it; `listenHttp` (httpShell.ts)
- * listens with the limits and closes gracefully. This file wires them
- * together, parks blocking queries in a `WatchSet` until the next version, and
- * writes the access log.
+ * listens with the limits and closes gracefully; `park` (park.ts) holds a
+ * blocking query in a `WatchSet` until the next version. This file wires them
+ * together, writes the access log, and turns a throw while sending (a bug)
+ * into a logged 500 or a cut connection, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FindOptions } from '../inventory/index.js';
 import { createAccessLog, type AccessLog } from './accessLog.js';
 import { BearerToken } from './bearerToken.js';
-import { handle, liveState, type Answer, type ServeRequest, type Wait } from './handler.js';
+import { failureAnswer, handle, type Answer, type ServeRequest } from './handler.js';
+import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
+import { park } from './park.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import { WatchSet } from './watches.js';
 
@@ -68,19 +71,6 @@ export interface MetadataServer {
   close(): Promise<void>;
   /** Settles when the server has stopped (by `close()` or the signal). */
   readonly closed: Promise<void>;
-}
-
-/** Parks a blocking query until the next version, its wait, or the client hanging up (then undefined). */
-async function park(wait: Wait, watches: WatchSet, res: ServerResponse): Promise<Answer | undefined> {
-  const controller = new AbortController();
-  const onClose = (): void => controller.abort();
-  res.once('close', onClose);
-  try {
-    if ((await watches.wait(wait.ms, { signal: controller.signal })) === 'aborted') return undefined;
-  } finally {
-    res.off('close', onClose);
-  }
-  return wait.resume();
 }
 
 /**
@@ -132,22 +122,27 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       res.end(answer.response.body);
     };
     const request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
-    const handled = handle(request, state);
-    if (handled.kind === 'response') {
-      send(handled);
-      return;
-    }
-    park(handled, watches, res).then(
-      (answer) => {
-        if (answer) return send(answer);
-        note = 'client went away';
-        if (!res.headersSent) res.destroy();
-      },
-      (error: unknown) => {
-        log?.note('internal error (a bug)', { url: JSON.stringify(request.url), stack: JSON.stringify(error instanceof Error ? error.stack : String(error)) });
-        res.destroy();
-      },
-    );
+    const respond = async (): Promise<void> => {
+      const handled = handle(request, state);
+      // An answer at once is sent in this same call, before the first await.
+      const answer = handled.kind === 'response' ? handled : await park(handled, watches, state, res);
+      if (answer) return send(answer);
+      note = 'client went away';
+      if (!res.headersSent) res.destroy();
+    };
+    const fail = (error: unknown): void => {
+      // `handle` never throws, so this is a bug of the shell (in sending, say): logged with its stack,
+      // then a 500 if no header went out yet; a response begun cannot be mended, so it is cut.
+      const answer = failureAnswer(request, state, error);
+      note = answer.note;
+      if (res.headersSent) res.destroy();
+      else send(answer);
+    };
+    // One chain and one catch for both paths: a throw neither escapes the 'request' listener nor goes unhandled after a wait.
+    respond()
+      .catch(fail)
+      // The 500 could not be sent either (the error is already logged): cut the connection.
+      .catch(() => res.destroy());
   };
 
   const shell = await listenHttp({ host: options.host ?? defaultHost, port: options.port ?? defaultPort, tls: options.tls, limits, log }, onRequest);

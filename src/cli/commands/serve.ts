@@ -26,9 +26,9 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** The flag that sets a `startServer` option: `host` and `port` are both given by --listen. */
+/** The flag for the option a `ListenError` names (`port`, given by --listen with the host); any other as `flagFor` says. */
 function serveFlag(option: string): string {
-  return option === 'host' || option === 'port' ? '--listen' : flagFor(option);
+  return option === 'port' ? '--listen' : flagFor(option);
 }
 
 /** The `serve` command. */
