@@ -22,6 +22,13 @@ export interface IssueWording {
   unknownKeysTogether: boolean;
   /** Reword zod's built-in messages ("Invalid input: expected number, received string") into plain ones. */
   reword: boolean;
+  /**
+   * Which issues at an absent value are said as `missing`: only zod's "expected a
+   * type" (`type`: the inventory, whose checker prunes a broken part after its first
+   * issue, so a later issue there finds no value that was in fact present) or any
+   * issue (`any`: a task file, where a missing union or literal is missing too).
+   */
+  missingFrom: 'type' | 'any';
 }
 
 /** A problem found by a schema: its message, and the path (below what was validated) and part it points at. */
@@ -39,6 +46,7 @@ export function inventoryWording(allowedKeys: (path: readonly PropertyKey[]) => 
     allowedKeys,
     unknownKeysTogether: false,
     reword: true,
+    missingFrom: 'type',
   };
 }
 
@@ -51,6 +59,7 @@ export const taskWording: IssueWording = {
   missing: (path) => `missing "${String(path[path.length - 1])}"`,
   unknownKeysTogether: true,
   reword: false,
+  missingFrom: 'any',
 };
 
 /**
@@ -73,7 +82,9 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown, wording: 
   }
   if (issue.code === 'invalid_key') return [{ message: `${named}: ${issue.issues[0]?.message ?? 'invalid name'}`, path, want: 'key' }];
   const value = valueAt(input, path);
-  if (value === undefined && path.length > 0) return [{ message: wording.missing(path, named), path, want: 'value' }];
+  if (value === undefined && path.length > 0 && (wording.missingFrom === 'any' || issue.code === 'invalid_type')) {
+    return [{ message: wording.missing(path, named), path, want: 'value' }];
+  }
   return [{ message: wording.reword ? reworded(issue, named, value) : withName(named, issue.message), path, want: 'value' }];
 }
 

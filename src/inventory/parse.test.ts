@@ -147,6 +147,14 @@ test('unknown keys and wrong types are errors at the key or value', () => {
   ]);
 });
 
+test('several issues in one part: each says what is wrong there, none calls a present value missing', () => {
+  const problems = problemsOf([{ path: 'f.yaml', text: 'states: ["-a", "-b"]\nhosts:\n  h1: { address: 127.0.0.1 }\n' }]);
+  assert.deepEqual(problems.filter((problem) => problem.includes('"states.')).map((problem) => problem.replace(/: State names .*/, ': State names…')), [
+    'f.yaml:1:10: "states.0": State names…',
+    'f.yaml:1:16: "states.1": State names…',
+  ]);
+});
+
 test('unknown roles and states, bad names', () => {
   const problems = problemsOf([{ path: 'f.yaml', text: 'states: [ok, down]\nskip_states: [gone]\nroles: { web: {}, "bad role": {} }\nhosts:\n  a: { roles: [web, db], state: stop }\n' }]);
   assert.deepEqual(problems, [
