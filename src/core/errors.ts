@@ -27,6 +27,21 @@ export class UsageError extends MusterError {
 }
 
 /**
+ * An error whose message names options of a library call and can be said again
+ * with other names for them: `OptionError`, and failures whose hint names an
+ * option (serve's `ListenError`). The CLI says them with its flags.
+ */
+export interface NamesOptions {
+  /** The message with every option called what `name` says. */
+  messageWith(name: (option: string) => string): string;
+}
+
+/** Whether `error` can say its message with other names for its options (see `NamesOptions`). */
+export function namesOptions(error: Error): error is Error & NamesOptions {
+  return typeof (error as Partial<NamesOptions>).messageWith === 'function';
+}
+
+/**
  * A bad value for an option of a library call. The library names options as its
  * callers write them (`forks`, `maxFail`); `say` builds the message from a naming
  * function, so the CLI can say the same thing with its flags (`--forks`,
@@ -35,7 +50,7 @@ export class UsageError extends MusterError {
  * @example
  * throw new OptionError('forks', (name) => `Invalid ${name('forks')} ${forks}: give a whole number of at least 1`);
  */
-export class OptionError extends UsageError {
+export class OptionError extends UsageError implements NamesOptions {
   override name = 'OptionError';
   constructor(
     readonly option: string,

@@ -1,17 +1,14 @@
 /**
  * A server that cannot listen where it was told to. An environment failure
  * (the port is taken, the address is not this machine's), not a usage error;
- * its hint names the library option to change, and `messageWith` lets a caller
- * name it its own way (the CLI says `--listen`), as `OptionError` does.
+ * its hint names the library option to change (`port`), and `messageWith` lets a
+ * caller name it its own way (the CLI says `--listen`), as `OptionError` does.
  */
-import { EnvironmentError } from '../core/errors.js';
+import { EnvironmentError, type NamesOptions } from '../core/errors.js';
 
 /** Listening on `host:port` failed with `code` (EADDRINUSE, EACCES, EADDRNOTAVAIL, ENOTFOUND, EAI_AGAIN). */
-export class ListenError extends EnvironmentError {
+export class ListenError extends EnvironmentError implements NamesOptions {
   override name = 'ListenError';
-  /** The option that picks another place to listen. */
-  readonly option = 'port';
-
   constructor(
     readonly host: string,
     readonly port: number,

@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
-import { ListenError, createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
+import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
-import { flagFor } from '../optionFlags.js';
 
 interface ServeCommandOptions extends GlobalOptions {
   listen?: string;
@@ -24,11 +23,6 @@ function readFile(path: string, what: string): Buffer {
   } catch (error) {
     throw new EnvironmentError(`Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-}
-
-/** The flag for the option a `ListenError` names (`port`, given by --listen with the host); any other as `flagFor` says. */
-function serveFlag(option: string): string {
-  return option === 'port' ? '--listen' : flagFor(option);
 }
 
 /** The `serve` command. */
@@ -73,10 +67,7 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
     process.once('SIGINT', stop);
     try {
       serveOptions.signal = controller.signal;
-      const server = await startServer(serveOptions).catch((error: unknown) => {
-        // Not a usage error (no usage hint): the same environment failure, said with the flag.
-        throw error instanceof ListenError ? new EnvironmentError(error.messageWith(serveFlag), { cause: error }) : error;
-      });
+      const server = await startServer(serveOptions);
       await server.closed;
     } finally {
       process.off('SIGTERM', stop);
