@@ -3,6 +3,7 @@
  * `-i` inventory, `--json` (JSON Lines), `--no-color` / NO_COLOR, `-q`, `-v`.
  */
 import { Command, Option } from 'commander';
+import { jsonLine } from '../report/jsonLines.js';
 
 export interface GlobalOptions {
   inventory?: string;
@@ -32,5 +33,5 @@ export function useColor(options: Pick<GlobalOptions, 'color' | 'json'>, stream:
 
 /** Writes one JSON Lines record to stdout. */
 export function printJsonLine(record: unknown): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
+  process.stdout.write(jsonLine(record));
 }

@@ -185,7 +185,10 @@ export function foldNodeset(names: Iterable<string>): string {
  * order: consecutive runs that fold without reordering, joined by commas (a
  * top-level comma list expands in written order). `foldNodeset` sorts; this is
  * for lists whose order carries meaning, such as addresses paired with names.
- * Runs are found by galloping, so a long list costs O(n log n) folds.
+ * Runs are found by galloping, so a long list costs O(n log n) folds. The
+ * promise holds for plain, distinct names: a name that is itself a pattern
+ * (`a[1-2]`) or a repeated one does not expand back to itself, so a caller that
+ * cannot rule those out expands the result and compares (as splitPatterns does).
  *
  * @example foldNodesetInOrder(['a4', 'a3', 'a2']) // 'a4,a3,a2'
  * @example foldNodesetInOrder(['a1', 'a2', 'b7']) // 'a[1-2],b7'

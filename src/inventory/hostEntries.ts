@@ -10,7 +10,6 @@ import { mapOf, pairOf } from './yamlSplice.js';
 
 /** One host entry: its pair in `hosts:` (and that pair), and the names its pattern makes. */
 export interface EditEntry {
-  source: string;
   pair: Pair;
   hostsPair: Pair;
   names: string[];
@@ -35,7 +34,7 @@ export function hostEntries(source: YamlSource, targets: Set<string>): EditEntry
   for (const pair of hosts.items as Pair[]) {
     if (!isScalar(pair.key)) continue;
     const names = expandNodeset(String(pair.key.value));
-    if (names.some((name) => targets.has(name))) entries.push({ source: source.path, pair, hostsPair, names });
+    if (names.some((name) => targets.has(name))) entries.push({ pair, hostsPair, names });
   }
   return entries;
 }

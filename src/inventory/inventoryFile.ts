@@ -2,9 +2,10 @@
  * One inventory file read as YAML: syntax, keys repeated in one mapping and
  * `__proto__` keys are refused here, before the data reaches the schema.
  */
-import { isScalar, visit, type Document, type Node } from 'yaml';
+import { visit, type Document, type Node } from 'yaml';
 import type { Problem } from '../core/errors.js';
 import { checkFile, type CheckedFile } from './schemaProblems.js';
+import { keyText } from './yamlPath.js';
 import { parseYamlSource, positionAt, syntaxProblems, type YamlSource } from './sourcePosition.js';
 
 /** One inventory file's text, with the path used in messages and to resolve `ssh_config`. */
@@ -68,7 +69,7 @@ function checkKeys(doc: Document.Parsed): { duplicates: [string, number, number]
     Map(_key, map) {
       const seen = new Map<string, number>();
       for (const pair of map.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const key = keyText(pair);
         const offset = (pair.key as Node | null)?.range?.[0] ?? 0;
         if (key === '__proto__') reserved.push(offset);
         const first = seen.get(key);

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Problem } from '../core/errors.js';
 import { allowedKeys, checkFile } from './schemaProblems.js';
-import { inventoryFileSchema } from './schema.js';
 import { parseYamlSource } from './sourcePosition.js';
 
 test('allowed keys are the schema\'s own, in its order, wherever a mapping has fixed keys', () => {
-  assert.deepEqual(allowedKeys([]), Object.keys(inventoryFileSchema.shape));
+  // The list users read after an unknown top-level key (it was a hand-written list before).
+  assert.deepEqual(allowedKeys([]), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks']);
   assert.deepEqual(allowedKeys(['defaults']), ['user', 'port', 'vars']);
   assert.deepEqual(allowedKeys(['roles', 'web']), ['description', 'vars']);
   assert.deepEqual(allowedKeys(['hosts', 'web[1-2]']), ['roles', 'address', 'user', 'port', 'state', 'note', 'vars']);

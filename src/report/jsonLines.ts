@@ -63,3 +63,8 @@ export function summaryRecord(run: SummaryInput, exitCode: number): SummaryRecor
     exitCode,
   };
 }
+
+/** One JSON Lines line: the record as JSON and a newline (every `--json` output is made of these). */
+export function jsonLine(record: unknown): string {
+  return `${JSON.stringify(record)}\n`;
+}

@@ -115,10 +115,8 @@ function route(request: ServeRequest, state: HandlerState, waited: boolean): Ans
   if (first === 'v1' && (second === 'status' || second === 'health') && parsed.segments.length === 2) {
     return send(request, serverResponse(second, parsed.format, state));
   }
-  // After a wait, the snapshot may be a newer one than the one read above.
-  const current = state.snapshot;
-  const prepared = preparedFor(current, parsed);
-  if (parsed.index === undefined && parsed.wait === undefined) remember(current.byUrl, fastKey, prepared);
+  const prepared = preparedFor(snapshot, parsed);
+  if (parsed.index === undefined && parsed.wait === undefined) remember(snapshot.byUrl, fastKey, prepared);
   return send(request, prepared);
 }
 

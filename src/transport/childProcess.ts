@@ -16,8 +16,9 @@ export interface ChildOptions {
   detached?: boolean;
   signal?: AbortSignal | undefined;
   /**
-   * What an abort does to the child (kill it, or its whole group). The run settles only once
-   * the child has closed and the promise this returns has settled.
+   * What an abort does to the child (kill its whole group, say); by default it is sent
+   * SIGTERM. The run settles only once the child has closed and the promise this returns
+   * has settled.
    */
   onAbort?: (child: ChildProcess) => Promise<void> | void;
 }
@@ -46,7 +47,7 @@ export function runChild(file: string, args: readonly string[], options: ChildOp
     });
     let stopping: Promise<void> | undefined;
     const onAbort = (): void => {
-      stopping = Promise.resolve(options.onAbort?.(child));
+      stopping = Promise.resolve(options.onAbort ? options.onAbort(child) : void child.kill('SIGTERM'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     if (options.onStdout) child.stdout?.on('data', options.onStdout);

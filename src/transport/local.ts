@@ -16,7 +16,7 @@ import { ConnectError, type ExecOptions, type ExecResult, type Session, type Tar
  */
 function killSession(sid: number, sudo: boolean): Promise<void> {
   const run = (command: string, signal: AbortSignal): Promise<unknown> =>
-    runChild('sh', ['-c', command], { signal, onAbort: (child) => void child.kill('SIGTERM') });
+    runChild('sh', ['-c', command], { signal });
   return stopProcessGroup(sid, sudo, run, () => {
     try {
       process.kill(-sid, 'SIGKILL');

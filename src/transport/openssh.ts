@@ -69,7 +69,6 @@ async function runSsh(
   const exit = await runChild(binary, args, {
     onStderr: (chunk) => chunks.push(chunk),
     signal,
-    onAbort: (child) => void child.kill('SIGTERM'),
   });
   return { code: exit.code, stderr: Buffer.concat(chunks).toString('utf8') };
 }

@@ -8,7 +8,7 @@ import type { RunResult } from '../../run/engine.js';
 import { failureStatuses } from '../../run/outcome.js';
 import { describeBlock, formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
-import { hostRecord, summaryRecord } from '../../report/jsonLines.js';
+import { hostRecord, jsonLine, summaryRecord } from '../../report/jsonLines.js';
 import { painter } from '../../report/paint.js';
 import { formatSummary } from '../../report/summary.js';
 import { exitCodes } from '../exit.js';
@@ -57,8 +57,8 @@ export function presentRun(result: RunResult, options: PresentOptions, out: Writ
   const exitCode = fanoutExitCode(result);
   const summary = formatSummary(result);
   if (options.json) {
-    for (const outcome of result.outcomes) out.stdout.write(`${JSON.stringify(hostRecord(outcome))}\n`);
-    out.stdout.write(`${JSON.stringify(summaryRecord(result, exitCode))}\n`);
+    for (const outcome of result.outcomes) out.stdout.write(jsonLine(hostRecord(outcome)));
+    out.stdout.write(jsonLine(summaryRecord(result, exitCode)));
     return { exitCode, summary };
   }
   const gathered = () => gather(result.outcomes, options.addresses ? { addresses: options.addresses } : {});

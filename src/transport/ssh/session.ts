@@ -5,7 +5,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { ChannelSlots } from '../channelSlots.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, execResult, OutputCapture } from '../outputCapture.js';
+import { execResult, OutputCapture } from '../outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from '../processGroup.js';
 import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target } from '../types.js';
 
@@ -42,9 +42,8 @@ export class SshSession implements Session {
     if (this.closed || this.lost) {
       return Promise.reject(this.lost ?? new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`));
     }
-    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const stdout = new OutputCapture(max, options.onStdout);
-    const stderr = new OutputCapture(max, options.onStderr);
+    const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
+    const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
     const group = new RemoteProcessGroup(command, options.sudo === true, (chunk) => stderr.push(chunk));
 
     return new Promise<ExecResult>((resolvePromise, reject) => {
