@@ -1,19 +1,31 @@
 /**
- * OpenSSH known_hosts files: parsing, lookup (plain, hashed, wildcard, negated,
- * `[host]:port` entries, `@revoked` markers) and recording a new key the way
- * `StrictHostKeyChecking accept-new` does.
+ * OpenSSH known_hosts files: parsing, lookup and the verdict on a presented key, as OpenSSH 9.2's
+ * `check_host_key` gives it, and recording a new key the way `StrictHostKeyChecking accept-new` does.
+ *
+ * The rules, each checked against the real `ssh` by conformance.test.ts:
+ * - a line names a host by plain names, `*`/`?` wildcards and `!negations` (case-insensitive), or by
+ *   one hashed `|1|salt|hash` of the lowercased name; a line whose key does not parse is skipped;
+ * - only the lines that name the host count, `@revoked` ones included: a key revoked on a line
+ *   for other hosts says nothing about this one;
+ * - the presented key revoked on such a line → revoked; listed → known; any other live key for the
+ *   host, of any type → changed; none → unknown;
+ * - `[host]:port` with no line at all falls back to the port-less name, which can only make the key
+ *   known (a port-less line with another key leaves it unknown for `[host]:port`).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { withFileLock } from '../../../core/fileLock.js';
 import { HmacSha1Key } from './hmacSha1.js';
+import { blobKeyType, isOpenSshKeyType, parsePublicKey } from './publicKey.js';
 
-/** One key line of a known_hosts file. `@cert-authority` lines are not kept: muster does not use host certificates. */
+/** One key line of a known_hosts file, as written (its key is parsed only when it is looked up). */
 export interface KnownHostEntry {
   file: string;
   /** 1-based line number. */
   line: number;
-  revoked: boolean;
+  /** `@revoked` or `@cert-authority` (kept for lookups; muster does not use host certificates), else null. */
+  marker: 'revoked' | 'cert-authority' | null;
   /** The host field as written: a comma list of patterns, or one `|1|salt|hash`. */
   hosts: string;
   keyType: string;
@@ -24,11 +36,14 @@ export interface KnownHostEntry {
 /** What a known_hosts lookup found for a presented key. */
 export type HostKeyVerdict =
   | { status: 'known'; entry: KnownHostEntry }
-  | { status: 'unknown'; otherTypes: string[] }
+  | { status: 'unknown' }
+  /** `entry`: the first line that holds another key for the host. */
   | { status: 'changed'; entry: KnownHostEntry }
   | { status: 'revoked'; entry: KnownHostEntry };
 
-/** Parses the text of one known_hosts file; malformed lines are skipped, as OpenSSH does. */
+const MARKERS: Readonly<Record<string, KnownHostEntry['marker']>> = { '@revoked': 'revoked', '@cert-authority': 'cert-authority' };
+
+/** Parses the text of one known_hosts file; lines without three fields or with an unknown marker are skipped, as OpenSSH does. */
 export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
   const lines = text.split('\n');
@@ -36,16 +51,14 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
     const trimmed = (lines[index] ?? '').trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const fields = trimmed.split(/\s+/);
-    let revoked = false;
+    let marker: KnownHostEntry['marker'] = null;
     if (fields[0]?.startsWith('@')) {
-      const marker = fields.shift();
-      if (marker === '@cert-authority') continue;
-      if (marker !== '@revoked') continue;
-      revoked = true;
+      marker = MARKERS[fields.shift() ?? ''] ?? null;
+      if (marker === null) continue;
     }
     const [hosts, keyType, key] = fields;
     if (hosts === undefined || keyType === undefined || key === undefined) continue;
-    entries.push({ file, line: index + 1, revoked, hosts, keyType, key });
+    entries.push({ file, line: index + 1, marker, hosts, keyType, key });
   }
   return entries;
 }
@@ -55,21 +68,23 @@ export function knownHostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** Whether an entry's host field names `name` (as built by `knownHostName`). */
+/** Whether an entry's host field names `name` (as built by `knownHostName`); names are compared lowercased, as OpenSSH does. */
 export function entryMatches(entry: KnownHostEntry, name: string): boolean {
-  const hosts = entry.hosts;
-  if (hosts.startsWith('|1|')) {
-    const [, , salt, hash] = hosts.split('|');
+  const lower = name.toLowerCase();
+  if (entry.hosts.startsWith('|1|')) {
+    const [, , salt, hash] = entry.hosts.split('|');
     if (salt === undefined || hash === undefined) return false;
-    const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
-    return digest === hash;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(lower).digest('base64') === hash;
   }
+  return patternsMatch(entry.hosts, lower);
+}
+
+/** OpenSSH's `match_hostname`: a comma list of `*`/`?` patterns, where a matching `!negation` excludes the line. */
+function patternsMatch(hosts: string, lowerName: string): boolean {
   let matched = false;
-  for (const raw of hosts.split(',')) {
+  for (const raw of hosts.toLowerCase().split(',')) {
     const negated = raw.startsWith('!');
-    const pattern = negated ? raw.slice(1) : raw;
-    if (!globMatch(pattern.toLowerCase(), name.toLowerCase())) continue;
-    // A matching negated pattern excludes the line whatever else matches.
+    if (!globMatch(negated ? raw.slice(1) : raw, lowerName)) continue;
     if (negated) return false;
     matched = true;
   }
@@ -95,30 +110,19 @@ interface HashedEntry {
   key: HmacSha1Key;
 }
 
-/** One file, indexed: plain names in a map, patterns and hashed lines scanned, revoked keys by key. */
+/** One file, indexed: plain names in a map, patterns and hashed lines scanned. */
 interface IndexedFile {
-  entries: KnownHostEntry[];
   byName: Map<string, KnownHostEntry[]>;
   patterns: KnownHostEntry[];
   hashed: HashedEntry[];
-  revoked: Map<string, KnownHostEntry>;
-}
-
-function hashedEntry(entry: KnownHostEntry): HashedEntry | undefined {
-  const [, , salt, hash] = entry.hosts.split('|');
-  if (salt === undefined || hash === undefined) return undefined;
-  return { entry, hash: Buffer.from(hash, 'base64'), key: new HmacSha1Key(Buffer.from(salt, 'base64')) };
 }
 
 function addToIndex(index: IndexedFile, entry: KnownHostEntry): void {
-  index.entries.push(entry);
-  if (entry.revoked) {
-    if (!index.revoked.has(entry.key)) index.revoked.set(entry.key, entry);
-    return;
-  }
   if (entry.hosts.startsWith('|1|')) {
-    const hashed = hashedEntry(entry);
-    if (hashed) index.hashed.push(hashed);
+    const [, , salt, hash] = entry.hosts.split('|');
+    if (salt !== undefined && hash !== undefined) {
+      index.hashed.push({ entry, hash: Buffer.from(hash, 'base64'), key: new HmacSha1Key(Buffer.from(salt, 'base64')) });
+    }
     return;
   }
   if (/[*?!]/.test(entry.hosts)) {
@@ -132,49 +136,72 @@ function addToIndex(index: IndexedFile, entry: KnownHostEntry): void {
   }
 }
 
+/** A line that names the host, with its key parsed (lines whose key does not parse are left out). */
+interface Match {
+  entry: KnownHostEntry;
+  blob: Buffer;
+}
+
 /**
  * The known_hosts files of one operation, read once and looked up for every host.
- * Files that do not exist are empty; keys recorded by `record` are seen by later lookups.
+ * Files that do not exist are empty; keys recorded by `accept` are seen by later lookups.
  * Plain names are found through a map; hashed lines cost two SHA-1 blocks each per lookup
  * (their HMAC key states are precomputed, see hmacSha1.ts), and each name is looked up once.
  */
 export class KnownHosts {
   private readonly files = new Map<string, IndexedFile>();
-  private readonly found = new Map<string, KnownHostEntry[]>();
+  private readonly found = new Map<string, Match[]>();
+  /** Per file written, the end of the last `accept`: appends from this process go one at a time. */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   /** Reads `file` unless it was read already; a missing file has no entries. */
   private load(file: string): IndexedFile {
-    let index = this.files.get(file);
-    if (index) return index;
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    index = { entries: [], byName: new Map(), patterns: [], hashed: [], revoked: new Map() };
+    return this.files.get(file) ?? this.index(file, readKnownHostsFile(file));
+  }
+
+  /** Indexes `text` as the contents of `file`, replacing what was read of it, and forgets every lookup. */
+  private index(file: string, text: string): IndexedFile {
+    const index: IndexedFile = { byName: new Map(), patterns: [], hashed: [] };
     for (const entry of parseKnownHosts(text, file)) addToIndex(index, entry);
     this.files.set(file, index);
+    this.found.clear();
     return index;
   }
 
-  /** Every live (not revoked) entry of `files` that names `name`, in file order. */
-  lookup(files: readonly string[], name: string): KnownHostEntry[] {
-    const cacheKey = `${files.join('\0')}\n${name}`;
-    const cached = this.found.get(cacheKey);
-    if (cached) return cached;
+  /**
+   * Every line of `files` that names `name`, markers included, in file order: what `ssh-keygen -F`
+   * lists (lines of a key type OpenSSH does not know are left out, as it does; their keys are not parsed).
+   */
+  linesNaming(files: readonly string[], name: string): KnownHostEntry[] {
+    const lower = name.toLowerCase();
     const found: KnownHostEntry[] = [];
     for (const file of files) {
       const index = this.load(file);
-      const matches = [...(index.byName.get(name.toLowerCase()) ?? [])];
-      for (const entry of index.patterns) if (entryMatches(entry, name)) matches.push(entry);
-      for (const hashed of index.hashed) {
-        if (hashed.key.digest(name).equals(hashed.hash)) matches.push(hashed.entry);
-      }
-      found.push(...matches.sort((a, b) => a.line - b.line));
+      const entries = [...(index.byName.get(lower) ?? [])];
+      for (const entry of index.patterns) if (patternsMatch(entry.hosts, lower)) entries.push(entry);
+      for (const hashed of index.hashed) if (hashed.key.digest(lower).equals(hashed.hash)) entries.push(hashed.entry);
+      found.push(...entries.filter((entry) => isOpenSshKeyType(entry.keyType)).sort((a, b) => a.line - b.line));
+    }
+    return found;
+  }
+
+  /** The lines naming `name` whose key parses (a line whose key does not is skipped, as `ssh` does), looked up once per name. */
+  private matches(files: readonly string[], name: string): Match[] {
+    const cacheKey = `${files.join('\0')}\n${name.toLowerCase()}`;
+    const cached = this.found.get(cacheKey);
+    if (cached) return cached;
+    const found: Match[] = [];
+    for (const entry of this.linesNaming(files, name)) {
+      const blob = parsePublicKey(entry.keyType, entry.key);
+      if (blob) found.push({ entry, blob });
     }
     this.found.set(cacheKey, found);
     return found;
+  }
+
+  /** Every live (not marked) entry of `files` that names `name`, in file order. */
+  lookup(files: readonly string[], name: string): KnownHostEntry[] {
+    return this.matches(files, name).filter((m) => m.entry.marker === null).map((m) => m.entry);
   }
 
   /** The key types known for `name`, so the client can ask the server for one of them first (as OpenSSH does). */
@@ -183,54 +210,71 @@ export class KnownHosts {
   }
 
   /**
-   * Checks a presented key against the files, as OpenSSH does: a revoked key is refused wherever it
-   * is listed; a matching line accepts; a line of the same key type with another key means the key
-   * changed; no line of that type means unknown.
+   * Judges a presented key (its wire blob) for `name`, as OpenSSH does (see the file header).
+   * `portless`: the name without its port, tried when `name` (a `[host]:port`) has no line at all.
    */
-  verify(files: readonly string[], name: string, keyType: string, key: string): HostKeyVerdict {
-    for (const file of files) {
-      // A revoked key is refused for any host, like OpenSSH's check_key_not_revoked().
-      const revoked = this.load(file).revoked.get(key);
-      if (revoked) return { status: 'revoked', entry: revoked };
-    }
-    const live = this.lookup(files, name);
-    const match = live.find((entry) => entry.key === key && sameKeyFamily(entry.keyType, keyType));
-    if (match) return { status: 'known', entry: match };
-    const changed = live.find((entry) => sameKeyFamily(entry.keyType, keyType));
-    if (changed) return { status: 'changed', entry: changed };
-    return { status: 'unknown', otherTypes: [...new Set(live.map((entry) => entry.keyType))] };
+  verify(files: readonly string[], name: string, blob: Buffer, portless?: string): HostKeyVerdict {
+    const verdict = this.judge(files, name, blob);
+    if (verdict.status !== 'unknown' || portless === undefined) return verdict;
+    const fallback = this.judge(files, portless, blob);
+    // OpenSSH lets a key revoked for the port-less name be recorded for [host]:port; muster refuses it.
+    return fallback.status === 'known' || fallback.status === 'revoked' ? fallback : verdict;
+  }
+
+  private judge(files: readonly string[], name: string, blob: Buffer): HostKeyVerdict {
+    const found = this.matches(files, name);
+    const revoked = found.find((m) => m.entry.marker === 'revoked' && m.blob.equals(blob));
+    if (revoked) return { status: 'revoked', entry: revoked.entry };
+    const live = found.filter((m) => m.entry.marker === null);
+    const known = live.find((m) => m.blob.equals(blob));
+    if (known) return { status: 'known', entry: known.entry };
+    const other = live[0];
+    return other ? { status: 'changed', entry: other.entry } : { status: 'unknown' };
   }
 
   /**
-   * Appends `name keyType key` to `file` (creating it and its folder, mode 0600/0700) and remembers it.
-   * One `O_APPEND` write of a short line: concurrent appends from several hosts or processes do not interleave.
+   * Records a key judged unknown in `file` (the first UserKnownHostsFile), as accept-new does.
+   * Under an flock of `file.lock` (withFileLock) the file is read again and the key judged again,
+   * so muster processes recording at once write each key once, and a key another process
+   * recorded meanwhile is seen: the verdict after that re-read is returned, and the line is
+   * appended (creating the file and its folder, mode 0600/0700) only if it is still unknown.
    */
-  record(file: string, name: string, keyType: string, key: string): KnownHostEntry {
-    const index = this.load(file);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const text = `${name} ${keyType} ${key}\n`;
-    appendFileSync(file, text, { mode: 0o600 });
-    // The line number is found again after the write: another process may have appended meanwhile.
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const line = lines.lastIndexOf(text.trimEnd()) + 1;
-    const entry: KnownHostEntry = { file, line, revoked: false, hosts: name, keyType, key };
-    addToIndex(index, entry);
-    this.found.clear();
-    return entry;
+  async accept(files: readonly string[], file: string, name: string, blob: Buffer, portless?: string): Promise<HostKeyVerdict> {
+    const previous = this.writing.get(file) ?? Promise.resolve();
+    const work = previous.catch(() => undefined).then(() => {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      return withFileLock(file, async () => {
+        const text = readKnownHostsFile(file);
+        const index = this.index(file, text);
+        const verdict = this.verify(files, name, blob, portless);
+        if (verdict.status !== 'unknown') return verdict;
+        // A file whose last line has no newline would otherwise have the new line joined to it.
+        const newline = text === '' || text.endsWith('\n') ? '' : '\n';
+        const line = `${name} ${blobKeyType(blob) ?? 'unknown'} ${blob.toString('base64')}`;
+        appendFileSync(file, `${newline}${line}\n`, { mode: 0o600 });
+        const entry = parseKnownHosts(line, file)[0];
+        if (entry) addToIndex(index, { ...entry, line: (text.match(/\n/g)?.length ?? 0) + (newline === '' ? 1 : 2) });
+        this.found.clear();
+        return this.verify(files, name, blob, portless);
+      });
+    });
+    this.writing.set(file, work);
+    return work;
   }
 }
 
-/** RSA keys are listed as `ssh-rsa` whichever signature algorithm (rsa-sha2-256/512) was negotiated. */
-function sameKeyFamily(a: string, b: string): boolean {
-  return normalizeKeyType(a) === normalizeKeyType(b);
-}
-
-function normalizeKeyType(type: string): string {
-  return type === 'rsa-sha2-256' || type === 'rsa-sha2-512' ? 'ssh-rsa' : type;
+/** The text of a known_hosts file; a missing file is empty. */
+function readKnownHostsFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
 }
 
 /** Builds a hashed host field `|1|salt|hash` for `name`, as `ssh-keygen -H` writes it. */
 export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
-  const hash = createHmac('sha1', salt).update(name).digest('base64');
+  const hash = createHmac('sha1', salt).update(name.toLowerCase()).digest('base64');
   return `|1|${salt.toString('base64')}|${hash}`;
 }
