@@ -28,6 +28,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../core/duration.js';
+import { namesOptions } from '../core/errors.js';
 import { checkLimit, pooledAll } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
@@ -87,6 +88,11 @@ export interface RunOptions {
    * giving up on it (the session is then closed). Default 5000 ms.
    */
   abortGraceMs?: number;
+  /**
+   * How messages name library options (`acceptNew` in a host-key refusal): the CLI passes its
+   * flags (`--accept-new`). Default: the options' own names.
+   */
+  nameOption?: (option: string) => string;
 }
 
 export interface RunResult<T = unknown> {
@@ -222,7 +228,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     session = await options.transport.connect(target, runSignal ? { signal: runSignal } : {});
   } catch (error) {
     if (runSignal?.aborted) return failed('failed', 'interrupted');
-    if (error instanceof ConnectError) return failed('unreachable', error.message);
+    if (error instanceof ConnectError) return failed('unreachable', connectMessage(error, options));
     return failed('failed', errorMessage(error));
   }
 
@@ -258,7 +264,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
-    if (thrown instanceof ConnectError) return failed('unreachable', thrown.message);
+    if (thrown instanceof ConnectError) return failed('unreachable', connectMessage(thrown, options));
     return failed('failed', errorMessage(thrown));
   } finally {
     open = false;
@@ -285,6 +291,11 @@ function settleWithGrace<T>(promise: Promise<T>, signal: AbortSignal, graceMs: n
       signal.removeEventListener('abort', onAbort);
     });
   });
+}
+
+/** A connect failure's message, with the options it names called as the caller asked (see `nameOption`). */
+function connectMessage(error: ConnectError, options: RunOptions): string {
+  return options.nameOption && namesOptions(error) ? error.messageWith(options.nameOption) : error.message;
 }
 
 function errorMessage(error: unknown): string {

@@ -15,6 +15,7 @@
 import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
 import type { Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
+import { flagFor } from '../optionFlags.js';
 import type { Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
@@ -49,7 +50,7 @@ export async function fanoutWith(
   const startedAt = new Date();
   let result: RunResult;
   try {
-    result = await work({ transport, ...run, signal: watch.signal, onEvent: (event) => watch.onEvent(event) });
+    result = await work({ transport, ...run, nameOption: flagFor, signal: watch.signal, onEvent: (event) => watch.onEvent(event) });
   } finally {
     watch.stop();
   }

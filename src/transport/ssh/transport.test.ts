@@ -175,7 +175,7 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     const config = override('accept_config', [`UserKnownHostsFile ${knownHosts}`]);
     await assert.rejects(
       transport().connect({ ...h2, sshConfig: config }),
-      connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} \\(ssh-ed25519 SHA256:.*\\) is not in known_hosts \\(${knownHosts}\\); verify it and add it, or rerun with --accept-new`)),
+      connectError('hostkey', new RegExp(`host key for ${h2.address.replaceAll('.', '\\.')} \\(ssh-ed25519 SHA256:.*\\) is not in known_hosts \\(${knownHosts}\\); verify it and add it, or rerun with acceptNew to record it`)),
     );
     const session = await transport({ acceptNew: true }).connect({ ...h2, sshConfig: config });
     assert.equal((await session.exec('hostname')).stdout.toString(), `${h2.name}\n`);
