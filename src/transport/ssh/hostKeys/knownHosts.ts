@@ -136,6 +136,22 @@ function addToIndex(index: IndexedFile, entry: KnownHostEntry): void {
   }
 }
 
+/** A key to record (see `KnownHosts.accept`), and who waits for its verdict. */
+interface RecordRequest {
+  files: readonly string[];
+  name: string;
+  blob: Buffer;
+  portless: string | undefined;
+  resolve: (verdict: HostKeyVerdict) => void;
+  reject: (error: unknown) => void;
+}
+
+interface RecordQueue {
+  waiting: RecordRequest[];
+  /** A turn is running: new records wait for the next one. */
+  busy: boolean;
+}
+
 /** A line that names the host, with its key parsed (lines whose key does not parse are left out). */
 interface Match {
   entry: KnownHostEntry;
@@ -151,8 +167,8 @@ interface Match {
 export class KnownHosts {
   private readonly files = new Map<string, IndexedFile>();
   private readonly found = new Map<string, Match[]>();
-  /** Per file written, the end of the last `accept`: appends from this process go one at a time. */
-  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Per file written, the records waiting for their turn under the lock. */
+  private readonly recording = new Map<string, RecordQueue>();
 
   /** Reads `file` unless it was read already; a missing file has no entries. */
   private load(file: string): IndexedFile {
@@ -238,28 +254,53 @@ export class KnownHosts {
    * so muster processes recording at once write each key once, and a key another process
    * recorded meanwhile is seen: the verdict after that re-read is returned, and the line is
    * appended (creating the file and its folder, mode 0600/0700) only if it is still unknown.
+   * The hosts of this process that ask while the lock is being taken wait for the next turn, all
+   * together: one lock (one `flock` child) per turn, not one per host, so a hundred hosts
+   * recording at once cost two turns, not a hundred in a row inside their connect timeout.
    */
-  async accept(files: readonly string[], file: string, name: string, blob: Buffer, portless?: string): Promise<HostKeyVerdict> {
-    const previous = this.writing.get(file) ?? Promise.resolve();
-    const work = previous.catch(() => undefined).then(() => {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      return withFileLock(file, async () => {
-        const text = readKnownHostsFile(file);
-        const index = this.index(file, text);
-        const verdict = this.verify(files, name, blob, portless);
-        if (verdict.status !== 'unknown') return verdict;
-        // A file whose last line has no newline would otherwise have the new line joined to it.
-        const newline = text === '' || text.endsWith('\n') ? '' : '\n';
-        const line = `${name} ${blobKeyType(blob) ?? 'unknown'} ${blob.toString('base64')}`;
-        appendFileSync(file, `${newline}${line}\n`, { mode: 0o600 });
-        const entry = parseKnownHosts(line, file)[0];
-        if (entry) addToIndex(index, { ...entry, line: (text.match(/\n/g)?.length ?? 0) + (newline === '' ? 1 : 2) });
-        this.found.clear();
-        return this.verify(files, name, blob, portless);
-      });
+  accept(files: readonly string[], file: string, name: string, blob: Buffer, portless?: string): Promise<HostKeyVerdict> {
+    return new Promise((resolve, reject) => {
+      let queue = this.recording.get(file);
+      if (!queue) this.recording.set(file, (queue = { waiting: [], busy: false }));
+      queue.waiting.push({ files, name, blob, portless, resolve, reject });
+      if (!queue.busy) void this.recordTurns(file, queue);
     });
-    this.writing.set(file, work);
-    return work;
+  }
+
+  /** Takes the lock for the waiting records, turn after turn, until none waits. */
+  private async recordTurns(file: string, queue: RecordQueue): Promise<void> {
+    queue.busy = true;
+    while (queue.waiting.length > 0) {
+      const turn = queue.waiting.splice(0);
+      try {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        const verdicts = await withFileLock(file, async () => this.recordUnderLock(file, turn));
+        turn.forEach((record, i) => record.resolve(verdicts[i] as HostKeyVerdict));
+      } catch (error) {
+        for (const record of turn) record.reject(error);
+      }
+    }
+    queue.busy = false;
+  }
+
+  /** Reads `file` again, judges each record again and appends, in one write, the keys still unknown. */
+  private recordUnderLock(file: string, records: RecordRequest[]): HostKeyVerdict[] {
+    const text = readKnownHostsFile(file);
+    const index = this.index(file, text);
+    // A file whose last line has no newline would otherwise have the first new line joined to it.
+    let added = text === '' || text.endsWith('\n') ? '' : '\n';
+    let lineCount = text.split('\n').length - (added === '' ? 1 : 0);
+    for (const { files, name, blob, portless } of records) {
+      if (this.verify(files, name, blob, portless).status !== 'unknown') continue;
+      const line = `${name} ${blobKeyType(blob) ?? 'unknown'} ${blob.toString('base64')}`;
+      added += `${line}\n`;
+      lineCount += 1;
+      const entry = parseKnownHosts(line, file)[0];
+      if (entry) addToIndex(index, { ...entry, line: lineCount });
+      this.found.clear();
+    }
+    if (added.trim() !== '') appendFileSync(file, added, { mode: 0o600 });
+    return records.map(({ files, name, blob, portless }) => this.verify(files, name, blob, portless));
   }
 }
 

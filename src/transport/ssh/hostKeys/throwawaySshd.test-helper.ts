@@ -78,6 +78,8 @@ export async function startSshd(dir: string, name: string, options: SshdOptions)
       'UseDNS no',
       'StrictModes no',
       'MaxStartups 100',
+      // Sessions run root's shell: with this machine's HOME its rc files (pyenv, …) would run, slowly, every time.
+      `SetEnv HOME=${dir}`,
       '',
     ].join('\n'));
     const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
