@@ -25,7 +25,7 @@ let index = server.index;
 let stop = false;
 const watcher = (async () => {
   while (!stop) {
-    const res = await fetch(`${server.url}/v1/hosts?index=${index}&wait=3s`);
+    const res = await globalThis.fetch(`${server.url}/v1/hosts?index=${index}&wait=3s`);
     const next = Number(res.headers.get('x-muster-index'));
     const hosts = await res.json();
     if (next !== index) seen.push(hosts.length);
