@@ -294,6 +294,7 @@ type Operand = Uint8Array | readonly number[];
 function evaluate(inventory: Inventory, index: Index, program: Program): Uint8Array {
   const size = inventory.hosts.length;
   const stack: Operand[] = [];
+  // parseSelector's programs are well formed (every operator has its two operands), so the fallback is never used.
   const pop = (): Operand => stack.pop() ?? new Uint8Array(size);
   for (const step of program) {
     if (step.kind === 'atom') {

@@ -52,7 +52,7 @@ export class NotSettledError extends MusterError {
     readonly settleMs: number,
     readonly waitedMs: number,
   ) {
-    super(`Cannot reload the inventory: ${files.join(', ')} kept changing for ${(waitedMs / 1000).toFixed(1)} s (each look ${settleMs} ms apart saw another size or time); still serving the last good version, and reading again at the next change`);
+    super(`Cannot load inventory: ${files.join(', ')} kept changing for ${(waitedMs / 1000).toFixed(1)} s (no two looks ${settleMs} ms apart agreed on its size and times)`);
   }
 }
 
