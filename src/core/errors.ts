@@ -100,7 +100,11 @@ export class InvalidFileError extends MusterError {
   }
 }
 
-/** A selector that does not parse or names nothing known. `offset` is 0-based into `selector`. */
+/**
+ * A selector that does not parse or names nothing known. `offset` is 0-based into `selector`.
+ * The message quotes the selector with a caret under the offset; a long one (a 5,000-name union)
+ * only around the offset, which the first line then gives as a number.
+ */
 export class SelectorError extends MusterError {
   override name = 'SelectorError';
   constructor(
@@ -108,7 +112,12 @@ export class SelectorError extends MusterError {
     readonly offset: number,
     readonly reason: string,
   ) {
-    super(`Invalid selector: ${reason}\n  ${selector}\n  ${' '.repeat(offset)}^`);
+    const cut = selector.length > 100;
+    const from = cut ? Math.max(0, Math.min(offset - 40, selector.length - 80)) : 0;
+    const to = cut ? from + 80 : selector.length;
+    const shown = `${from > 0 ? '…' : ''}${selector.slice(from, to)}${to < selector.length ? '…' : ''}`;
+    const caret = offset - from + (from > 0 ? 1 : 0);
+    super(`Invalid selector: ${reason}${cut ? ` (at character ${offset + 1} of ${selector.length})` : ''}\n  ${shown}\n  ${' '.repeat(caret)}^`);
   }
 }
 

@@ -5,17 +5,31 @@
  * `all`, `role:NAME`, `group:NAME`, `state:NAME`, `host:GLOB|NODESET`,
  * `KEY=VALUE` (on resolved vars; the value may be a glob), or a bare word: a
  * role, else a group, else a host name or nodeset of host names.
+ *
+ * selectorParse.ts turns the text into a postfix program; this file gives its
+ * atoms their hosts and runs it on a stack of host sets (one byte per host),
+ * without recursion except through groups naming groups, whose depth has the
+ * same limit as parentheses (`maxSelectorDepth`).
  */
 import { SelectorError, UsageError } from '../core/errors.js';
 import { expandNodeset, isNodesetPattern } from '../core/nodeset.js';
+import { maxSelectorDepth, parseSelector, type Step } from './selectorParse.js';
 import type { Host, Inventory, Selection } from './types.js';
 
-type Tree =
-  | { kind: 'op'; op: ',' | '&' | '!'; left: Tree; right: Tree }
-  | { kind: 'set'; indexes: number[]; broad: boolean }
+/** What an atom of a selector stands for, once its names are checked. */
+type Atom =
+  | { kind: 'set'; indexes: readonly number[]; broad: boolean }
   | { kind: 'all' }
   | { kind: 'group'; name: string }
   | { kind: 'vars'; key: string; match: (value: string) => boolean };
+
+type Program = Step<Atom>[];
+
+/** A group's hosts, evaluated once per inventory: which it picks, and which it names host by host. */
+interface GroupHosts {
+  picked: Uint8Array;
+  named: Uint8Array;
+}
 
 /** Lookups built once per inventory: selecting from 10,000 hosts should not rescan them per atom. */
 interface Index {
@@ -23,7 +37,10 @@ interface Index {
   byRole: Map<string, number[]>;
   byState: Map<string, number[]>;
   skip: Uint8Array;
-  groups: Map<string, Tree>;
+  /** Each group's program, compiled (its names checked) once, and how deep its groups nest (1: it names none). */
+  groups: Map<string, { program: Program; depth: number }>;
+  /** Each group's hosts, evaluated once. */
+  groupHosts: Map<string, GroupHosts>;
 }
 
 const indexes = new WeakMap<Inventory, Index>();
@@ -32,7 +49,7 @@ function indexOf(inventory: Inventory): Index {
   let index = indexes.get(inventory);
   if (index) return index;
   const skipStates = new Set(inventory.skipStates);
-  index = { byName: new Map(), byRole: new Map(), byState: new Map(), skip: new Uint8Array(inventory.hosts.length), groups: new Map() };
+  index = { byName: new Map(), byRole: new Map(), byState: new Map(), skip: new Uint8Array(inventory.hosts.length), groups: new Map(), groupHosts: new Map() };
   inventory.hosts.forEach((host, i) => {
     index.byName.set(host.name, i);
     for (const role of host.roles) push(index.byRole, role, i);
@@ -64,12 +81,12 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
  */
 export function select(inventory: Inventory, selectors: string[], options: { allStates?: boolean } = {}): Selection {
   const index = indexOf(inventory);
-  const trees = selectors.map((selector) => compile(inventory, index, selector, []));
+  const programs = selectors.map((selector) => compileOuter(inventory, selector, []));
   const picked = new Uint8Array(inventory.hosts.length);
   const named = new Uint8Array(inventory.hosts.length);
-  for (const tree of trees) {
-    or(picked, run(inventory, index, tree));
-    markNamed(index, tree, named);
+  for (const program of programs) {
+    or(picked, evaluate(inventory, index, program));
+    markNamed(inventory, index, program, named);
   }
   const hosts: Host[] = [];
   const skipped: Host[] = [];
@@ -82,23 +99,12 @@ export function select(inventory: Inventory, selectors: string[], options: { all
 }
 
 /** Marks the hosts a selector names host by host (not through a role, group pattern, glob or `all`). */
-function markNamed(index: Index, tree: Tree, into: Uint8Array): void {
-  switch (tree.kind) {
-    case 'op':
-      markNamed(index, tree.left, into);
-      markNamed(index, tree.right, into);
-      return;
-    case 'set':
-      if (!tree.broad) for (const i of tree.indexes) into[i] = 1;
-      return;
-    case 'group': {
-      const inner = index.groups.get(tree.name);
-      if (inner) markNamed(index, inner, into);
-      return;
-    }
-    case 'all':
-    case 'vars':
-      return;
+function markNamed(inventory: Inventory, index: Index, program: Program, into: Uint8Array): void {
+  for (const step of program) {
+    if (step.kind !== 'atom') continue;
+    const atom = step.atom;
+    if (atom.kind === 'set' && !atom.broad) for (const i of atom.indexes) into[i] = 1;
+    else if (atom.kind === 'group') or(into, groupHosts(inventory, index, atom.name).named);
   }
 }
 
@@ -108,58 +114,46 @@ function markNamed(index: Index, tree: Tree, into: Uint8Array): void {
  * group naming itself is caught.
  */
 export function checkSelector(inventory: Inventory, selector: string, group?: string): void {
-  compile(inventory, indexOf(inventory), selector, group === undefined ? [] : [group]);
+  compileOuter(inventory, selector, group === undefined ? [] : [group]);
 }
 
-function compile(inventory: Inventory, index: Index, selector: string, groupStack: string[]): Tree {
-  let pos = 0;
+/**
+ * Groups nested too deep. Said once, about the outermost selector, not
+ * wrapped in every group of the chain: each group on the way out only moves
+ * `at` to where it was named (one error for the whole chain, since a
+ * thousand-group chain would otherwise build a thousand errors and stacks).
+ */
+class NestingError extends Error {
+  constructor(
+    public at: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** `compile` for `select` and `checkSelector`: a chain of groups too deep becomes a `SelectorError` about `selector`. */
+function compileOuter(inventory: Inventory, selector: string, groupStack: string[]): Program {
+  try {
+    return compile(inventory, indexOf(inventory), selector, groupStack).program;
+  } catch (error) {
+    if (error instanceof NestingError) throw new SelectorError(selector, error.at, error.reason);
+    throw error;
+  }
+}
+
+/**
+ * The program of `selector`, its atoms checked, and how deep the groups it
+ * names nest. `groupStack` is the chain of groups being compiled (this
+ * selector is the last one's), to catch a group naming itself and a chain
+ * deeper than `maxSelectorDepth`.
+ */
+function compile(inventory: Inventory, index: Index, selector: string, groupStack: string[]): { program: Program; depth: number } {
   const fail = (offset: number, reason: string): never => {
     throw new SelectorError(selector, offset, reason);
   };
-  const skipSpace = (): void => {
-    while (pos < selector.length && /\s/.test(selector[pos] ?? '')) pos++;
-  };
-  const expression = (): Tree => {
-    let tree = term();
-    for (;;) {
-      skipSpace();
-      const c = selector[pos];
-      if (c !== ',' && c !== '&' && c !== '!') return tree;
-      pos++;
-      tree = { kind: 'op', op: c, left: tree, right: term() };
-    }
-  };
-  const term = (): Tree => {
-    skipSpace();
-    const c = selector[pos];
-    if (c === '(') {
-      const open = pos++;
-      const inner = expression();
-      skipSpace();
-      if (selector[pos] !== ')') fail(pos < selector.length ? pos : open, pos < selector.length ? `expected ")" here` : 'unclosed "("');
-      pos++;
-      return inner;
-    }
-    if (c === '!') {
-      // A leading exclusion means "everything but": `!web` is `all!web`.
-      pos++;
-      return { kind: 'op', op: '!', left: { kind: 'all' }, right: term() };
-    }
-    const start = pos;
-    let depth = 0;
-    while (pos < selector.length) {
-      const ch = selector[pos] ?? '';
-      if (ch === '[') depth++;
-      else if (ch === ']') depth--;
-      else if (depth === 0 && /[,&!()\s]/.test(ch)) break;
-      pos++;
-    }
-    if (pos === start) {
-      fail(start, c === undefined ? 'expected a role, group, host or KEY=VALUE at the end' : `expected a role, group, host or KEY=VALUE before "${c}"`);
-    }
-    return atom(selector.slice(start, pos), start);
-  };
-  const atom = (word: string, at: number): Tree => {
+  let depth = 0;
+  const atom = (word: string, at: number): Atom => {
     const prefixed = /^([A-Za-z]+):(.*)$/.exec(word);
     if (prefixed) {
       const [, prefix = '', rest = ''] = prefixed;
@@ -167,7 +161,7 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
       if (rest === '') fail(restAt, `"${prefix}:" needs a name after it`);
       switch (prefix) {
         case 'role':
-          return role(rest, restAt) ?? fail(restAt, `no role named "${rest}"${known(inventory.roles.keys())}`);
+          return role(rest) ?? fail(restAt, `no role named "${rest}"${known(inventory.roles.keys())}`);
         case 'group':
           return group(rest, restAt) ?? fail(restAt, `no group named "${rest}"${known(inventory.groups.keys())}`);
         case 'state': {
@@ -184,25 +178,37 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     if (equals === 0) fail(at, 'KEY=VALUE needs a key');
     if (equals > 0) return { kind: 'vars', key: word.slice(0, equals), match: matcher(word.slice(equals + 1)) };
     if (word === 'all') return { kind: 'all' };
-    return role(word, at) ?? group(word, at) ?? hosts(word, at, `"${word}" is not a role, group or host`);
+    return role(word) ?? group(word, at) ?? hosts(word, at, `"${word}" is not a role, group or host`);
   };
-  const role = (name: string, _at: number): Tree | undefined =>
+  const role = (name: string): Atom | undefined =>
     inventory.roles.has(name) ? { kind: 'set', indexes: index.byRole.get(name) ?? [], broad: true } : undefined;
-  const group = (name: string, at: number): Tree | undefined => {
+  const group = (name: string, at: number): Atom | undefined => {
     const found = inventory.groups.get(name);
     if (!found) return undefined;
     if (groupStack.includes(name)) fail(at, `group "${name}" refers to itself (${[...groupStack, name].join(' → ')})`);
-    if (!index.groups.has(name)) {
+    let compiled = index.groups.get(name);
+    if (!compiled) {
+      const chain = [...groupStack, name];
+      // Checked before compiling it, so that a chain of thousands of groups is not followed (recursively) to its end.
+      if (chain.length > maxSelectorDepth) throw new NestingError(at, nestingReason([...chain, '…']));
       try {
-        index.groups.set(name, compile(inventory, index, found.selector, [...groupStack, name]));
+        compiled = compile(inventory, index, found.selector, chain);
       } catch (error) {
+        if (error instanceof NestingError) {
+          error.at = at;
+          throw error;
+        }
         if (!(error instanceof SelectorError) || error.selector === selector) throw error;
-        fail(at, `group "${name}" (${found.selector}): ${error.reason}`);
+        return fail(at, `group "${name}" (${excerpt(found.selector)}): ${error.reason}`);
       }
+      index.groups.set(name, compiled);
     }
+    // A group compiled earlier from a shallower place may still make this chain too deep.
+    if (groupStack.length + compiled.depth > maxSelectorDepth) throw new NestingError(at, nestingReason([...groupStack, name, '…']));
+    depth = Math.max(depth, compiled.depth);
     return { kind: 'group', name };
   };
-  const hosts = (pattern: string, at: number, unknown?: string): Tree => {
+  const hosts = (pattern: string, at: number, unknown?: string): Atom => {
     if (/[*?]/.test(pattern)) {
       const re = globToRegExp(pattern);
       const picked: number[] = [];
@@ -213,8 +219,8 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     }
     if (!isNodesetPattern(pattern)) {
       const i = index.byName.get(pattern);
-      if (i === undefined) fail(at, unknown ?? `no host named "${pattern}"`);
-      return { kind: 'set', indexes: [i as number], broad: false };
+      if (i === undefined) return fail(at, unknown ?? `no host named "${pattern}"`);
+      return { kind: 'set', indexes: [i], broad: false };
     }
     let names: string[];
     try {
@@ -234,11 +240,18 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     if (missing.length > 0) fail(at, `no host named ${missing.slice(0, 3).map((name) => `"${name}"`).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}`);
     return { kind: 'set', indexes: picked, broad: false };
   };
+  const program = parseSelector(selector, atom);
+  return { program, depth: depth + (groupStack.length > 0 ? 1 : 0) };
+}
 
-  const tree = expression();
-  skipSpace();
-  if (pos < selector.length) fail(pos, selector[pos] === ')' ? 'unmatched ")"' : `unexpected "${selector[pos]}"`);
-  return tree;
+function nestingReason(chain: string[]): string {
+  const shown = chain.length > 6 ? [...chain.slice(0, 3), '…', ...chain.slice(-2)] : chain;
+  return `groups nested more than ${maxSelectorDepth} deep (${shown.join(' → ')})`;
+}
+
+/** A selector quoted in a message about another one: a 6,000-name group is not repeated whole. */
+function excerpt(text: string): string {
+  return text.length <= 60 ? text : `${text.slice(0, 57)}…`;
 }
 
 function known(names: Iterable<string>): string {
@@ -268,36 +281,88 @@ function matchesVar(value: unknown, match: (value: string) => boolean): boolean 
   return match(String(value));
 }
 
-function run(inventory: Inventory, index: Index, tree: Tree): Uint8Array {
+/** A set of hosts on the evaluation stack: one byte per host, or (for an atom not yet combined) its host indexes. */
+type Operand = Uint8Array | readonly number[];
+
+/**
+ * Runs a postfix program on a stack of host sets. The stack holds at most one
+ * pending left operand per open parenthesis (plus two), so its size is bounded
+ * by `maxSelectorDepth`, however many atoms the selector has; an atom's
+ * indexes are spread into a set only when needed (a 5,000-name union sets
+ * 5,000 bytes instead of allocating 5,000 sets).
+ */
+function evaluate(inventory: Inventory, index: Index, program: Program): Uint8Array {
   const size = inventory.hosts.length;
-  switch (tree.kind) {
-    case 'op': {
-      const left = run(inventory, index, tree.left);
-      const right = run(inventory, index, tree.right);
-      if (tree.op === ',') or(left, right);
-      else if (tree.op === '&') for (let i = 0; i < size; i++) left[i] = (left[i] ?? 0) & (right[i] ?? 0);
-      else for (let i = 0; i < size; i++) if (right[i]) left[i] = 0;
-      return left;
+  const stack: Operand[] = [];
+  // parseSelector's programs are well formed (every operator has its two operands), so the fallback is never used.
+  const pop = (): Operand => stack.pop() ?? new Uint8Array(size);
+  for (const step of program) {
+    if (step.kind === 'atom') {
+      stack.push(operand(inventory, index, step.atom));
+    } else if (step.kind === 'not') {
+      const top = owned(pop(), size);
+      for (let i = 0; i < size; i++) top[i] = top[i] ? 0 : 1;
+      stack.push(top);
+    } else {
+      const right = pop();
+      const left = owned(pop(), size);
+      combine(left, step.op, right, size);
+      stack.push(left);
     }
-    case 'set': {
-      const out = new Uint8Array(size);
-      for (const i of tree.indexes) out[i] = 1;
-      return out;
-    }
+  }
+  return owned(pop(), size);
+}
+
+/** `left` op `right`, into `left`. */
+function combine(left: Uint8Array, op: ',' | '&' | '!', right: Operand, size: number): void {
+  if (op === '&') {
+    const keep = owned(right, size);
+    for (let i = 0; i < size; i++) if (!keep[i]) left[i] = 0;
+  } else if (right instanceof Uint8Array) {
+    if (op === ',') or(left, right);
+    else for (let i = 0; i < size; i++) if (right[i]) left[i] = 0;
+  } else {
+    const value = op === ',' ? 1 : 0;
+    for (const i of right) left[i] = value;
+  }
+}
+
+/** A set the evaluation may change: a byte array is already the stack's own, indexes are spread into a new one. */
+function owned(set: Operand, size: number): Uint8Array {
+  if (set instanceof Uint8Array) return set;
+  const out = new Uint8Array(size);
+  for (const i of set) out[i] = 1;
+  return out;
+}
+
+function operand(inventory: Inventory, index: Index, atom: Atom): Operand {
+  switch (atom.kind) {
+    case 'set':
+      return atom.indexes;
     case 'all':
-      return new Uint8Array(size).fill(1);
-    case 'group': {
-      const inner = index.groups.get(tree.name);
-      return inner ? run(inventory, index, inner) : new Uint8Array(size);
-    }
+      return new Uint8Array(inventory.hosts.length).fill(1);
+    case 'group':
+      return groupHosts(inventory, index, atom.name).picked.slice();
     case 'vars': {
-      const out = new Uint8Array(size);
+      const out = new Uint8Array(inventory.hosts.length);
       inventory.hosts.forEach((host, i) => {
-        if (Object.hasOwn(host.vars, tree.key) && matchesVar(host.vars[tree.key], tree.match)) out[i] = 1;
+        if (Object.hasOwn(host.vars, atom.key) && matchesVar(host.vars[atom.key], atom.match)) out[i] = 1;
       });
       return out;
     }
   }
+}
+
+/** A group's hosts, evaluated on first use (recursion here is bounded: groups nest at most `maxSelectorDepth` deep). */
+function groupHosts(inventory: Inventory, index: Index, name: string): GroupHosts {
+  let found = index.groupHosts.get(name);
+  if (found) return found;
+  const program = index.groups.get(name)?.program ?? [];
+  const named = new Uint8Array(inventory.hosts.length);
+  markNamed(inventory, index, program, named);
+  found = { picked: program.length > 0 ? evaluate(inventory, index, program) : new Uint8Array(inventory.hosts.length), named };
+  index.groupHosts.set(name, found);
+  return found;
 }
 
 function or(into: Uint8Array, from: Uint8Array): void {

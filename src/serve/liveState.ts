@@ -22,6 +22,10 @@ export function liveState(reloader: Reloader, watches: WatchSet, settings: Parti
     get lastReload() {
       return reloader.last;
     },
+    settle: reloader.settle,
+    get reloadWait() {
+      return reloader.waiting;
+    },
     get watchers() {
       return watches.size;
     },

@@ -3,15 +3,20 @@
  * snapshot and the result of the last reload; it reloads when the file watch
  * sees an edit or when asked. Rules: one reload at a time, and an edit during a
  * reload queues exactly one more (so the last edit is always read, however
- * many events it made); the same bytes again are `unchanged` and keep the
- * version; an invalid edit is `failed`, keeps the last good snapshot serving
- * and is said once (several events for one save repeat nothing).
+ * many events it made); a reload reads only quiet files (settle.ts: unchanged
+ * for `settleMs`, and still so after the read), so a file written in chunks is
+ * one new version, not one per chunk; files that never settle (past
+ * `maxSettleMs`) are a failed reload; the same bytes again are `unchanged` and
+ * keep the version; an invalid edit is `failed`, keeps the last good snapshot
+ * serving and is said once (several events for one save repeat nothing).
+ * `stop()` cuts a wait short, so a reload never holds up a shutdown.
  */
 import { InvalidFileError, formatLocation } from '../core/errors.js';
 import type { FindOptions } from '../inventory/index.js';
 import type { AccessLog } from './accessLog.js';
 import { watchFolders } from './fileWatch.js';
 import { statusOf } from './requestError.js';
+import { defaultSettle } from './settle.js';
 import { newSnapshot, type Snapshot } from './snapshot.js';
 import { readInventory } from './source.js';
 
@@ -22,6 +27,8 @@ export type ReloadOutcome = 'changed' | 'unchanged' | 'failed';
 export interface ReloadState {
   at: Date;
   ok: boolean;
+  /** How long it waited for quiet files and read them (ms). */
+  waitedMs?: number;
   /** The first line of the error. */
   error?: string;
   /** Each problem of an invalid file, with its place. */
@@ -36,6 +43,10 @@ export interface ReloaderOptions {
   watch?: boolean | undefined;
   /** Quiet time after a file event before reloading (default 100 ms). */
   debounceMs?: number | undefined;
+  /** How long the files must be unchanged before a read (default 200 ms; see settle.ts). */
+  settleMs?: number | undefined;
+  /** How long a reload waits for files that keep changing before it fails (default 10 s). */
+  maxSettleMs?: number | undefined;
   /** Where reloads and watch errors are said. */
   log?: AccessLog | undefined;
   /** Hears every new snapshot, after it is current (the server wakes its watchers). */
@@ -44,10 +55,22 @@ export interface ReloaderOptions {
   signal?: AbortSignal;
 }
 
+/** What a reload in progress is waiting for, for `/v1/status`. */
+export interface ReloadWait {
+  /** The files not yet quiet (at first, all of them). */
+  files: string[];
+  since: Date;
+  settleMs: number;
+  maxWaitMs: number;
+}
+
 /** The current snapshot of the inventory, and how it is kept current. */
 export class Reloader {
   #snapshot: Snapshot;
   #last: ReloadState;
+  #waiting: ReloadWait | undefined;
+  /** Aborted by `stop()`: ends a reload's wait for quiet files. */
+  #stopped = new AbortController();
   #folders: string[];
   #reloading: Promise<ReloadOutcome> | undefined;
   #again = false;
@@ -68,9 +91,11 @@ export class Reloader {
    * Watching starts with `watch()`, once the server listens.
    */
   static async open(options: ReloaderOptions = {}): Promise<Reloader> {
-    const first = await readInventory(options.inventory ?? {}, undefined, options.signal ? { signal: options.signal } : {});
+    const first = await readInventory(options.inventory ?? {}, undefined, { settle: settleOf(options), ...(options.signal ? { signal: options.signal } : {}) });
     if (!first.inventory) throw new Error('unreachable: the first read always parses');
-    return new Reloader(options, newSnapshot(first.inventory, 1, first.digest), first.folders);
+    const reloader = new Reloader(options, newSnapshot(first.inventory, 1, first.digest), first.folders);
+    reloader.#last.waitedMs = first.waitedMs;
+    return reloader;
   }
 
   /** The snapshot being served. */
@@ -81,6 +106,16 @@ export class Reloader {
   /** The result of the last reload (at first: the first read, ok). */
   get last(): ReloadState {
     return this.#last;
+  }
+
+  /** How long files must be quiet before a read, and the longest wait. */
+  get settle(): { settleMs: number; maxWaitMs: number } {
+    return settleOf(this.options);
+  }
+
+  /** What the reload in progress waits for, while it waits for quiet files. */
+  get waiting(): ReloadWait | undefined {
+    return this.#waiting;
   }
 
   /** Reads the inventory again now; while a reload runs, queues one more and answers with the outcome of the last. */
@@ -110,8 +145,11 @@ export class Reloader {
     this.#restartWatch();
   }
 
-  /** Stops the file watch for good; explicit reloads still work. */
+  /** Stops the file watch for good and ends a reload's wait (it settles as `unchanged`); later explicit reloads still work. */
   stop(): void {
+    this.#stopped.abort();
+    this.#stopped = new AbortController();
+    this.#again = false;
     this.#watching = false;
     this.#stopWatch?.();
     this.#stopWatch = undefined;
@@ -121,11 +159,19 @@ export class Reloader {
   async #reloadOnce(): Promise<ReloadOutcome> {
     const log = this.options.log;
     let digest: string | undefined;
+    const settle = settleOf(this.options);
+    const signal = this.#stopped.signal;
     try {
       // Folders are taken even from a read that fails: a broken file in a new
       // subfolder must be watched, or its fix would go unseen.
-      const read = await readInventory(this.options.inventory ?? {}, this.#snapshot.digest, { onDigest: (d) => (digest = d), onFolders: (f) => (this.#folders = f) });
-      this.#last = { at: new Date(), ok: true };
+      const read = await readInventory(this.options.inventory ?? {}, this.#snapshot.digest, {
+        signal,
+        onDigest: (d) => (digest = d),
+        onFolders: (f) => (this.#folders = f),
+        settle: { ...settle, onWaiting: (files) => (this.#waiting = { files, since: this.#waiting?.since ?? new Date(), ...settle }) },
+      });
+      this.#waiting = undefined;
+      this.#last = { at: new Date(), ok: true, waitedMs: read.waitedMs };
       this.#failedDigest = undefined;
       if (!read.inventory) return 'unchanged';
       this.#snapshot = newSnapshot(read.inventory, this.#snapshot.index + 1, read.digest);
@@ -133,6 +179,9 @@ export class Reloader {
       this.options.onChange?.(this.#snapshot);
       return 'changed';
     } catch (error) {
+      this.#waiting = undefined;
+      // Stopped while waiting: nothing was read, nothing to say.
+      if (signal.aborted && error instanceof Error && error.name === 'AbortError') return 'unchanged';
       if (statusOf(error) === undefined) throw error;
       // The same broken bytes again (several events for one save): nothing new to say.
       if (digest !== undefined && digest === this.#failedDigest) return 'failed';
@@ -167,4 +216,8 @@ export class Reloader {
       this.reload().catch((error: unknown) => log?.note('reload crashed (a bug)', { error: JSON.stringify(error instanceof Error ? error.stack : String(error)) }));
     }, { debounceMs: this.options.debounceMs ?? 100, onError: (error) => log?.note('file watch error', { error: JSON.stringify(error.message) }) });
   }
+}
+
+function settleOf(options: ReloaderOptions): { settleMs: number; maxWaitMs: number } {
+  return { settleMs: options.settleMs ?? defaultSettle.settleMs, maxWaitMs: options.maxSettleMs ?? defaultSettle.maxWaitMs };
 }

@@ -27,9 +27,9 @@ export function editInventory(file: string): void {
   writeFileSync(file, `${fleetText}\n# edit ${edits}\n`);
 }
 
-/** Starts a server on a free port over `file`, access log off unless given. */
+/** Starts a server on a free port over `file`, access log off unless given; short debounce and settle times, for quick tests. */
 export function serverFor(file: string, options: ServeOptions = {}): Promise<MetadataServer> {
-  return startServer({ inventory: { path: file }, host: '127.0.0.1', port: 0, accessLog: false, debounceMs: 20, ...options });
+  return startServer({ inventory: { path: file }, host: '127.0.0.1', port: 0, accessLog: false, debounceMs: 20, settleMs: 20, ...options });
 }
 
 export interface Reply {

@@ -51,6 +51,10 @@ export interface ServeOptions {
   watch?: boolean;
   /** Quiet time after a file event before reloading (default 100 ms). */
   debounceMs?: number;
+  /** A reload reads files only once unchanged this long (default 200 ms), so a file written in chunks is one version. */
+  settleMs?: number;
+  /** A reload waits at most this long for files that keep changing, then fails (default 10 s). */
+  maxSettleMs?: number;
   /** Request limits; defaults in `defaultLimits`. */
   limits?: Partial<Limits>;
   signal?: AbortSignal;
@@ -91,6 +95,8 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     ...(options.signal ? { signal: options.signal } : {}),
     watch: options.watch !== false,
     debounceMs: options.debounceMs ?? 100,
+    settleMs: options.settleMs,
+    maxSettleMs: options.maxSettleMs,
     log,
     onChange: () => watches.release(),
   });

@@ -6,13 +6,17 @@
 import { shAssignments } from '../bindings/index.js';
 import type { Format, Json } from './format.js';
 import { encode, prepare, type Prepared } from './prepared.js';
-import type { ReloadState } from './reloader.js';
+import type { ReloadState, ReloadWait } from './reloader.js';
 import type { Snapshot } from './snapshot.js';
 
 /** What the two routes say: the version served, the last reload, the watchers, since when. */
 export interface ServerFacts {
   readonly snapshot: Snapshot;
   readonly lastReload: ReloadState;
+  /** How long a reload waits for quiet files (see settle.ts). */
+  readonly settle: { readonly settleMs: number; readonly maxWaitMs: number };
+  /** What the reload in progress waits for, if it is waiting. */
+  readonly reloadWait?: ReloadWait | undefined;
   /** Blocked (watching) requests now. */
   readonly watchers: number;
   /** When the server started (ms since the epoch). */
@@ -22,9 +26,16 @@ export interface ServerFacts {
 function statusValue(facts: ServerFacts, now: number): { [key: string]: Json } {
   const { snapshot, lastReload } = facts;
   const inventory = snapshot.inventory;
-  const reload: { [key: string]: Json } = { at: lastReload.at.toISOString(), ok: lastReload.ok };
-  if (lastReload.error !== undefined) reload['error'] = lastReload.error;
-  if (lastReload.problems) reload['problems'] = lastReload.problems as Json;
+  const last: { [key: string]: Json } = { at: lastReload.at.toISOString(), ok: lastReload.ok };
+  if (lastReload.waitedMs !== undefined) last['waited_ms'] = lastReload.waitedMs;
+  if (lastReload.error !== undefined) last['error'] = lastReload.error;
+  if (lastReload.problems) last['problems'] = lastReload.problems as Json;
+  // The reload in progress: what it waits for (a file being written), since when, and the rule it waits by.
+  const reload: { [key: string]: Json } = { settle_ms: facts.settle.settleMs, max_wait_ms: facts.settle.maxWaitMs };
+  if (facts.reloadWait) {
+    reload['waiting_for'] = `${facts.reloadWait.files.join(', ')} to settle`;
+    reload['waiting_since'] = facts.reloadWait.since.toISOString();
+  }
   return {
     status: lastReload.ok ? 'ok' : 'error',
     index: snapshot.index,
@@ -35,7 +46,8 @@ function statusValue(facts: ServerFacts, now: number): { [key: string]: Json } {
     groups: inventory.groups.size,
     watchers: facts.watchers,
     uptime_s: Math.round((now - facts.startedAt) / 1000),
-    last_reload: reload,
+    reload,
+    last_reload: last,
   };
 }
 
