@@ -20,7 +20,8 @@
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
  *   and end `failed` with the message "interrupted" (keeping any output and
- *   `data` they returned); `interrupted` is true.
+ *   `data` they returned), unless the job returns `changed`: its change was final
+ *   before the stop, and the host says so (the same for a timeout); `interrupted` is true.
  * - Output a job hands to its `output` sink becomes `output` events for its host,
  *   emitted between the host's `host-connected` and its `host-done`; a chunk that
  *   arrives later (from a job abandoned after its grace period) is dropped.
@@ -255,6 +256,9 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     } catch (error) {
       thrown = error;
     }
+    // A job that returns `changed` although stopped made its change final before the stop
+    // (a deploy whose new file was in place): that, not the stop, is what the host went through.
+    if (result?.status === 'changed') return finish(result);
     if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
