@@ -52,6 +52,8 @@ lock() {
   echo "cannot lock $lk" >&2; return 12
 }
 unlock() { [ -z "$locked" ] || rm -f -- "$lk"; locked=; }
+# The holder leads a session of its own: its group is it and its sleep.
+release() { rm -f -- "$h"; [ -z "$1" ] || kill -TERM "-$1" 2>/dev/null || kill "$1" 2>/dev/null; }
 # Puts the previous version back, whichever step the install reached. A file's previous
 # version is a hard link of DEST until the rename; a tree's is moved aside just before it.
 undo() {
@@ -112,8 +114,7 @@ settle)
     else echo old; fi ;;
   esac
   if [ -n "$mine" ]; then
-    hp=$(cat -- "$h" 2>/dev/null); rm -f -- "$h" "$lk"
-    [ -z "$hp" ] || kill "$hp" 2>/dev/null
+    hp=$(cat -- "$h" 2>/dev/null); rm -f -- "$lk"; release "$hp"
   else unlock; fi
   ;;
 install)
@@ -122,10 +123,10 @@ install)
   stopped() {
     trap '' HUP INT TERM PIPE
     if [ $stage = renamed ] && [ "$hold" = 0 ]; then commit "$keep" "$then"; elif [ $stage != start ]; then undo >/dev/null; fi
-    [ -z "$holder" ] || { rm -f -- "$h"; kill "$holder" 2>/dev/null; }
+    [ -z "$holder" ] || release "$holder"
     unlock; exit 143
   }
-  fail() { trap '' HUP INT TERM PIPE; undo >/dev/null; [ -z "$holder" ] || { rm -f -- "$h"; kill "$holder" 2>/dev/null; }; unlock; echo "$1" >&2; exit 11; }
+  fail() { trap '' HUP INT TERM PIPE; undo >/dev/null; [ -z "$holder" ] || release "$holder"; unlock; echo "$1" >&2; exit 11; }
   answer() { unlock; echo "$1"; exit 0; }
   trap stopped HUP INT TERM PIPE
   lock "$wait" || exit $?
