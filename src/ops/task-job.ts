@@ -98,6 +98,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
     let exitCode: number | null = 0;
     let truncated = false;
     let stoppedAt: number | undefined;
+    let thenDone = false;
     const onStop = (): void => { stoppedAt ??= performance.now(); };
     signal.addEventListener('abort', onStop, { once: true });
     const settleBudget = (): number => (stoppedAt === undefined ? settleMs : stoppedSettleMs - (performance.now() - stoppedAt));
@@ -216,6 +217,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
         const line = index === lastThen ? clearingPending(step.command, [...changedDests, ...pendingDests]) : step.command;
         const result = await session.exec(line, { signal, sudo, onStdout: output.stdout, onStderr: output.stderr });
         record(result);
+        if (result.exitCode === 0 && index === lastThen) thenDone = true;
         if (result.exitCode !== 0) {
           const why = `${step.kind} failed (${describeExit(result)}): ${step.command}`;
           if (step.kind === 'then') return finish('failed', `${why}; ${notActive([...changedDests, ...pendingDests])}`);
@@ -238,8 +240,9 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       // Stopped half-way (timeout, Ctrl-C) or the connection failed: the command that was
       // running did not finish, so it has no exit code; every push is settled.
       exitCode = null;
-      const hadThen = pushes.some((entry) => entry.phase === 'done') && thens.length > 0;
       const undone = await undo();
+      // New files in place whose --then did not all run: in place, not active (their marker says so too).
+      const hadThen = undone.final.length > 0 && thens.length > 0 && !thenDone;
       const somethingSettled = undone.rollback !== undefined || undone.kept.length > 0 || undone.final.length > 0;
       if (!signal.aborted && !somethingSettled) throw error;
       const how = signal.aborted ? 'stopped' : (error instanceof Error ? error.message : String(error));
