@@ -28,6 +28,14 @@ import { shellJoin, shellQuote } from '../core/shell.js';
 import type { ExecResult, Session } from '../transport/types.js';
 import { normalizeMode, type PushContent, type PushTarget, type StepFailure } from './push.js';
 
+/**
+ * Files larger than this are compared in an exec of their own before they are sent:
+ * an unchanged file then costs no transfer. Smaller ones are sent with the compare
+ * (at most about one OpenSSH channel window, 2 MiB, crosses when unchanged), saving
+ * the round trip.
+ */
+export const compareFirstBytes = 2 * 1024 * 1024;
+
 /** How long an install waits for another push of the same DEST to let go of it. */
 export const lockWaitSeconds = 60;
 
@@ -143,6 +151,7 @@ install)
         answer same
       fi
     fi
+    [ "$hold" != compare ] || answer differs
   fi
   if [ "$hold" = 1 ]; then
     touch -- "$h" || fail "cannot create a temporary file in $dir"
@@ -209,7 +218,9 @@ export type InstallAnswer =
   | { kind: 'same'; pendingThen: string | undefined }
   | { kind: 'other'; what: string }
   | { kind: 'changed'; clean: boolean }
-  | { kind: 'installed' };
+  | { kind: 'installed' }
+  /** `compareOnly`: DEST differs, nothing was written. */
+  | { kind: 'differs' };
 
 /** What a settle left: the new version (`clean` false: the previous one could not be dropped) or the old one. */
 export type Settled =
@@ -244,14 +255,15 @@ function command(role: 'install' | 'settle', handle: PushHandle, args: readonly 
 
 /**
  * Runs the install: one exec that locks, compares (a file), writes, verifies and
- * renames. Rejects like `session.exec` (an abort, a lost connection): the caller
+ * renames; with `compareOnly`, one that only compares (`same` or `differs`). Rejects like `session.exec` (an abort, a lost connection): the caller
  * then settles with `auto` or `undo`, which finds what the killed exec left.
  */
-export async function installPush(session: Session, handle: PushHandle, target: PushTarget, content: PushContent, signal: AbortSignal): Promise<InstallAnswer | StepFailure> {
+export async function installPush(session: Session, handle: PushHandle, target: PushTarget, content: PushContent, signal: AbortSignal, options: { compareOnly?: boolean } = {}): Promise<InstallAnswer | StepFailure> {
   const mode = target.mode === undefined ? '' : normalizeMode(target.mode);
-  const args = [handle.sha256, mode, target.owner ?? '', handle.hold ? '1' : '0', String(lockWaitSeconds), handle.keep, handle.then];
-  const stdin = content.kind === 'file' ? content.data : content.tar;
-  const result = await session.exec(command('install', handle, args), { stdin, signal, sudo: handle.sudo });
+  const how = options.compareOnly ? 'compare' : handle.hold ? '1' : '0';
+  const args = [handle.sha256, mode, target.owner ?? '', how, String(lockWaitSeconds), handle.keep, handle.then];
+  const stdin = options.compareOnly ? undefined : content.kind === 'file' ? content.data : content.tar;
+  const result = await session.exec(command('install', handle, args), { ...(stdin ? { stdin } : {}), signal, sudo: handle.sudo });
   const text = result.stdout.toString('utf8');
   const [first = '', ...rest] = text.split('\n');
   if (result.exitCode !== 0) return { message: `cannot install ${handle.dest}: ${lastLine(result)}`, result };
@@ -260,6 +272,7 @@ export async function installPush(session: Session, handle: PushHandle, target: 
   if (first.startsWith('other ')) return { kind: 'other', what: first.slice(6) };
   if (first === 'changed' || first === 'changed-unclean') return { kind: 'changed', clean: first === 'changed' };
   if (first === 'installed') return { kind: 'installed' };
+  if (first === 'differs') return { kind: 'differs' };
   return { message: `cannot install ${handle.dest}: unexpected answer ${JSON.stringify(first)}`, result };
 }
 

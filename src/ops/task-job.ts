@@ -13,7 +13,7 @@ import type { Job, JobResult } from '../run/engine.js';
 import type { ExecResult } from '../transport/types.js';
 import { shellJoin } from '../core/shell.js';
 import { prepareSource, type PreparedSource } from './push-source.js';
-import { installPush, pushHandle, settlePush, thenMarker, type PushHandle } from './push-remote.js';
+import { compareFirstBytes, installPush, pushHandle, settlePush, thenMarker, type PushHandle } from './push-remote.js';
 import { backupSuffix, inspect, isUnchanged, type PushTarget } from './push.js';
 import { checkDiff } from './task-check.js';
 import type { Task, TaskStep } from './task.js';
@@ -177,7 +177,10 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
           const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${step.dest}.muster-${suffix}` : '', then: thens });
           const entry: Pushed = { handle, phase: 'sent' };
           pushes.push(entry);
-          const answer = await installPush(session, handle, where, content, signal);
+          let answer = content.kind === 'file' && content.data.length > compareFirstBytes
+            ? await installPush(session, handle, where, content, signal, { compareOnly: true })
+            : undefined;
+          if (answer === undefined || (!('message' in answer) && answer.kind === 'differs')) answer = await installPush(session, handle, where, content, signal);
           if ('message' in answer) {
             // A script that exited on its own undid itself; one killed by a signal may not have.
             if (answer.result?.exitCode !== null) pushes.pop();
@@ -201,6 +204,8 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
               entry.phase = 'held';
               changedDests.push(step.dest);
               break;
+            case 'differs':
+              throw new Error(`${step.dest}: the install answered a compare`);
           }
           continue;
         }
