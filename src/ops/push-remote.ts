@@ -54,8 +54,9 @@ lock() {
     { command exec 9>>"$lk"; } 2>/dev/null || { echo "cannot create a temporary file in $dir" >&2; return 10; }
     flock -w "$1" 9 || { echo "another push of $d held it for over $1s" >&2; return 12; }
     # The holder removes the lock file while holding it: this lock must be on the file still at the path.
-    fd=$(stat -L -c %d:%i /proc/self/fd/9 2>/dev/null) || { locked=1; return 0; }
-    [ "$(stat -c %d:%i -- "$lk" 2>/dev/null)" != "$fd" ] || { locked=1; return 0; }
+    # (One stat for both: no /proc, no check.)
+    set -- "$1" $(stat -L -c %d:%i /proc/self/fd/9 "$lk" 2>/dev/null)
+    [ $# = 3 ] && [ "$2" != "$3" ] || { locked=1; return 0; }
   done
   echo "cannot lock $lk" >&2; return 12
 }
@@ -80,15 +81,15 @@ undo() {
     echo old
   fi
 }
-# $1: where to keep the previous version ('' drops it); $2: --then commands now pending.
+# $1: where to keep the previous version ('' drops it); $2: --then commands now pending;
+# $3: one more file to remove with the rest (the lock file, to spare a process).
 commit() {
   ok=0
-  if there "$p"; then
-    if [ -n "$1" ]; then { [ "$kind" = file ] || rm -rf -- "$1"; } && mv -fT -- "$p" "$1" || ok=1
-    else rm -rf -- "$p" || ok=1; fi
-  fi
-  rm -f -- "$n"
   [ -z "$2" ] || printf '%s\\n' "$2" > "$m" || ok=1
+  if [ -n "$1" ]; then
+    if there "$p"; then { [ "$kind" = file ] || rm -rf -- "$1"; } && mv -fT -- "$p" "$1" || ok=1; fi
+    rm -f -- "$n" \${3:+"$3"} || ok=1
+  else rm -rf -- "$p" "$n" \${3:+"$3"} || ok=1; fi
   return $ok
 }
 # The sshd serving this connection: the holder lives as long as it does.
@@ -164,21 +165,20 @@ install)
   fi
   stage=writing
   if [ "$kind" = file ]; then
-    (set -C; : > "$t") 2>/dev/null || fail "cannot create a temporary file in $dir"
+    # Created by the shell (no clobbering): 0666 less the umask, the mode of a new DEST.
+    set -C; command : 2>/dev/null > "$t" || fail "cannot create a temporary file in $dir"; set +C
     cat > "$t" || fail "cannot write $t (disk full?)"
     got=$(sha256sum < "$t") || fail "cannot read back $t"
     [ "\${got%% *}" = "$sum" ] || fail "the written file does not match its checksum (disk full?)"
     if [ -e "$d" ]; then
       chmod --reference="$d" -- "$t" 2>/dev/null || true
       chown --reference="$d" -- "$t" 2>/dev/null || true
-    else
-      chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t" || true
     fi
     [ -z "$mode" ] || chmod -- "$mode" "$t" || fail "cannot set mode $mode"
     [ -z "$owner" ] || chown -- "$owner" "$t" || fail "cannot set owner $owner"
     if [ -e "$d" ]; then
       ln -f -- "$d" "$p" 2>/dev/null || cp -pf -- "$d" "$p" || fail "cannot keep the previous $d"
-    else touch -- "$n" || fail "cannot create a temporary file in $dir"; fi
+    else command : 2>/dev/null > "$n" || fail "cannot create a temporary file in $dir"; fi
     mv -fT -- "$t" "$d" || fail "cannot rename into place"
   else
     mkdir -- "$t" 2>/dev/null || fail "cannot create a temporary directory in $dir"
@@ -191,7 +191,8 @@ install)
   fi
   stage=renamed
   if [ "$hold" = 1 ]; then echo installed; exit 0; fi
-  if commit "$keep" "$then"; then answer changed; fi
+  # The rename was the commit; the lock file goes with the previous version.
+  if commit "$keep" "$then" "$lk"; then locked=; answer changed; fi
   answer changed-unclean
   ;;
 esac`;
