@@ -53,10 +53,10 @@ export interface TaskJobOptions {
 
 /**
  * How long settling (commit, undo, clean up) may take once the job's signal has
- * aborted: the engine abandons a job 5 s (`abortGraceMs`) after its abort, and
+ * aborted: the engine abandons a job 10 s (`abortGraceMs`) after its abort, and
  * stopping the exec that was running takes part of that.
  */
-const stoppedSettleMs = 4500;
+const stoppedSettleMs = 9000;
 /** A settle in the normal course: a short script, bounded all the same, never cut by Ctrl-C. */
 const settleMs = 15_000;
 

@@ -85,7 +85,9 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /**
    * How long to wait, after aborting a job's signal, for the job to settle before
-   * giving up on it (the session is then closed). Default 5000 ms.
+   * giving up on it (the session is then closed). Default 10000 ms: stopping the
+   * remote command may itself take up to 5 s (the transport's wait for its process
+   * group, then TERM and KILL), and a deploy then needs an exec to put its files back.
    */
   abortGraceMs?: number;
 }
@@ -252,7 +254,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 5000);
+      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 10_000);
     } catch (error) {
       thrown = error;
     }
