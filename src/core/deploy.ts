@@ -11,20 +11,32 @@ export type Rollback = 'done' | 'failed';
 
 /**
  * The `data` of a deploy job's outcome, present when the host's pushes were put
- * back. Tagged, because readers meet every command's data (facts, drift, …) and
+ * back or a stop left something to say. Tagged, because readers meet every command's data (facts, drift, …) and
  * another command's data may well have a `rollback` field of its own.
  */
 export interface DeployData {
   kind: 'deploy';
-  rollback: Rollback;
+  rollback?: Rollback;
+  /**
+   * What a stopped or half-done deploy left, in words no rollback word says
+   * ("/etc/app.conf left as it was", "… in place but --then has not succeeded"):
+   * said after the engine's "interrupted" or "timed out", which replace the job's message.
+   */
+  note?: string;
 }
 
 /**
- * The deploy data recording `rollback`: the one way deploy data is made, by the
+ * The deploy data recording `rollback` (and a note): the one way deploy data is made, by the
  * deploy jobs and by the history reading it back, so both carry the same tag.
  */
-export function deployData(rollback: Rollback): DeployData {
-  return { kind: 'deploy', rollback };
+export function deployData(rollback: Rollback | undefined, note?: string): DeployData {
+  return { kind: 'deploy', ...(rollback !== undefined ? { rollback } : {}), ...(note !== undefined ? { note } : {}) };
+}
+
+/** The note a deploy outcome's `data` carries, if any (see `DeployData.note`). */
+export function deployNote(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || !('kind' in data) || data.kind !== 'deploy') return undefined;
+  return (data as DeployData).note;
 }
 
 /**

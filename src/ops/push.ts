@@ -1,12 +1,11 @@
 /**
- * The remote half of a safe deploy, one step at a time over one session:
- * inspect DEST, install new content beside it and rename it into place (keeping
- * the previous version for a rollback), then commit or roll back. Every path and
- * argument reaches the remote shell as a positional parameter quoted by
- * `shellQuote`, never spliced into the script text.
+ * What a push compares and writes: its content (a file, or a tree as a tar
+ * stream with its manifest), what is at DEST now (read by `inspect` for trees and
+ * `--check`), and whether the two are the same. The locked install itself is
+ * push-remote.ts. Every path and argument reaches the remote shell as a
+ * positional parameter quoted by `shellQuote`, never spliced into the script text.
  */
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import { shellJoin, shellQuote } from '../core/shell.js';
 import type { ExecResult, Session } from '../transport/types.js';
 
@@ -46,14 +45,6 @@ export type RemoteState =
   | { kind: 'other'; what: string }
   | { kind: 'file'; sha256: string; mode: string; owner: string }
   | { kind: 'dir'; manifest: DirManifest };
-
-/** A push done and not yet committed: where the previous version waits (null: there was none). */
-export interface Installed {
-  kind: 'file' | 'dir';
-  dest: string;
-  previous: string | null;
-  sudo: boolean;
-}
 
 /** A remote step that did not work: what to tell people, and the command's output. */
 export interface StepFailure {
@@ -168,90 +159,6 @@ function manifestKey(manifest: DirManifest, target: { mode?: string | undefined;
     lines.push(`${entry.type} ${entryMode} ${entry.path} ${entry.sha256 ?? ''} ${entry.link ?? ''} ${owner}`);
   }
   return lines.join('\n');
-}
-
-const installFileScript = `set -u
-d=$1 dir=$2 base=$3 sum=$4 mode=$5 owner=$6
-t=$(mktemp -- "$dir/.$base.muster-XXXXXX") || { echo "cannot create a temporary file in $dir" >&2; exit 10; }
-fail() { rm -f -- "$t"; echo "$1" >&2; exit 11; }
-cat > "$t" || fail "cannot write $t (disk full?)"
-got=$(sha256sum < "$t") || fail "cannot read back $t"
-[ "\${got%% *}" = "$sum" ] || fail "the written file does not match its checksum (disk full?)"
-if [ -e "$d" ]; then
-  chmod --reference="$d" -- "$t" 2>/dev/null || true
-  chown --reference="$d" -- "$t" 2>/dev/null || true
-else
-  chmod "$(printf '%o' $(( 0666 & ~$(umask) )))" "$t" || true
-fi
-[ -z "$mode" ] || chmod -- "$mode" "$t" || fail "cannot set mode $mode"
-[ -z "$owner" ] || chown -- "$owner" "$t" || fail "cannot set owner $owner"
-p=
-if [ -e "$d" ]; then
-  p=$(mktemp -- "$dir/.$base.muster-prev-XXXXXX") || fail "cannot keep the previous $d"
-  ln -f -- "$d" "$p" 2>/dev/null || cp -pf -- "$d" "$p" || { rm -f -- "$p"; fail "cannot keep the previous $d"; }
-fi
-mv -f -- "$t" "$d" || { [ -z "$p" ] || rm -f -- "$p"; fail "cannot rename into place"; }
-printf 'prev=%s\\n' "$p"`;
-
-const installDirScript = `set -u
-d=$1 dir=$2 base=$3 mode=$4 owner=$5
-t=$(mktemp -d -- "$dir/.$base.muster-XXXXXX") || { echo "cannot create a temporary directory in $dir" >&2; exit 10; }
-fail() { rm -rf -- "$t"; echo "$1" >&2; exit 11; }
-tar -xpf - --no-same-owner -C "$t" || fail "cannot unpack into $t (disk full?)"
-[ -z "$mode" ] || find "$t" -type f -exec chmod -- "$mode" {} + || fail "cannot set mode $mode"
-[ -z "$owner" ] || chown -R -- "$owner" "$t" || fail "cannot set owner $owner"
-p=
-if [ -e "$d" ] || [ -L "$d" ]; then
-  p=$(mktemp -u -- "$dir/.$base.muster-prev-XXXXXX") && mv -T -- "$d" "$p" || fail "cannot move the previous $d aside"
-fi
-mv -T -- "$t" "$d" || { [ -z "$p" ] || mv -T -- "$p" "$d"; fail "cannot rename into place"; }
-printf 'prev=%s\\n' "$p"`;
-
-/**
- * Writes `content` to a temporary name beside DEST (so the rename is atomic, on the
- * same filesystem), sets mode and owner, keeps the previous version under a
- * hidden name, and renames into place. Any failure before the rename removes the
- * temporary and leaves DEST untouched (a full disk, a permission error).
- */
-export async function install(session: Session, target: PushTarget, content: PushContent, signal: AbortSignal): Promise<Installed | StepFailure> {
-  const dir = posix.dirname(target.dest);
-  const base = posix.basename(target.dest);
-  const mode = target.mode ?? '';
-  const owner = target.owner ?? '';
-  const command = content.kind === 'file'
-    ? shScript(installFileScript, [target.dest, dir, base, content.sha256, mode, owner])
-    : shScript(installDirScript, [target.dest, dir, base, mode, owner]);
-  const stdin = content.kind === 'file' ? content.data : content.tar;
-  const result = await session.exec(command, { stdin, signal, sudo: target.sudo ?? false });
-  const match = /^prev=(.*)$/m.exec(result.stdout.toString('utf8'));
-  if (result.exitCode !== 0 || !match) {
-    const why = result.stderr.toString('utf8').trim().split('\n').pop() || `exit code ${String(result.exitCode)}`;
-    return { message: `cannot install ${target.dest}: ${why}`, result };
-  }
-  return { kind: content.kind, dest: target.dest, previous: match[1] === '' ? null : (match[1] ?? null), sudo: target.sudo ?? false };
-}
-
-/** Puts the previous version back (or removes DEST if there was none). True when that worked. */
-export async function rollback(session: Session, installed: Installed, signal?: AbortSignal): Promise<boolean> {
-  const script = installed.kind === 'file'
-    ? 'if [ -n "$2" ]; then mv -f -- "$2" "$1"; else rm -f -- "$1"; fi'
-    : 'rm -rf -- "$1" && { [ -z "$2" ] || mv -T -- "$2" "$1"; }';
-  const result = await session.exec(shScript(script, [installed.dest, installed.previous ?? '']), { sudo: installed.sudo, ...(signal ? { signal } : {}) });
-  return result.exitCode === 0;
-}
-
-/**
- * Makes a push final: drops the kept previous version, or with `backupSuffix`
- * keeps it as `DEST.muster-SUFFIX` (e.g. `DEST.muster-20261123T213000`).
- */
-export async function commit(session: Session, installed: Installed, backupSuffix: string | undefined, signal: AbortSignal): Promise<boolean> {
-  if (installed.previous === null) return true;
-  const keep = backupSuffix === undefined ? '' : `${installed.dest}.muster-${backupSuffix}`;
-  const script = installed.kind === 'file'
-    ? 'if [ -n "$2" ]; then mv -f -- "$1" "$2"; else rm -f -- "$1"; fi'
-    : 'if [ -n "$2" ]; then rm -rf -- "$2" && mv -T -- "$1" "$2"; else rm -rf -- "$1"; fi';
-  const result = await session.exec(shScript(script, [installed.previous, keep]), { signal, sudo: installed.sudo });
-  return result.exitCode === 0;
 }
 
 /** Reads DEST's bytes (for `--check` diffs), or a tar of it for a directory. Null when it cannot be read whole. */

@@ -5,18 +5,17 @@
  * friends) run only where something changed, after every test has passed.
  * `--check` inspects and diffs, and changes nothing.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { deployData, type DeployData, type Rollback } from '../core/deploy.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Selector } from '../render/context.js';
 import type { Job, JobResult } from '../run/engine.js';
-import type { ExecResult, Session } from '../transport/types.js';
-import { contentDiff, unifiedDiffDirs } from './diff-unified.js';
+import type { ExecResult } from '../transport/types.js';
+import { shellJoin } from '../core/shell.js';
 import { prepareSource, type PreparedSource } from './push-source.js';
-import { backupSuffix, commit, inspect, install, isUnchanged, normalizeMode, readRemote, rollback, sha256, type Installed, type PushContent, type PushTarget, type RemoteState } from './push.js';
+import { compareFirstBytes, installPush, pushHandle, settlePush, thenMarker, type PushHandle } from './push-remote.js';
+import { backupSuffix, inspect, isUnchanged, type PushTarget } from './push.js';
+import { checkDiff } from './task-check.js';
 import type { Task, TaskStep } from './task.js';
 
 /** A task with every push source read (and templates rendered) for the hosts it will run on. */
@@ -52,32 +51,57 @@ export interface TaskJobOptions {
   startedAt?: Date;
 }
 
-/** A rollback gets its own deadline: the job's signal may be the very thing that fired (timeout, Ctrl-C). Under the engine's 5 s grace. */
-const rollbackTimeoutMs = 4000;
+/**
+ * How long settling (commit, undo, clean up) may take once the job's signal has
+ * aborted: the engine abandons a job 10 s (`abortGraceMs`) after its abort, and
+ * stopping the exec that was running takes part of that.
+ */
+const stoppedSettleMs = 9000;
+/** A settle in the normal course: a short script, bounded all the same, never cut by Ctrl-C. */
+const settleMs = 15_000;
 
 /** Caps what one command contributes to a host's output. */
 const outputCap = 256 * 1024;
 
+/** One push of this host's job, from just before its install until it is settled. */
+interface Pushed {
+  handle: PushHandle;
+  /** `sent`: the install ran or was stopped, answer unknown; `held`: in place, lock held; `done`: committed. */
+  phase: 'sent' | 'held' | 'done';
+}
+
 /**
  * The job that runs a prepared task on one host. Outcomes: `ok` (nothing to do),
  * `changed` (something pushed; with `check`, would be), `failed` (with the failing
- * command's output, and `deployData('done' | 'failed')` as its data when pushes
- * were put back). Messages say what failed; what became of the previous files is the
- * data's, and report/deploy.ts says it in words.
+ * command's output, and `deployData` saying what was put back). A push holds its
+ * DEST's lock on the host from the install until it is committed or put back.
+ * Stopped (timeout, Ctrl-C) half-way, the job settles every push with a deadline of
+ * its own: the host ends with the old files (and says so) or, when the new ones
+ * were already final, `changed`.
  */
 export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): Job<DeployData> {
   const diffs = new Map<string, Promise<string>>();
   const suffix = backupSuffix(options.startedAt ?? new Date());
   const sudo = options.sudo ?? prepared.task.sudo ?? false;
+  const steps = prepared.task.steps;
+  const thens = steps.flatMap((step) => (step.kind === 'then' ? [step.command] : []));
+  const lastThen = steps.map((step) => step.kind).lastIndexOf('then');
+  const pushCount = steps.filter((step) => step.kind === 'push').length;
 
   return async (session, { target, signal, output }) => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const changedDests: string[] = [];
-    const installed: { installed: Installed; backup: boolean }[] = [];
-    let committed = false;
+    /** Unchanged DESTs whose earlier `--then` never succeeded. */
+    const pendingDests: string[] = [];
+    const pushes: Pushed[] = [];
     let exitCode: number | null = 0;
     let truncated = false;
+    let stoppedAt: number | undefined;
+    let thenDone = false;
+    const onStop = (): void => { stoppedAt ??= performance.now(); };
+    signal.addEventListener('abort', onStop, { once: true });
+    const settleBudget = (): number => (stoppedAt === undefined ? settleMs : stoppedSettleMs - (performance.now() - stoppedAt));
 
     const record = (result: ExecResult) => {
       exitCode = result.exitCode;
@@ -85,92 +109,187 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       stderr.push(cap(result.stderr));
       truncated ||= result.stdoutTruncated || result.stderrTruncated || result.stdout.length > outputCap || result.stderr.length > outputCap;
     };
-    const finish = (status: JobResult['status'], message: string | undefined, rolledBack?: Rollback): JobResult<DeployData> => {
+    const finish = (status: JobResult['status'], message: string | undefined, data?: DeployData): JobResult<DeployData> => {
       const result: JobResult<DeployData> = { status, exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
       if (message !== undefined) result.message = message;
-      if (rolledBack) result.data = deployData(rolledBack);
+      if (data) result.data = data;
       if (truncated) result.truncated = 'output capped';
       return result;
     };
-    const undo = async (): Promise<Rollback | undefined> => {
-      if (installed.length === 0 || committed) return undefined;
-      let ok = true;
-      for (const entry of [...installed].reverse()) ok = (await rollback(session, entry.installed, AbortSignal.timeout(rollbackTimeoutMs))) && ok;
-      installed.length = 0;
-      return ok ? 'done' : 'failed';
-    };
-    const fail = async (message: string): Promise<JobResult<DeployData>> => finish('failed', message, await undo());
-    const commitAll = async (): Promise<string | undefined> => {
-      if (committed) return undefined;
-      committed = true;
-      const problems: string[] = [];
-      for (const entry of installed) {
-        if (!(await commit(session, entry.installed, entry.backup ? suffix : undefined, signal))) problems.push(entry.installed.dest);
+    /** Puts back every push not yet committed; `auto` for an install whose answer never came. */
+    const undo = async (): Promise<Undone> => {
+      const undone: Undone = { rollback: undefined, kept: [], unknown: [], final: [] };
+      for (const entry of [...pushes].reverse()) {
+        if (entry.phase === 'done') {
+          undone.final.push(entry.handle.dest);
+          continue;
+        }
+        const settled = await settlePush(session, entry.handle, entry.phase === 'sent' && !entry.handle.hold ? 'auto' : 'undo', settleBudget());
+        if (settled.landed === 'new') undone.final.push(entry.handle.dest);
+        else if (settled.landed === 'unknown') undone.unknown.push(`${entry.handle.dest} (${settled.why})`);
+        else if (settled.undone) undone.rollback = 'done';
+        else undone.kept.push(entry.handle.dest);
       }
-      return problems.length > 0 ? `could not remove the previous version kept for ${problems.join(', ')}` : undefined;
+      if (undone.unknown.length > 0) undone.rollback = 'failed';
+      pushes.length = 0;
+      return undone;
+    };
+    const fail = async (message: string): Promise<JobResult<DeployData>> => {
+      const undone = await undo();
+      return finish('failed', message, undoneData(undone));
+    };
+    const commitAll = async (): Promise<string | undefined> => {
+      const problems: string[] = [];
+      for (const entry of pushes) {
+        if (entry.phase !== 'held') continue;
+        const settled = await settlePush(session, entry.handle, 'commit', settleBudget());
+        entry.phase = 'done';
+        if (settled.landed === 'unknown') problems.push(`could not commit ${entry.handle.dest}: ${settled.why}`);
+        else if (settled.landed === 'new' && !settled.clean) problems.push(`could not remove the previous version kept for ${entry.handle.dest}`);
+      }
+      return problems.length > 0 ? problems.join('; ') : undefined;
     };
 
     try {
-      for (const [index, step] of prepared.task.steps.entries()) {
+      for (const [index, step] of steps.entries()) {
         if (step.kind === 'push') {
           const source = prepared.sources[index];
           if (!source) throw new Error(`step ${index + 1} was not prepared`);
           const content = source.contentFor(target.name);
           const where: PushTarget = { dest: step.dest, sudo, ...(step.mode !== undefined ? { mode: step.mode } : {}), ...(step.owner !== undefined ? { owner: step.owner } : {}) };
-          const state = await inspect(session, where, content.kind, signal);
-          if ('message' in state) {
-            if (state.result) record(state.result);
-            return await fail(state.message);
+          // A file is compared inside the locked install; a tree (and --check) is inspected first.
+          if (options.check || content.kind === 'dir') {
+            const state = await inspect(session, where, content.kind, signal);
+            if ('message' in state) {
+              if (state.result) record(state.result);
+              return await fail(state.message);
+            }
+            if (state.kind === 'other') return await fail(`${step.dest} is ${state.what}`);
+            if (isUnchanged(state, content, where)) continue;
+            if (options.check) {
+              changedDests.push(step.dest);
+              stdout.push(await checkDiff(diffs, index, session, where, state, content, signal));
+              continue;
+            }
           }
-          if (state.kind === 'other') return await fail(`${step.dest} is ${state.what}`);
-          if (isUnchanged(state, content, where)) continue;
-          changedDests.push(step.dest);
-          if (options.check) {
-            stdout.push(await checkDiff(diffs, index, session, where, state, content, signal));
-            continue;
+          // Held past the install when something after it may still put it back.
+          const hold = pushCount > 1 || steps.slice(index + 1).some((later) => later.kind === 'test' || later.kind === 'run');
+          const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${step.dest}.muster-${suffix}` : '', then: thens });
+          const entry: Pushed = { handle, phase: 'sent' };
+          pushes.push(entry);
+          let answer = content.kind === 'file' && content.data.length > compareFirstBytes
+            ? await installPush(session, handle, where, content, signal, { compareOnly: true })
+            : undefined;
+          if (answer === undefined || (!('message' in answer) && answer.kind === 'differs')) answer = await installPush(session, handle, where, content, signal);
+          if ('message' in answer) {
+            // A script that exited on its own undid itself; one killed by a signal may not have.
+            if (answer.result?.exitCode !== null) pushes.pop();
+            if (answer.result) record(answer.result);
+            return await fail(answer.message);
           }
-          const done = await install(session, where, content, signal);
-          if ('message' in done) {
-            if (done.result) record(done.result);
-            return await fail(done.message);
+          switch (answer.kind) {
+            case 'same':
+              pushes.pop();
+              if (answer.pendingThen !== undefined) pendingDests.push(step.dest);
+              break;
+            case 'other':
+              pushes.pop();
+              return await fail(`${step.dest} is ${answer.what}`);
+            case 'changed':
+              entry.phase = 'done';
+              changedDests.push(step.dest);
+              if (!answer.clean) return finish('failed', `could not remove the previous version kept for ${step.dest}`);
+              break;
+            case 'installed':
+              entry.phase = 'held';
+              changedDests.push(step.dest);
+              break;
+            case 'differs':
+              throw new Error(`${step.dest}: the install answered a compare`);
           }
-          installed.push({ installed: done, backup: step.backup ?? false });
           continue;
         }
         if (options.check) continue;
-        // Tests and handlers concern a change: where nothing changed there is nothing to test or reload.
-        if (step.kind !== 'run' && changedDests.length === 0) continue;
+        // Tests and handlers concern a change: where nothing changed there is nothing to test or reload
+        // (but a --then an earlier push left pending runs again).
+        if (step.kind === 'test' && changedDests.length === 0) continue;
+        if (step.kind === 'then' && changedDests.length === 0 && pendingDests.length === 0) continue;
         if (step.kind === 'then') {
           const problem = await commitAll();
           if (problem) return finish('failed', problem);
         }
-        // Only the commands' output streams (`--stream`); the inspect/install scripts are ours.
-        const result = await session.exec(step.command, { signal, sudo, onStdout: output.stdout, onStderr: output.stderr });
+        // Only the commands' output streams (`--stream`); the install and settle scripts are ours.
+        const line = index === lastThen ? clearingPending(step.command, [...changedDests, ...pendingDests]) : step.command;
+        const result = await session.exec(line, { signal, sudo, onStdout: output.stdout, onStderr: output.stderr });
         record(result);
+        if (result.exitCode === 0 && index === lastThen) thenDone = true;
         if (result.exitCode !== 0) {
           const why = `${step.kind} failed (${describeExit(result)}): ${step.command}`;
-          if (step.kind === 'then') return finish('failed', why);
+          if (step.kind === 'then') return finish('failed', `${why}; ${notActive([...changedDests, ...pendingDests])}`);
           if (step.kind === 'test') {
             // The test's own output says why: once the previous files are back, that they
             // are back is all the outcome needs to say (no message, the rollback data).
-            const rolledBack = await undo();
-            return finish('failed', rolledBack === 'done' ? undefined : why, rolledBack);
+            const undone = await undo();
+            return finish('failed', undone.rollback === 'done' && undone.unknown.length === 0 ? undefined : why, undoneData(undone));
           }
           return await fail(why);
         }
       }
       const problem = await commitAll();
       if (problem) return finish('failed', problem);
-      if (changedDests.length === 0) return finish('ok', 'unchanged');
-      return finish('changed', `${options.check ? 'would change' : 'changed'} ${changedDests.join(', ')}`);
+      if (changedDests.length > 0) return finish('changed', `${options.check ? 'would change' : 'changed'} ${changedDests.join(', ')}`);
+      if (pendingDests.length === 0) return finish('ok', 'unchanged');
+      if (thens.length > 0) return finish('changed', `unchanged; ran the --then an earlier push left pending for ${pendingDests.join(', ')}`);
+      return finish('ok', `unchanged; ${notActive(pendingDests)}`);
     } catch (error) {
-      // Interrupted or timed out half-way: put back what this host got. The engine names the
-      // outcome (timeout, interrupted) and keeps what became of the previous file.
-      const rolledBack = await undo().catch((): 'failed' => 'failed');
-      if (signal.aborted && rolledBack !== undefined) return finish('failed', 'stopped', rolledBack);
-      throw error;
+      // Stopped half-way (timeout, Ctrl-C) or the connection failed: the command that was
+      // running did not finish, so it has no exit code; every push is settled.
+      exitCode = null;
+      const undone = await undo();
+      // New files in place whose --then did not all run: in place, not active (their marker says so too).
+      const hadThen = undone.final.length > 0 && thens.length > 0 && !thenDone;
+      const somethingSettled = undone.rollback !== undefined || undone.kept.length > 0 || undone.final.length > 0;
+      if (!signal.aborted && !somethingSettled) throw error;
+      const how = signal.aborted ? 'stopped' : (error instanceof Error ? error.message : String(error));
+      if (undone.final.length > 0 && undone.unknown.length === 0 && undone.kept.length === 0 && undone.rollback === undefined && !hadThen) {
+        // The new files were final before the stop: that is what happened on the host.
+        return finish('changed', `changed ${undone.final.join(', ')} (final before it was ${how === 'stopped' ? 'stopped' : how})`);
+      }
+      const data = undoneData(undone, hadThen ? notActive(undone.final) : undefined);
+      return finish('failed', how, data);
+    } finally {
+      signal.removeEventListener('abort', onStop);
     }
   };
+}
+
+/** What putting a host's pushes back did: rollback done or failed, DESTs left as they were, DESTs already final. */
+interface Undone {
+  rollback: Rollback | undefined;
+  kept: string[];
+  unknown: string[];
+  final: string[];
+}
+
+/** The deploy data saying an undo: the rollback, and in words what no rollback word says. */
+function undoneData(undone: Undone, extra?: string): DeployData | undefined {
+  const notes: string[] = [];
+  if (undone.kept.length > 0 && undone.rollback === undefined) notes.push(`${undone.kept.join(', ')} left as it was`);
+  if (undone.unknown.length > 0) notes.push(`cleanup did not finish for ${undone.unknown.join(', ')}: .NAME.muster-* files may remain beside it`);
+  if (extra !== undefined) notes.push(extra);
+  if (undone.rollback === undefined && notes.length === 0) return undefined;
+  return deployData(undone.rollback, notes.length > 0 ? notes.join('; ') : undefined);
+}
+
+/** A file in place whose `--then` has not succeeded, in words. */
+function notActive(dests: readonly string[]): string {
+  return `${dests.join(', ')} in place but --then has not succeeded: the next push runs it again`;
+}
+
+/** The last `--then`, removing the pending markers of `dests` when it succeeds. */
+function clearingPending(command: string, dests: readonly string[]): string {
+  if (dests.length === 0) return command;
+  return `(${command}\n) && rm -f -- ${shellJoin(dests.map(thenMarker))}`;
 }
 
 function describeExit(result: ExecResult): string {
@@ -179,93 +298,6 @@ function describeExit(result: ExecResult): string {
 
 function cap(data: Buffer): string {
   return (data.length > outputCap ? data.subarray(0, outputCap) : data).toString('utf8');
-}
-
-/**
- * The diff a `--check` shows for one host, computed once per distinct
- * (step, current content, new content): 98 hosts that would get the same change
- * cost one fetch and one diff, and show one gathered block.
- */
-async function checkDiff(cache: Map<string, Promise<string>>, step: number, session: Session, where: PushTarget, state: RemoteState, content: PushContent, signal: AbortSignal): Promise<string> {
-  const key = [step, stateKey(state), content.kind === 'file' ? content.sha256 : sha256(JSON.stringify(content.manifest))].join('\0');
-  const cached = cache.get(key);
-  if (cached) {
-    try {
-      return await cached;
-    } catch {
-      // The host that computed it failed (e.g. timed out); compute it here instead.
-      cache.delete(key);
-    }
-  }
-  const promise = computeDiff(session, where, state, content, signal);
-  if (!cache.has(key)) cache.set(key, promise);
-  return promise;
-}
-
-function stateKey(state: RemoteState): string {
-  switch (state.kind) {
-    case 'missing':
-      return 'missing';
-    case 'other':
-      return `other ${state.what}`;
-    case 'file':
-      return `${state.sha256} ${state.mode} ${state.owner}`;
-    case 'dir':
-      return sha256(JSON.stringify(state.manifest));
-  }
-}
-
-async function computeDiff(session: Session, where: PushTarget, state: RemoteState, content: PushContent, signal: AbortSignal): Promise<string> {
-  const label = where.dest.startsWith('/') ? where.dest : `/${where.dest}`;
-  const notes: string[] = [];
-  if (state.kind === 'file' && content.kind === 'file') {
-    if (where.mode !== undefined && state.mode !== normalizeMode(where.mode)) notes.push(`mode ${state.mode} → ${normalizeMode(where.mode)}`);
-    if (where.owner !== undefined && state.owner !== where.owner && state.owner.split(':')[0] !== where.owner) notes.push(`owner ${state.owner} → ${where.owner}`);
-  }
-  let diff: string;
-  if (content.kind === 'file') {
-    if (state.kind === 'file' && state.sha256 === content.sha256) diff = '';
-    else {
-      const before = state.kind === 'missing' ? null : await readRemote(session, where, 'file', signal);
-      if (before === null && state.kind !== 'missing') return `${where.dest}: cannot read the current file to show a diff\n`;
-      diff = contentDiff({ content: before, label: `a${label}` }, { content: content.data, label: `b${label}` });
-    }
-  } else {
-    diff = await dirDiff(session, where, state, content, signal);
-    if (diff === '') notes.push(`${where.dest}: modes or owners differ`);
-  }
-  return `${notes.map((note) => `${where.dest}: ${note}\n`).join('')}${diff}`;
-}
-
-async function dirDiff(session: Session, where: PushTarget, state: RemoteState, content: Extract<PushContent, { kind: 'dir' }>, signal: AbortSignal): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'muster-check-'));
-  try {
-    const name = where.dest.replace(/^\/+/, '').replace(/\/+$/, '') || 'root';
-    await mkdir(join(dir, 'a', name), { recursive: true });
-    await mkdir(join(dir, 'b', name), { recursive: true });
-    if (state.kind === 'dir') {
-      const tar = await readRemote(session, where, 'dir', signal);
-      if (tar === null) return `${where.dest}: cannot read the current tree to show a diff\n`;
-      await untar(tar, join(dir, 'a', name), signal);
-    }
-    await untar(content.tar, join(dir, 'b', name), signal);
-    return await unifiedDiffDirs(dir, 'a', 'b', { signal });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function untar(data: Buffer, into: string, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // --no-same-owner/--no-same-permissions: a remote tree is data here, never trusted metadata.
-    const child = spawn('tar', ['-xf', '-', '--no-same-owner', '--no-same-permissions', '-C', into], { stdio: ['pipe', 'ignore', 'pipe'], signal });
-    const err: Buffer[] = [];
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar: ${Buffer.concat(err).toString('utf8').trim()}`))));
-    child.stdin.on('error', reject);
-    child.stdin.end(data);
-  });
 }
 
 /** The task `muster push` runs: one push step, then its tests, then its handlers. */

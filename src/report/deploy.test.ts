@@ -16,6 +16,9 @@ test('deployMessage: the message with its rollback, the rollback alone, or the m
   assert.equal(deployMessage({ data: deployData('done') }), 'rolled back');
   assert.equal(deployMessage({ message: 'unchanged' }), 'unchanged');
   assert.equal(deployMessage({}), undefined);
+  // A stop's note says what no rollback word says, after the engine's message.
+  assert.equal(deployMessage({ message: 'interrupted', data: deployData(undefined, '/etc/app.conf left as it was') }), 'interrupted; /etc/app.conf left as it was');
+  assert.equal(deployMessage({ message: 'timed out after 1.0s', data: deployData('failed', 'cleanup did not finish') }), 'timed out after 1.0s; ROLLBACK FAILED; cleanup did not finish');
   // Data of another operation is not a rollback.
   assert.equal(deployMessage({ message: 'same as the reference', data: { kind: 'content' } }), 'same as the reference');
   assert.equal(deployMessage({ message: 'drifted', data: { kind: 'drift', rollback: 'done' } }), 'drifted', 'a `rollback` field of another kind of data');

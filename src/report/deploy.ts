@@ -7,7 +7,7 @@
  * journaled, so the history keeps what people saw. `deploySummary` lists the
  * hosts by what happened to them.
  */
-import { rollbackOf, type Rollback } from '../core/deploy.js';
+import { deployNote, rollbackOf, type Rollback } from '../core/deploy.js';
 import { foldNodeset } from '../core/nodeset.js';
 import type { RunResult } from '../run/engine.js';
 import { failureStatuses, type Outcome } from '../run/outcome.js';
@@ -18,12 +18,14 @@ const rollbackWords: Readonly<Record<Rollback, string>> = { done: 'rolled back',
 /**
  * An outcome's message with its rollback said: `MESSAGE; rolled back`,
  * `MESSAGE; ROLLBACK FAILED`, or the rollback alone when there is no message
- * (a failed test: its output says why). Without rollback data, the message as it is.
+ * (a failed test: its output says why), then the data's note if any ("interrupted;
+ * /etc/app.conf left as it was"). Without deploy data, the message as it is.
  */
 export function deployMessage(outcome: Pick<Outcome, 'message' | 'data'>): string | undefined {
   const rollback = rollbackOf(outcome.data);
-  if (rollback === undefined) return outcome.message;
-  return outcome.message === undefined ? rollbackWords[rollback] : `${outcome.message}; ${rollbackWords[rollback]}`;
+  const parts = [outcome.message, rollback === undefined ? undefined : rollbackWords[rollback], deployNote(outcome.data)];
+  const said = parts.filter((part): part is string => part !== undefined && part !== '');
+  return said.length === 0 ? undefined : said.join('; ');
 }
 
 /**

@@ -20,7 +20,8 @@
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
  *   and end `failed` with the message "interrupted" (keeping any output and
- *   `data` they returned); `interrupted` is true.
+ *   `data` they returned), unless the job returns `changed`: its change was final
+ *   before the stop, and the host says so (the same for a timeout); `interrupted` is true.
  * - Output a job hands to its `output` sink becomes `output` events for its host,
  *   emitted between the host's `host-connected` and its `host-done`; a chunk that
  *   arrives later (from a job abandoned after its grace period) is dropped.
@@ -85,7 +86,9 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /**
    * How long to wait, after aborting a job's signal, for the job to settle before
-   * giving up on it (the session is then closed). Default 5000 ms.
+   * giving up on it (the session is then closed). Default 10000 ms: stopping the
+   * remote command may itself take up to 5 s (the transport's wait for its process
+   * group, then TERM and KILL), and a deploy then needs an exec to put its files back.
    */
   abortGraceMs?: number;
   /**
@@ -257,10 +260,13 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 5000);
+      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 10_000);
     } catch (error) {
       thrown = error;
     }
+    // A job that returns `changed` although stopped made its change final before the stop
+    // (a deploy whose new file was in place): that, not the stop, is what the host went through.
+    if (result?.status === 'changed') return finish(result);
     if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);

@@ -1,7 +1,8 @@
 /**
  * `muster push SEL SRC DEST` (SYNCALL + safe deploy): per host over one
- * connection — compare checksums, write beside DEST, rename into place, run
- * `--test`, roll back when it fails, run `--then` only when it passes. Also the
+ * connection, DEST locked — compare checksums, write beside DEST, rename into
+ * place (one exec), run `--test`, roll back when it fails, run `--then` only when
+ * it passes. Also the
  * runner `muster apply` shares: a task's steps on its hosts, with the deploy summary.
  */
 import { resolve } from 'node:path';
@@ -55,8 +56,10 @@ export function command(): Command {
       "  muster push 'web&dc=tk1' motd.liquid /etc/motd --template --batch 1,10% --max-fail 0",
       '',
       'Per host: ok = already identical (nothing written, --then not run); changed; failed (with',
-      'rollback done/failed when a --test failed). Exit codes: 0 ok, 1 some host failed,',
-      '2 usage/inventory/template error, 3 aborted by --max-fail, 130 interrupted.',
+      'rollback done/failed when a --test failed). A push locks DEST on the host until it is',
+      'committed or put back; Ctrl-C or --timeout leaves the old file (said) or the new one',
+      '(changed). A --then that failed is run again by the next push. Exit codes: 0 ok, 1 some',
+      'host failed, 2 usage/inventory/template error, 3 aborted by --max-fail, 130 interrupted.',
     ].join('\n'))
     .action(async (selector: string, src: string, dest: string, options: PushOptions) => {
       if (!dest.startsWith('/') || dest === '/' || (dest.endsWith('/') && !options.recursive)) {
