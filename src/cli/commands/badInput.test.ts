@@ -90,14 +90,14 @@ describe('what is not a regular file is refused by name, without blocking', () =
 });
 
 describe('size limits: one line, not a V8 crash', () => {
-  it('an inventory over 64 MiB is refused before it is read', async () => {
+  it('an inventory over 32 MiB is refused before it is read', async () => {
     const dir = tempDir();
     try {
       const file = join(dir, 'muster.yaml');
       writeFileSync(file, small);
       truncateSync(file, 100 * 1024 * 1024);
       const ran = await bounded(['check', '-i', file], dir);
-      assertOneLine(ran, /^muster: Cannot load inventory: muster\.yaml: is 100 MiB, over the 64 MiB limit of an inventory; see docs\/inventory\.md, "Limits"$/m);
+      assertOneLine(ran, /^muster: Cannot load inventory: muster\.yaml: is 100 MiB, over the 32 MiB limit of an inventory; see docs\/inventory\.md, "Limits"$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -109,10 +109,10 @@ describe('size limits: one line, not a V8 crash', () => {
       mkdirSync(join(dir, 'inventory'));
       for (const name of ['a', 'b']) {
         writeFileSync(join(dir, 'inventory', `${name}.yaml`), '');
-        truncateSync(join(dir, 'inventory', `${name}.yaml`), 40 * 1024 * 1024);
+        truncateSync(join(dir, 'inventory', `${name}.yaml`), 20 * 1024 * 1024);
       }
       const ran = await bounded(['check'], dir);
-      assertOneLine(ran, /^muster: Cannot load inventory: inventory\/b\.yaml: is 40 MiB, over the 64 MiB limit of an inventory \(all its files together\)/m);
+      assertOneLine(ran, /^muster: Cannot load inventory: inventory\/b\.yaml: is 20 MiB, over the 32 MiB limit of an inventory \(all its files together\)/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
