@@ -3,10 +3,10 @@
 // --mb megabytes (default 50, ~96,000 hosts: every host explicit, with a dozen
 // vars of its own, as an inventory grown over years looks) and times one cold
 // `muster check` on it with GNU time (wall clock and peak RSS), cache off:
-//   node bench/inventory-large.mjs                  # 50 MB
-//   node bench/inventory-large.mjs --mb 100         # past the size limit: must fail in one line
+//   node bench/inventory-large.mjs                  # 50 MB: past today's 32 MiB limit, refused in one line
+//   node bench/inventory-large.mjs --mb 30          # under it: parsed in full
 //   node bench/inventory-large.mjs --generate-only  # just write bench/results/inventory-50mb/muster.yaml
-// Goal: 50 MB in < 5 s and < 1 GB.
+// Goal (not met yet): 50 MB in < 5 s and < 1 GB; then the limit in src/inventory/limits.ts can rise.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
