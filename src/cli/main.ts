@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { MusterError, UsageError } from '../core/errors.js';
+import { escapeControls } from '../report/escapeControls.js';
 import { cliMessage } from './optionFlags.js';
 import { registry } from './registry.js';
 import { exitCodeFor } from './exit.js';
@@ -86,10 +87,11 @@ function report(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof MusterError) {
-    process.stderr.write(`muster: ${cliMessage(error)}\n`);
+    // A message may quote a file or an argument: its control characters are shown, never sent to the terminal.
+    process.stderr.write(`muster: ${escapeControls(cliMessage(error))}\n`);
     if (error instanceof UsageError) process.stderr.write('(add --help for usage)\n');
     return exitCodeFor(error);
   }
-  process.stderr.write(`muster: internal error (a bug; please report it with this trace):\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`muster: internal error (a bug; please report it with this trace):\n${escapeControls(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
   return 70;
 }

@@ -200,7 +200,8 @@ test('editInventory writes atomically, keeping the mode; a refused edit leaves t
     assert.deepEqual(result.written, [file]);
     assert.equal(statSync(file).mode & 0o777, 0o640);
     assert.equal(parseInventory([{ path: file, text: readFileSync(file, 'utf8') }]).hostsByName.get('web042.example.lan')?.state, 'stop');
-    assert.deepEqual(readdirSync(dir), ['muster.yaml'], 'no temporary file left behind');
+    // The lock file stays, as flock users expect (see core/fileLock.ts); no temporary file does.
+    assert.deepEqual(readdirSync(dir).sort(), ['muster.yaml', 'muster.yaml.lock'], 'no temporary file left behind');
     const dry = await editInventory({ cwd: dir, selectors: ['db1'], edits: [parseEdit('state=warn')], dryRun: true });
     assert.deepEqual(dry.written, []);
     assert.equal(dry.inventory.hostsByName.get('db1')?.state, 'warn');

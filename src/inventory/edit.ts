@@ -5,10 +5,12 @@
  * inventory is re-parsed and compared with the old one before anything is
  * written (see planEdit.ts), and each file is replaced atomically.
  */
+import { realpathSync } from 'node:fs';
 import { OptionError, UsageError } from '../core/errors.js';
+import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import type { Edit } from './editArgs.js';
-import type { FindOptions } from './find.js';
+import { findInventorySources, type FindOptions } from './find.js';
 import { parseInventory } from './parse.js';
 import { planEdit, type EditPlan } from './planEdit.js';
 import { readInventorySources } from './read.js';
@@ -39,14 +41,39 @@ export interface EditResult extends EditPlan {
 
 /**
  * Finds and reads the inventory, selects hosts, plans the edits (see
- * `planEdit`) and writes each changed file atomically. A file that changed
- * on disk since it was read is not overwritten. Multi-file inventories are
+ * `planEdit`) and writes each changed file atomically, all while holding
+ * `withFileLock` on every file of the inventory: a concurrent `muster set`
+ * waits (up to 10 s, then fails naming the file) and then edits the new text.
+ * A file that changed on disk since it was read (an editor that does not
+ * lock) is not overwritten. Multi-file inventories are
  * edited in the file where each host is defined; each file is replaced
  * atomically, but several files are not one transaction.
  *
  * @example await editInventory({ selectors: ['web042'], edits: [parseEdit('state=stop')] })
  */
 export async function editInventory(options: EditOptions): Promise<EditResult> {
+  if (options.dryRun) return planAndWrite(options);
+  // Read, plan, verify and write under a lock on every file, so two edits at once
+  // serialize: the second reads the text the first wrote (it used to read the old
+  // text too, and its rename then dropped the first edit). Sorted, so two editors
+  // never hold one file each while waiting for the other's; by real path, so two
+  // links to one file take one lock.
+  const files = [...new Set(findInventorySources(options).files.map(realPathOf))].sort();
+  const locked = files.reduceRight<() => Promise<EditResult>>((inner, file) => () => withFileLock(file, inner), () => planAndWrite(options));
+  return locked();
+}
+
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch (error) {
+    // Gone meanwhile: the read under the lock says so.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return file;
+    throw error;
+  }
+}
+
+async function planAndWrite(options: EditOptions): Promise<EditResult> {
   const { sources } = await readInventorySources(options);
   const inventory = parseInventory(sources);
   const selection = select(inventory, options.selectors.length > 0 ? options.selectors : ['all'], { allStates: options.allStates === true });

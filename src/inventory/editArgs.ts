@@ -2,8 +2,9 @@
  * The edits of `muster set` as written: `state=VALUE`, `note=VALUE`,
  * `vars.KEY=VALUE`, and the fields `--unset` names (`state`, `note`, `vars.KEY`).
  */
-import { isMap, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document, type Pair } from 'yaml';
 import { OptionError, UsageError } from '../core/errors.js';
+import { shellQuote } from '../core/shell.js';
 import type { VarValue } from './types.js';
 
 /** What an edit changes: the host's state, its note, or one of its own vars. */
@@ -37,7 +38,7 @@ export function parseEdit(assignment: string): Edit {
     case 'note':
       return text === '' ? { target } : { target, value: text };
     case 'vars':
-      return { target, value: yamlScalar(text) };
+      return { target, value: yamlScalar(text, fieldLabel(target)) };
   }
 }
 
@@ -56,19 +57,39 @@ function parseField(path: string, whole: string): EditField {
  * A var's value from the command line: what YAML reads as a number, boolean or
  * null, a quoted string, or a flow list/map is taken as such; anything else
  * (plain text, text with a `#` comment, block syntax) is the text exactly as
- * typed, so YAML's folding and comment stripping never change a string.
+ * typed, so YAML's folding and comment stripping never change a string. Text
+ * that opens as a flow list/map or a quoted string but is not valid YAML (a
+ * key given twice, a bracket left open) is a `UsageError`, not a string: the
+ * user meant a value, and storing the text instead would hide the mistake.
+ * So is an alias bomb (more than 100 aliases resolved).
  */
-function yamlScalar(text: string): VarValue {
+function yamlScalar(text: string, label: string): VarValue {
   if (text === '') return '';
   const doc = parseDocument(text);
   const node = doc.contents;
-  if (doc.errors.length > 0 || doc.warnings.length > 0 || doc.comment || doc.commentBefore || !node || node.comment || node.commentBefore) return text;
+  const error = doc.errors[0];
+  if (error && /^\s*[[{"']/.test(text)) {
+    const reason = error.code === 'DUPLICATE_KEY' ? 'a key is given twice' : `YAML: ${(error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '')}`;
+    throw new UsageError(`Cannot read the value of ${label}: ${reason} (to store the text as it is, quote it as a YAML string: ${shellQuote(`${label}=${JSON.stringify(text)}`)})`);
+  }
+  if (error || doc.warnings.length > 0 || doc.comment || doc.commentBefore || !node || node.comment || node.commentBefore) return text;
   if (isScalar(node)) {
-    if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || typeof node.value !== 'string') return doc.toJS() as VarValue;
+    if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || typeof node.value !== 'string') return toValue(doc, label);
     return text;
   }
-  if ((isMap(node) || isSeq(node)) && node.flow === true && !hasComments(node)) return doc.toJS() as VarValue;
+  if ((isMap(node) || isSeq(node)) && node.flow === true && !hasComments(node)) return toValue(doc, label);
   return text;
+}
+
+/** The value of a command-line YAML document; aliases past 100 (a "billion laughs") are a `UsageError`. */
+function toValue(doc: Document, label: string): VarValue {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as VarValue;
+  } catch (error) {
+    // yaml throws a ReferenceError for an alias bomb; anything else is a bug and keeps its stack.
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new UsageError(`Cannot read the value of ${label}: its YAML aliases expand too far (${error.message})`);
+  }
 }
 
 function hasComments(node: unknown): boolean {

@@ -7,6 +7,7 @@ import { isSeq, type Node, type Pair } from 'yaml';
 import { UsageError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
 import type { ParsedFile } from './inventoryFile.js';
+import { maxInventoryHosts } from './limits.js';
 import type { Merged } from './mergeFiles.js';
 import { namePattern, type HostEntry } from './schema.js';
 import { childPairs, keyPosition, placedEntries, positionAt, section, valuePosition, type Placed } from './sourcePosition.js';
@@ -34,6 +35,8 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
   const byAddress = new Map<string, Host>();
   const stateProvenance: Provenance = { layer: 'defaults', at: merged.states?.at ?? { file: files[0]?.path ?? '', line: 1, col: 1 } };
 
+  // Names made so far (duplicates too), counted before each pattern is expanded.
+  let made = 0;
   for (const file of files) {
     for (const pair of section(file, 'hosts')) {
       const pattern = keyText(pair);
@@ -42,6 +45,8 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
       const entry: EntryAt = { file, pattern, at: keyPosition(file, pair), fields: childPairs(pair.value) };
       const names = hostNames(entry, problems);
       if (!names) continue;
+      if (overLimit(entry, made + names.length, problems)) return hosts;
+      made += names.length;
       const addresses = spec.address === undefined ? undefined : addressesOf(entry, spec.address, names.length, problems);
       checkRolesAndState(entry, spec, merged, states, problems);
 
@@ -72,6 +77,17 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
     }
   }
   return hosts;
+}
+
+/**
+ * Whether the entry's hosts take the inventory past `maxInventoryHosts` (then
+ * with a problem, and no more hosts are made: a few lines of patterns can name
+ * more hosts than memory holds; one pattern is bounded by `maxNodesetSize`).
+ */
+function overLimit(entry: EntryAt, total: number, problems: Problem[]): boolean {
+  if (total <= maxInventoryHosts) return false;
+  problems.push({ message: `host pattern "${entry.pattern}" takes the inventory to ${total.toLocaleString('en-US')} hosts, past its limit of ${maxInventoryHosts.toLocaleString('en-US')} (see docs/inventory.md, "Limits")`, at: entry.at });
+  return true;
 }
 
 /** The names an entry's pattern makes, or undefined (with a problem) when it is bad. */

@@ -99,7 +99,8 @@ function folderFiles(folder: string, shown: string, walked: Set<string>): string
       const yaml = /\.ya?ml$/.test(entry.name);
       const kind = entry.isSymbolicLink() ? linkTarget(path, yaml) : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
       if (kind === 'dir') walk(path);
-      if (kind !== 'file' || !yaml) continue;
+      // A FIFO or device with an inventory file's name is kept, so the reader refuses it by name.
+      if (kind === 'dir' || !yaml) continue;
       const file = realpathSync(path);
       if (seen.has(file)) continue;
       seen.add(file);

@@ -4,11 +4,11 @@
  * set` and the server all read through here, so a file that cannot be read is the
  * same clear error everywhere.
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { MusterError } from '../core/errors.js';
+import { mebibytes, readRegularFile } from '../core/readRegularFile.js';
 import { findInventorySources, type FindOptions, type InventorySources } from './find.js';
 import type { InventorySource } from './inventoryFile.js';
+import { maxInventoryBytes } from './limits.js';
 
 /** One file as read: its absolute path, the path messages show, and its text. */
 export interface ReadSource extends InventorySource {
@@ -31,9 +31,12 @@ export interface ReadOptions extends FindOptions {
 /**
  * Finds the inventory's files and the real folders they came from, and reads
  * each file. A source's `path` is relative to `cwd` when the file is below it
- * (as locations in messages and provenance are), else absolute. A file that
- * cannot be read throws one `MusterError` naming it ("Cannot load inventory:
- * cannot read FILE: …"); an abort passes through as the `AbortError` it is.
+ * (as locations in messages and provenance are), else absolute. Only regular
+ * files (or symlinks to them) are read, as strict UTF-8, all together at most
+ * `maxInventoryBytes` (see core/readRegularFile.ts): anything else throws one
+ * `InvalidFileError` naming the file ("Cannot load inventory: FILE: not a
+ * regular file (it is a FIFO); …"); an abort passes through as the
+ * `AbortError` it is.
  *
  * @example (await readInventorySources({ cwd: '/srv/fleet' })).sources[0]?.path // 'muster.yaml'
  */
@@ -41,17 +44,17 @@ export async function readInventorySources(options: ReadOptions = {}): Promise<I
   const cwd = resolve(options.cwd ?? process.cwd());
   const found = findInventorySources(options);
   options.onFound?.(found);
-  const sources = await Promise.all(found.files.map(async (file) => ({ file, path: shownPath(cwd, file), text: await readText(file, options.signal) })));
-  return { ...found, sources };
-}
-
-async function readText(file: string, signal: AbortSignal | undefined): Promise<string> {
-  try {
-    return await readFile(file, { encoding: 'utf8', ...(signal ? { signal } : {}) });
-  } catch (error) {
-    if (error instanceof Error && error.name === 'AbortError') throw error;
-    throw new MusterError(`Cannot load inventory: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  // One after the other, each within what the files before it left of the limit.
+  const sources: ReadSource[] = [];
+  let left = maxInventoryBytes;
+  const limitName = `the ${mebibytes(maxInventoryBytes)} limit of an inventory${found.files.length > 1 ? ' (all its files together)' : ''}; see docs/inventory.md, "Limits"`;
+  for (const file of found.files) {
+    const path = shownPath(cwd, file);
+    const text = await readRegularFile(file, { what: 'inventory', shown: path, maxBytes: left, limitName, ...(options.signal ? { signal: options.signal } : {}) });
+    left -= Buffer.byteLength(text, 'utf8');
+    sources.push({ file, path, text });
   }
+  return { ...found, sources };
 }
 
 /** `file` relative to `cwd` when below it, else as it is (absolute). */

@@ -16,11 +16,11 @@
  *   - then: nginx -s reload # only where something changed, after every test passed
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isNode, stringify, type Document } from 'yaml';
 import { z } from 'zod';
 import { InvalidFileError, type Problem } from '../core/errors.js';
+import { readRegularFile } from '../core/readRegularFile.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { describeIssue, taskWording } from '../inventory/issueWording.js';
 import { parseYamlSource, pathPosition, syntaxProblems } from '../inventory/sourcePosition.js';
@@ -155,15 +155,12 @@ function scalarSource(doc: Document, source: string, path: readonly PropertyKey[
   return range ? source.slice(range[0], range[1]).trim() : '';
 }
 
-/** Reads and parses a task file. */
+/** The most bytes a task file may have (a task is a few steps; this only keeps a wrong path from filling memory). */
+export const maxTaskBytes = 1024 * 1024;
+
+/** Reads and parses a task file: a regular file of UTF-8 text (see core/readRegularFile.ts), else an `InvalidFileError`. */
 export async function loadTask(file: string): Promise<Task> {
-  let source;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InvalidFileError(`task ${file}`, [{ message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message }], { cause: error });
-  }
-  return parseTask(source, file);
+  return parseTask(await readRegularFile(file, { what: `task ${file}`, maxBytes: maxTaskBytes }), file);
 }
 
 /** The YAML text of a task, `push` sources written relative to the task file's folder. */

@@ -5,13 +5,26 @@
  * only their own context's own properties (no `constructor`, no `process`), and
  * `{% include %}` / `{% render %}` read only files inside the template's own folder.
  */
-import { realpathSync, readFileSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { Liquid, type FS, type Template } from 'liquidjs';
 import { InvalidFileError } from '../core/errors.js';
+import { readRegularFileSync } from '../core/readRegularFile.js';
 import { registerFilters } from './filters.js';
 export { templateContext, hostTemplateContext } from './context.js';
 export type { HostView, RoleView, GroupView, TemplateContext } from './context.js';
+
+/** The most bytes a template (or an included file) may have: 16 MiB. */
+export const maxTemplateBytes = 16 * 1024 * 1024;
+
+/**
+ * Reads a template: a regular file (or a link to one) of UTF-8 text within
+ * `maxTemplateBytes` (see core/readRegularFile.ts), else an `InvalidFileError`
+ * naming it. `what` names the file in messages (`template`, `values file`).
+ */
+export function readTemplateFile(file: string, what = 'template'): string {
+  return readRegularFileSync(file, { what: `${what} ${file}`, maxBytes: maxTemplateBytes });
+}
 
 export interface RenderOptions {
   /** The template's path (for error locations, and the folder includes are read from). */
@@ -51,7 +64,7 @@ const fencedFs: FS = {
   },
   readFile: async (file) => fencedFs.readFileSync(file),
   readFileSync: (file) => {
-    const text = readFileSync(file, 'utf8');
+    const text = readTemplateFile(file);
     remember(text, file);
     return text;
   },

@@ -4,13 +4,12 @@
  * (escaping, priorities, the monitoring model). Hosts in `skip_states` are
  * treated per generator, as the consumer needs: see `docs/render.md`.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvalidFileError, NotFoundError, type Problem } from '../core/errors.js';
 import type { Host, Inventory, VarValue } from '../inventory/types.js';
 import { templateContext, withValues } from './context.js';
-import { renderTemplate } from './engine.js';
+import { readTemplateFile, renderTemplate } from './engine.js';
 import { hostChecks } from './monitoring.js';
 
 /** One generated file: a relative name (inside `-o DIR`) and its content. */
@@ -31,7 +30,7 @@ export const generatorTemplateDir = fileURLToPath(new URL('../../templates/gen/'
 
 function render(template: string, inventory: Inventory, values: Record<string, unknown>): string {
   const file = `${generatorTemplateDir}${template}`;
-  return renderTemplate(readFileSync(file, 'utf8'), withValues(templateContext(inventory), values), { file });
+  return renderTemplate(readTemplateFile(file), withValues(templateContext(inventory), values), { file });
 }
 
 const skipped = (inventory: Inventory, host: Host): boolean => inventory.skipStates.includes(host.state);

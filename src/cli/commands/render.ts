@@ -4,12 +4,11 @@
  * only rewritten when changed), one file per host, or checked against what is
  * on disk for CI (exit 1 and a unified diff when out of date).
  */
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import type { Host, Inventory } from '../../inventory/types.js';
-import { hostTemplateContext, renderTemplate, templateContext } from '../../render/engine.js';
+import { hostTemplateContext, readTemplateFile, renderTemplate, templateContext } from '../../render/engine.js';
 import { hostView, withValues } from '../../render/context.js';
 import type { PlannedFile } from '../../render/outputs.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
@@ -28,14 +27,6 @@ interface RenderOptions extends GlobalOptions {
 function outputName(template: string): string {
   const name = basename(template);
   return name.endsWith('.liquid') ? name.slice(0, -'.liquid'.length) : name;
-}
-
-function readTemplate(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read template ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
 }
 
 /** The `render` command. */
@@ -60,7 +51,7 @@ export function command(): Command {
     if (options.output && options.eachHost) throw new UsageError('-o and --each-host cannot be combined');
     const inventory = await inventoryFor(options);
     const selection = selectFor(inventory, options.select, { ...options, quiet: options.quiet === true || !options.eachHost });
-    const sources = templates.map((path) => ({ path, source: readTemplate(path) }));
+    const sources = templates.map((path) => ({ path, source: readTemplateFile(path) }));
 
     if (options.eachHost) {
       const files = perHost(inventory, selection.hosts, sources, options.eachHost);

@@ -5,12 +5,13 @@
  * `muster runbook run FILE.md` runs them here, one by one, with a confirmation
  * before each, stopping at the first failure, and logs what ran.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { InvalidFileError, UsageError } from '../../core/errors.js';
+import { readTemplateFile } from '../../render/engine.js';
 import { applySetValues, renderRunbook } from '../../render/runbook.js';
 import { runSteps, type StepAnswer } from '../../render/runbook-run.js';
 import { runbookSteps, type RunbookStep } from '../../render/runbook-steps.js';
@@ -30,17 +31,9 @@ interface RunOptions extends GlobalOptions {
   log?: string;
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
-
 /** Reads `-c VARS.yaml`: a YAML mapping; syntax errors at file:line:col. */
 function readValues(path: string): Record<string, unknown> {
-  const document = parseDocument(readText(path, 'values file'));
+  const document = parseDocument(readTemplateFile(path, 'values file'));
   if (document.errors.length > 0) {
     throw new InvalidFileError(`values file ${path}`, document.errors.map((error) => ({
       message: error.message.split('\n')[0] ?? error.message,
@@ -63,7 +56,7 @@ function renderCommand(): Command {
     const options = cmd.opts<RenderOptions>();
     const values = applySetValues(options.config ? readValues(options.config) : {}, options.set);
     const inventory = await inventoryFor(options);
-    const text = renderRunbook(readText(template, 'template'), inventory, values, { file: template, ...(options.config ? { valuesFile: options.config } : {}) });
+    const text = renderRunbook(readTemplateFile(template, 'template'), inventory, values, { file: template, ...(options.config ? { valuesFile: options.config } : {}) });
     if (options.output) await writeReport([{ path: options.output, content: text }], options);
     else process.stdout.write(text);
   });
@@ -74,7 +67,7 @@ function stepsCommand(): Command {
     .argument('<file>', 'a rendered runbook (Markdown)');
   return cmd.action((file: string) => {
     const options = cmd.opts<GlobalOptions>();
-    const steps = runbookSteps(readText(file, 'runbook'));
+    const steps = runbookSteps(readTemplateFile(file, 'runbook'));
     if (options.json) {
       for (const step of steps) printJsonLine(step);
       return;
@@ -118,7 +111,7 @@ function runCommand(): Command {
     ].join('\n'));
   return cmd.action(async (file: string) => {
     const options = cmd.opts<RunOptions>();
-    const steps = runbookSteps(readText(file, 'runbook'));
+    const steps = runbookSteps(readTemplateFile(file, 'runbook'));
     if (steps.length === 0) throw new UsageError(`${file} has no \`\`\`sh, \`\`\`bash or \`\`\`shell blocks to run`);
     const logPath = options.log ?? `${file}.log`;
     // 0600 when created, as the history journal: steps' output may hold secrets.
