@@ -94,6 +94,14 @@ describe('muster fetch streams files to disk, on a real 2-host lab', { skip: una
     assert.ok(grown < 64 * MiB, `fetching 256 MiB grew muster by ${Math.round(grown / MiB)} MiB (${Math.round(small.rss / MiB)} → ${Math.round(big.rss / MiB)} MiB)`);
   });
 
+  test('through the system ssh client too (its pipe is held back the same way), the file arrives whole', async () => {
+    const out = join(work, 'openssh');
+    const ran = await muster(['fetch', 'lab01', '/root/big.bin', out, '--transport', 'openssh']);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(createHash('sha256').update(await readFile(join(out, 'lab01', 'big.bin'))).digest('hex'), sums.get('lab01'));
+    assert.deepEqual(await filesUnder(out), ['lab01/big.bin']);
+  });
+
   test('Ctrl-C mid-transfer: the temporary file beside the destination is removed, nothing is stored, exit 130', async () => {
     await slowFile('/root/slow-int');
     const out = join(work, 'interrupted');

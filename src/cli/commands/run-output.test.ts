@@ -86,6 +86,10 @@ describe('muster run keeps every byte of output, on a real 2-host lab', { skip: 
 
     const [kept] = hostRecords((await muster(['history', await lastJournalId(), '--json'])).stdout);
     assert.deepEqual([kept?.status, kept?.stdout, kept?.stderr], ['timeout', 'started\nno-newline', 'warming up\n']);
+
+    // The system ssh client keeps it too.
+    const openssh = hostRecords((await muster(['run', 'lab01', '--transport', 'openssh', '--timeout', '2s', '--json', '--', command])).stdout)[0];
+    assert.deepEqual([openssh?.status, openssh?.stdout, openssh?.stderr], ['timeout', 'started\nno-newline', 'warming up\n']);
   });
 
   test('Ctrl-C: the interrupted host keeps what it printed, in --json and in the journal', async () => {
