@@ -64,3 +64,11 @@ test('lineStream: linear in bytes — one 64 MiB line in 64 KiB chunks, uncapped
     assert.ok(bytes > (maxLineBytes === Number.POSITIVE_INFINITY ? 64 * 1024 * 1024 : 1024 * 1024));
   }
 });
+
+test('lineStream: a chunk bigger than the cap holding several lines cuts only the long one', () => {
+  const written: string[] = [];
+  const stream = lineStream('h', (text) => written.push(text), { maxLineBytes: 8 });
+  stream.push(`a\n${'x'.repeat(10)}\nshort\r\n\u001b[2J\ntail`);
+  stream.flush();
+  assert.deepEqual(written, ['h: a\nh: xxxxxxxx … (line cut at 8 bytes)\nh: short\r\nh: \\x1b[2J\n', 'h: tail\n']);
+});

@@ -41,9 +41,12 @@ export function lineStream(prefix: string, write: (text: string) => void, option
   /** The current line was cut (and printed): drop the rest of it, up to its newline. */
   let dropping = false;
 
-  // Escaped with the newline still there, so a CRLF line keeps its \r.
-  const format = (bytes: Buffer, note = ''): string =>
-    `${prefix}: ${escapeControls(`${decoder.decode(bytes)}\n`).slice(0, -1)}${note}\n`;
+  // A line the host ended is escaped with its newline still there, so a CRLF line keeps its
+  // \r; a line cut or left without a newline is not, so a \r at its end shows.
+  const format = (bytes: Buffer, ended: boolean, note = ''): string => {
+    const text = ended ? escapeControls(`${decoder.decode(bytes)}\n`).slice(0, -1) : escapeControls(decoder.decode(bytes));
+    return `${prefix}: ${text}${note}\n`;
+  };
   const takeLine = (): Buffer => {
     const line = pending.length === 1 ? pending[0] as Buffer : Buffer.concat(pending, pendingBytes);
     pending = [];
@@ -62,27 +65,52 @@ export function lineStream(prefix: string, write: (text: string) => void, option
     pending.push(piece.subarray(0, characterBoundary(piece, room)));
     pendingBytes += (pending.at(-1) as Buffer).length;
     dropping = true;
-    return format(takeLine(), ` … (line cut at ${formatBytes(max)})`);
+    return format(takeLine(), false, ` … (line cut at ${formatBytes(max)})`);
+  };
+
+  /** The line that `piece` ends (its newline was found): printed, unless it was cut and printed already. */
+  const endLine = (piece: Buffer): string | undefined => {
+    const cut = keep(piece);
+    const wasDropping = dropping;
+    dropping = false;
+    if (cut !== undefined) return cut;
+    return wasDropping ? undefined : format(takeLine(), true);
+  };
+  /** Whole lines between two newlines of one chunk, none longer than the cap: formatted in one pass. */
+  const formatLines = (bytes: Buffer): string => {
+    const lines = escapeControls(`${decoder.decode(bytes)}\n`).slice(0, -1).split('\n');
+    return lines.map((line) => `${prefix}: ${line}\n`).join('');
   };
 
   return {
     push(chunk) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      const lines: string[] = [];
-      let start = 0;
-      for (let end = bytes.indexOf(newline); end >= 0; end = bytes.indexOf(newline, start)) {
-        const cut = keep(bytes.subarray(start, end));
-        if (cut !== undefined) lines.push(cut);
-        else if (!dropping) lines.push(format(takeLine()));
-        dropping = false;
-        start = end + 1;
+      const first = bytes.indexOf(newline);
+      if (first < 0) {
+        const cut = keep(bytes);
+        if (cut !== undefined) write(cut);
+        return;
       }
-      const cut = keep(bytes.subarray(start));
+      const lines: string[] = [];
+      const ended = endLine(bytes.subarray(0, first));
+      if (ended !== undefined) lines.push(ended);
+      const last = bytes.lastIndexOf(newline);
+      // The lines in between: in one pass when none can be over the cap (a chunk no bigger than it).
+      if (last > first && last - first - 1 <= max) lines.push(formatLines(bytes.subarray(first + 1, last)));
+      else if (last > first) {
+        let start = first + 1;
+        for (let end = bytes.indexOf(newline, start); end >= 0 && end <= last; end = bytes.indexOf(newline, start)) {
+          const line = endLine(bytes.subarray(start, end));
+          if (line !== undefined) lines.push(line);
+          start = end + 1;
+        }
+      }
+      const cut = keep(bytes.subarray(last + 1));
       if (cut !== undefined) lines.push(cut);
       if (lines.length > 0) write(lines.join(''));
     },
     flush() {
-      if (pendingBytes > 0) write(format(takeLine()));
+      if (pendingBytes > 0) write(format(takeLine(), false));
       pending = [];
       pendingBytes = 0;
       dropping = false;
