@@ -3,13 +3,15 @@
  * remote paths are data from elsewhere (an inventory, a command line), so every
  * piece that becomes a local path is made a single safe segment, the result is
  * checked to lie inside LOCALDIR, and files are written by an exclusive create
- * plus a rename, so a symlink planted in LOCALDIR is replaced, never followed.
+ * plus a rename (`FileReceiver`), so a symlink planted in LOCALDIR is replaced,
+ * never followed.
  */
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
-import { join, posix, resolve, sep } from 'node:path';
+import { lstat, mkdir } from 'node:fs/promises';
+import { dirname, join, posix, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { Job } from '../run/engine.js';
+import type { Job, JobResult } from '../run/engine.js';
+import { ExecAbortedError, type ExecResult } from '../transport/types.js';
+import { FileReceiver } from './fetchFile.js';
 import { shScript } from './push.js';
 
 /**
@@ -70,57 +72,62 @@ async function makeDirs(root: string, dir: string): Promise<void> {
   }
 }
 
-/**
- * Writes `data` at `path` atomically: exclusive create of a temporary beside it,
- * then rename over. `mode` is the remote file's permission bits (less the umask,
- * as scp does), so a fetched 0600 secret does not become readable by everyone here.
- */
-async function writeAtomic(path: string, data: Buffer, mode: number): Promise<void> {
-  const temp = `${path}.muster-${randomBytes(6).toString('hex')}`;
-  const handle = await open(temp, 'wx', mode & 0o777);
-  try {
-    await handle.writeFile(data);
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
-}
-
 /** The remote half: the file's mode on the first line, then its bytes. */
 const fetchScript = `if [ -d "$1" ]; then echo "$1: is a directory" >&2; exit 21; fi
 m=$(stat -L -c %a -- "$1") || exit 22
 printf '%s\\n' "$m"
 exec cat -- "$1"`;
 
-/** Room for the mode line ahead of the content, so `maxBytes` counts the file's bytes only. */
-const modeLineBytes = 8;
+/** The largest file `fetchJob` stores unless told otherwise. */
+export const DEFAULT_FETCH_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
- * The per-host job of `muster fetch`: reads REMOTE (capped at `maxBytes`,
- * default 256 MiB) and stores it at the place `plan` gives the host, with the
- * remote file's permission bits less the local umask. `ok` with
- * the local path as the message; `failed` when the file cannot be read.
+ * The per-host job of `muster fetch`: reads REMOTE (at most `maxBytes`, default 256 MiB)
+ * and stores it at the place `plan` gives the host, with the remote file's permission
+ * bits less the local umask. The bytes stream to a temporary file beside that place as
+ * they come (see `FileReceiver`), so memory does not grow with the file, and only a file
+ * read whole is renamed into place: a failed read, a full disk, a timeout or Ctrl-C leave
+ * no partial file behind. `ok` with the local path as the message; `failed` when the file
+ * cannot be read or stored.
  */
 export function fetchJob(remote: string, localDir: string, plan: Map<string, string>, options: { sudo?: boolean; maxBytes?: number } = {}): Job {
   const root = resolve(localDir);
-  // The file's bytes are not streamed: they are data to store, not output to show.
+  // The file's bytes are not shown: they are data to store, not output.
   return async (session, { target, signal }) => {
     const path = plan.get(target.name);
     if (!path) throw new Error(`no place planned for ${target.name}`);
-    const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-    const result = await session.exec(shScript(fetchScript, [remote]), { signal, sudo: options.sudo ?? false, maxOutputBytes: maxBytes + modeLineBytes });
-    const stderr = result.stderr.toString('utf8');
-    if (result.exitCode !== 0) return { status: 'failed', exitCode: result.exitCode, stdout: '', stderr, message: `cannot read ${remote}` };
-    const newline = result.stdout.indexOf(0x0a);
-    const modeText = result.stdout.subarray(0, Math.max(newline, 0)).toString('latin1');
-    if (!/^[0-7]{3,4}$/.test(modeText)) return { status: 'failed', exitCode: result.exitCode, stdout: '', stderr, message: `cannot read the mode of ${remote}` };
-    const data = result.stdout.subarray(newline + 1);
-    if (result.stdoutTruncated || data.length > maxBytes) return { status: 'failed', exitCode: 0, stdout: '', stderr, message: `${remote} is larger than ${maxBytes} bytes; not stored` };
-    await makeDirs(root, resolve(path, '..'));
-    await writeAtomic(path, data, Number.parseInt(modeText, 8));
-    return { status: 'ok', exitCode: 0, stdout: '', stderr, message: `stored in ${path}` };
+    const stop = new AbortController();
+    const receiver = new FileReceiver(path, {
+      maxBytes: options.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      prepare: () => makeDirs(root, dirname(path)),
+      // Nothing more is wanted once the file cannot be stored: stop the remote read.
+      onFailure: (error) => stop.abort(error),
+    });
+    const failed = (stderr: Buffer, message: string): JobResult => ({ status: 'failed', exitCode: null, stdout: '', stderr: stderr.toString('utf8'), message });
+    let result: ExecResult;
+    try {
+      result = await session.exec(shScript(fetchScript, [remote]), {
+        signal: AbortSignal.any([signal, stop.signal]),
+        sudo: options.sudo ?? false,
+        // Nothing of stdout is kept in memory: every chunk goes to the file.
+        maxOutputBytes: 0,
+        onStdout: (chunk) => receiver.push(chunk),
+      });
+    } catch (error) {
+      await receiver.discard();
+      const why = receiver.error;
+      if (error instanceof ExecAbortedError && !signal.aborted && why !== undefined) return failed(error.partial.stderr, `cannot store ${remote}: ${why.message}`);
+      throw error;
+    }
+    if (result.exitCode !== 0) {
+      await receiver.discard();
+      return { ...failed(result.stderr, `cannot read ${remote}`), exitCode: result.exitCode };
+    }
+    try {
+      await receiver.finish();
+    } catch (error) {
+      return failed(result.stderr, `cannot store ${remote}: ${(error as Error).message}`);
+    }
+    return { status: 'ok', exitCode: 0, stdout: '', stderr: result.stderr.toString('utf8'), message: `stored in ${path}` };
   };
 }

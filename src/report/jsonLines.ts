@@ -6,14 +6,20 @@ import { rollbackOf, type Rollback } from '../core/deploy.js';
 import type { Outcome } from '../run/outcome.js';
 import { countStatuses, type StatusCounts, type SummaryInput } from './summary.js';
 
-/** One host's result as written by `--json`. */
+/**
+ * One host's result as written by `--json`. Each stream is either `stdout` (the output is
+ * valid UTF-8: the text, exact) or `stdoutBase64` (it is not: the exact bytes, base64),
+ * never both, so that no byte a host sent is lost or silently replaced; same for stderr.
+ */
 export interface HostRecord {
   type: 'host';
   host: string;
   status: Outcome['status'];
   exitCode: number | null;
-  stdout: string;
-  stderr: string;
+  stdout?: string;
+  stdoutBase64?: string;
+  stderr?: string;
+  stderrBase64?: string;
   durationMs: number;
   message?: string;
   truncated?: string;
@@ -41,8 +47,8 @@ export function hostRecord(outcome: Outcome): HostRecord {
     host: outcome.host,
     status: outcome.status,
     exitCode: outcome.exitCode,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
+    ...(outcome.stdoutBytes ? { stdoutBase64: outcome.stdoutBytes.toString('base64') } : { stdout: outcome.stdout }),
+    ...(outcome.stderrBytes ? { stderrBase64: outcome.stderrBytes.toString('base64') } : { stderr: outcome.stderr }),
     durationMs: Math.round(outcome.durationMs),
     ...(outcome.message !== undefined ? { message: outcome.message } : {}),
     ...(outcome.truncated !== undefined ? { truncated: outcome.truncated } : {}),

@@ -215,13 +215,13 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   // A failure the engine names (unreachable, timed out, interrupted, a throw), keeping
   // whatever the job returned before it was stopped, if it returned at all.
   const failed = (status: 'failed' | 'unreachable' | 'timeout', message: string, partial?: JobResult<T>): Outcome<T> => finish({
+    // Everything the job returned: its output (and the exact bytes of output that is not
+    // UTF-8), what was cut, and the data in which a job stopped half-way says what it undid.
+    ...partial,
     status,
     exitCode: partial?.exitCode ?? null,
     stdout: partial?.stdout ?? '',
     stderr: partial?.stderr ?? '',
-    ...(partial?.truncated !== undefined ? { truncated: partial.truncated } : {}),
-    // A job stopped half-way may say in its data what it undid.
-    ...(partial?.data !== undefined ? { data: partial.data } : {}),
     message,
   });
 

@@ -4,13 +4,14 @@
  * read it must not hang, and its EPIPE is not an error); output goes to the sinks as it comes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { feed } from './outputCapture.js';
 
 /** How to run one child process. */
 export interface ChildOptions {
   /** Bytes written to stdin, then EOF. */
   stdin?: string | Buffer | undefined;
-  /** Where stdout goes, chunk by chunk; without it stdout is not read at all. */
-  onStdout?: (chunk: Buffer) => void;
+  /** Where stdout goes, chunk by chunk (a promise returned holds back reading until it settles); without it stdout is not read at all. */
+  onStdout?: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
   onStderr?: (chunk: Buffer) => void;
   /** Start the child as the leader of a new session (setsid), so its whole session can be killed. */
   detached?: boolean;
@@ -50,7 +51,7 @@ export function runChild(file: string, args: readonly string[], options: ChildOp
       stopping = Promise.resolve(options.onAbort ? options.onAbort(child) : void child.kill('SIGTERM'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.onStdout) child.stdout?.on('data', options.onStdout);
+    if (options.onStdout && child.stdout) feed(child.stdout, options.onStdout);
     if (options.onStderr) child.stderr?.on('data', options.onStderr);
     child.stdin?.on('error', () => undefined); // EPIPE when the command does not read stdin
     child.stdin?.end(options.stdin);

@@ -6,6 +6,7 @@ import { sshTransport, type SshTransportOptions } from './ssh/index.js';
 import type { Transport } from './types.js';
 
 export { ConnectError } from './types.js';
+export { ExecAbortedError } from './types.js';
 export type {
   ConnectFailure, ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport,
 } from './types.js';

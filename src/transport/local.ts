@@ -7,7 +7,7 @@ import { runChild } from './childProcess.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { stopProcessGroup } from './processGroup.js';
 import { sudoLine } from './sudo.js';
-import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
+import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
 
 /**
  * Stops session `sid` with the same script the ssh transports run remotely (TERM, up to 2 s,
@@ -62,7 +62,8 @@ class LocalSession implements Session {
       signal,
       onAbort: (child) => child.pid === undefined ? undefined : killSession(child.pid, sudo),
     });
-    if (exit.aborted) throw signal?.reason;
+    // What it printed before it was stopped is part of what happened: keep it.
+    if (exit.aborted) throw new ExecAbortedError(this.target.name, execResult(null, null, stdout, stderr), signal?.reason);
     return execResult(exit.code, exit.signal, stdout, stderr);
   }
 

@@ -15,7 +15,7 @@ import { failureFromText } from './failureText.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
 import type { ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
-import { ConnectError } from './types.js';
+import { ConnectError, ExecAbortedError } from './types.js';
 
 /** Options of the openssh transport, for every connection it makes. */
 export interface OpensshTransportOptions {
@@ -147,7 +147,8 @@ class OpensshSession implements Session {
       onAbort: (child) => killGroup().finally(() => child.kill('SIGTERM')),
     });
     group.end();
-    if (exit.aborted) throw signal?.reason;
+    // What it printed before it was stopped is part of what happened: keep it.
+    if (exit.aborted) throw new ExecAbortedError(this.target.name, execResult(null, null, stdout, stderr), signal?.reason);
     if (exit.code === 255 && group.pgid === undefined) {
       // ssh itself failed before the command started: the master is gone.
       const text = stderr.buffer().toString('utf8').trim();

@@ -27,13 +27,22 @@ export interface ConnectOptions {
 export interface ExecOptions {
   /** Bytes written to the command's stdin, then EOF. Without it stdin is closed at once. */
   stdin?: string | Buffer;
-  /** Aborting kills the remote command (its whole process group) and closes the channel. */
+  /**
+   * Aborting kills the remote command (its whole process group) and closes the channel;
+   * `exec` then rejects with an `ExecAbortedError` that keeps the output that came before.
+   */
   signal?: AbortSignal;
   /** Run through `sudo -n`. */
   sudo?: boolean;
-  /** Cap on each of stdout and stderr kept in the result; default 1 MiB. */
+  /** Cap on each of stdout and stderr kept in the result; default 1 MiB. (The callbacks see everything.) */
   maxOutputBytes?: number;
-  onStdout?: (chunk: Buffer) => void;
+  /**
+   * Every chunk of stdout as it comes, capped or not. When it returns a promise, no more
+   * output is read until that settles: a consumer that stores the bytes (fetch writing a
+   * file) slows the command down through the transport's flow control instead of letting
+   * unread output pile up in memory.
+   */
+  onStdout?: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
   onStderr?: (chunk: Buffer) => void;
 }
 
@@ -48,10 +57,31 @@ export interface ExecResult {
   stderrTruncated: boolean;
 }
 
+/**
+ * An exec stopped by its signal (timeout, Ctrl-C) after the command had started: `partial`
+ * is what it had printed until then (a timed-out command's last words are often the answer
+ * to why), and `cause` the signal's reason. An exec aborted before its command started
+ * rejects with the signal's reason itself.
+ */
+export class ExecAbortedError extends MusterError {
+  override name = 'ExecAbortedError';
+  constructor(
+    readonly host: string,
+    /** The output so far; `exitCode` and `signal` are null (the command did not end by itself). */
+    readonly partial: ExecResult,
+    reason: unknown,
+  ) {
+    super(reason instanceof Error ? reason.message : `command on ${host} aborted`, { cause: reason });
+  }
+}
+
 /** An open connection to one host. */
 export interface Session {
   readonly target: Target;
-  /** Runs a shell command line on the host. Rejects only for transport failures, never for a non-zero exit. */
+  /**
+   * Runs a shell command line on the host. Rejects only for transport failures and aborts
+   * (`ExecAbortedError`), never for a non-zero exit.
+   */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   close(): void;
 }

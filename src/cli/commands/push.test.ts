@@ -112,7 +112,7 @@ describe('muster push / apply / history on a real lab running nginx', { skip: un
       assert.equal(record.status, 'failed');
       assert.equal(record.rollback, 'done');
       assert.equal(record.message, 'rolled back');
-      assert.match(record.stderr, /unknown directive "this_is_not_a_directive"/);
+      assert.match(record.stderr ?? '', /unknown directive "this_is_not_a_directive"/);
     }
     assert.equal(await on('lab01', 'sha256sum /etc/nginx/site.conf'), before);
     for (const host of hosts) {

@@ -5,19 +5,22 @@
  */
 import { assertNever, type RunEvent } from '../../run/events.js';
 import { lineStream, type LineStream } from '../../report/lineStream.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../../transport/outputCapture.js';
 import type { Writers } from './writers.js';
 
 /**
  * An event handler that prints `output` events line by line, each prefixed with
  * its host, stdout to `out.stdout` and stderr to `out.stderr`; lines of
- * different hosts never interleave mid-line (see `lineStream`).
+ * different hosts never interleave mid-line (see `lineStream`). A line longer
+ * than `maxLineBytes` (default: the output cap, 1 MiB) is printed cut there.
  */
-export function streamPrinter(out: Writers): (event: RunEvent) => void {
+export function streamPrinter(out: Writers, options: { maxLineBytes?: number } = {}): (event: RunEvent) => void {
+  const cap = { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_OUTPUT_BYTES };
   const streams = new Map<string, Record<'stdout' | 'stderr', LineStream>>();
   const streamsOf = (host: string): Record<'stdout' | 'stderr', LineStream> => {
     let pair = streams.get(host);
     if (!pair) {
-      pair = { stdout: lineStream(host, (text) => out.stdout.write(text)), stderr: lineStream(host, (text) => out.stderr.write(text)) };
+      pair = { stdout: lineStream(host, (text) => out.stdout.write(text), cap), stderr: lineStream(host, (text) => out.stderr.write(text), cap) };
       streams.set(host, pair);
     }
     return pair;

@@ -5,9 +5,9 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { ChannelSlots } from '../channelSlots.js';
-import { execResult, OutputCapture } from '../outputCapture.js';
+import { execResult, feed, OutputCapture } from '../outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from '../processGroup.js';
-import { ConnectError, type ExecOptions, type ExecResult, type Session, type Target } from '../types.js';
+import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Session, type Target } from '../types.js';
 
 /** The session of the in-process ssh transport; `sshTransport`'s `connect` builds it. */
 export class SshSession implements Session {
@@ -64,7 +64,9 @@ export class SshSession implements Session {
         aborting = true;
         void this.killRemote(group, () => channel).finally(() => {
           channel?.close();
-          finish(signal?.reason ?? new Error('aborted'));
+          // What it printed before it was stopped is part of what happened: keep it.
+          group.end();
+          finish(new ExecAbortedError(this.target.name, execResult(null, null, stdout, stderr), signal?.reason));
         });
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -75,7 +77,7 @@ export class SshSession implements Session {
           return;
         }
         channel = opened;
-        opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+        feed(opened, (chunk) => stdout.push(chunk));
         opened.stderr.on('data', (chunk: Buffer) => group.pushStderr(chunk));
         opened.on('exit', (code: number | null, signalName?: string) => {
           if (typeof code === 'number') exitCode = code;

@@ -1,0 +1,29 @@
+/**
+ * Sizes and cuts of byte strings: how a cap reads to people, and where to cut UTF-8
+ * output so that a cap never splits a character.
+ */
+
+/** A byte count as people read a cap: `1 MiB`, `64 KiB`, else `1000 bytes`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Where to cut `bytes` at most `end` bytes in so that a UTF-8 character is not split: a
+ * text cut mid-character would end in an invalid sequence (and be carried as bytes, not
+ * text). Looks back at most three bytes (the longest continuation), so binary data loses at
+ * most that much; when the character began before `bytes`, `end` itself.
+ */
+export function characterBoundary(bytes: Uint8Array, end: number): number {
+  if (end >= bytes.length) return bytes.length;
+  let cut = end;
+  // While the first byte left out continues a character, leave out its start too.
+  while (cut > 0 && cut > end - 3 && isContinuation(bytes[cut])) cut -= 1;
+  return isContinuation(bytes[cut]) ? end : cut;
+}
+
+function isContinuation(byte: number | undefined): boolean {
+  return ((byte ?? 0) & 0xc0) === 0x80;
+}
