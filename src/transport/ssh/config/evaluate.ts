@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import type { SourceLocation } from '../../../core/errors.js';
 import { configError, type ConfigFile, type ConfigLine } from './configFile.js';
+import { stepsOf } from './hostIndex.js';
 import { matchHostLine, matchHostname, matchPatternList } from './patterns.js';
 import { clientTokens, expandForShell, percentExpand, TokenError } from './tokens.js';
 import { jumpText, parseFlag, parsePort, parseStrict, parseTime, type MatchCriterion } from './values.js';
@@ -110,7 +111,14 @@ function walk(
   state: { active: boolean },
   neverMatch: boolean,
 ): void {
-  for (const line of lines) {
+  for (const step of stepsOf(lines)) {
+    if (step.kind === 'blocks') {
+      const hits = neverMatch ? [] : step.byName.get(pass.host) ?? [];
+      for (const position of hits) for (const line of step.blocks[position]?.body ?? []) apply(line, options);
+      state.active = hits.at(-1) === step.blocks.length - 1;
+      continue;
+    }
+    const { line } = step;
     const { kind } = line;
     if (kind.kind === 'other') continue;
     if (kind.kind === 'unknown') {
@@ -136,12 +144,14 @@ function walk(
         break;
       }
       default:
-        if (state.active) apply(kind.name, line, options);
+        if (state.active) apply(line, options);
     }
   }
 }
 
-function apply(name: string, line: ConfigLine, options: RawOptions): void {
+function apply(line: ConfigLine, options: RawOptions): void {
+  if (line.kind.kind !== 'used') return;
+  const name = line.kind.name;
   const value = line.args[0]?.text ?? '';
   const at: SourceLocation = { file: line.file, line: line.line, col: (line.args[0]?.at ?? line.col - 1) + 1 };
   switch (name) {
