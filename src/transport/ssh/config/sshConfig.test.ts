@@ -96,6 +96,18 @@ describe('SshConfigResolver', () => {
     assert.equal(readFileSync(counter, 'utf8'), 'run\n');
   });
 
+  it('differs from ssh: a ProxyJump list with a space is refused (ssh takes its first word)', async () => {
+    const file = write('jump_space_config', ['Host web1', '  ProxyJump a b']);
+    assert.equal((await sshG(['-F', file, 'web1'])).get('proxyjump'), 'a');
+    assert.throws(() => resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file }), /jump_space_config:2:\d+: Invalid ProxyJump "a b"/);
+  });
+
+  it('differs from ssh: CanonicalizeHostname runs the final pass but never asks DNS to rewrite the name', () => {
+    const file = write('canonical_config', ['CanonicalizeHostname yes', 'CanonicalDomains example.com', 'Match canonical', '  User second-pass']);
+    const s = resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file });
+    assert.deepEqual([s.host, s.user], ['web1', 'second-pass']);
+  });
+
   it('refuses an included file others can write, as ssh does', async () => {
     const open = write('open_include.conf', ['User from-open-file']);
     chmodSync(open, 0o666);
