@@ -96,6 +96,8 @@ export class Identities {
   /** Why `authMethods` found nothing to offer `where`, as the `auth` failure says it. */
   noIdentity(settings: SshSettings, where: string): string {
     const agentNote = this.agent === undefined ? 'no ssh-agent (SSH_AUTH_SOCK unset)' : 'IdentitiesOnly set';
+    // `IdentityFile none` (and nothing after it) leaves no file at all, as in OpenSSH.
+    if (settings.identityFiles.length === 0) return `no identity to log in to ${where}: ${agentNote}, and IdentityFile none`;
     return `no identity to log in to ${where}: ${agentNote}, and none of `
       + `${settings.identityFiles.join(', ')} is a readable unencrypted key`;
   }

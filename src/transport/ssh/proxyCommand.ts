@@ -1,6 +1,6 @@
 /**
  * ssh_config's `ProxyCommand`: a local command whose stdin/stdout is the connection, as
- * OpenSSH runs it (`sh -c 'exec COMMAND'`, tokens already expanded and quoted by the config).
+ * OpenSSH runs it (`$SHELL -c 'exec COMMAND'`, else /bin/sh; tokens already expanded by the config).
  */
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
@@ -21,7 +21,8 @@ export interface ProxySocket {
  * the command is killed then, so it never outlives its connection.
  */
 export function proxyCommandSocket(command: string, closed: (end: () => void) => void): ProxySocket {
-  const child = spawn('sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const shell = process.env['SHELL'] ?? '/bin/sh';
+  const child = spawn(shell, ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);

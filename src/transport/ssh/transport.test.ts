@@ -3,7 +3,7 @@
  * Needs root and openssh-server; skipped with the reason otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +266,39 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
         connectError('refused', /ProxyCommand exited with 255: .*Connection refused/));
     } finally {
       await labStartHost(name, h3.name);
+    }
+  });
+
+  it('IdentityFile none uses no key file, not the defaults, with or without IdentitiesOnly', async () => {
+    // A home whose default key (~/.ssh/id_ed25519) the lab hosts accept.
+    const home = mkdtempSync(join(tmpdir(), 'muster-ssh-home-'));
+    try {
+      mkdirSync(join(home, '.ssh'));
+      copyFileSync(lab.identityPath, join(home, '.ssh', 'id_ed25519'));
+      const withHome = sshTransport({ sshConfig: { userConfig: null, home }, agent: null });
+      const base = ['User root', `UserKnownHostsFile ${lab.knownHostsPath}`];
+      (await withHome.connect({ ...h1, sshConfig: override('defaults_config', base) })).close();
+      for (const lines of [['IdentityFile none'], ['IdentityFile none', 'IdentitiesOnly yes']]) {
+        await assert.rejects(withHome.connect({ ...h1, sshConfig: override('none_config', [...base, ...lines]) }),
+          connectError('auth', /no identity to log in to root@.*: no ssh-agent \(SSH_AUTH_SOCK unset\), and IdentityFile none/));
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('UserKnownHostsFile none: accept-new connects and records nowhere', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'muster-ssh-home-'));
+    try {
+      const config = override('no_known_hosts_config', ['User root', `IdentityFile ${lab.identityPath}`, 'UserKnownHostsFile none', 'GlobalKnownHostsFile none']);
+      const session = await sshTransport({ sshConfig: { userConfig: null, home }, agent: null, acceptNew: true }).connect({ ...h1, sshConfig: config });
+      session.close();
+      assert.deepEqual(readdirSync(home), [], 'no ~/none, nor any other file, was written');
+      assert.ok(!existsSync(join(dir, 'none')), 'nor a "none" beside the ssh_config');
+      await assert.rejects(sshTransport({ sshConfig: { userConfig: null, home }, agent: null }).connect({ ...h1, sshConfig: config }),
+        connectError('hostkey', /is not in known_hosts/));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

@@ -10,6 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Client } from 'ssh2';
+import { MusterError } from '../../core/errors.js';
 import { connectTimedOut, DEFAULT_CONNECT_TIMEOUT_MS } from '../connectTimeout.js';
 import { ConnectError, type Session, type Target, type Transport } from '../types.js';
 import { SshConfigResolver, type SshConfigOptions, type SshSettings } from './config/sshConfig.js';
@@ -63,9 +64,19 @@ async function connect(
   connectTimeoutMs: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Session> {
-  const settings = resolver.resolve(target);
-  const timeoutMs = connectTimeoutMs ?? settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const fail = failFor(target.name);
+  // A file ssh would refuse, or a value it cannot expand, leaves this host unreachable, said in one line.
+  const resolved = (): { settings: SshSettings; chain: SshSettings[] } => {
+    try {
+      const settings = resolver.resolve(target);
+      return { settings, chain: jumpChain(resolver, settings, target.sshConfig) };
+    } catch (error) {
+      if (error instanceof MusterError && !(error instanceof ConnectError)) throw fail('other', error.message, error);
+      throw error;
+    }
+  };
+  const { settings, chain } = resolved();
+  const timeoutMs = connectTimeoutMs ?? settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (signal?.aborted) throw fail('aborted', `connection to ${target.name} aborted`);
 
   const clients: Client[] = [];
@@ -75,7 +86,6 @@ async function connect(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let sock: Readable | undefined;
-    const chain = jumpChain(resolver, settings, target.sshConfig);
     for (let index = 0; index < chain.length; index++) {
       const hop = chain[index] as SshSettings;
       const via = index < chain.length - 1 ? ` (jump host ${hop.name} for ${target.name})` : '';

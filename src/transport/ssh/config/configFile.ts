@@ -1,175 +1,173 @@
 /**
- * Reading ssh_config files: parsing (the `ssh-config` package), `Include` expanded in place,
- * `Host` patterns compiled once, and the raw values one file gives a host name. What those
- * values mean (defaults, precedence, tokens) is `sshConfig.ts`'s business.
+ * Reading one ssh_config file as OpenSSH 9.2 reads it: every line cut into keyword and
+ * arguments (lexer.ts), `Include`d files read in place (globs sorted, relative paths under
+ * `~/.ssh`, missing files skipped, nested at most 16 deep), and the lines `ssh` refuses
+ * wherever they stand (a bad `Port`, an empty `HostName`, a malformed `Match`, …) refused
+ * here, naming file:line:col. Which lines apply to a host is `evaluate.ts`'s business.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { fstatSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import SSHConfig from 'ssh-config';
 import { InvalidFileError } from '../../../core/errors.js';
+import { keywordKind, type KeywordKind } from './keywords.js';
+import { argvSplit, LexError, splitLine, strdelim, type Word } from './lexer.js';
+import { checkValue, parseMatch, type MatchCriterion } from './values.js';
 
-/** One `Host` section (or the lines before any, `match` null), compiled once. */
-interface CompiledSection {
-  match: ((name: string) => boolean) | null;
-  directives: { key: string; value: string | string[] }[];
+/** One keyword line, cut and checked. */
+export interface ConfigLine {
+  file: string;
+  line: number;
+  /** 1-based column of the keyword. */
+  col: number;
+  /** As written, lowercased (`identityfile2`, not its alias). */
+  keyword: string;
+  kind: KeywordKind;
+  /** The arguments, as `argv_split` cuts them. */
+  args: Word[];
+  /** The raw text after the keyword: ProxyCommand and ProxyJump take it as it is. */
+  rest: string;
+  /** A `Match` line's criteria. */
+  match?: MatchCriterion[];
+  /** An `Include` line's files, in the order `ssh` reads them. */
+  includes?: ConfigFile[];
 }
 
-/**
- * A parsed file ready for lookups. Plain `Host` files (the common case, and the lab's 100s of
- * sections) are looked up with patterns compiled once: the package's own `compute()` builds a
- * RegExp per pattern per call, which is quadratic for an inventory-sized file. Files with
- * `Match` blocks use `compute()`.
- */
-export type CompiledConfig = { kind: 'sections'; sections: CompiledSection[] } | { kind: 'library'; config: SSHConfig };
-
-const REPEATABLE = new Set(['identityfile', 'certificatefile', 'localforward', 'remoteforward', 'dynamicforward']);
-
-function directiveValue(value: string | { val: string }[]): string | string[] {
-  return typeof value === 'string' ? value : value.map((part) => part.val);
+export interface ConfigFile {
+  path: string;
+  lines: ConfigLine[];
 }
 
-/** OpenSSH host patterns: whitespace- (or comma-) separated, `*` and `?` wildcards, `!` negation, case-insensitive. */
-function hostMatcher(patterns: string[]): (name: string) => boolean {
-  const compiled = patterns.flatMap((p) => p.split(/[\s,]+/)).filter((p) => p !== '').map((pattern) => {
-    const negated = pattern.startsWith('!');
-    const body = negated ? pattern.slice(1) : pattern;
-    const source = body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-    return { negated, regex: new RegExp(`^${source}$`, 'i') };
-  });
-  return (name) => {
-    let matched = false;
-    for (const { negated, regex } of compiled) {
-      if (!regex.test(name)) continue;
-      if (negated) return false;
-      matched = true;
-    }
-    return matched;
-  };
-}
-
-/** OpenSSH's limit on nested `Include`s. */
+/** OpenSSH's READCONF_MAX_DEPTH. */
 const MAX_INCLUDE_DEPTH = 16;
 
+/** Raised for the first line of a file that `ssh` would refuse. */
+export function configError(file: string, line: number, col: number, message: string): InvalidFileError {
+  return new InvalidFileError('ssh_config', [{ message, at: { file, line, col } }]);
+}
+
+/** How files are read: where `~` of an Include points, and whether permissions are checked. */
+export interface ReadOptions {
+  /** `$HOME`: glob(3)'s `~` in Include paths, and the `~/.ssh` relative Include paths are under. */
+  includeHome: string;
+  /** OpenSSH refuses a group/world-writable user config or included file, or one owned by someone else. */
+  checkPermissions: boolean;
+}
+
 /**
- * Compiles a parsed file into sections in file order. `Include` is expanded in place, as
- * OpenSSH does: relative paths are under `~/.ssh`, `*`/`?` globs match (sorted), missing files
- * are skipped, and an Include inside a `Host` block applies only to hosts that block matches.
+ * Reads and checks one file and everything it includes; null when it does not exist. A line
+ * `ssh` refuses is an `InvalidFileError` naming file:line:col; other read errors are thrown as they are.
  */
-function compileConfig(config: SSHConfig, home: string): CompiledConfig {
-  const sections: CompiledSection[] = [];
-  const ok = compileInto(sections, config, null, home, 0);
-  return ok ? { kind: 'sections', sections } : { kind: 'library', config };
+export function readConfigFile(path: string, options: ReadOptions, depth = 0): ConfigFile | null {
+  if (depth > MAX_INCLUDE_DEPTH) throw configError(path, 1, 1, `Include nested more than ${MAX_INCLUDE_DEPTH} deep`);
+  let text: string;
+  try {
+    text = readChecked(path, options.checkPermissions);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // ssh reads a directory as an empty file.
+    if (code === 'EISDIR') return { path, lines: [] };
+    if (code === undefined) throw error;
+    throw new InvalidFileError('ssh_config', [{ message: `Can't open ${path}: ${(error as Error).message}` }], { cause: error });
+  }
+  const lines: ConfigLine[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const parsed = parseLine(path, index + 1, raw, options, depth);
+    if (parsed !== null) lines.push(parsed);
+  });
+  return { path, lines };
 }
 
-/** Appends the sections of `lines` under `outer`; false when a `Match` block needs the package's compute(). */
-function compileInto(
-  sections: CompiledSection[],
-  lines: readonly SSHConfig[number][],
-  outer: ((name: string) => boolean) | null,
-  home: string,
-  depth: number,
-): boolean {
-  let current: CompiledSection = { match: outer, directives: [] };
-  sections.push(current);
-  for (const line of lines) {
-    if (line.type !== SSHConfig.DIRECTIVE) continue;
-    const key = line.param.toLowerCase();
-    if (key === 'match') return false;
-    if (key === 'host' && 'config' in line) {
-      const value = directiveValue(line.value);
-      const own = hostMatcher(Array.isArray(value) ? value : [value]);
-      const match = outer === null ? own : (name: string): boolean => outer(name) && own(name);
-      if (!compileInto(sections, line.config, match, home, depth)) return false;
-      current = { match: outer, directives: [] };
-      sections.push(current);
-    } else if (key === 'include') {
-      if (depth >= MAX_INCLUDE_DEPTH) throw new Error(`Include nested more than ${MAX_INCLUDE_DEPTH} deep`);
-      const value = directiveValue(line.value);
-      for (const file of includeFiles(Array.isArray(value) ? value : value.split(/\s+/), home)) {
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          throw error;
-        }
-        if (!compileInto(sections, SSHConfig.parse(text), current.match, home, depth + 1)) return false;
-      }
-      current = { match: outer, directives: [] };
-      sections.push(current);
-    } else {
-      current.directives.push({ key, value: directiveValue(line.value) });
+/** Reads a file, refusing it first as OpenSSH's SSHCONF_CHECKPERM does when asked to. */
+function readChecked(path: string, checkPermissions: boolean): string {
+  if (!checkPermissions) return readFileSync(path, 'utf8');
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.() ?? 0;
+    if ((stat.uid !== 0 && stat.uid !== uid) || (stat.mode & 0o022) !== 0) {
+      throw new InvalidFileError('ssh_config', [{ message: `Bad owner or permissions on ${path} (OpenSSH refuses a file others can write)` }]);
     }
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
-  return true;
 }
 
-/** The files an `Include` names: `~` expanded, relative to `~/.ssh`, globs matched and sorted. */
-function includeFiles(patterns: string[], home: string): string[] {
-  const files: string[] = [];
-  for (const raw of patterns) {
-    if (raw === '') continue;
-    const expanded = raw.replace(/^~(?=\/|$)/, home);
-    const path = isAbsolute(expanded) ? expanded : join(home, '.ssh', expanded);
-    files.push(...globPath(path));
+function parseLine(file: string, line: number, raw: string, options: ReadOptions, depth: number): ConfigLine | null {
+  const fail = (at: number, message: string): never => {
+    throw configError(file, line, at + 1, message);
+  };
+  let split;
+  try {
+    split = splitLine(raw);
+  } catch (error) {
+    if (error instanceof LexError) fail(error.at, error.message);
+    throw error;
   }
-  return files;
+  if (split === null) return null;
+  const { keyword, keywordAt, rest, restAt } = split;
+  if (rest === '') fail(keywordAt, `no argument after keyword "${keyword}"`);
+  let args: Word[] = [];
+  try {
+    args = argvSplit(rest).map((word) => ({ text: word.text, at: word.at + restAt }));
+  } catch (error) {
+    if (error instanceof LexError) fail(restAt + error.at, error.message);
+    throw error;
+  }
+  const kind = keywordKind(keyword);
+  const parsed: ConfigLine = { file, line, col: keywordAt + 1, keyword, kind, args, rest };
+  if (kind.kind !== 'used') return parsed;
+  const problem = checkValue(kind.name, args, rest);
+  if (problem !== undefined) fail(problem.at ?? keywordAt, problem.message);
+  if (kind.name === 'match') {
+    const criteria = parseMatch(rest, (at) => strdelim(rest, at));
+    if (typeof criteria === 'string') fail(restAt, criteria);
+    else parsed.match = criteria;
+  } else if (kind.name === 'include') {
+    parsed.includes = args.flatMap((arg) => includePaths(arg.text, options.includeHome))
+      .map((path) => readConfigFile(path, { ...options, checkPermissions: true }, depth + 1))
+      .filter((included): included is ConfigFile => included !== null);
+  }
+  return parsed;
 }
 
-/** Expands `*` and `?` in any component of an absolute path, like glob(3), sorted. */
+/** The files an `Include` word names: relative to `~/.ssh`, `~` expanded, globbed and sorted as glob(3) does. */
+function includePaths(word: string, home: string): string[] {
+  const anchored = isAbsolute(word) || word.startsWith('~') ? word : `~/.ssh/${word}`;
+  const expanded = anchored.replace(/^~(?=\/|$)/, home);
+  return globPath(expanded);
+}
+
+/** A glob(3) component pattern (`*`, `?`, `[…]`) as a RegExp. */
+function componentRegex(part: string): RegExp {
+  const source = part.replace(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  return new RegExp(`^${source}$`);
+}
+
+/** Expands wildcards in every component of an absolute path, sorted; dot files only for a pattern starting with `.`. */
 function globPath(path: string): string[] {
-  if (!/[*?]/.test(path)) return [path];
-  let found = ['/'];
+  if (!/[*?[]/.test(path)) return [path];
+  let found = [''];
   for (const part of path.split('/').filter((p) => p !== '')) {
     const next: string[] = [];
     for (const dir of found) {
-      if (!/[*?]/.test(part)) {
-        next.push(join(dir, part));
+      if (!/[*?[]/.test(part)) {
+        next.push(`${dir}/${part}`);
         continue;
       }
-      const regex = new RegExp(`^${part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+      const regex = componentRegex(part);
       let entries: string[] = [];
       try {
-        entries = readdirSync(dir);
+        entries = readdirSync(dir === '' ? '/' : dir);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EACCES') throw error;
       }
-      for (const entry of entries.sort()) if (!entry.startsWith('.') && regex.test(entry)) next.push(join(dir, entry));
+      for (const entry of entries.sort()) {
+        if ((part.startsWith('.') || !entry.startsWith('.')) && regex.test(entry)) next.push(join(dir === '' ? '/' : dir, entry));
+      }
     }
     found = next;
   }
   return found;
-}
-
-/** What OpenSSH would take from one file for `name`: first value wins, repeatable keys accumulate. */
-export function computeCompiled(compiled: CompiledConfig, name: string): Record<string, string | string[]> {
-  if (compiled.kind === 'library') return compiled.config.compute(name, { ignoreCase: true });
-  const values: Record<string, string | string[]> = {};
-  for (const section of compiled.sections) {
-    if (section.match !== null && !section.match(name)) continue;
-    for (const { key, value } of section.directives) {
-      if (REPEATABLE.has(key)) {
-        const list = values[key];
-        values[key] = [...(Array.isArray(list) ? list : list === undefined ? [] : [list]), ...(Array.isArray(value) ? value : [value])];
-      } else if (values[key] === undefined) {
-        values[key] = value;
-      }
-    }
-  }
-  return values;
-}
-
-/**
- * Reads and compiles one ssh_config file; null when it does not exist. A file that cannot be
- * parsed is an `InvalidFileError` naming it; other read errors are thrown as they are.
- */
-export function loadConfigFile(file: string, home: string): CompiledConfig | null {
-  try {
-    return compileConfig(SSHConfig.parse(readFileSync(file, 'utf8')), home);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code !== undefined) throw error;
-    throw new InvalidFileError(file, [{ message: (error as Error).message }], { cause: error });
-  }
 }

@@ -1,156 +1,139 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/**
+ * What the conformance corpus cannot say alone: how muster combines its two files and the
+ * inventory's own values (checked against `ssh -G` given the same through Include and -o),
+ * and where muster deliberately differs from `ssh`, each pinned (docs/ssh-config.md).
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { InvalidFileError } from '../../../core/errors.js';
 import { SshConfigResolver } from './sshConfig.js';
 
-let home: string;
-let inventoryConfig: string;
+const run = promisify(execFile);
+let dir: string;
 
 before(() => {
-  home = mkdtempSync(join(tmpdir(), 'muster-sshcfg-'));
-  mkdirSync(join(home, '.ssh'));
-  writeFileSync(join(home, '.ssh', 'config'), [
-    'Host web*',
-    '  User alice',
-    '  Port 2200',
-    '  IdentityFile ~/.ssh/web_key',
-    '  ProxyJump bastion',
-    'Host bastion',
-    '  HostName 127.0.0.200',
-    '  User jump',
-    'Host *',
-    '  ConnectTimeout 7',
-    '  StrictHostKeyChecking accept-new',
-    '',
-  ].join('\n'));
-  mkdirSync(join(home, 'inv'));
-  inventoryConfig = join(home, 'inv', 'ssh_config');
-  writeFileSync(inventoryConfig, [
-    'Host web1',
-    '  HostName 127.0.0.11',
-    '  User root',
-    '  IdentityFile keys/lab_ed25519',
-    '  IdentitiesOnly yes',
-    '  UserKnownHostsFile known_hosts /etc/extra_known',
-    '  HostKeyAlias web1-alias',
-    '',
-  ].join('\n'));
+  dir = mkdtempSync(join(tmpdir(), 'muster-sshcfg-'));
 });
-after(() => rmSync(home, { recursive: true, force: true }));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function sshG(args: string[]): Promise<Map<string, string>> {
+  const { stdout } = await run('ssh', ['-G', ...args], { cwd: dir });
+  const fields = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const [key = '', ...value] = line.split(' ');
+    if (!fields.has(key)) fields.set(key, value.join(' '));
+  }
+  return fields;
+}
+
+const resolver = (options: ConstructorParameters<typeof SshConfigResolver>[0] = {}): SshConfigResolver =>
+  new SshConfigResolver({ userConfig: null, home: userInfo().homedir, includeHome: dir, cwd: dir, ...options });
 
 describe('SshConfigResolver', () => {
-  it('quotes %h, %r and %n in ProxyCommand, so a name cannot add shell syntax', () => {
-    const config = join(home, 'inv', 'proxy_config');
-    writeFileSync(config, 'Host *\n  ProxyCommand ssh -l %r -W %h:%p jump %n\n');
-    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
-    const s = resolver.resolve({ name: 'x;id', address: '127.0.0.9', user: 'r$(id)', sshConfig: config });
-    assert.equal(s.proxyCommand, "ssh -l 'r$(id)' -W 127.0.0.9:22 jump 'x;id'");
+  it('reads the inventory file, then ~/.ssh/config, as ssh reads two files Included one after the other', async () => {
+    const inventory = write('inventory_config', ['Host web*', '  User root', '  IdentityFile /keys/inventory', 'Match host *.lan', '  Port 2201']);
+    const user = write('user_config', ['Host web1', '  HostName web1.lan', '  User alice', '  IdentityFile /keys/user', 'Host *', '  ConnectTimeout 7']);
+    const both = write('both_config', [`Include ${inventory}`, `Include ${user}`]);
+    const ours = resolver({ userConfig: user }).resolve({ name: 'web1', address: 'web1', sshConfig: inventory });
+    const theirs = await sshG(['-F', both, 'web1']);
+    assert.deepEqual(
+      [ours.host, ours.user, String(ours.port), String((ours.connectTimeoutMs ?? 0) / 1000)],
+      [theirs.get('hostname'), theirs.get('user'), theirs.get('port'), theirs.get('connecttimeout')],
+    );
+    assert.deepEqual(ours.identityFiles, ['/keys/inventory', '/keys/user']);
   });
 
-  it('uses OpenSSH defaults when no file says anything', () => {
-    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
-    const s = resolver.resolve({ name: 'db1', address: '127.0.0.3' });
-    assert.equal(s.host, '127.0.0.3');
-    assert.equal(s.port, 22);
-    assert.equal(s.user, 'me');
-    assert.equal(s.defaultIdentities, true);
-    assert.deepEqual(s.identityFiles, ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(home, '.ssh', f)));
-    assert.deepEqual(s.userKnownHostsFiles, [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]);
-    assert.equal(s.strictHostKeyChecking, 'yes');
-    assert.deepEqual(s.proxyJump, []);
+  it('gives the inventory address, user and port as `ssh -o HostName= -l -p` does: Match sees them', async () => {
+    const file = write('preset_config', [
+      'Match host 127.0.0.99 user ops', '  IdentityFile /keys/seen-by-match', 'Host web1', '  HostName ignored.lan', '  User ignored', '  Port 1',
+    ]);
+    const ours = resolver().resolve({ name: 'web1', address: '127.0.0.99', user: 'ops', port: 2022, sshConfig: file });
+    const theirs = await sshG(['-F', file, '-o', 'HostName=127.0.0.99', '-l', 'ops', '-p', '2022', 'web1']);
+    assert.deepEqual([ours.host, ours.user, String(ours.port)], [theirs.get('hostname'), theirs.get('user'), theirs.get('port')]);
+    assert.deepEqual(ours.identityFiles, ['/keys/seen-by-match']);
+    // An address that is just the name leaves HostName to ssh_config.
+    assert.equal(resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file }).host, 'ignored.lan');
   });
 
-  it('takes the inventory ssh_config first, then ~/.ssh/config; identity files accumulate', () => {
-    const resolver = new SshConfigResolver({ home, localUser: 'me' });
-    const s = resolver.resolve({ name: 'web1', address: 'web1', sshConfig: inventoryConfig });
-    assert.equal(s.host, '127.0.0.11', 'HostName applies when the address is just the name');
-    assert.equal(s.user, 'root', 'the inventory file wins over ~/.ssh/config');
-    assert.equal(s.port, 2200, 'what the inventory file leaves out comes from ~/.ssh/config');
-    assert.deepEqual(s.identityFiles, [join(home, 'inv', 'keys', 'lab_ed25519'), join(home, '.ssh', 'web_key')]);
-    assert.equal(s.identitiesOnly, true);
-    assert.deepEqual(s.userKnownHostsFiles, [join(home, 'inv', 'known_hosts'), '/etc/extra_known']);
-    assert.equal(s.hostKeyAlias, 'web1-alias');
-    assert.equal(s.strictHostKeyChecking, 'accept-new');
-    assert.equal(s.connectTimeoutMs, 7000);
-    assert.deepEqual(s.proxyJump, ['bastion']);
+  it('differs from ssh: a name or user with shell syntax is refused where ssh would paste it into a command', () => {
+    const proxy = write('proxy_config', ['Host *', '  ProxyCommand sh -c "exec nc %h %p" # %r']);
+    const safe = resolver().resolve({ name: 'web1', address: '127.0.0.9', user: 'deploy', sshConfig: proxy });
+    assert.equal(safe.proxyCommand, 'sh -c "exec nc 127.0.0.9 22" # deploy', 'pasted as ssh pastes it, quotes and comment kept');
+    const refused = (target: { name: string; address: string; user?: string }, file: string, line: number): void => {
+      assert.throws(() => resolver().resolve({ ...target, sshConfig: file }), (error: unknown) => {
+        assert.ok(error instanceof InvalidFileError);
+        assert.match(error.message, new RegExp(`${file}:${line}:\\d+: %[hr] is ".*", which has characters a shell command cannot safely be given$`));
+        return true;
+      });
+    };
+    refused({ name: 'web1', address: '127.0.0.9', user: 'r"; id; "' }, write('proxy_user_config', ['ProxyCommand false %r']), 1);
+    refused({ name: 'x$(id)', address: 'x$(id)' }, write('exec_config', ['Host *', '  User u', 'Match exec "test %h = x"', '  Port 2']), 3);
   });
 
-  it('lets the inventory address, user and port win over ssh_config', () => {
-    const resolver = new SshConfigResolver({ home, localUser: 'me' });
-    const s = resolver.resolve({ name: 'web1', address: '127.0.0.99', user: 'ops', port: 2022, sshConfig: inventoryConfig });
-    assert.equal(s.host, '127.0.0.99');
-    assert.equal(s.user, 'ops');
-    assert.equal(s.port, 2022);
+  it('differs from ssh: only the values of keywords muster uses are checked (ssh also refuses a bad Ciphers)', async () => {
+    const file = write('ciphers_config', ['Ciphers no-such-cipher', 'Host web1', '  User u']);
+    await assert.rejects(sshG(['-F', file, 'web1']), /Bad SSH2 cipher spec/);
+    assert.equal(resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file }).user, 'u');
   });
 
-  it('matches Host patterns as OpenSSH does: several per line, ?, *, and negation', () => {
-    const file = join(home, 'patterns_config');
-    writeFileSync(file, [
-      'User top',
-      'Host db? !db9',
-      '  Port 2001',
-      'Host *.lan web1',
-      '  Port 2002',
-      '  IdentityFile ~/one',
-      'Host *',
-      '  IdentityFile ~/two',
-      '  Port 2003',
-      '',
-    ].join('\n'));
-    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
-    const port = (name: string) => resolver.resolve({ name, address: '127.0.0.1', sshConfig: file }).port;
-    assert.deepEqual([port('db1'), port('DB2'), port('db9'), port('db10'), port('x.lan'), port('web1'), port('web2')],
-      [2001, 2001, 2003, 2003, 2002, 2002, 2003]);
-    const s = resolver.resolve({ name: 'x.lan', address: '127.0.0.1', sshConfig: file });
-    assert.equal(s.user, 'top', 'lines before any Host apply to every host');
-    assert.deepEqual(s.identityFiles, [join(home, 'one'), join(home, 'two')]);
+  it('differs from ssh: a Match exec command runs once per resolver (one operation), not once per host', () => {
+    const counter = join(dir, 'exec_count');
+    const file = write('exec_once_config', [`Match exec "echo run >> ${counter}"`, '  User matched']);
+    const once = resolver();
+    const users = ['a', 'b', 'c'].map((name) => once.resolve({ name, address: name, sshConfig: file }).user);
+    assert.deepEqual(users, ['matched', 'matched', 'matched']);
+    assert.equal(readFileSync(counter, 'utf8'), 'run\n');
   });
 
-  it('expands Include in place: relative to ~/.ssh, globs sorted, conditional inside a Host block', () => {
-    const inc = mkdtempSync(join(tmpdir(), 'muster-include-'));
-    mkdirSync(join(inc, '.ssh', 'config.d'), { recursive: true });
-    writeFileSync(join(inc, '.ssh', 'config.d', '10-web'), 'Host web*\n  Port 2010\n  User from-include\n');
-    writeFileSync(join(inc, '.ssh', 'config.d', '20-all'), 'Port 2020\n');
-    writeFileSync(join(inc, '.ssh', 'db.conf'), 'User dbadmin\n');
-    writeFileSync(join(inc, '.ssh', 'config'), [
-      'Include config.d/*',
-      'Host db*',
-      '  Include db.conf',
-      'Host *',
-      '  User fallback',
-      '',
-    ].join('\n'));
-    try {
-      const resolver = new SshConfigResolver({ home: inc, localUser: 'me' });
-      const web = resolver.resolve({ name: 'web3', address: '127.0.0.1' });
-      assert.deepEqual([web.port, web.user], [2010, 'from-include']);
-      const db = resolver.resolve({ name: 'db1', address: '127.0.0.1' });
-      assert.deepEqual([db.port, db.user], [2020, 'dbadmin']);
-      const other = resolver.resolve({ name: 'mail1', address: '127.0.0.1' });
-      assert.deepEqual([other.port, other.user], [2020, 'fallback'], 'the db-only include does not leak to other hosts');
-    } finally {
-      rmSync(inc, { recursive: true, force: true });
-    }
+  it('differs from ssh: a ProxyJump list with a space is refused (ssh takes its first word)', async () => {
+    const file = write('jump_space_config', ['Host web1', '  ProxyJump a b']);
+    assert.equal((await sshG(['-F', file, 'web1'])).get('proxyjump'), 'a');
+    assert.throws(() => resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file }), /jump_space_config:2:\d+: Invalid ProxyJump "a b"/);
   });
 
-  it('still honours files with Match blocks (through the ssh-config package)', () => {
-    const file = join(home, 'match_config');
-    writeFileSync(file, ['Match host web*', '  User matched', 'Host *', '  Port 2100', ''].join('\n'));
-    const resolver = new SshConfigResolver({ home, userConfig: null, localUser: 'me' });
-    const s = resolver.resolve({ name: 'web5', address: '127.0.0.1', sshConfig: file });
-    assert.deepEqual([s.user, s.port], ['matched', 2100]);
+  it('differs from ssh: CanonicalizeHostname runs the final pass but never asks DNS to rewrite the name', () => {
+    const file = write('canonical_config', ['CanonicalizeHostname yes', 'CanonicalDomains example.com', 'Match canonical', '  User second-pass']);
+    const s = resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file });
+    assert.deepEqual([s.host, s.user], ['web1', 'second-pass']);
   });
 
-  it('resolves a ProxyJump hop through its own section', () => {
-    const resolver = new SshConfigResolver({ home, localUser: 'me' });
-    const hop = resolver.resolveHop('bastion', undefined);
-    assert.equal(hop.host, '127.0.0.200');
-    assert.equal(hop.user, 'jump');
-    const explicit = resolver.resolveHop('ops@127.0.0.201:2201', undefined);
-    assert.equal(explicit.host, '127.0.0.201');
-    assert.equal(explicit.user, 'ops');
-    assert.equal(explicit.port, 2201);
+  it('refuses an included file others can write, as ssh does', async () => {
+    const open = write('open_include.conf', ['User from-open-file']);
+    chmodSync(open, 0o666);
+    const file = write('include_open_config', [`Include ${open}`]);
+    await assert.rejects(sshG(['-F', file, 'web1']), /Bad owner or permissions/);
+    assert.throws(() => resolver().resolve({ name: 'web1', address: 'web1', sshConfig: file }), /Bad owner or permissions on .*open_include\.conf/);
+  });
+
+  it('resolves a ProxyJump hop through its own section, [user@]host[:port] and ssh:// alike', () => {
+    const file = write('hop_config', ['Host bastion', '  HostName 127.0.0.200', '  User jump', 'Host web1', '  ProxyJump bastion,ssh://ops@127.0.0.201:2201']);
+    const r = resolver();
+    const target = r.resolve({ name: 'web1', address: 'web1', sshConfig: file });
+    assert.deepEqual(target.proxyJump, ['bastion', 'ssh://ops@127.0.0.201:2201']);
+    const [first, second] = target.proxyJump.map((hop) => r.resolveHop(hop, file));
+    assert.deepEqual([first?.host, first?.user, first?.port], ['127.0.0.200', 'jump', 22]);
+    assert.deepEqual([second?.host, second?.user, second?.port], ['127.0.0.201', 'ops', 2201]);
+  });
+
+  it('takes ~ from the password database (as ssh does), and Include\'s ~ from $HOME (as glob(3) does)', () => {
+    const home = join(dir, 'fake-home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'included.conf'), 'User included\n');
+    const file = write('tilde_config', ['Include included.conf', 'IdentityFile ~/.ssh/key', 'UserKnownHostsFile ~/kh %d/kh2']);
+    const s = resolver({ home: '/pw/home', includeHome: home }).resolve({ name: 'web1', address: 'web1', sshConfig: file });
+    assert.equal(s.user, 'included');
+    assert.deepEqual(s.identityFiles, ['/pw/home/.ssh/key']);
+    assert.deepEqual(s.userKnownHostsFiles, ['/pw/home/kh', '/pw/home/kh2']);
   });
 });

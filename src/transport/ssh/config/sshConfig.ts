@@ -1,13 +1,19 @@
 /**
- * What the ssh transport takes from ssh_config: the inventory's `ssh_config` first, then
- * `~/.ssh/config` (first value wins, as with OpenSSH), then the inventory's own user/port
- * over both. Files are read and parsed once per resolver (one operation), not once per host.
+ * What the ssh transport takes from ssh_config, resolved as OpenSSH 9.2 resolves it (checked
+ * against `ssh -G` by the conformance suite, config/conformance.test.ts): the inventory's
+ * `ssh_config` first, then `~/.ssh/config`, as if `ssh` read them one after the other; the
+ * inventory's own address, user and port given the way `ssh -o HostName= -l -p` gives them.
+ * Files are read and checked once per resolver (one operation), not once per host.
+ * Where muster deliberately differs from `ssh`, docs/ssh-config.md says so.
  */
-import { homedir, userInfo } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { shellQuote } from '../../../core/shell.js';
+import { spawnSync } from 'node:child_process';
+import { hostname as osHostname, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Target } from '../../types.js';
-import { computeCompiled, loadConfigFile, type CompiledConfig } from './configFile.js';
+import { readConfigFile, type ConfigFile } from './configFile.js';
+import { evaluateConfig, expandPlaced, type EvaluationContext, type RawOptions } from './evaluate.js';
+import { clientTokens, expandForShell, percentExpand, tildeExpand, type ConnectionFacts } from './tokens.js';
+import { parseHop } from './values.js';
 
 /** `StrictHostKeyChecking`: `ask` (OpenSSH's default) is `yes` here, since muster never prompts. */
 export type HostKeyPolicy = 'yes' | 'accept-new' | 'no';
@@ -20,16 +26,16 @@ export interface SshSettings {
   host: string;
   port: number;
   user: string;
-  /** Identity files to try, in order, `~` and tokens expanded. */
+  /** Identity files to try, in order, `~`, `${VAR}` and tokens expanded, absolute. */
   identityFiles: string[];
   /** True when identityFiles are OpenSSH's defaults (missing ones are skipped silently). */
   defaultIdentities: boolean;
   identitiesOnly: boolean;
-  /** `ProxyJump` hops, `[user@]host[:port]`, first hop first; empty when none. */
+  /** `ProxyJump` hops, `[user@]host[:port]` (or `ssh://…`), first hop first; empty when none. */
   proxyJump: string[];
-  /** `ProxyCommand`, tokens (%h %p %r %n %%) expanded; used when there is no ProxyJump. */
+  /** `ProxyCommand` as written (quotes kept), tokens (%h %k %n %p %r %%) expanded; undefined when none. */
   proxyCommand: string | undefined;
-  /** Where keys are looked up; the first one is where `accept-new` records. */
+  /** Where keys are looked up; the first one is where `accept-new` records. Empty for `none`. */
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   hostKeyAlias: string | undefined;
@@ -37,103 +43,115 @@ export interface SshSettings {
   connectTimeoutMs: number | undefined;
 }
 
-/** The raw values of one file's computed section, with the folder relative paths are resolved in. */
-interface ComputedConfig {
-  values: Record<string, string | string[]>;
-  baseDir: string;
+/** Where the resolver finds its files and who it resolves for; each is overridable for tests. */
+export interface SshConfigOptions {
+  /** `~/.ssh/config` by default (checked for safe permissions, as ssh does); `null` to ignore the user's file. */
+  userConfig?: string | null;
+  /**
+   * The user's home as the password database has it: what `~` and `%d` are, and where the
+   * default keys and known_hosts live. OpenSSH takes it from there, not from `$HOME`.
+   */
+  home?: string;
+  /** Where `Include`'s `~` and relative paths point (glob(3) uses `$HOME`); default `home` if given, else `$HOME`. */
+  includeHome?: string;
+  localUser?: string;
+  /** The current directory relative IdentityFile and UserKnownHostsFile paths are in, as for `ssh`. */
+  cwd?: string;
 }
 
-/** Where the resolver finds its files; both are overridable for tests. */
-export interface SshConfigOptions {
-  /** `~/.ssh/config` by default; `null` to ignore the user's file. */
-  userConfig?: string | null;
-  home?: string;
-  localUser?: string;
-}
+/** OpenSSH 9.2's default identity files, in its order, leaving out the kinds ssh2 cannot use (sk, xmss). */
+const DEFAULT_IDENTITIES = ['~/.ssh/id_rsa', '~/.ssh/id_ecdsa', '~/.ssh/id_ed25519', '~/.ssh/id_dsa'];
+const DEFAULT_USER_KNOWN_HOSTS = ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'];
+const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 
 /**
- * Resolves targets against ssh_config files, caching each parsed file for the life of the
- * resolver. Unparseable files raise `InvalidFileError`; missing ones are simply absent.
+ * Resolves targets against ssh_config files, caching each read file for the life of the
+ * resolver. A file `ssh` would refuse raises `InvalidFileError` naming file:line:col.
  */
 export class SshConfigResolver {
-  private readonly parsed = new Map<string, CompiledConfig | null>();
+  private readonly files = new Map<string, ConfigFile | null>();
+  /** `Match exec` results by expanded command: one run per command per operation, not per host. */
+  private readonly execResults = new Map<string, number | null>();
   private readonly home: string;
+  private readonly includeHome: string;
   private readonly localUser: string;
   private readonly userConfig: string | null;
+  private readonly cwd: string;
+  private readonly context: Omit<EvaluationContext, 'name'>;
 
   constructor(options: SshConfigOptions = {}) {
-    this.home = options.home ?? homedir();
-    this.localUser = options.localUser ?? userInfo().username;
+    const account = userInfo();
+    this.home = options.home ?? account.homedir;
+    this.includeHome = options.includeHome ?? options.home ?? process.env['HOME'] ?? account.homedir;
+    this.localUser = options.localUser ?? account.username;
     this.userConfig = options.userConfig === undefined ? join(this.home, '.ssh', 'config') : options.userConfig;
+    this.cwd = options.cwd ?? process.cwd();
+    this.context = {
+      localUser: this.localUser,
+      home: this.home,
+      uid: account.uid,
+      thisHost: osHostname(),
+      exec: (command) => this.exec(command),
+    };
   }
 
-  private parse(file: string): CompiledConfig | null {
-    if (!this.parsed.has(file)) this.parsed.set(file, loadConfigFile(file, this.home));
-    return this.parsed.get(file) ?? null;
-  }
-
-  private computeAll(name: string, sshConfig: string | undefined): ComputedConfig[] {
-    const files: { file: string; baseDir: string }[] = [];
-    if (sshConfig !== undefined) files.push({ file: resolve(sshConfig), baseDir: dirname(resolve(sshConfig)) });
-    if (this.userConfig !== null) files.push({ file: this.userConfig, baseDir: this.home });
-    const computed: ComputedConfig[] = [];
-    for (const { file, baseDir } of files) {
-      const config = this.parse(file);
-      if (config) computed.push({ values: computeCompiled(config, name), baseDir });
+  /** Runs a `Match exec` command as ssh does: `$SHELL -c` (else /bin/sh), stdin and stdout on /dev/null. */
+  private exec(command: string): number | null {
+    if (!this.execResults.has(command)) {
+      const shell = process.env['SHELL'] ?? '/bin/sh';
+      const run = spawnSync(shell, ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
+      this.execResults.set(command, run.status);
     }
-    return computed;
+    return this.execResults.get(command) ?? null;
   }
 
-  /** Resolves one target. Inventory user/port win over ssh_config; the rest follows OpenSSH's defaults. */
+  private read(path: string, checkPermissions: boolean): ConfigFile | null {
+    if (!this.files.has(path)) this.files.set(path, readConfigFile(path, { includeHome: this.includeHome, checkPermissions }));
+    return this.files.get(path) ?? null;
+  }
+
+  private configFiles(sshConfig: string | undefined): ConfigFile[] {
+    const files: (ConfigFile | null)[] = [];
+    // The inventory's file is like `ssh -F FILE`: no permission check; the user's own is checked.
+    if (sshConfig !== undefined) files.push(this.read(resolve(this.cwd, sshConfig), false));
+    if (this.userConfig !== null) files.push(this.read(this.userConfig, true));
+    return files.filter((file): file is ConfigFile => file !== null);
+  }
+
+  /** Resolves one target. Inventory address, user and port win over ssh_config; the rest follows OpenSSH. */
   resolve(target: Target): SshSettings {
-    const computed = this.computeAll(target.name, target.sshConfig);
-    const first = (key: string): string | undefined => {
-      for (const { values } of computed) {
-        const value = values[key];
-        const text = Array.isArray(value) ? value.join(' ') : value;
-        if (text !== undefined && text !== '') return text;
-      }
-      return undefined;
-    };
     const name = target.name;
-    const hostName = first('hostname');
-    // An explicit inventory address wins; HostName applies only when the address is just the name.
-    const host = target.address !== '' && target.address !== name
-      ? target.address
-      : hostName !== undefined ? hostName.replaceAll('%h', name) : target.address || name;
-    const port = target.port ?? parsePort(first('port')) ?? 22;
-    const user = target.user ?? first('user') ?? this.localUser;
-    const expand = (path: string, baseDir: string): string => {
-      const replaced = path
-        .replace(/^~(?=\/|$)/, this.home)
-        .replace(/%[%dhupr]/g, (token) => ({
-          '%%': '%', '%d': this.home, '%h': host, '%u': this.localUser, '%p': String(port), '%r': user,
-        })[token] ?? token);
-      return isAbsolute(replaced) ? replaced : resolve(baseDir, replaced);
+    const preset: Partial<RawOptions> = {};
+    if (target.user !== undefined) preset.user = target.user;
+    if (target.port !== undefined) preset.port = target.port;
+    // An explicit inventory address is `-o HostName=ADDRESS`; an address that is just the name leaves HostName to ssh_config.
+    if (target.address !== '' && target.address !== name) preset.hostname = { value: target.address, at: undefined };
+    const { options, host } = evaluateConfig(this.configFiles(target.sshConfig), { ...this.context, name }, preset);
+    const port = options.port ?? 22;
+    const user = options.user ?? this.localUser;
+    const facts: ConnectionFacts = {
+      host, original: name, port, user, localUser: this.localUser, home: this.home,
+      uid: this.context.uid, thisHost: this.context.thisHost, keyAlias: options.hostKeyAlias ?? name,
     };
-    // IdentityFile accumulates over every file, as in OpenSSH; the other keys take the first value.
-    const identityFiles: string[] = [];
-    for (const { values, baseDir } of computed) {
-      const value = values['identityfile'];
-      for (const file of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
-        if (file.toLowerCase() !== 'none') identityFiles.push(expand(file, baseDir));
-      }
-    }
-    const defaultIdentities = identityFiles.length === 0;
-    if (defaultIdentities) {
-      for (const file of ['id_ed25519', 'id_ecdsa', 'id_rsa']) identityFiles.push(join(this.home, '.ssh', file));
-    }
-    const knownHosts = (key: string, fallback: string[]): string[] => {
-      for (const { values, baseDir } of computed) {
-        const value = values[key];
-        if (value === undefined) continue;
-        const list = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/\s+/)).filter((v) => v !== '');
-        if (list.length > 0) return list.map((file) => expand(file, baseDir));
-      }
-      return fallback;
-    };
-    const jump = first('proxyjump');
-    const proxyCommand = first('proxycommand');
+    const tokens = clientTokens(facts);
+    const path = (text: string): string => resolve(this.cwd, percentExpand(tildeExpand(text, this.home), tokens, { dollar: true }));
+
+    const defaultIdentities = options.identityFiles.length === 0;
+    const identityFiles = (defaultIdentities ? DEFAULT_IDENTITIES.map((value) => ({ value, at: undefined })) : options.identityFiles)
+      .filter((file) => file.value.toLowerCase() !== 'none')
+      .map((file) => expandPlaced(file, path));
+
+    const userKnown = options.userKnownHostsFiles ?? { value: DEFAULT_USER_KNOWN_HOSTS, at: undefined };
+    const userKnownHostsFiles = userKnown.value[0]?.toLowerCase() === 'none' ? [] : userKnown.value.map((file) => expandPlaced({ value: file, at: userKnown.at }, path));
+    const globalKnown = options.globalKnownHostsFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS;
+    const globalKnownHostsFiles = globalKnown[0]?.toLowerCase() === 'none' ? [] : globalKnown.map((file) => resolve(this.cwd, tildeExpand(file, this.home)));
+
+    const command = options.proxyCommand;
+    const proxyCommand = command === undefined || command.value.toLowerCase() === 'none'
+      ? undefined
+      : expandPlaced(command, (text) => expandForShell(text, { h: host, k: options.hostKeyAlias ?? name, n: name, p: String(port), r: user }));
+    const jump = options.proxyJump;
+    const timeout = options.connectTimeout;
     return {
       name,
       host,
@@ -141,65 +159,28 @@ export class SshConfigResolver {
       user,
       identityFiles,
       defaultIdentities,
-      identitiesOnly: yes(first('identitiesonly')),
-      proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? [] : jump.split(',').map((hop) => hop.trim()),
-      proxyCommand: proxyCommand === undefined || proxyCommand.toLowerCase() === 'none'
-        ? undefined
-        // The command runs under `sh -c`: each substituted value is one quoted word, so a
-        // host or user name can never add shell syntax (OpenSSH 9.2 pastes them as they are).
-        : proxyCommand.replace(/%[%hprn]/g, (token) => ({
-          '%%': '%', '%h': shellQuote(host), '%p': String(port), '%r': shellQuote(user), '%n': shellQuote(name),
-        })[token] ?? token),
-      userKnownHostsFiles: knownHosts('userknownhostsfile', [
-        join(this.home, '.ssh', 'known_hosts'), join(this.home, '.ssh', 'known_hosts2'),
-      ]),
-      globalKnownHostsFiles: knownHosts('globalknownhostsfile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
-      hostKeyAlias: first('hostkeyalias'),
-      strictHostKeyChecking: hostKeyPolicy(first('stricthostkeychecking')),
-      connectTimeoutMs: parseSeconds(first('connecttimeout')),
+      identitiesOnly: options.identitiesOnly === true,
+      proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? [] : jump.split(','),
+      proxyCommand,
+      userKnownHostsFiles,
+      globalKnownHostsFiles,
+      hostKeyAlias: options.hostKeyAlias,
+      strictHostKeyChecking: options.strictHostKeyChecking === 'accept-new' || options.strictHostKeyChecking === 'no' ? options.strictHostKeyChecking : 'yes',
+      connectTimeoutMs: timeout === undefined || timeout <= 0 ? undefined : timeout * 1000,
     };
   }
 
   /**
-   * Resolves one `ProxyJump` hop (`[user@]host[:port]`): the hop's own ssh_config section applies,
-   * looked up by its host name, as `ssh -J` does. The inventory's ssh_config is honoured for it too.
+   * Resolves one `ProxyJump` hop (`[user@]host[:port]` or `ssh://…`): the hop's own ssh_config
+   * section applies, looked up by its host name, as `ssh -J` does. The inventory's ssh_config
+   * is honoured for it too.
    */
   resolveHop(hop: string, sshConfig: string | undefined): SshSettings {
-    const match = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hop);
-    const hopHost = (match?.[2] ?? hop).replace(/^\[|\]$/g, '');
-    const target: Target = { name: hopHost, address: hopHost };
-    if (match?.[1] !== undefined) target.user = match[1];
-    const port = parsePort(match?.[3]);
-    if (port !== undefined) target.port = port;
+    const parsed = parseHop(hop) ?? { host: hop };
+    const target: Target = { name: parsed.host, address: parsed.host };
+    if (parsed.user !== undefined) target.user = parsed.user;
+    if (parsed.port !== undefined) target.port = parsed.port;
     if (sshConfig !== undefined) target.sshConfig = sshConfig;
     return this.resolve(target);
   }
-}
-
-function yes(value: string | undefined): boolean {
-  return value !== undefined && ['yes', 'true'].includes(value.toLowerCase());
-}
-
-function hostKeyPolicy(value: string | undefined): HostKeyPolicy {
-  switch (value?.toLowerCase()) {
-    case 'accept-new':
-      return 'accept-new';
-    case 'no':
-    case 'off':
-    case 'false':
-      return 'no';
-    default:
-      return 'yes';
-  }
-}
-
-function parsePort(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  const port = Number(value);
-  return port > 0 && port < 65536 ? port : undefined;
-}
-
-function parseSeconds(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value) * 1000;
 }
