@@ -106,7 +106,7 @@ export class HostKeyCheck {
       case 'unknown': {
         // Only reached when recording is asked for if there is no file to record in (UserKnownHostsFile none).
         if (this.recordUnknown) return this.refuse(`host key for ${knownName} (${fingerprint()}) is not known and cannot be recorded: there is no UserKnownHostsFile`);
-        const files = this.settings.userKnownHostsFiles.join(', ');
+        const files = this.settings.userKnownHostsFiles.join(', ') || 'UserKnownHostsFile none';
         const message = `host key for ${knownName} (${fingerprint()}) is not in known_hosts (${files}); verify it and add it`;
         this.refusal = new HostKeyError(this.fail('hostkey', message), (name) => `${message}, or rerun with ${name('acceptNew')} to record it`);
         return false;
