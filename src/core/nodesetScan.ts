@@ -96,7 +96,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
         const bracketAt = sfxAt + open;
         const afterOpen = sfx.slice(open + 1);
         const close = afterOpen.indexOf(']');
-        if (close < 0) fail(bracketAt, 'missing "]"');
+        if (close < 0) fail(bracketAt, 'unclosed "["');
         let rng = afterOpen.slice(0, close);
         sfx = afterOpen.slice(close + 1);
         if (pfx.includes(']')) fail(sfxAt + pfx.indexOf(']'), '"]" without "["');
