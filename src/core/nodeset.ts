@@ -8,10 +8,10 @@
  * rest of muster uses. docs/nodeset.md says where muster differs, and why.
  */
 import { nodesetError, scanNodeset } from './nodesetScan.js';
-import { maxNodesetSize, NodeSet, parseNodeset } from './nodesetAlgebra.js';
+import { maxNodesetSize, NodeSet, nodesetOfArguments, parseNodeset } from './nodesetAlgebra.js';
 import { RangeSetND } from './rangeSetND.js';
 
-export { maxNodesetSize, NodeSet, parseNodeset };
+export { maxNodesetSize, NodeSet, nodesetOfArguments, parseNodeset };
 export type { NameBudget, ParseOptions } from './nodesetAlgebra.js';
 export type { LeadingDigits } from './nodesetScan.js';
 
@@ -42,7 +42,7 @@ export function expandNodeset(pattern: string): string[] {
     if (out.size + size > maxNodesetSize) throw nodesetError(pattern, operand.offset, `it expands to more than ${maxNodesetSize} names`);
     const part = new NodeSet();
     part.add(operand.texts, operand.sets.length <= 1 ? (operand.sets[0] ?? null) : new RangeSetND([operand.sets]));
-    for (const name of part.names()) out.add(name);
+    for (const name of part.expand()) out.add(name);
   }
   return [...out];
 }

@@ -180,17 +180,19 @@ export class NodeSet {
     return parts.join(',');
   }
 
-  /** Every name, in `nodeset -e` order. */
-  *names(): Generator<string> {
+  /** Every name, in `nodeset -e` order (built in one array: a generator per name costs several times more). */
+  expand(): string[] {
+    const out: string[] = [];
     for (const { texts, set } of this.sorted()) {
-      if (set === null) yield texts[0] ?? '';
+      if (set === null) out.push(texts[0] ?? '');
       else if (set instanceof RangeSet) {
         const [before = '', after = ''] = texts;
-        for (const member of set.members()) yield before + member + after;
+        for (const member of set.members()) out.push(before + member + after);
       } else {
-        for (const vector of set.folded()) yield* vectorNames(texts, vector.map((axis) => [...axis.members()]));
+        for (const vector of set.folded()) vectorNames(texts, vector.map((axis) => [...axis.members()]), out);
       }
     }
+    return out;
   }
 
   private sorted(): Entry[] {
@@ -199,7 +201,7 @@ export class NodeSet {
 }
 
 /** The names of one vector, the last axis varying fastest, built without a tuple per name. */
-function* vectorNames(texts: string[], axes: string[][]): Generator<string> {
+function vectorNames(texts: string[], axes: string[][], out: string[]): void {
   const last = axes.length - 1;
   const heads: string[] = [texts[0] ?? ''];
   const index = new Array<number>(axes.length).fill(0);
@@ -209,7 +211,7 @@ function* vectorNames(texts: string[], axes: string[][]): Generator<string> {
   const lastAxis = axes[last] ?? [];
   for (;;) {
     const head = heads[last] ?? '';
-    for (const member of lastAxis) yield head + member + tailText;
+    for (const member of lastAxis) out.push(head + member + tailText);
     // Advance the odometer on the axes before the last, rebuilding the heads from the one that moved.
     let d = last - 1;
     while (d >= 0 && (index[d] = (index[d] ?? 0) + 1) === axes[d]?.length) index[d--] = 0;
@@ -245,6 +247,21 @@ export function parseNodeset(text: string, options: ParseOptions = {}): NodeSet 
     result.apply(operand.op, operandSet(operand));
   }
   return result;
+}
+
+/**
+ * The nodeset of a command's arguments, as `nodeset` makes it: each argument
+ * (each of its lines) read on its own, then all united. One budget for all.
+ */
+export function nodesetOfArguments(patterns: readonly string[], options: ParseOptions = {}): NodeSet {
+  const budget = options.budget ?? { left: maxNodesetSize };
+  const set = new NodeSet();
+  for (const pattern of patterns) {
+    const part = new NodeSet();
+    for (const line of pattern.split(/\r?\n/)) part.update(parseNodeset(line, { ...options, budget }));
+    set.update(part);
+  }
+  return set;
 }
 
 export { maxNodesetSize };

@@ -25,6 +25,8 @@ export interface Operand {
 
 /** A place where digits before a bracket read differently in ClusterShell and by concatenation (pdsh, Slurm). */
 export interface LeadingDigits {
+  /** The nodeset text it is in, and where. */
+  pattern: string;
   offset: number;
   /** The bracket as written, with its leading digits: `4[6-11]`. */
   written: string;
@@ -126,7 +128,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
             const runs = ranges(rng, bracketAt + 1).runs();
             const amended = runs.map((run) => run.split('-').map((bound) => digits + bound).join('-')).join(',');
             if (runs.some((run) => { const [a = '', b = a] = run.split('-'); return a.length !== b.length; })) {
-              onLeadingDigits?.({ offset: bracketAt - digits.length, written: `${digits}[${rng}]`, clusterShell: `[${amended}]` });
+              onLeadingDigits?.({ pattern, offset: bracketAt - digits.length, written: `${digits}[${rng}]`, clusterShell: `[${amended}]` });
             }
             rng = amended;
             pfx = pfx.slice(0, pfx.length - digits.length);

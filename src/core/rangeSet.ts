@@ -154,10 +154,12 @@ export class RangeSet {
   }
 
   /**
-   * The folded text, as ClusterShell writes it: members in sorted order, a run
-   * goes on while the next number follows and keeps its padding (a run begun
-   * zero-padded keeps its length, `08-99` then `100`; an unpadded run may grow
-   * a digit, `8-100`), so `nodeset` reads the text back as the same set.
+   * The folded text, as ClusterShell writes it (RangeSet._slices_padding, no
+   * autostep), so that `nodeset` reads it back as the same set: members in
+   * sorted order, a run goes on while the next number follows and keeps the
+   * run's padding: a zero-padded run keeps its length (`08-99` then `100`), an
+   * unpadded one may grow a digit (`8-100`). A run restarted after a gap keeps
+   * the padding state of the run before, as ClusterShell's does.
    */
   toString(): string {
     return this.runs().join(',');
@@ -166,30 +168,65 @@ export class RangeSet {
   /** The folded text's parts (`1-3`, `08-99`, `100`): ClusterShell's contiguous slices. */
   runs(): string[] {
     const out: string[] = [];
-    let run: { from: number; to: number; width: number } | undefined;
-    let runLength = 0;
+    const emit = (from: number, to: number, width: number): void => {
+      out.push(from === to ? pad(from, width) : `${pad(from, width)}-${pad(to, width)}`);
+    };
+    let start: number | undefined;
+    let step: number | undefined;
+    let last = 0;
     let runPadded = false;
-    const close = (): void => {
-      if (!run) return;
-      out.push(run.from === run.to ? pad(run.from, run.width) : `${pad(run.from, run.width)}-${pad(run.to, run.width)}`);
+    let runLength = 0;
+    // One member through ClusterShell's state machine.
+    const visit = (n: number, length: number, padded: boolean): void => {
+      if (start === undefined) {
+        [start, step, last, runPadded, runLength] = [n, undefined, n, padded, length];
+        return;
+      }
+      const paddingMismatch = runPadded ? length !== runLength : padded;
+      const stepMismatch = !paddingMismatch && step !== undefined && step !== n - last;
+      if (!paddingMismatch && !stepMismatch) {
+        step = n - last;
+        last = n;
+        return;
+      }
+      const width = runPadded ? runLength : 0;
+      if (step === undefined || step === 1) {
+        emit(start, last, width);
+        [start, runPadded, runLength] = [n, padded, length];
+      } else {
+        const stop = paddingMismatch ? last + 1 : last - step + 1;
+        for (let j = start; j < stop; j += step) emit(j, j, width);
+        if (paddingMismatch) [start, runPadded, runLength] = [n, padded, length];
+        else start = last;
+      }
+      step = stepMismatch ? n - last : undefined;
+      last = n;
     };
     for (const length of this.lengths) {
       const runs = this.classes.get(length) ?? none;
+      const firstUnpadded = length > 1 ? 10 ** (length - 1) : 0;
       for (let i = 0; i < runs.length; i += 2) {
         const from = runs[i] ?? 0;
         const to = runs[i + 1] ?? 0;
-        const padded = length > 1 && from < 10 ** (length - 1);
-        if (run && from === run.to + 1 && (runPadded ? length === runLength : !padded)) {
-          run.to = to;
-          continue;
+        // Stretches of one padding state; within one, once the run steps by 1 and accepts the padding, it takes the rest.
+        const stretches: [number, number][] = from < firstUnpadded && to >= firstUnpadded ? [[from, firstUnpadded - 1], [firstUnpadded, to]] : [[from, to]];
+        for (const [a, b] of stretches) {
+          const padded = a < firstUnpadded;
+          for (let n = a; n <= b; n++) {
+            visit(n, length, padded);
+            if (step === 1 && !(runPadded ? length !== runLength : padded)) {
+              last = b;
+              break;
+            }
+          }
         }
-        close();
-        run = { from, to, width: padded ? length : 0 };
-        runLength = length;
-        runPadded = padded;
       }
     }
-    close();
+    if (start !== undefined) {
+      const width = runPadded ? runLength : 0;
+      if (step === undefined || step === 1) emit(start, last, width);
+      else for (let j = start; j <= last; j += step) emit(j, j, width);
+    }
     return out;
   }
 

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { NodeSet, parseNodeset, maxNodesetSize, type LeadingDigits, type NameBudget } from '../../core/nodeset.js';
+import { NodeSet, nodesetOfArguments, parseNodeset, maxNodesetSize, type LeadingDigits, type NameBudget } from '../../core/nodeset.js';
 import { newCommand } from '../globals.js';
 
 /** The `nodeset` command. */
@@ -20,22 +20,13 @@ export function command(): Command {
   return cmd.action((action: string, patterns: string[]) => {
     if (!['fold', 'expand', 'count'].includes(action)) throw new UsageError(`Unknown nodeset action "${action}": use fold, expand or count`);
     const budget: NameBudget = { left: maxNodesetSize };
-    const set = patterns.length > 0 ? fromArguments(patterns, budget) : fromStdin(budget);
+    const set = patterns.length > 0
+      ? nodesetOfArguments(patterns, { budget, onLeadingDigits: (found) => warn(found) })
+      : fromStdin(budget);
     if (action === 'fold') process.stdout.write(`${set.fold()}\n`);
     else if (action === 'count') process.stdout.write(`${set.size}\n`);
-    else process.stdout.write(`${[...set.names()].join(cmd.opts<{ separator: string }>().separator)}\n`);
+    else process.stdout.write(`${set.expand().join(cmd.opts<{ separator: string }>().separator)}\n`);
   });
-}
-
-/** Each argument (each of its lines) read on its own, then united, as `nodeset` does. */
-function fromArguments(patterns: string[], budget: NameBudget): NodeSet {
-  const set = new NodeSet();
-  for (const pattern of patterns) {
-    const part = new NodeSet();
-    for (const line of pattern.split(/\r?\n/)) part.update(parseNodeset(line, { budget, onLeadingDigits: (found) => warn(line, found) }));
-    set.update(part);
-  }
-  return set;
 }
 
 /** Whitespace-separated words from stdin, `#` to the end of a line a comment; plain names take the fast path. */
@@ -47,13 +38,13 @@ function fromStdin(budget: NameBudget): NodeSet {
   }
   if (words.length > budget.left) throw new UsageError(`Invalid nodeset input: stdin has more than ${maxNodesetSize} names`);
   const part = new NodeSet();
-  for (const word of part.addNames(words)) part.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(word, found) }));
+  for (const word of part.addNames(words)) part.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(found) }));
   const set = new NodeSet();
   set.update(part);
   return set;
 }
 
 /** Digits before a bracket: ClusterShell's reading is the one used, but pdsh and Slurm read the same text otherwise. */
-function warn(pattern: string, found: LeadingDigits): void {
-  process.stderr.write(`muster nodeset: warning: in "${pattern}", "${found.written}" reads as ${found.clusterShell} (ClusterShell's reading, used here); pdsh and Slurm concatenate the digits instead\n`);
+function warn(found: LeadingDigits): void {
+  process.stderr.write(`muster nodeset: warning: "${found.written}" at offset ${found.offset} of "${found.pattern}" reads as ${found.clusterShell} (ClusterShell's reading, used here); pdsh and Slurm concatenate the digits instead\n`);
 }
