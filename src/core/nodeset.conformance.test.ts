@@ -74,6 +74,8 @@ const deliberate: [RegExp, RegExp][] = [
   [/(^|[[,\s])-\d|\d-\s*-/, /negative numbers are not supported/],
   [/\d{16,}/, /larger than muster's limit/],
   [/[^\x20-\x7e]|[+_]\d|\d_/, /not a number|bad range|bad number/],
+  [/@/, /node groups/],
+  [/[*?]/, /wildcards/],
 ];
 
 /** Checks one case; returns a line describing a mismatch, or undefined. */
@@ -195,6 +197,13 @@ test('random differential: folding name lists as NodeSet.fromlist does (1-D, 2-D
     if ('error' in theirs || ours !== theirs.fold) failures.push(`seed ${seed} list ${i} ${JSON.stringify(names)}: ClusterShell ${JSON.stringify(theirs)}, muster ${ours}`);
   });
   assert.deepEqual(failures, []);
+});
+
+test('node groups and wildcards, which ClusterShell resolves against group files, are refused, not taken as characters', { skip }, () => {
+  for (const [arg, reason] of [['@web', /node groups/], ['web*', /wildcards/], ['a[1-2],n?', /wildcards/]] as const) {
+    const ours = muster(arg);
+    assert.ok('error' in ours && reason.test(ours.error), `${arg}: ${JSON.stringify(ours)}`);
+  }
 });
 
 test('the batch answers as the real commands do: nodeset -f/-c/-e and muster nodeset on the same arguments', { skip }, () => {

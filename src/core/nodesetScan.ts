@@ -167,6 +167,9 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
       if (node.includes(']')) fail(start + node.indexOf(']'), '"]" without "["');
       addSingle(node.trimEnd(), start);
     }
+    // ClusterShell resolves these against its group files (with none, to nothing); muster has no such files.
+    if (texts[0]?.startsWith('@')) fail(start, 'node groups (@name) are ClusterShell\'s group files, which muster does not read; muster\'s groups are selectors');
+    if (texts.some((text) => /[*?]/.test(text))) fail(start, 'wildcards (* and ?) match ClusterShell\'s group files, which muster does not read; a selector takes host:GLOB');
     operands.push({ op, texts, sets, offset: start });
   }
   return operands;
