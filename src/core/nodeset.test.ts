@@ -14,6 +14,14 @@ test('expand: ranges, lists, padding kept', () => {
   assert.deepEqual(expandNodeset('plain.example.lan'), ['plain.example.lan']);
 });
 
+test('expand: each bracket in the order written, as inventories pair addresses with hosts', () => {
+  assert.deepEqual(expandNodeset('127.0.0.[4,1,3,2]'), ['127.0.0.4', '127.0.0.1', '127.0.0.3', '127.0.0.2']);
+  assert.deepEqual(expandNodeset('x1[3,1-2]'), ['x13', 'x11', 'x12']);
+  assert.deepEqual(expandNodeset('n[2,1]0'), ['n20', 'n10']);
+  // muster nodeset (ClusterShell) sorts the same set.
+  assert.deepEqual(parseNodeset('127.0.0.[4,1,3,2]').expand(), ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4']);
+});
+
 test('expand: steps', () => {
   assert.deepEqual(expandNodeset('n[0-10/2]'), ['n0', 'n2', 'n4', 'n6', 'n8', 'n10']);
   assert.deepEqual(expandNodeset('n[01-09/4]'), ['n01', 'n05', 'n09']);

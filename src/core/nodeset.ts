@@ -9,17 +9,18 @@
  */
 import { nodesetError, scanNodeset } from './nodesetScan.js';
 import { maxNodesetSize, NodeSet, nodesetOfArguments, parseNodeset } from './nodesetAlgebra.js';
-import { RangeSetND } from './rangeSetND.js';
+import { membersAsWritten } from './rangeSet.js';
 
 export { maxNodesetSize, NodeSet, nodesetOfArguments, parseNodeset };
 export type { NameBudget, ParseOptions } from './nodesetAlgebra.js';
 export type { LeadingDigits } from './nodesetScan.js';
 
 /**
- * Expands a pattern as an inventory or a selector writes it: comma-separated
- * parts in the order written (duplicates once), each part's names in
- * ClusterShell's order (first bracket outermost, numbers ascending, `1,2` before
- * `01,02`). Stricter than `parseNodeset`, so that no string names other hosts
+ * Expands a pattern as an inventory or a selector writes it, in the order
+ * written: comma-separated parts in turn, first bracket outermost, each
+ * bracket's numbers as written (`[4,1,3]` is 4, 1, 3), duplicates once. The set
+ * of names is ClusterShell's; the order is the author's, because an address
+ * pattern pairs with its host pattern name by name. Stricter than `parseNodeset`, so that no string names other hosts
  * than its author meant: the operators `!` `&` `^` are refused here (selectors
  * have their own), as is whitespace inside a name, and so are digits before a
  * bracket that ClusterShell and pdsh/Slurm read differently (`db4[6-11]`: 366
@@ -40,11 +41,20 @@ export function expandNodeset(pattern: string): string[] {
     if (space >= 0) throw nodesetError(pattern, operand.offset, 'whitespace in a name');
     const size = operand.sets.reduce((product, set) => product * set.size, 1);
     if (out.size + size > maxNodesetSize) throw nodesetError(pattern, operand.offset, `it expands to more than ${maxNodesetSize} names`);
-    const part = new NodeSet();
-    part.add(operand.texts, operand.sets.length <= 1 ? (operand.sets[0] ?? null) : new RangeSetND([operand.sets]));
-    for (const name of part.expand()) out.add(name);
+    // In written order, first bracket outermost: an address pattern pairs with its hosts' pattern name by name.
+    const axes = operand.written.map(({ text, lead }) => membersAsWritten(text).map((member) => lead + member));
+    product(operand.texts, axes, 0, operand.texts[0] ?? '', out);
   }
   return [...out];
+}
+
+function product(texts: string[], axes: string[][], axis: number, prefix: string, out: Set<string>): void {
+  const members = axes[axis];
+  if (!members) {
+    out.add(prefix);
+    return;
+  }
+  for (const member of members) product(texts, axes, axis + 1, prefix + member + (texts[axis + 1] ?? ''), out);
 }
 
 /**

@@ -19,6 +19,8 @@ export interface Operand {
   op: NodesetOperator;
   texts: string[];
   sets: RangeSet[];
+  /** Per set, its range text as written (after a trailing-digit shift) and the digits before its bracket: for expansion in written order. */
+  written: { text: string; lead: string }[];
   /** Where the operand starts in the text. */
   offset: number;
 }
@@ -73,6 +75,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
     const start = at(rest);
     const texts = [''];
     const sets: RangeSet[] = [];
+    const written: { text: string; lead: string }[] = [];
     const addSingle = (text: string, offset: number): void => {
       let single;
       try {
@@ -84,6 +87,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
       texts[texts.length - 1] += single.texts[0] ?? '';
       for (let i = 0; i < single.sets.length; i++) {
         sets.push(single.sets[i] as RangeSet);
+        written.push({ text: (single.sets[i] as RangeSet).first(), lead: '' });
         texts.push(single.texts[i + 1] ?? '');
       }
     };
@@ -122,8 +126,10 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
             sfx = sfx.slice(digits.length);
           }
         }
+        const asWritten = { text: rng, lead: '' };
         if (pfx.length > 0) {
           const digits = /\d*$/.exec(pfx)?.[0] ?? '';
+          asWritten.lead = digits;
           if (digits) {
             const runs = ranges(rng, bracketAt + 1).runs();
             const amended = runs.map((run) => run.split('-').map((bound) => digits + bound).join('-')).join(',');
@@ -139,6 +145,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
         opIndex = sfx.search(operatorChars);
         if (sfx.startsWith('[')) fail(at(sfx), 'a bracket right after a bracket');
         sets.push(ranges(rng, bracketAt + 1));
+        written.push(asWritten);
         texts.push('');
       }
       opIndex = sfx.search(operatorChars);
@@ -170,7 +177,7 @@ export function scanNodeset(pattern: string, limit: number, onLeadingDigits?: (f
     // ClusterShell resolves these against its group files (with none, to nothing); muster has no such files.
     if (texts[0]?.startsWith('@')) fail(start, 'node groups (@name) are ClusterShell\'s group files, which muster does not read; muster\'s groups are selectors');
     if (texts.some((text) => /[*?]/.test(text))) fail(start, 'wildcards (* and ?) match ClusterShell\'s group files, which muster does not read; a selector takes host:GLOB');
-    operands.push({ op, texts, sets, offset: start });
+    operands.push({ op, texts, sets, written, offset: start });
   }
   return operands;
 }

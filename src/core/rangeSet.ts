@@ -290,6 +290,17 @@ function toNumber(digits: string, part: string): number {
 }
 
 /**
+ * The members of a bracket's text in the order written (`4,1,3-2`… each part
+ * ascending), duplicates once: for inventory patterns, whose addresses pair
+ * with host names in step. The text must already parse (`parseRangeSet`).
+ */
+export function membersAsWritten(text: string): string[] {
+  const out = new Set<string>();
+  for (const part of text.split(',')) for (const member of parseRangeSet(part).members()) out.add(member);
+  return [...out];
+}
+
+/**
  * Parses the inside of a bracket (`1-5,08-10,0-10/2`) by ClusterShell's rules:
  * spaces around numbers are ignored; a bound with a leading zero pads the range,
  * and then both bounds must have the same number of digits (`08-100` is refused,
