@@ -28,6 +28,7 @@ declare -A wanted=(
   [/usr/bin/openssl]=openssl
   [/usr/bin/patch]=patch
   [/usr/bin/pgrep]=procps
+  [/usr/bin/nodeset]=clustershell
 )
 missing=()
 for cmd in "${!wanted[@]}"; do [ -x "$cmd" ] || missing+=("${wanted[$cmd]}"); done

@@ -75,7 +75,7 @@ function code(): string {
   const here = fileURLToPath(import.meta.url);
   const hash = createHash('sha256');
   // In the bundle (scripts/bundle.js) chunk names are hashes of their content; the entry is not.
-  const names = basename(here) === 'cache.js' ? ['cache.js', 'parse.js', 'schema.js', 'select.js', '../core/nodeset.js'] : ['main.js'];
+  const names = basename(here) === 'cache.js' ? ['cache.js', 'parse.js', 'schema.js', 'select.js', '../core/nodeset.js', '../core/nodesetScan.js', '../core/nodesetAlgebra.js', '../core/rangeSet.js', '../core/rangeSetND.js'] : ['main.js'];
   if (basename(here) !== 'cache.js') hash.update(readdirSync(dirname(here)).sort().join('\0'));
   for (const name of names) {
     try {

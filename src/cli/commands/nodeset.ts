@@ -1,29 +1,50 @@
-/** `muster nodeset fold|expand|count ARG…`: nodeset arithmetic, as ClusterShell's `nodeset`. */
+/**
+ * `muster nodeset fold|expand|count [ARG…]`: nodeset arithmetic, as ClusterShell's
+ * `nodeset -f|-e|-c`. Each argument is read as ClusterShell reads it, operators
+ * too (`a[1-5]!a3`, `a[1-5]&a[2-3]`, `a^b`), and the arguments are united; with
+ * none, names come from stdin (whitespace-separated, `#` comments), as `nodeset`
+ * takes them. The 1,000,000-name cap counts the names the whole command adds.
+ */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { expandNodeset, foldNodeset } from '../../core/nodeset.js';
+import { NodeSet, nodesetOfArguments, parseNodeset, maxNodesetSize, type LeadingDigits, type NameBudget } from '../../core/nodeset.js';
 import { newCommand } from '../globals.js';
 
-/** The `nodeset` command. Every argument may itself be a nodeset; they are united. */
+/** The `nodeset` command. */
 export function command(): Command {
-  const cmd = newCommand('nodeset', 'nodeset arithmetic: fold, expand, count')
+  const cmd = newCommand('nodeset', 'nodeset arithmetic: fold, expand, count (ClusterShell\'s reading and operators)')
     .argument('<action>', 'fold, expand or count')
-    .argument('<nodeset...>', 'names or nodesets, e.g. web[001-100,200] or rack[1-2]node[01-40]')
+    .argument('[nodeset...]', 'nodesets, e.g. web[001-100,200], rack[1-2]node[01-40], a[1-5]!a3; none: names from stdin')
     .option('-S, --separator <text>', 'separator between expanded names', ' ');
   return cmd.action((action: string, patterns: string[]) => {
-    const names = [...new Set(patterns.flatMap((pattern) => expandNodeset(pattern)))];
-    switch (action) {
-      case 'fold':
-        process.stdout.write(`${foldNodeset(names)}\n`);
-        break;
-      case 'expand':
-        process.stdout.write(`${names.join(cmd.opts<{ separator: string }>().separator)}\n`);
-        break;
-      case 'count':
-        process.stdout.write(`${names.length}\n`);
-        break;
-      default:
-        throw new UsageError(`Unknown nodeset action "${action}": use fold, expand or count`);
-    }
+    if (!['fold', 'expand', 'count'].includes(action)) throw new UsageError(`Unknown nodeset action "${action}": use fold, expand or count`);
+    const budget: NameBudget = { left: maxNodesetSize };
+    const set = patterns.length > 0
+      ? nodesetOfArguments(patterns, { budget, onLeadingDigits: (found) => warn(found) })
+      : fromStdin(budget);
+    if (action === 'fold') process.stdout.write(`${set.fold()}\n`);
+    else if (action === 'count') process.stdout.write(`${set.size}\n`);
+    else process.stdout.write(`${set.expand().join(cmd.opts<{ separator: string }>().separator)}\n`);
   });
+}
+
+/** Whitespace-separated words from stdin, `#` to the end of a line a comment; plain names take the fast path. */
+function fromStdin(budget: NameBudget): NodeSet {
+  const words: string[] = [];
+  for (const line of readFileSync(0, 'utf8').split('\n')) {
+    const comment = line.indexOf('#');
+    for (const word of (comment < 0 ? line : line.slice(0, comment)).split(/\s+/)) if (word) words.push(word);
+  }
+  if (words.length > budget.left) throw new UsageError(`Invalid nodeset input: stdin has more than ${maxNodesetSize} names`);
+  const part = new NodeSet();
+  for (const word of part.addNames(words)) part.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(found) }));
+  const set = new NodeSet();
+  set.update(part);
+  return set;
+}
+
+/** Digits before a bracket: ClusterShell's reading is the one used, but pdsh and Slurm read the same text otherwise. */
+function warn(found: LeadingDigits): void {
+  process.stderr.write(`muster nodeset: warning: "${found.written}" at offset ${found.offset} of "${found.pattern}" reads as ${found.clusterShell} (ClusterShell's reading, used here); pdsh and Slurm concatenate the digits instead\n`);
 }
