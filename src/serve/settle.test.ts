@@ -126,7 +126,6 @@ describe('serve reloads only quiet files (issue 17 item 6)', () => {
       await waitForQuiet([file], { settleMs: 0, maxWaitMs: 0 });
       await waitForQuiet([file], { settleMs: 50, maxWaitMs: 1000 });
       assert.ok(performance.now() - began >= 49);
-      await assert.rejects(look([dir]), /is not a regular file \(a folder\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -154,7 +153,7 @@ describe('muster serve with a FIFO at the inventory path (issue 17 item 7, the s
       execFileSync('mkfifo', [fifo]);
       renameSync(fifo, file);
       const failed = await untilStatus(server, (s) => s.status === 'error');
-      assert.match(failed.last_reload.error ?? '', /is not a regular file \(a FIFO\)/);
+      assert.match(failed.last_reload.error ?? '', /not a regular file \(it is a FIFO\)/);
       assert.equal(failed.index, 1);
       assert.equal((await get(server, '/v1/roles/web/count')).body.trim(), '100');
       // A valid file in its place is served: the reload was not wedged on the FIFO.

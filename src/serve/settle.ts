@@ -18,8 +18,8 @@
  * reloader reports as a failed reload (the last good inventory keeps serving).
  *
  * `stat` never blocks on what a read would hang on (a FIFO at the inventory
- * path), and anything that is not a regular file is refused here, before a
- * read is tried.
+ * path); the read that follows refuses anything that is not a regular file
+ * (core/readRegularFile.ts), so that refusal is worded in one place.
  */
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,7 +56,7 @@ export class NotSettledError extends MusterError {
   }
 }
 
-/** One look at every file. Throws a `MusterError` for a file that is gone or not a regular file (or a link to one). */
+/** One look at every file. Throws a `MusterError` for a file that is gone. */
 export async function look(files: string[]): Promise<Look> {
   const states: Look = new Map();
   await Promise.all(files.map(async (file) => {
@@ -66,18 +66,9 @@ export async function look(files: string[]): Promise<Look> {
     } catch (error) {
       throw new MusterError(`Cannot load inventory: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    if (!info.isFile()) throw new MusterError(`Cannot load inventory: ${file} is not a regular file (${kind(info)}); an inventory file must be one, or a symlink to one`);
     states.set(file, `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`);
   }));
   return states;
-}
-
-function kind(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isDirectory()) return 'a folder';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return 'not a file';
 }
 
 /** The files whose state differs between two looks (a file in one look only counts as changed). */

@@ -2,7 +2,7 @@
  * The in-process ssh transport against a real lab fleet (real sshd in namespaces).
  * Needs root and openssh-server; skipped with the reason otherwise.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -287,16 +287,20 @@ describe('ssh transport on a real lab', { skip: unavailable ?? false }, () => {
     }
   });
 
-  it('UserKnownHostsFile none: accept-new connects and records nowhere', async () => {
+  it('UserKnownHostsFile none: there is no file, so accept-new records nowhere and refuses, as ssh does', async () => {
     const home = mkdtempSync(join(tmpdir(), 'muster-ssh-home-'));
     try {
       const config = override('no_known_hosts_config', ['User root', `IdentityFile ${lab.identityPath}`, 'UserKnownHostsFile none', 'GlobalKnownHostsFile none']);
-      const session = await sshTransport({ sshConfig: { userConfig: null, home }, agent: null, acceptNew: true }).connect({ ...h1, sshConfig: config });
-      session.close();
+      // The reference: OpenSSH 9.2 with no known_hosts file cannot accept a new key either.
+      const reference = spawnSync('ssh', ['-F', config, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-l', 'root', h1.address, 'true'], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      assert.equal(reference.status, 255, reference.stderr);
+      assert.match(reference.stderr, /Host key verification failed/);
+      await assert.rejects(sshTransport({ sshConfig: { userConfig: null, home }, agent: null, acceptNew: true }).connect({ ...h1, sshConfig: config }),
+        connectError('hostkey', /is not known and cannot be recorded: there is no UserKnownHostsFile/));
       assert.deepEqual(readdirSync(home), [], 'no ~/none, nor any other file, was written');
       assert.ok(!existsSync(join(dir, 'none')), 'nor a "none" beside the ssh_config');
       await assert.rejects(sshTransport({ sshConfig: { userConfig: null, home }, agent: null }).connect({ ...h1, sshConfig: config }),
-        connectError('hostkey', /is not in known_hosts/));
+        connectError('hostkey', /is not in known_hosts \(UserKnownHostsFile none\)/));
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
