@@ -123,6 +123,11 @@ describe('muster run keeps every byte of output, on a real 2-host lab', { skip: 
     assert.deepEqual(Buffer.from(record.stdoutBase64 ?? '', 'base64'), Buffer.from([0xff, 0xfe, 0x6f, 0x6b, 0x80]));
     assert.equal(record.stderr, 'café\n');
     assert.equal('stderrBase64' in record, false);
+
+    // Printed before a timeout, the bytes are still exact.
+    const stopped = hostRecords((await muster(['run', 'lab01', '--timeout', '2s', '--json', '--', "printf 'x\\377\\n'; sleep 30"])).stdout)[0];
+    assert.equal(stopped?.status, 'timeout');
+    assert.deepEqual(Buffer.from(stopped?.stdoutBase64 ?? '', 'base64'), Buffer.from([0x78, 0xff, 0x0a]));
   });
 
   test('--json: output cut at the 1 MiB cap is cut between characters, so it stays text', async () => {
