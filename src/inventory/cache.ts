@@ -75,7 +75,9 @@ function code(): string {
   const here = fileURLToPath(import.meta.url);
   const hash = createHash('sha256');
   // In the bundle (scripts/bundle.js) chunk names are hashes of their content; the entry is not.
-  const names = basename(here) === 'cache.js' ? ['cache.js', 'parse.js', 'schema.js', 'select.js', '../core/nodeset.js', '../core/nodesetScan.js', '../core/nodesetAlgebra.js', '../core/rangeSet.js', '../core/rangeSetND.js'] : ['main.js'];
+  // Every module of the inventory and core layers, not a hand-kept list that a new module (a
+  // nodeset scanner, a file reader, a limit) silently falls out of.
+  const names = basename(here) === 'cache.js' ? [...modulesIn(dirname(here), ''), ...modulesIn(join(dirname(here), '../core'), '../core/')] : ['main.js'];
   if (basename(here) !== 'cache.js') hash.update(readdirSync(dirname(here)).sort().join('\0'));
   for (const name of names) {
     try {
@@ -86,6 +88,10 @@ function code(): string {
   }
   codeStamp = hash.digest('hex');
   return codeStamp;
+}
+
+function modulesIn(dir: string, prefix: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.js') && !name.endsWith('.test.js')).sort().map((name) => prefix + name);
 }
 
 /** The cache key and file for these sources. */

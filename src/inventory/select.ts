@@ -7,12 +7,13 @@
  * role, else a group, else a host name or nodeset of host names.
  *
  * selectorParse.ts turns the text into a postfix program; this file gives its
- * atoms their hosts and runs it on a stack of host sets (one byte per host),
- * without recursion except through groups naming groups, whose depth has the
+ * atoms their hosts, and hostSetProgram.ts runs it on a stack of host sets (one
+ * byte per host), without recursion except through groups naming groups, whose depth has the
  * same limit as parentheses (`maxSelectorDepth`).
  */
 import { SelectorError, UsageError } from '../core/errors.js';
 import { expandNodeset, isNodesetPattern } from '../core/nodeset.js';
+import { or, runProgram, type Operand } from './hostSetProgram.js';
 import { maxSelectorDepth, parseSelector, type Step } from './selectorParse.js';
 import type { Host, Inventory, Selection } from './types.js';
 
@@ -281,58 +282,8 @@ function matchesVar(value: unknown, match: (value: string) => boolean): boolean 
   return match(String(value));
 }
 
-/** A set of hosts on the evaluation stack: one byte per host, or (for an atom not yet combined) its host indexes. */
-type Operand = Uint8Array | readonly number[];
-
-/**
- * Runs a postfix program on a stack of host sets. The stack holds at most one
- * pending left operand per open parenthesis (plus two), so its size is bounded
- * by `maxSelectorDepth`, however many atoms the selector has; an atom's
- * indexes are spread into a set only when needed (a 5,000-name union sets
- * 5,000 bytes instead of allocating 5,000 sets).
- */
 function evaluate(inventory: Inventory, index: Index, program: Program): Uint8Array {
-  const size = inventory.hosts.length;
-  const stack: Operand[] = [];
-  // parseSelector's programs are well formed (every operator has its two operands), so the fallback is never used.
-  const pop = (): Operand => stack.pop() ?? new Uint8Array(size);
-  for (const step of program) {
-    if (step.kind === 'atom') {
-      stack.push(operand(inventory, index, step.atom));
-    } else if (step.kind === 'not') {
-      const top = owned(pop(), size);
-      for (let i = 0; i < size; i++) top[i] = top[i] ? 0 : 1;
-      stack.push(top);
-    } else {
-      const right = pop();
-      const left = owned(pop(), size);
-      combine(left, step.op, right, size);
-      stack.push(left);
-    }
-  }
-  return owned(pop(), size);
-}
-
-/** `left` op `right`, into `left`. */
-function combine(left: Uint8Array, op: ',' | '&' | '!', right: Operand, size: number): void {
-  if (op === '&') {
-    const keep = owned(right, size);
-    for (let i = 0; i < size; i++) if (!keep[i]) left[i] = 0;
-  } else if (right instanceof Uint8Array) {
-    if (op === ',') or(left, right);
-    else for (let i = 0; i < size; i++) if (right[i]) left[i] = 0;
-  } else {
-    const value = op === ',' ? 1 : 0;
-    for (const i of right) left[i] = value;
-  }
-}
-
-/** A set the evaluation may change: a byte array is already the stack's own, indexes are spread into a new one. */
-function owned(set: Operand, size: number): Uint8Array {
-  if (set instanceof Uint8Array) return set;
-  const out = new Uint8Array(size);
-  for (const i of set) out[i] = 1;
-  return out;
+  return runProgram(program, inventory.hosts.length, (atom) => operand(inventory, index, atom));
 }
 
 function operand(inventory: Inventory, index: Index, atom: Atom): Operand {
@@ -363,8 +314,4 @@ function groupHosts(inventory: Inventory, index: Index, name: string): GroupHost
   found = { picked: program.length > 0 ? evaluate(inventory, index, program) : new Uint8Array(inventory.hosts.length), named };
   index.groupHosts.set(name, found);
   return found;
-}
-
-function or(into: Uint8Array, from: Uint8Array): void {
-  for (let i = 0; i < into.length; i++) if (from[i]) into[i] = 1;
 }
