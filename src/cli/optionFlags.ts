@@ -2,7 +2,7 @@
  * Library options by their CLI flags: a library error names the option
  * (`OptionError.option`, e.g. `maxFail`), the CLI says the flag (`--max-fail`).
  */
-import { namesOptions } from '../core/errors.js';
+import { messageNaming } from '../core/errors.js';
 
 /** Option name → the flag that sets it. An option missing here is shown as `--kebab-case`. */
 const flags: Readonly<Record<string, string>> = {
@@ -18,5 +18,5 @@ export function flagFor(option: string): string {
 
 /** An error's message as the CLI says it: one that names options (`OptionError`, `ListenError`) names the flags instead. */
 export function cliMessage(error: Error): string {
-  return namesOptions(error) ? error.messageWith(flagFor) : error.message;
+  return messageNaming(error, flagFor);
 }

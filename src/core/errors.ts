@@ -41,6 +41,11 @@ export function namesOptions(error: Error): error is Error & NamesOptions {
   return typeof (error as Partial<NamesOptions>).messageWith === 'function';
 }
 
+/** `error`'s message with its options called what `name` says, when it names options and a naming is given. */
+export function messageNaming(error: Error, name?: (option: string) => string): string {
+  return name && namesOptions(error) ? error.messageWith(name) : error.message;
+}
+
 /**
  * A bad value for an option of a library call. The library names options as its
  * callers write them (`forks`, `maxFail`); `say` builds the message from a naming

@@ -10,8 +10,13 @@
  * @example shellQuote("it's") // 'it'\''s'
  */
 export function shellQuote(value: string): string {
-  if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  if (isBareWord(value)) return value;
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Whether `value` is a word a shell reads as itself, unquoted: what `shellQuote` leaves bare. */
+export function isBareWord(value: string): boolean {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value);
 }
 
 /** Quotes each word and joins them with spaces: a safe command line. */

@@ -29,7 +29,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../core/duration.js';
-import { namesOptions } from '../core/errors.js';
+import { messageNaming } from '../core/errors.js';
 import { checkLimit, pooledAll } from '../core/pool.js';
 import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
@@ -231,7 +231,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     session = await options.transport.connect(target, runSignal ? { signal: runSignal } : {});
   } catch (error) {
     if (runSignal?.aborted) return failed('failed', 'interrupted');
-    if (error instanceof ConnectError) return failed('unreachable', connectMessage(error, options));
+    if (error instanceof ConnectError) return failed('unreachable', messageNaming(error, options.nameOption));
     return failed('failed', errorMessage(error));
   }
 
@@ -270,7 +270,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     if (timedOut && timeoutMs !== undefined) return failed('timeout', `timed out after ${formatDuration(timeoutMs)}`, result);
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
-    if (thrown instanceof ConnectError) return failed('unreachable', connectMessage(thrown, options));
+    if (thrown instanceof ConnectError) return failed('unreachable', messageNaming(thrown, options.nameOption));
     return failed('failed', errorMessage(thrown));
   } finally {
     open = false;
@@ -300,10 +300,6 @@ function settleWithGrace<T>(promise: Promise<T>, signal: AbortSignal, graceMs: n
 }
 
 /** A connect failure's message, with the options it names called as the caller asked (see `nameOption`). */
-function connectMessage(error: ConnectError, options: RunOptions): string {
-  return options.nameOption && namesOptions(error) ? error.messageWith(options.nameOption) : error.message;
-}
-
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -16,13 +16,17 @@ export interface ProxySocket {
   failure: Promise<string | undefined>;
 }
 
+/** The shell ssh runs ProxyCommand and `Match exec` under: `$SHELL`, or /bin/sh when it is unset or empty. */
+export function userShell(): string {
+  return process.env['SHELL'] || '/bin/sh';
+}
+
 /**
  * Runs `command` and returns its stdin/stdout as a socket. `closed` is the connection's end:
  * the command is killed then, so it never outlives its connection.
  */
 export function proxyCommandSocket(command: string, closed: (end: () => void) => void): ProxySocket {
-  const shell = process.env['SHELL'] ?? '/bin/sh';
-  const child = spawn(shell, ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(userShell(), ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-2000);

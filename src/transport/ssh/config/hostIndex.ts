@@ -54,7 +54,11 @@ export function stepsOf(lines: readonly ConfigLine[]): Step[] {
     if (blocks.length > 1) {
       const byName = new Map<string, number[]>();
       blocks.forEach((block, position) => {
-        for (const word of new Set(block.host.args.map((arg) => arg.text))) byName.set(word, [...(byName.get(word) ?? []), position]);
+        for (const word of new Set(block.host.args.map((arg) => arg.text))) {
+          const positions = byName.get(word);
+          if (positions) positions.push(position);
+          else byName.set(word, [position]);
+        }
       });
       steps.push({ kind: 'blocks', blocks, byName });
     } else {

@@ -9,7 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MusterError } from '../../../core/errors.js';
 import type { Target } from '../../types.js';
+import { userShell } from '../proxyCommand.js';
 import { readConfigFile, type ConfigFile } from './configFile.js';
 import { evaluateConfig, expandPlaced, type EvaluationContext, type RawOptions } from './evaluate.js';
 import { clientTokens, expandForShell, percentExpand, tildeExpand, type ConnectionFacts } from './tokens.js';
@@ -69,7 +71,7 @@ const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_kn
  * resolver. A file `ssh` would refuse raises `InvalidFileError` naming file:line:col.
  */
 export class SshConfigResolver {
-  private readonly files = new Map<string, ConfigFile | null>();
+  private readonly files = new Map<string, ConfigFile | null | MusterError>();
   /** `Match exec` results by expanded command: one run per command per operation, not per host. */
   private readonly execResults = new Map<string, number | null>();
   private readonly home: string;
@@ -98,16 +100,26 @@ export class SshConfigResolver {
   /** Runs a `Match exec` command as ssh does: `$SHELL -c` (else /bin/sh), stdin and stdout on /dev/null. */
   private exec(command: string): number | null {
     if (!this.execResults.has(command)) {
-      const shell = process.env['SHELL'] ?? '/bin/sh';
+      const shell = userShell();
       const run = spawnSync(shell, ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
       this.execResults.set(command, run.status);
     }
     return this.execResults.get(command) ?? null;
   }
 
+  /** A file once per resolver, and its refusal once too: a bad line is not re-read for every host. */
   private read(path: string, checkPermissions: boolean): ConfigFile | null {
-    if (!this.files.has(path)) this.files.set(path, readConfigFile(path, { includeHome: this.includeHome, checkPermissions }));
-    return this.files.get(path) ?? null;
+    if (!this.files.has(path)) {
+      try {
+        this.files.set(path, readConfigFile(path, { includeHome: this.includeHome, checkPermissions }));
+      } catch (error) {
+        if (!(error instanceof MusterError)) throw error;
+        this.files.set(path, error);
+      }
+    }
+    const file = this.files.get(path);
+    if (file instanceof Error) throw file;
+    return file ?? null;
   }
 
   private configFiles(sshConfig: string | undefined): ConfigFile[] {

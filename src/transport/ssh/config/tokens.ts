@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MusterError } from '../../../core/errors.js';
+import { isBareWord } from '../../../core/shell.js';
 
 /** A token, variable or `~user` that cannot be expanded; one line, without a stack. */
 export class TokenError extends MusterError {
@@ -118,9 +119,6 @@ export function clientTokens(facts: ConnectionFacts): Tokens {
   };
 }
 
-/** What a value substituted into a shell command may contain: shellQuote's bare-word characters. */
-const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]*$/;
-
 /**
  * `percentExpand` for text a shell will run (ProxyCommand, Match exec). OpenSSH pastes the
  * values in as they are; muster does too, so the command is the one `ssh` runs, but refuses a
@@ -130,7 +128,7 @@ const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]*$/;
 export function expandForShell(text: string, tokens: Tokens): string {
   return percentExpand(text, tokens, {
     check: (letter, value) => {
-      if (!SHELL_SAFE.test(value)) throw new TokenError(`%${letter} is ${JSON.stringify(value)}, which has characters a shell command cannot safely be given`);
+      if (value !== '' && !isBareWord(value)) throw new TokenError(`%${letter} is ${JSON.stringify(value)}, which has characters a shell command cannot safely be given`);
     },
   });
 }

@@ -17,6 +17,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { withFileLock } from '../../../core/fileLock.js';
 import { HmacSha1Key } from './hmacSha1.js';
+import { matchHostname } from '../config/patterns.js';
 import { blobKeyType, isOpenSshKeyType, parsePublicKey } from './publicKey.js';
 
 /** One key line of a known_hosts file, as written (its key is parsed only when it is looked up). */
@@ -68,34 +69,11 @@ export function knownHostName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** Whether an entry's host field names `name` (as built by `knownHostName`); names are compared lowercased, as OpenSSH does. */
+/** Whether an entry's host field names `name` (as built by `knownHostName`): the lookup `linesNaming` does, on one line. */
 export function entryMatches(entry: KnownHostEntry, name: string): boolean {
-  const lower = name.toLowerCase();
-  if (entry.hosts.startsWith('|1|')) {
-    const [, , salt, hash] = entry.hosts.split('|');
-    if (salt === undefined || hash === undefined) return false;
-    return createHmac('sha1', Buffer.from(salt, 'base64')).update(lower).digest('base64') === hash;
-  }
-  return patternsMatch(entry.hosts, lower);
-}
-
-/** OpenSSH's `match_hostname`: a comma list of `*`/`?` patterns, where a matching `!negation` excludes the line. */
-function patternsMatch(hosts: string, lowerName: string): boolean {
-  let matched = false;
-  for (const raw of hosts.toLowerCase().split(',')) {
-    const negated = raw.startsWith('!');
-    if (!globMatch(negated ? raw.slice(1) : raw, lowerName)) continue;
-    if (negated) return false;
-    matched = true;
-  }
-  return matched;
-}
-
-/** OpenSSH's `*` / `?` host patterns. */
-function globMatch(pattern: string, text: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === text;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${source}$`).test(text);
+  const index: IndexedFile = { byName: new Map(), patterns: [], hashed: [] };
+  addToIndex(index, entry);
+  return namesIn(index, name.toLowerCase()).length > 0;
 }
 
 /** Formats an entry's place as `file:line`, for messages. */
@@ -134,6 +112,14 @@ function addToIndex(index: IndexedFile, entry: KnownHostEntry): void {
     if (list) list.push(entry);
     else index.byName.set(name, [entry]);
   }
+}
+
+/** The entries of one file that name `lowerName`: by name, by pattern (OpenSSH's `match_hostname`), by hash. */
+function namesIn(index: IndexedFile, lowerName: string): KnownHostEntry[] {
+  const entries = [...(index.byName.get(lowerName) ?? [])];
+  for (const entry of index.patterns) if (matchHostname(lowerName, entry.hosts)) entries.push(entry);
+  for (const hashed of index.hashed) if (hashed.key.digest(lowerName).equals(hashed.hash)) entries.push(hashed.entry);
+  return entries;
 }
 
 /** A key to record (see `KnownHosts.accept`), and who waits for its verdict. */
@@ -193,10 +179,7 @@ export class KnownHosts {
     const found: KnownHostEntry[] = [];
     for (const file of files) {
       const index = this.load(file);
-      const entries = [...(index.byName.get(lower) ?? [])];
-      for (const entry of index.patterns) if (patternsMatch(entry.hosts, lower)) entries.push(entry);
-      for (const hashed of index.hashed) if (hashed.key.digest(lower).equals(hashed.hash)) entries.push(hashed.entry);
-      found.push(...entries.filter((entry) => isOpenSshKeyType(entry.keyType)).sort((a, b) => a.line - b.line));
+      found.push(...namesIn(index, lower).filter((entry) => isOpenSshKeyType(entry.keyType)).sort((a, b) => a.line - b.line));
     }
     return found;
   }
