@@ -35,8 +35,7 @@ export function deployData(rollback: Rollback | undefined, note?: string): Deplo
 
 /** The note a deploy outcome's `data` carries, if any (see `DeployData.note`). */
 export function deployNote(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null || !('kind' in data) || data.kind !== 'deploy') return undefined;
-  return (data as DeployData).note;
+  return deployDataOf(data)?.note;
 }
 
 /**
@@ -45,6 +44,11 @@ export function deployNote(data: unknown): string | undefined {
  * (`deployData`) has a rollback, everything else gives `undefined`.
  */
 export function rollbackOf(data: unknown): Rollback | undefined {
+  return deployDataOf(data)?.rollback;
+}
+
+/** `data` as a deploy's, when it carries the tag `deployData` puts on it. */
+function deployDataOf(data: unknown): DeployData | undefined {
   if (typeof data !== 'object' || data === null || !('kind' in data) || data.kind !== 'deploy') return undefined;
-  return (data as DeployData).rollback;
+  return data as DeployData;
 }

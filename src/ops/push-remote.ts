@@ -146,7 +146,8 @@ install)
     if [ -e "$d" ] && [ ! -f "$d" ]; then answer 'other not a regular file'; fi
     if [ -f "$d" ]; then
       s=$(sha256sum < "$d") || fail "cannot read $d"
-      set -- $(stat -L -c '%a %U:%G' -- "$d")
+      st=$(stat -L -c '%a %U:%G' -- "$d") || fail "cannot read $d"
+      set -- $st
       if [ "\${s%% *}" = "$sum" ] && { [ -z "$mode" ] || [ "$1" = "$mode" ]; } && { [ -z "$owner" ] || case $owner in *:*) [ "$2" = "$owner" ];; *) [ "\${2%%:*}" = "$owner" ];; esac; }; then
         if [ -f "$m" ]; then unlock; echo same-pending; cat -- "$m"; exit 0; fi
         answer same
@@ -196,6 +197,8 @@ install)
   answer changed-unclean
   ;;
 esac`;
+/** The script as one shell word, quoted once: every install and settle sends it. */
+const scriptWord = shellQuote(script);
 
 /** One push of one DEST on one host: the names its remote files are derived from. */
 export interface PushHandle {
@@ -251,7 +254,7 @@ export function thenMarker(dest: string): string {
 function command(role: 'install' | 'settle', handle: PushHandle, args: readonly string[]): string {
   const fixed = [role, handle.kind, handle.dest, posix.dirname(handle.dest), posix.basename(handle.dest), handle.id];
   // The script is in the environment too, so the install can start its holder from the same text.
-  return `MUSTER_PUSH=${shellQuote(script)}; export MUSTER_PUSH; sh -c "$MUSTER_PUSH" sh ${shellJoin([...fixed, ...args])}`;
+  return `MUSTER_PUSH=${scriptWord}; export MUSTER_PUSH; sh -c "$MUSTER_PUSH" sh ${shellJoin([...fixed, ...args])}`;
 }
 
 /**

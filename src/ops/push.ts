@@ -143,7 +143,7 @@ export function isUnchanged(state: RemoteState, content: PushContent, target: Pu
   return manifestKey(state.manifest, target) === manifestKey(content.manifest, target);
 }
 
-function ownerMatches(actual: string, wanted: string): boolean {
+export function ownerMatches(actual: string, wanted: string): boolean {
   return wanted.includes(':') ? actual === wanted : actual.split(':')[0] === wanted;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '../transport/types.js';
 import { contentDiff, unifiedDiffDirs } from './diff-unified.js';
-import { normalizeMode, readRemote, sha256, type PushContent, type PushTarget, type RemoteState } from './push.js';
+import { normalizeMode, ownerMatches, readRemote, sha256, type PushContent, type PushTarget, type RemoteState } from './push.js';
 
 /**
  * The diff a `--check` shows for one host, computed once per distinct
@@ -50,7 +50,7 @@ async function computeDiff(session: Session, where: PushTarget, state: RemoteSta
   const notes: string[] = [];
   if (state.kind === 'file' && content.kind === 'file') {
     if (where.mode !== undefined && state.mode !== normalizeMode(where.mode)) notes.push(`mode ${state.mode} → ${normalizeMode(where.mode)}`);
-    if (where.owner !== undefined && state.owner !== where.owner && state.owner.split(':')[0] !== where.owner) notes.push(`owner ${state.owner} → ${where.owner}`);
+    if (where.owner !== undefined && !ownerMatches(state.owner, where.owner)) notes.push(`owner ${state.owner} → ${where.owner}`);
   }
   let diff: string;
   if (content.kind === 'file') {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { deployData, type DeployData, type Rollback } from '../core/deploy.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Selector } from '../render/context.js';
-import type { Job, JobResult } from '../run/engine.js';
+import { defaultAbortGraceMs, type Job, type JobResult } from '../run/engine.js';
 import type { ExecResult } from '../transport/types.js';
 import { shellJoin } from '../core/shell.js';
 import { prepareSource, type PreparedSource } from './push-source.js';
@@ -56,7 +56,7 @@ export interface TaskJobOptions {
  * aborted: the engine abandons a job 10 s (`abortGraceMs`) after its abort, and
  * stopping the exec that was running takes part of that.
  */
-const stoppedSettleMs = 9000;
+const stoppedSettleMs = defaultAbortGraceMs - 1000;
 /** A settle in the normal course: a short script, bounded all the same, never cut by Ctrl-C. */
 const settleMs = 15_000;
 
@@ -92,6 +92,8 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
     const stdout: string[] = [];
     const stderr: string[] = [];
     const changedDests: string[] = [];
+    // Trees changed by this push: no pending --then is recorded for them (the next push of an unchanged tree is not an install).
+    const trees = new Set<string>();
     /** Unchanged DESTs whose earlier `--then` never succeeded. */
     const pendingDests: string[] = [];
     const pushes: Pushed[] = [];
@@ -174,7 +176,8 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
           }
           // Held past the install when something after it may still put it back.
           const hold = pushCount > 1 || steps.slice(index + 1).some((later) => later.kind === 'test' || later.kind === 'run');
-          const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${step.dest}.muster-${suffix}` : '', then: thens });
+          const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${step.dest}.muster-${suffix}` : '', then: content.kind === 'file' ? thens : [] });
+          if (content.kind === 'dir') trees.add(step.dest);
           const entry: Pushed = { handle, phase: 'sent' };
           pushes.push(entry);
           let answer = content.kind === 'file' && content.data.length > compareFirstBytes
@@ -225,7 +228,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
         if (result.exitCode === 0 && index === lastThen) thenDone = true;
         if (result.exitCode !== 0) {
           const why = `${step.kind} failed (${describeExit(result)}): ${step.command}`;
-          if (step.kind === 'then') return finish('failed', `${why}; ${notActive([...changedDests, ...pendingDests])}`);
+          if (step.kind === 'then') return finish('failed', `${why}; ${notActive([...changedDests, ...pendingDests], trees)}`);
           if (step.kind === 'test') {
             // The test's own output says why: once the previous files are back, that they
             // are back is all the outcome needs to say (no message, the rollback data).
@@ -240,7 +243,7 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       if (changedDests.length > 0) return finish('changed', `${options.check ? 'would change' : 'changed'} ${changedDests.join(', ')}`);
       if (pendingDests.length === 0) return finish('ok', 'unchanged');
       if (thens.length > 0) return finish('changed', `unchanged; ran the --then an earlier push left pending for ${pendingDests.join(', ')}`);
-      return finish('ok', `unchanged; ${notActive(pendingDests)}`);
+      return finish('ok', `unchanged; ${notActive(pendingDests, trees)}`);
     } catch (error) {
       // Stopped half-way (timeout, Ctrl-C) or the connection failed: the command that was
       // running did not finish, so it has no exit code; every push is settled.
@@ -253,9 +256,9 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       const how = signal.aborted ? 'stopped' : (error instanceof Error ? error.message : String(error));
       if (undone.final.length > 0 && undone.unknown.length === 0 && undone.kept.length === 0 && undone.rollback === undefined && !hadThen) {
         // The new files were final before the stop: that is what happened on the host.
-        return finish('changed', `changed ${undone.final.join(', ')} (final before it was ${how === 'stopped' ? 'stopped' : how})`);
+        return finish('changed', `changed ${undone.final.join(', ')} (final before it was ${how})`);
       }
-      const data = undoneData(undone, hadThen ? notActive(undone.final) : undefined);
+      const data = undoneData(undone, hadThen ? notActive(undone.final, trees) : undefined);
       return finish('failed', how, data);
     } finally {
       signal.removeEventListener('abort', onStop);
@@ -281,9 +284,10 @@ function undoneData(undone: Undone, extra?: string): DeployData | undefined {
   return deployData(undone.rollback, notes.length > 0 ? notes.join('; ') : undefined);
 }
 
-/** A file in place whose `--then` has not succeeded, in words. */
-function notActive(dests: readonly string[]): string {
-  return `${dests.join(', ')} in place but --then has not succeeded: the next push runs it again`;
+/** Files in place whose `--then` has not succeeded, in words: a file's is run again by the next push; a tree's is not recorded. */
+function notActive(dests: readonly string[], trees: ReadonlySet<string>): string {
+  const retried = dests.every((dest) => !trees.has(dest));
+  return `${dests.join(', ')} in place but --then has not succeeded${retried ? ': the next push runs it again' : ''}`;
 }
 
 /** The last `--then`, removing the pending markers of `dests` when it succeeds. */

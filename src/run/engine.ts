@@ -207,6 +207,9 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
   };
 }
 
+/** How long a job has to settle once its signal is aborted, unless `abortGraceMs` says otherwise (a stopped push settles within it). */
+export const defaultAbortGraceMs = 10_000;
+
 /** Connects, runs the job under its timeout, closes: always resolves to an outcome. */
 async function runHost<T>(target: Target, index: number, job: Job<T>, options: RunOptions, emit: (event: RunEvent) => void): Promise<Outcome<T>> {
   const startedAt = performance.now();
@@ -260,7 +263,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? 10_000);
+      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? defaultAbortGraceMs);
     } catch (error) {
       thrown = error;
     }
