@@ -10,6 +10,11 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** Bytes as MiB, one decimal unless whole. */
+export function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+}
+
 /**
  * Where to cut `bytes` at most `end` bytes in so that a UTF-8 character is not split: a
  * text cut mid-character would end in an invalid sequence (and be carried as bytes, not

@@ -20,6 +20,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
+import { mebibytes } from './bytes.js';
 import { InvalidFileError, type Problem } from './errors.js';
 
 /** How to read: what the file is (for messages) and the most bytes it may have. */
@@ -34,7 +35,17 @@ export interface ReadRegularOptions {
   signal?: AbortSignal;
 }
 
-const chunkSize = 1 << 20;
+/** What a read past the file's size asks for: a file that grew, or the end; small, as it is usually the end. */
+const pastEndChunk = 64 * 1024;
+
+/**
+ * How many bytes the next read asks for: the rest of the file as `fstat` sized it, else a
+ * small chunk (a file growing, or the read that finds the end), and never more than one
+ * byte past the limit, which is enough to know it was passed.
+ */
+function nextReadSize(size: number, total: number, maxBytes: number): number {
+  return Math.max(1, Math.min(total < size ? size - total : pastEndChunk, maxBytes + 1 - total));
+}
 
 /** Reads a regular file as strict UTF-8 under the rules above; throws `InvalidFileError` (one problem) otherwise. */
 export async function readRegularFile(path: string, options: ReadRegularOptions): Promise<string> {
@@ -52,9 +63,7 @@ export async function readRegularFile(path: string, options: ReadRegularOptions)
     let total = 0;
     for (;;) {
       options.signal?.throwIfAborted();
-      // One byte past the limit is enough to know it was passed.
-      const want = Math.min(Math.max(size - total, chunkSize), options.maxBytes + 1 - total);
-      const buffer = Buffer.allocUnsafe(Math.max(want, 1));
+      const buffer = Buffer.allocUnsafe(nextReadSize(size, total, options.maxBytes));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
@@ -82,8 +91,7 @@ export function readRegularFileSync(path: string, options: Omit<ReadRegularOptio
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const want = Math.min(Math.max(size - total, chunkSize), options.maxBytes + 1 - total);
-      const buffer = Buffer.allocUnsafe(Math.max(want, 1));
+      const buffer = Buffer.allocUnsafe(nextReadSize(size, total, options.maxBytes));
       const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
@@ -131,11 +139,6 @@ function kindOf(stats: Stats): string {
 function tooBig(bytes: number, options: ReadRegularOptions, verb: 'is' | 'grew'): string {
   const limit = options.limitName ?? `the limit of ${mebibytes(options.maxBytes)}`;
   return `${verb === 'is' ? `is ${mebibytes(bytes)}` : `grew past ${mebibytes(options.maxBytes)} while being read`}, over ${limit}`;
-}
-
-/** Bytes as MiB, one decimal unless whole. */
-export function mebibytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
 
 function reasonOf(error: unknown): string {

@@ -59,8 +59,11 @@ export async function editInventory(options: EditOptions): Promise<EditResult> {
   // never hold one file each while waiting for the other's; by real path, so two
   // links to one file take one lock.
   const files = [...new Set(findInventorySources(options).files.map(realPathOf))].sort();
-  const locked = files.reduceRight<() => Promise<EditResult>>((inner, file) => () => withFileLock(file, inner), () => planAndWrite(options));
-  return locked();
+  const lockFrom = (i: number): Promise<EditResult> => {
+    const file = files[i];
+    return file === undefined ? planAndWrite(options) : withFileLock(file, () => lockFrom(i + 1));
+  };
+  return lockFrom(0);
 }
 
 function realPathOf(file: string): string {

@@ -5,7 +5,8 @@
  * same clear error everywhere.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import { mebibytes, readRegularFile } from '../core/readRegularFile.js';
+import { mebibytes } from '../core/bytes.js';
+import { readRegularFile } from '../core/readRegularFile.js';
 import { findInventorySources, type FindOptions, type InventorySources } from './find.js';
 import type { InventorySource } from './inventoryFile.js';
 import { maxInventoryBytes } from './limits.js';
@@ -26,6 +27,8 @@ export interface ReadOptions extends FindOptions {
   signal?: AbortSignal;
   /** Hears the files and folders as soon as they are found, so a read that then fails still says what to watch. */
   onFound?: (found: InventorySources) => void;
+  /** The files already found (serve looks at them before reading): read these, not a second search. */
+  found?: InventorySources;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface ReadOptions extends FindOptions {
  */
 export async function readInventorySources(options: ReadOptions = {}): Promise<InventoryRead> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const found = findInventorySources(options);
+  const found = options.found ?? findInventorySources(options);
   options.onFound?.(found);
   // One after the other, each within what the files before it left of the limit.
   const sources: ReadSource[] = [];

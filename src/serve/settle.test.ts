@@ -153,7 +153,7 @@ describe('muster serve with a FIFO at the inventory path (issue 17 item 7, the s
       execFileSync('mkfifo', [fifo]);
       renameSync(fifo, file);
       const failed = await untilStatus(server, (s) => s.status === 'error');
-      assert.match(failed.last_reload.error ?? '', /not a regular file \(it is a FIFO\)/);
+      assert.match(failed.last_reload.error ?? '', /muster\.yaml: not a regular file \(it is a FIFO\)/);
       assert.equal(failed.index, 1);
       assert.equal((await get(server, '/v1/roles/web/count')).body.trim(), '100');
       // A valid file in its place is served: the reload was not wedged on the FIFO.

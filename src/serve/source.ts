@@ -62,7 +62,7 @@ async function quietRead(find: FindOptions, startedAt: number, options: ReadInve
     const found = findInventorySources(find);
     options.onFolders?.(found.folders);
     const quiet = await waitForQuiet(found.files, settle);
-    const read = await readInventorySources({ ...find, ...(options.signal ? { signal: options.signal } : {}) });
+    const read = await readInventorySources({ ...find, found, ...(options.signal ? { signal: options.signal } : {}) });
     const moved = changed(quiet, await look(read.files));
     if (moved.length === 0) return read;
     const waited = performance.now() - settle.startedAt;
