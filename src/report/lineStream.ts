@@ -34,19 +34,15 @@ const newline = 0x0a;
  */
 export function lineStream(prefix: string, write: (text: string) => void, options: LineStreamOptions = {}): LineStream {
   const max = options.maxLineBytes ?? Number.POSITIVE_INFINITY;
-  const decoder = new TextDecoder('utf-8');
   /** The unfinished line so far. */
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   /** The current line was cut (and printed): drop the rest of it, up to its newline. */
   let dropping = false;
 
-  // A line the host ended is escaped with its newline still there, so a CRLF line keeps its
-  // \r; a line cut or left without a newline is not, so a \r at its end shows.
-  const format = (bytes: Buffer, ended: boolean, note = ''): string => {
-    const text = ended ? escapeControls(`${decoder.decode(bytes)}\n`).slice(0, -1) : escapeControls(decoder.decode(bytes));
-    return `${prefix}: ${text}${note}\n`;
-  };
+  // Lines are whole byte runs when decoded, so no decoder state is needed. A line cut or left
+  // without a newline is escaped as it is, so a \r at its end shows (see formatLines).
+  const format = (bytes: Buffer, note = ''): string => `${prefix}: ${escapeControls(bytes.toString('utf8'))}${note}\n`;
   const takeLine = (): Buffer => {
     const line = pending.length === 1 ? pending[0] as Buffer : Buffer.concat(pending, pendingBytes);
     pending = [];
@@ -65,7 +61,7 @@ export function lineStream(prefix: string, write: (text: string) => void, option
     pending.push(piece.subarray(0, characterBoundary(piece, room)));
     pendingBytes += (pending.at(-1) as Buffer).length;
     dropping = true;
-    return format(takeLine(), false, ` … (line cut at ${formatBytes(max)})`);
+    return format(takeLine(), ` … (line cut at ${formatBytes(max)})`);
   };
 
   /** The line that `piece` ends (its newline was found): printed, unless it was cut and printed already. */
@@ -74,11 +70,14 @@ export function lineStream(prefix: string, write: (text: string) => void, option
     const wasDropping = dropping;
     dropping = false;
     if (cut !== undefined) return cut;
-    return wasDropping ? undefined : format(takeLine(), true);
+    return wasDropping ? undefined : formatLines(takeLine());
   };
-  /** Whole lines between two newlines of one chunk, none longer than the cap: formatted in one pass. */
+  /**
+   * Whole lines (newlines between them, not after the last), none longer than the cap: formatted
+   * in one pass. Escaped with a newline still after each, so a CRLF line keeps its \r.
+   */
   const formatLines = (bytes: Buffer): string => {
-    const lines = escapeControls(`${decoder.decode(bytes)}\n`).slice(0, -1).split('\n');
+    const lines = escapeControls(`${bytes.toString('utf8')}\n`).slice(0, -1).split('\n');
     return lines.map((line) => `${prefix}: ${line}\n`).join('');
   };
 
@@ -110,7 +109,7 @@ export function lineStream(prefix: string, write: (text: string) => void, option
       if (lines.length > 0) write(lines.join(''));
     },
     flush() {
-      if (pendingBytes > 0) write(format(takeLine(), false));
+      if (pendingBytes > 0) write(format(takeLine()));
       pending = [];
       pendingBytes = 0;
       dropping = false;

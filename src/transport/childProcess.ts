@@ -5,13 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { feed } from './outputCapture.js';
+import type { ChunkSink } from './types.js';
 
 /** How to run one child process. */
 export interface ChildOptions {
   /** Bytes written to stdin, then EOF. */
   stdin?: string | Buffer | undefined;
   /** Where stdout goes, chunk by chunk (a promise returned holds back reading until it settles); without it stdout is not read at all. */
-  onStdout?: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
+  onStdout?: ChunkSink;
   onStderr?: (chunk: Buffer) => void;
   /** Start the child as the leader of a new session (setsid), so its whole session can be killed. */
   detached?: boolean;

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { characterBoundary } from '../core/bytes.js';
-import type { ExecResult } from './types.js';
+import type { ChunkSink, ExecResult } from './types.js';
 
 /** Default cap on each of stdout and stderr kept in an `ExecResult`. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -16,7 +16,7 @@ export class OutputCapture {
 
   constructor(
     private readonly max: number = DEFAULT_MAX_OUTPUT_BYTES,
-    private readonly onChunk?: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>),
+    private readonly onChunk?: ChunkSink,
   ) {}
 
   /** Adds one chunk; returns what the callback returned (a promise means: read no more until it settles). */
@@ -53,7 +53,7 @@ export class OutputCapture {
  * while a promise `push` returns is pending: that is how a slow consumer holds back the
  * sender (ssh flow control, a pipe's) instead of output piling up unread in memory.
  */
-export function feed(stream: Readable, push: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>)): void {
+export function feed(stream: Readable, push: ChunkSink): void {
   stream.on('data', (chunk: Buffer) => {
     const wait: unknown = push(chunk);
     if (!(wait instanceof Promise)) return;

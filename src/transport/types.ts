@@ -24,6 +24,9 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
+/** Takes output chunks as they come; a returned promise holds back reading until it settles (see `ExecOptions.onStdout`). */
+export type ChunkSink = ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
+
 export interface ExecOptions {
   /** Bytes written to the command's stdin, then EOF. Without it stdin is closed at once. */
   stdin?: string | Buffer;
@@ -42,7 +45,7 @@ export interface ExecOptions {
    * file) slows the command down through the transport's flow control instead of letting
    * unread output pile up in memory.
    */
-  onStdout?: ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
+  onStdout?: ChunkSink;
   onStderr?: (chunk: Buffer) => void;
 }
 
