@@ -31,6 +31,9 @@ export type { LeadingDigits } from './nodesetScan.js';
  */
 export function expandNodeset(pattern: string): string[] {
   if (pattern.trim() === '') throw nodesetError(pattern, 0, 'empty pattern');
+  // A plain host name (no bracket, operator or space; no number past 2^53) is itself: most
+  // inventory keys are, and the inventory expands every one of them.
+  if (/^[A-Za-z0-9._-]+$/.test(pattern) && !/\d{16}/.test(pattern)) return [pattern];
   const out = new Set<string>();
   const operands = scanNodeset(pattern, maxNodesetSize, (found) => {
     throw nodesetError(pattern, found.offset, `"${found.written}" reads as ${found.clusterShell} in ClusterShell (digits before a bracket join its numbers) but by concatenation in pdsh and Slurm; write the numbers without digits before the bracket, or one digit count per bracket`);

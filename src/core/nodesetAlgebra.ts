@@ -7,7 +7,7 @@
  * its pattern strings, members in range-set order.
  */
 import { maxNodesetSize, nodesetError, scanNodeset, scanSingle, type LeadingDigits, type NodesetOperator, type Operand } from './nodesetScan.js';
-import { RangeSet } from './rangeSet.js';
+import { RangeSet, RangeSetSyntaxError } from './rangeSet.js';
 import { RangeSetND } from './rangeSetND.js';
 
 /** What one pattern holds: nothing (a name without numbers), one axis, or several. */
@@ -133,8 +133,9 @@ export class NodeSet {
       let single;
       try {
         single = /[[\],!&^\s]/.test(name) ? undefined : scanSingle(name);
-      } catch {
-        single = undefined; // a number past 2^53
+      } catch (error) {
+        if (!(error instanceof RangeSetSyntaxError)) throw error;
+        single = undefined; // a number past 2^53: parseNodeset says so
       }
       if (!single) {
         rest.push(name);

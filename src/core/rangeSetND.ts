@@ -203,14 +203,18 @@ function mergeVectors(a: Vector, b: Vector): Vector | undefined {
   for (let axis = 0; axis < a.length; axis++) {
     const x = a[axis] as RangeSet;
     const y = b[axis] as RangeSet;
-    if (x.equals(y)) merged.push(x);
-    else if (!x.overlaps(y)) {
-      if (++differing > 1) return undefined;
-      merged.push(x.union(y));
-    } else if (x.isSubsetOf(y) || y.isSubsetOf(x)) {
-      if (++differing > 1) return undefined;
-      merged.push(y.isSubsetOf(x) ? x : y);
-    } else return undefined;
+    if (x.equals(y)) {
+      merged.push(x);
+      continue;
+    }
+    // A second differing axis never merges: no need to know how it differs.
+    if (++differing > 1) return undefined;
+    // One intersection answers disjoint / subset / neither (a fold calls this for every pair of vectors).
+    const common = x.intersection(y);
+    if (common.isEmpty) merged.push(x.union(y));
+    else if (common.size === y.size) merged.push(x);
+    else if (common.size === x.size) merged.push(y);
+    else return undefined;
   }
   return merged;
 }

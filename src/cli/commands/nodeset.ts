@@ -37,10 +37,14 @@ function fromStdin(budget: NameBudget): NodeSet {
     for (const word of (comment < 0 ? line : line.slice(0, comment)).split(/\s+/)) if (word) words.push(word);
   }
   if (words.length > budget.left) throw new UsageError(`Invalid nodeset input: stdin has more than ${maxNodesetSize} names`);
-  const part = new NodeSet();
-  for (const word of part.addNames(words)) part.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(found) }));
   const set = new NodeSet();
-  set.update(part);
+  // Groups and wildcards go where they are refused; the other plain names take the fast path.
+  const refused = words.filter((word) => /^@|[*?]/.test(word));
+  const plain = words.filter((word) => !/^@|[*?]/.test(word));
+  const rest = set.addNames(plain);
+  // The cap counts over the whole command: the names added here, then every pattern.
+  budget.left -= plain.length - rest.length;
+  for (const word of [...refused, ...rest]) set.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(found) }));
   return set;
 }
 
