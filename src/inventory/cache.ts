@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceLocation } from '../core/errors.js';
-import type { Check, Group, Host, Inventory, Provenance, Role, VarValue } from './types.js';
+import type { AgentsSettings, Check, Group, Host, Inventory, Provenance, Role, VarValue } from './types.js';
 
 /** Where and when to cache. */
 export interface CacheOptions {
@@ -51,6 +51,7 @@ interface Stored {
   states: string[];
   skipStates: string[];
   sshConfig?: string;
+  agents?: AgentsSettings;
   roles: Role[];
   groups: Group[];
   checks: Check[];
@@ -144,6 +145,7 @@ export function readCache(slot: { key: string; file: string }): Inventory | unde
     checks: new Map(stored.checks.map((check) => [check.name, check])),
   };
   if (stored.sshConfig !== undefined) inventory.sshConfig = stored.sshConfig;
+  if (stored.agents !== undefined) inventory.agents = stored.agents;
   return inventory;
 }
 
@@ -200,6 +202,7 @@ export function writeCache(slot: { key: string; file: string }, inventory: Inven
     entries,
   };
   if (inventory.sshConfig !== undefined) stored.sshConfig = inventory.sshConfig;
+  if (inventory.agents !== undefined) stored.agents = inventory.agents;
   const temp = `${slot.file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(slot.file), { recursive: true, mode: 0o700 });

@@ -9,7 +9,8 @@ import type { Problem, SourceLocation } from '../core/errors.js';
 import type { ParsedFile } from './inventoryFile.js';
 import { childPairs, keyPosition, placedEntries, positionAt, section, valuePosition, type Placed } from './sourcePosition.js';
 import { keyText } from './yamlPath.js';
-import type { Check, Group, Role, VarValue } from './types.js';
+import type { AgentsFileSection } from './schema.js';
+import type { AgentsSettings, Check, Group, Role, VarValue } from './types.js';
 
 /** A role with the place of each of its vars (for provenance). */
 export type PlacedRole = Role & { placed: Map<string, Placed<VarValue>> };
@@ -26,6 +27,7 @@ export interface Merged {
   states?: Placed<string[]>;
   skipStates?: Placed<string[]>;
   sshConfig?: Placed<string>;
+  agents?: Placed<AgentsSettings>;
   user?: Placed<string>;
   port?: Placed<number>;
   defaultVars: Map<string, Placed<VarValue>>;
@@ -40,7 +42,7 @@ export interface Merged {
   rolesKnown: boolean;
 }
 
-type Setting = 'version' | 'states' | 'skipStates' | 'sshConfig' | 'user' | 'port';
+type Setting = 'version' | 'states' | 'skipStates' | 'sshConfig' | 'agents' | 'user' | 'port';
 
 /**
  * Merges the parsed files in order, adding a problem for each thing defined
@@ -69,6 +71,7 @@ export function mergeFiles(files: ParsedFile[], problems: Problem[]): Merged {
     once('states', data.states, topAt('states'), '"states"');
     once('skipStates', data.skip_states, topAt('skip_states'), '"skip_states"');
     if (data.ssh_config !== undefined) once('sshConfig', resolve(dirname(resolve(file.path)), data.ssh_config), topAt('ssh_config'), '"ssh_config"');
+    if (data.agents !== undefined) once('agents', agentsSettings(data.agents, file.path), topAt('agents'), '"agents"');
     if (file.broken.has('states') || file.broken.has('skip_states')) merged.statesKnown = false;
     for (const role of file.declaredRoles) merged.declaredRoles.add(role);
     if (file.broken.has('roles')) merged.rolesKnown = false;
@@ -131,4 +134,16 @@ function mergeNamed<T extends { definedAt: SourceLocation }>(file: ParsedFile, k
 
 function isQuoted(node: unknown): boolean {
   return isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+}
+
+/** The `agents` section as the inventory holds it: defaults filled in, `state` absolute against its file's folder. */
+function agentsSettings(section: AgentsFileSection, path: string): AgentsSettings {
+  const settings: AgentsSettings = {
+    servers: section.servers ?? ['tls://127.0.0.1:4222'],
+    operators: section.operators ?? {},
+    permissions: section.permissions ?? {},
+  };
+  if (section.state !== undefined) settings.state = resolve(dirname(resolve(path)), section.state);
+  if (section.autosign !== undefined) settings.autosign = section.autosign;
+  return settings;
 }

@@ -67,6 +67,7 @@ function build(files: ParsedFile[], problems: Problem[]): Inventory {
     checks: new Map([...merged.checks].map(([name, { valueAt: _valueAt, quoted: _quoted, ...check }]) => [name, check])),
   };
   if (merged.sshConfig) inventory.sshConfig = merged.sshConfig.value;
+  if (merged.agents) inventory.agents = merged.agents.value;
 
   for (const group of merged.groups.values()) {
     selectorProblem(inventory, group.selector, group, `group "${group.name}"`, problems, group.name);

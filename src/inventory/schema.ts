@@ -50,6 +50,16 @@ const check = z.strictObject({
   description: z.string().optional(),
 }).describe('A check of the monitoring model. A host drops or replaces it with the host var `checks: { NAME: false | "command" }`.');
 
+const moduleGrant = z.string().regex(/^(\*|[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)?)$/, { error: 'a permission is a module ("file"), a module action ("file.stat") or "*"' });
+
+const agents = z.strictObject({
+  servers: z.array(z.string().regex(/^(tls|nats):\/\/[^\s/]+$/, { error: 'a server is tls://HOST:PORT' })).min(1).optional().describe('The NATS brokers agents and operators connect to (several: a cluster).'),
+  state: z.string().min(1).optional().describe('Where the fleet CA and broker files live, relative to this file (else $MUSTER_STATE, else ~/.local/state/muster). Holds keys: keep it out of git.'),
+  operators: z.record(name('Operator'), z.array(name('Permission role'))).optional().describe('Operator certificate names and the permission roles each holds.'),
+  permissions: z.record(name('Permission role'), z.array(moduleGrant)).optional().describe('What each permission role may call: a module, module.action, or "*". ping is always allowed.'),
+  autosign: z.string().min(1).optional().describe('A selector: CSRs of these hosts fetched over SSH from their inventory address are signed at once.'),
+}).describe('Agents over NATS (docs/agents.md).');
+
 /** One inventory file. Several files (an `inventory/` folder) are merged; each key may come from any of them. */
 export const inventoryFileSchema = z.strictObject({
   version: z.literal(1).optional().describe('Format version; 1.'),
@@ -61,8 +71,10 @@ export const inventoryFileSchema = z.strictObject({
   hosts: z.record(z.string().min(1), host).optional(),
   ssh_config: z.string().min(1).optional().describe('An ssh_config file (relative to this file) honoured when connecting to these hosts.'),
   checks: z.record(name('Check'), check).optional().describe('The monitoring model.'),
+  agents: agents.optional(),
 });
 
 /** What one file holds once validated. */
 export type InventoryFile = z.infer<typeof inventoryFileSchema>;
+export type AgentsFileSection = NonNullable<z.infer<typeof agents>>;
 export type HostEntry = NonNullable<z.infer<typeof host>>;

@@ -80,6 +80,22 @@ export interface Inventory {
   checks: Map<string, Check>;
   /** Absolute path of the inventory's `ssh_config` file, if it names one. */
   sshConfig?: string;
+  /** The `agents` section (docs/agents.md), `state` made absolute; absent when the inventory has none. */
+  agents?: AgentsSettings;
+}
+
+/** How agents, brokers and operators are set up (the inventory's `agents` section). */
+export interface AgentsSettings {
+  /** Broker URLs, `tls://host:port`. */
+  servers: string[];
+  /** Absolute path of the state folder, when the inventory names one. */
+  state?: string;
+  /** Operator name -> its permission roles. */
+  operators: Record<string, string[]>;
+  /** Permission role -> modules (`file`), module actions (`file.stat`) or `*`. */
+  permissions: Record<string, string[]>;
+  /** A selector of hosts whose CSRs, fetched over SSH from their inventory address, are signed at once. */
+  autosign?: string;
 }
 
 /** The result of a selection: the hosts chosen, and those dropped for their state. */
