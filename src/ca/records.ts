@@ -1,0 +1,52 @@
+/**
+ * What the fleet CA has signed (`STATE/ca/index.json`): one record per certificate, kept
+ * after revocation so a revoked name cannot quietly come back with another key. The broker
+ * maps every active record to a user; the CA writes the file (locked, atomically).
+ */
+import { readFile } from 'node:fs/promises';
+import { caPaths } from './paths.js';
+
+export type CertKind = 'agent' | 'operator';
+
+/** One signed certificate. Times are ISO 8601 strings (JSON-able). */
+export interface CertRecord {
+  kind: CertKind;
+  /** The inventory host name (agents) or the operator name: the certificate's CN. */
+  name: string;
+  /** Serial number, hex. */
+  serial: string;
+  /** sha256 of the certificate (DER), lowercase hex: what `ca show` prints and a user compares. */
+  fingerprint: string;
+  /** sha256 of the SubjectPublicKeyInfo (DER), lowercase hex: nats-server's `pinned_certs` entry. */
+  spki: string;
+  notBefore: string;
+  notAfter: string;
+  signedAt: string;
+  /** Set once revoked; the record stays. */
+  revokedAt?: string;
+  /** The certificate file, absolute. */
+  path: string;
+}
+
+/** The index file's content. */
+export interface CaIndex {
+  version: 1;
+  certificates: CertRecord[];
+}
+
+/** Reads the index; an absent index (no CA yet, or nothing signed) is empty. */
+export async function readIndex(stateDir: string): Promise<CaIndex> {
+  try {
+    return JSON.parse(await readFile(caPaths(stateDir).index, 'utf8')) as CaIndex;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, certificates: [] };
+    throw error;
+  }
+}
+
+/** The certificates that may connect now: not revoked, and inside their validity. */
+export function activeCertificates(index: CaIndex, now: Date = new Date()): CertRecord[] {
+  const time = now.getTime();
+  return index.certificates.filter((record) =>
+    record.revokedAt === undefined && Date.parse(record.notBefore) <= time && time < Date.parse(record.notAfter));
+}
