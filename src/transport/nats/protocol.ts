@@ -21,35 +21,7 @@ export const agentSilenceMs = 5000;
 /** The header that marks an output chunk and names its stream. */
 export const streamHeader = 'Muster-Stream';
 
-/**
- * One subject token for a host, role or operator name: letters, digits, `_` and `-` are
- * kept, every other byte (the `.` of `web01.dc1`, `*`, `>`) becomes `%XX`, so a name is
- * always exactly one token and can never be a wildcard.
- */
-export function subjectToken(name: string): string {
-  let token = '';
-  for (const byte of Buffer.from(name, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    token += /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  if (token === '') throw new Error('a subject token needs a non-empty name');
-  return token;
-}
-
-/** Where requests for one host's module action go. */
-export function agentSubject(host: string, module: string, action: string): string {
-  return `muster.agent.${subjectToken(host)}.${module}.${action}`;
-}
-
-/** Where requests for every host of a role go. */
-export function roleSubject(role: string, module: string, action: string): string {
-  return `muster.role.${subjectToken(role)}.${module}.${action}`;
-}
-
-/** The inbox prefix of an operator's connection (`inboxPrefix`); replies reach only that operator. */
-export function inboxPrefix(operator: string): string {
-  return `muster.inbox.${subjectToken(operator)}`;
-}
+export { subjectToken, agentSubject, roleSubject, inboxPrefix } from '../../core/subjects.js';
 
 /** Why a module call failed, as the agent reports it. */
 export type AgentErrorCode = 'bad-request' | 'too-large' | 'unknown-module' | 'unsupported' | 'failed' | 'version';

@@ -1,0 +1,34 @@
+/**
+ * NATS subject names of muster's agent network (docs/agents.md, "Subjects"). In core because
+ * the broker's generated permissions and both ends of the wire must spell them the same way.
+ */
+
+/**
+ * One subject token for a host, role or operator name: letters, digits, `_` and `-` are
+ * kept, every other byte (the `.` of `web01.dc1`, `*`, `>`) becomes `%XX`, so a name is
+ * always exactly one token and can never be a wildcard.
+ */
+export function subjectToken(name: string): string {
+  let token = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    token += /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  if (token === '') throw new Error('a subject token needs a non-empty name');
+  return token;
+}
+
+/** Where requests for one host's module action go. */
+export function agentSubject(host: string, module: string, action: string): string {
+  return `muster.agent.${subjectToken(host)}.${module}.${action}`;
+}
+
+/** Where requests for every host of a role go. */
+export function roleSubject(role: string, module: string, action: string): string {
+  return `muster.role.${subjectToken(role)}.${module}.${action}`;
+}
+
+/** The inbox prefix of an operator's connection (`inboxPrefix`); replies reach only that operator. */
+export function inboxPrefix(operator: string): string {
+  return `muster.inbox.${subjectToken(operator)}`;
+}
