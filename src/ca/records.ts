@@ -24,6 +24,8 @@ export interface CertRecord {
   signedAt: string;
   /** Set once revoked; the record stays. */
   revokedAt?: string;
+  /** Set when a newer certificate for the same name and key replaced this one (renewal); it no longer connects. */
+  supersededAt?: string;
   /** The certificate file, absolute. */
   path: string;
 }
@@ -44,9 +46,13 @@ export async function readIndex(stateDir: string): Promise<CaIndex> {
   }
 }
 
-/** The certificates that may connect now: not revoked, and inside their validity. */
+/**
+ * The certificates that may connect now: not revoked, not superseded by a renewal, and inside
+ * their validity. At most one per kind and name, so the broker maps each identity to one user.
+ */
 export function activeCertificates(index: CaIndex, now: Date = new Date()): CertRecord[] {
   const time = now.getTime();
   return index.certificates.filter((record) =>
-    record.revokedAt === undefined && Date.parse(record.notBefore) <= time && time < Date.parse(record.notAfter));
+    record.revokedAt === undefined && record.supersededAt === undefined &&
+    Date.parse(record.notBefore) <= time && time < Date.parse(record.notAfter));
 }
