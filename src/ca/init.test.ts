@@ -65,6 +65,8 @@ test('openssl verify accepts an agent certificate the CA signed', async () => {
   assert.doesNotMatch(text, /Server Authentication/);
   assert.match(text, /CA:FALSE/);
   assert.equal(new X509Certificate(read(record.path)).subject, 'O=muster\nOU=agent\nCN=web01');
+  // 365 days asked (the default), but the CA ends in 30: the certificate ends with it.
+  assert.equal(record.notAfter, made.notAfter);
 });
 
 test('a second init is refused and changes nothing', async () => {

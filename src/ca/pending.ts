@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { checkCsr } from './csr.js';
-import { CsrRefusedError } from './errors.js';
+import { CaError, CsrRefusedError } from './errors.js';
 import { privateDir, removeFile, writePublicFile } from './files.js';
 import { withCaIndex } from './indexWriter.js';
 import { checkKeyRules } from './keyRules.js';
@@ -82,15 +82,22 @@ export async function submitCsr(stateDir: string, pem: string, options: SubmitOp
   });
 }
 
-/** The pending entry of `name`; a NotFoundError when there is none. */
+/**
+ * The pending entry of `name`; a NotFoundError when there is none. The name and the request's
+ * path come from the file names, never from the JSON: an edited entry cannot point elsewhere.
+ */
 export async function readPendingEntry(stateDir: string, name: string): Promise<PendingCsr> {
-  const file = join(caPaths(stateDir).pending, `${name}.json`);
+  const dir = caPaths(stateDir).pending;
+  const file = join(dir, `${name}.json`);
+  let entry: PendingCsr;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as PendingCsr;
+    entry = JSON.parse(await readFile(file, 'utf8')) as PendingCsr;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('pending CSR', name, 'muster ca list shows the pending ones');
+    if (error instanceof SyntaxError) throw new CaError(`Cannot read the pending entry ${file}: ${error.message}; remove it and submit the CSR again`);
     throw error;
   }
+  return { ...entry, name, csr: join(dir, `${name}.csr`) };
 }
 
 /** Every pending CSR, by name. */

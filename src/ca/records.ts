@@ -4,6 +4,7 @@
  * maps every active record to a user; the CA writes the file (locked, atomically).
  */
 import { readFile } from 'node:fs/promises';
+import { MusterError } from '../core/errors.js';
 import { caPaths } from './paths.js';
 
 export type CertKind = 'agent' | 'operator';
@@ -36,12 +37,19 @@ export interface CaIndex {
   certificates: CertRecord[];
 }
 
-/** Reads the index; an absent index (no CA yet, or nothing signed) is empty. */
+/**
+ * Reads the index; an absent index (no CA yet, or nothing signed) is empty. One that is not
+ * JSON (edited by hand) is a one-line MusterError, not a crash.
+ */
 export async function readIndex(stateDir: string): Promise<CaIndex> {
+  const path = caPaths(stateDir).index;
   try {
-    return JSON.parse(await readFile(caPaths(stateDir).index, 'utf8')) as CaIndex;
+    const index = JSON.parse(await readFile(path, 'utf8')) as CaIndex;
+    if (index?.version !== 1 || !Array.isArray(index.certificates)) throw new MusterError(`Cannot read ${path}: not a muster CA index (version 1 with certificates)`);
+    return index;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, certificates: [] };
+    if (error instanceof SyntaxError) throw new MusterError(`Cannot read ${path}: ${error.message}`, { cause: error });
     throw error;
   }
 }

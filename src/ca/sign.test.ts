@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { NotFoundError, OptionError } from '../core/errors.js';
 import { agentCsr, makeTestCsr, opensslVerify, read, tempState } from './ca.test-helper.js';
 import { CaError, CsrRefusedError } from './errors.js';
@@ -129,4 +130,30 @@ test('an operator gets a key (0600) and a certificate; signing again renews with
 test('bad validity options are refused', async () => {
   await refused(signOperator(state.dir, 'bob', { days: 0 }), OptionError, /Invalid days 0/);
   await refused(signOperator(state.dir, 'bob', { notAfter: new Date(Date.now() - 1000) }), OptionError, /must be in the future/);
+});
+
+test('the record\'s spki is what openssl says the public key\'s digest is (nats-server pinned_certs)', async () => {
+  const [record] = (await readIndex(state.dir)).certificates;
+  assert.ok(record);
+  const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], {
+    input: execFileSync('openssl', ['x509', '-in', record.path, '-noout', '-pubkey']),
+  });
+  const cert = execFileSync('openssl', ['x509', '-in', record.path, '-outform', 'DER']);
+  assert.equal(record.spki, createHash('sha256').update(der).digest('hex'));
+  assert.equal(record.fingerprint, createHash('sha256').update(cert).digest('hex'));
+});
+
+test('signings at once lose no record (one lock around every change)', async () => {
+  const names = ['op1', 'op2', 'op3', 'op4'];
+  await Promise.all(names.map((name) => signOperator(state.dir, name)));
+  const recorded = (await readIndex(state.dir)).certificates.map((record) => record.name);
+  for (const name of names) assert.ok(recorded.includes(name), name);
+});
+
+test('an edited pending entry cannot point the signer at another file', async () => {
+  // db1's entry is still pending from the test above (its signing was refused).
+  const entryFile = join(paths.pending, 'db1.json');
+  writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(read(entryFile)) as object, csr: '/etc/passwd', name: 'web01' }));
+  const [entry] = (await listCa(state.dir)).pending.filter((pending) => pending.name === 'db1');
+  assert.equal(entry?.csr, join(paths.pending, 'db1.csr'));
 });

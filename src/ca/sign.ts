@@ -45,7 +45,7 @@ export async function signPending(stateDir: string, names: readonly string[], op
     for (const name of unique) {
       checkCaName(name, 'host');
       const entry = await readPendingEntry(stateDir, name);
-      const csr = await checkCsr(await readFile(entry.csr, 'utf8'), `the pending CSR ${entry.csr}`);
+      const csr = await checkCsr(await readPendingCsr(entry.csr), `the pending CSR ${entry.csr}`);
       if (csr.name !== name) throw new CsrRefusedError(`Refused the pending CSR ${entry.csr}: it is for ${csr.name}, not ${name}`);
       if (csr.spki !== entry.spki) throw new CsrRefusedError(`Refused the pending CSR ${entry.csr}: its key is not the one recorded when it was submitted`);
       if (options.hostNames && !options.hostNames.has(name)) throw new CsrRefusedError(`Refused the pending CSR for ${name}: no host of that name in the inventory any more`);
@@ -109,6 +109,16 @@ async function clampedWindow(stateDir: string, options: ValidityOptions): Promis
   const window = validityWindow(options, defaultCertDays);
   const caEnd = new Date(new X509Certificate(await readFile(caPaths(stateDir).cert, 'utf8')).validTo);
   return window.notAfter.getTime() > caEnd.getTime() ? { ...window, notAfter: caEnd } : window;
+}
+
+/** A pending request's text; its entry without it is a one-line error. */
+async function readPendingCsr(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new CsrRefusedError(`Cannot sign: ${path} is missing (its entry is there); submit the CSR again`);
+  }
 }
 
 /** The SPKI digest of the key in the file at `path`, or undefined when there is no such file. */
