@@ -72,7 +72,14 @@ function publisherFor(nc: NatsConnection, log: (line: string) => void): Publishe
     }
   };
   return {
-    json: (reply, value) => send(reply, JSON.stringify(value)),
+    json: (reply, value) => {
+      const text = JSON.stringify(value);
+      const limit = nc.info?.max_payload ?? Infinity;
+      if (Buffer.byteLength(text) <= limit) return send(reply, text);
+      // A value the broker would refuse (max_payload): the caller gets why instead of a timeout.
+      const host = (value as { host?: string }).host ?? '';
+      send(reply, JSON.stringify({ ok: false, host, error: { code: 'too-large', message: `the reply of ${Buffer.byteLength(text)} bytes is larger than the broker's max_payload of ${limit}` } }));
+    },
     control: (reply, message) => send(reply, JSON.stringify(message)),
     chunk: (reply, stream, data) => send(reply, data, stream),
     flush: () => nc.flush(),
