@@ -14,7 +14,7 @@ import {
   type CertKind, type CertRecord, type CertView, type PendingCsr,
 } from '../../ca/index.js';
 import type { Inventory } from '../../inventory/types.js';
-import { refreshRunningBrokers } from '../brokerRefresh.js';
+import { refreshBrokers } from '../../broker/process.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 
@@ -51,7 +51,7 @@ export function serverHosts(servers: readonly string[]): string[] {
 }
 
 async function refresh(inventory: Inventory, stateDir: string, quiet: boolean | undefined): Promise<void> {
-  const note = await refreshRunningBrokers(inventory, stateDir);
+  const note = await refreshBrokers(inventory, stateDir);
   if (typeof note === 'string' && !quiet) process.stdout.write(`${note}\n`);
 }
 
