@@ -21,12 +21,15 @@ writeFileSync(join(state.dir, 'muster.yaml'), [
   '',
 ].join('\n'));
 
-function ca(args: string[], input?: string): Ran {
-  return musterSync(['ca', ...args], {
+function ca(args: string[], input?: string, where = stateDir): Ran {
+  const ran = musterSync(['ca', ...args], {
     cwd: state.dir,
-    env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE: stateDir },
+    env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE: where },
     ...(input === undefined ? {} : { input }),
   });
+  // A private key is never printed, whatever the command and however it ends.
+  assert.doesNotMatch(ran.stdout + ran.stderr, /PRIVATE KEY/);
+  return ran;
 }
 
 function ok(ran: Ran): Ran {
@@ -109,4 +112,14 @@ test('refusals are one line with exit 2', () => {
   assertUsageFailure(ca(['sign', '--operator', 'carol', '--days', 'ten']), /Invalid --days "ten"/);
   assertUsageFailure(ca(['sign', '--operator', 'carol', '--days', '0']), /Invalid --days 0: give a whole number of days from 1 to 36500/);
   refused(ca(['sign', '--operator', 'a/b']), /Invalid operator name "a\/b"/);
+});
+
+test('init takes --san and --days, and says what it made as JSON', () => {
+  const made = JSON.parse(ok(ca(['init', '--san', '10.0.0.9', '--san', 'broker.lan', '--days', '20', '--json'], undefined, join(state.dir, 'other'))).stdout) as {
+    notAfter: string; broker: { altNames: string[] };
+  };
+  assert.deepEqual(made.broker.altNames, ['IP:10.0.0.9', 'DNS:broker.lan', 'IP:127.0.0.1', 'DNS:localhost']);
+  assert.ok(Math.abs(Date.parse(made.notAfter) - (Date.now() + 20 * 86_400_000)) < 120_000);
+  refused(ca(['init', '--san', 'a b'], undefined, join(state.dir, 'third')), /Invalid subject alternative name "a b"/);
+  assert.equal(ok(ca(['sign', '--operator', 'alice', '-q'], undefined, join(state.dir, 'other'))).stdout, '');
 });
