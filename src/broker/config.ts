@@ -125,6 +125,8 @@ function nodeConfig(node: BrokerNode, nodes: BrokerNode[], stateDir: string): Br
     `listen: ${quoted(`${node.host}:${node.port}`)}`,
     `http: ${quoted(`127.0.0.1:${node.monitorPort}`)}`,
     'max_payload: 4MB',
+    // nats-server writes it itself, so a node systemd started is found by status, down and reloads too.
+    `pid_file: ${quoted(node.pidFile)}`,
     'include "auth.conf"',
     'jetstream {',
     `  store_dir: ${quoted(node.storeDir)}`,

@@ -64,26 +64,47 @@ async function activeRecords(stateDir: string) {
   return activeCertificates(await readIndex(stateDir));
 }
 
+/** The broker's files as written: its nodes, and which files changed. */
+export interface WrittenBroker {
+  nodes: BrokerNode[];
+  /** Node indexes whose `node-N.conf` changed (or is new). */
+  changedNodes: number[];
+  authChanged: boolean;
+}
+
 /**
- * Writes the configs of a broker of `options.cluster` nodes (default 1) and starts every
- * node not yet running. Idempotent: a running node whose `node-N.conf` is unchanged is kept
- * (SIGHUPed when `auth.conf` changed), one whose file changed is restarted. Needs the broker
- * certificate (`muster ca init`): an EnvironmentError without it.
+ * Writes the configs of a broker of `options.cluster` nodes (default 1) under `STATE/broker/`
+ * (0600, atomically, a file that already says the same left alone), with the JetStream
+ * folders. Needs the broker certificate (`muster ca init`): an EnvironmentError without it.
  */
-export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
+export async function writeBrokerFiles(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<WrittenBroker> {
   await requireBrokerCertificate(stateDir);
   const nodes = brokerNodes(inventory, stateDir, options.cluster ?? 1);
   const files = brokerConfigs(inventory, stateDir, await activeRecords(stateDir), options);
   await mkdir(brokerDir(stateDir), { recursive: true, mode: 0o700 });
   const auth = files[files.length - 1];
   const authChanged = auth ? await writeIfChanged(auth) : false;
-  const results: NodeUp[] = [];
+  const changedNodes: number[] = [];
   for (const node of nodes) {
     await mkdir(node.storeDir, { recursive: true, mode: 0o700 });
     const file = files.find((candidate) => candidate.path === node.config);
-    const changed = file ? await writeIfChanged(file) : false;
+    if (file && await writeIfChanged(file)) changedNodes.push(node.index);
+  }
+  return { nodes, changedNodes, authChanged };
+}
+
+/**
+ * Writes the configs (`writeBrokerFiles`) and starts every node not yet running, detached.
+ * Idempotent: a running node whose `node-N.conf` is unchanged is kept (SIGHUPed when
+ * `auth.conf` changed), one whose file changed is restarted. A node that cannot start is an
+ * EnvironmentError with the end of its log; the nodes started before it keep running.
+ */
+export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
+  const { nodes, changedNodes, authChanged } = await writeBrokerFiles(inventory, stateDir, options);
+  const results: NodeUp[] = [];
+  for (const node of nodes) {
     const pid = await runningPid(node);
-    if (pid !== undefined && !changed) {
+    if (pid !== undefined && !changedNodes.includes(node.index)) {
       if (authChanged) process.kill(pid, 'SIGHUP');
       results.push({ index: node.index, url: node.url, pid, action: 'kept' });
       continue;

@@ -28,5 +28,6 @@ export const registry: CommandEntry[] = [
   { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
   { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
+  { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
