@@ -64,6 +64,15 @@ describe('broker permissions (single node)', () => {
     assert.deepEqual(reply.json(), { ok: true, host: 'web01', subject: 'muster.agent.web01.command.run' });
   });
 
+  it('delivers a role\'s requests to the agents of that role', async () => {
+    const web02 = await as('web02');
+    web02.subscribe('muster.role.web.>', { callback: (_error, msg) => { msg.respond(JSON.stringify({ ok: true, host: 'web02', subject: msg.subject })); } });
+    await web02.flush();
+    const alice = await as('alice');
+    const reply = await alice.request('muster.role.web.facts.get', '{}', { timeout: 5000 });
+    assert.deepEqual(reply.json(), { ok: true, host: 'web02', subject: 'muster.role.web.facts.get' });
+  });
+
   it('refuses an agent subscribing to another agent\'s requests', async () => {
     const web02 = await as('web02');
     const sub = web02.subscribe('muster.agent.web01.>');
