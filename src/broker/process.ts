@@ -3,7 +3,7 @@
  * for. Nodes run detached on this machine (they outlive muster); `STATE/broker/` holds
  * everything: configs, pid files, logs, JetStream stores (docs/broker.md).
  */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brokerDir, caPaths } from '../ca/paths.js';
 import { activeCertificates, readIndex } from '../ca/records.js';
@@ -96,11 +96,18 @@ export async function writeBrokerFiles(inventory: Inventory, stateDir: string, o
 /**
  * Writes the configs (`writeBrokerFiles`) and starts every node not yet running, detached.
  * Idempotent: a running node whose `node-N.conf` is unchanged is kept (SIGHUPed when
- * `auth.conf` changed), one whose file changed is restarted. A node that cannot start is an
- * EnvironmentError with the end of its log; the nodes started before it keep running.
+ * `auth.conf` changed), one whose file changed is restarted. Nodes of an earlier, larger
+ * cluster are stopped and their configs removed (their JetStream stores are kept). A node that
+ * cannot start is an EnvironmentError with the end of its log; the nodes started before it
+ * keep running.
  */
 export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
   const { nodes, changedNodes, authChanged } = await writeBrokerFiles(inventory, stateDir, options);
+  for (const stale of await configuredNodes(stateDir)) {
+    if (stale.index <= nodes.length) continue;
+    await stopNode(stale);
+    await rm(stale.config, { force: true });
+  }
   const results: NodeUp[] = [];
   for (const node of nodes) {
     const pid = await runningPid(node);
