@@ -13,6 +13,8 @@ export interface Target {
   port?: number;
   /** An ssh_config file to honour in addition to ~/.ssh/config (the inventory's `ssh_config`). */
   sshConfig?: string;
+  /** The transport the inventory names for this host (its `muster_transport` variable); `--transport` overrides it. */
+  transport?: string;
 }
 
 /**
