@@ -56,14 +56,20 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     let waiting = false;
 
     const partial = (): ExecResult => execResult(null, null, stdout, stderr);
-    const finish = (outcome: { result?: ExecResult; error?: unknown }): void => {
+    // Takes a function: the result (or the partial output an error keeps) is read only once
+    // the consumer has taken every chunk that came before the end.
+    const finish = (end: () => { result?: ExecResult; error?: unknown }): void => {
       if (finished) return;
       finished = true;
       channel.close();
       clearTimeout(silence);
       clearTimeout(cancelTimer);
       signal?.removeEventListener('abort', onAbort);
-      const done = (): void => (outcome.error !== undefined ? reject(outcome.error) : resolve(outcome.result as ExecResult));
+      const done = (): void => {
+        const outcome = end();
+        if (outcome.error !== undefined) reject(outcome.error);
+        else resolve(outcome.result as ExecResult);
+      };
       if (waiting) void consumer.then(done, done);
       else done();
     };
@@ -71,7 +77,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       clearTimeout(silence);
       silence = setTimeout(() => {
         cancel();
-        finish({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) });
+        finish(() => ({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) }));
       }, timing.silenceMs);
     };
     const cancel = (): void => {
@@ -96,12 +102,12 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       aborting = signal?.reason;
       if (!started) {
         cancel();
-        finish({ error: aborting });
+        finish(() => ({ error: aborting }));
         return;
       }
       cancel();
       // Wait for the agent's exit, so a caller's next exec (a rollback) finds the command gone.
-      cancelTimer = setTimeout(() => finish({ error: new ExecAbortedError(host, partial(), aborting) }), cancelWaitMs);
+      cancelTimer = setTimeout(() => finish(() => ({ error: new ExecAbortedError(host, partial(), aborting) })), cancelWaitMs);
     };
     const sendStdin = async (data: Buffer): Promise<void> => {
       const subject = agentSubject(host, 'command', 'stdin');
@@ -117,7 +123,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     const onMessage = (msg: Msg): void => {
       if (finished) return;
       armSilence();
-      if (isNoResponders(msg)) return finish({ error: noAgent(host) });
+      if (isNoResponders(msg)) return finish(() => ({ error: noAgent(host) }));
       const stream = msg.headers?.get(streamHeader);
       if (stream === 'stdout' || stream === 'stderr') {
         push(stream === 'stdout' ? stdout : stderr, Buffer.from(msg.data));
@@ -128,39 +134,42 @@ export function execOnAgent(link: Link, target: Target, command: string, options
         reply = parseReply(host, msg) as CommandReply;
       } catch (error) {
         cancel();
-        return finish({ error });
+        return finish(() => ({ error }));
       }
       switch (reply.t) {
         case 'start':
           if (reply.host !== host) {
             cancel();
-            return finish({ error: wrongHost(host, reply.host) });
+            return finish(() => ({ error: wrongHost(host, reply.host) }));
           }
           started = true;
           if (stdin !== undefined && stdin.length > stdinChunkBytes) {
             sendStdin(stdin).catch((error: unknown) => {
               cancel();
-              finish({ error: new ConnectError(host, 'closed', `cannot send stdin to ${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) });
+              finish(() => ({ error: new ConnectError(host, 'closed', `cannot send stdin to ${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
             });
           }
           return;
         case 'beat':
           return;
         case 'exit':
-          if (reply.host !== host) return finish({ error: wrongHost(host, reply.host) });
-          if (aborting !== undefined) return finish({ error: new ExecAbortedError(host, partial(), aborting) });
-          return finish({ result: execResult(reply.exitCode, reply.signal, stdout, stderr) });
+          if (reply.host !== host) return finish(() => ({ error: wrongHost(host, reply.host) }));
+          if (aborting !== undefined) return finish(() => ({ error: new ExecAbortedError(host, partial(), aborting) }));
+          return finish(() => ({ result: execResult(reply.exitCode, reply.signal, stdout, stderr) }));
         case 'error':
-          return finish({ error: new AgentReplyError(host, reply.error) });
+          return finish(() => ({ error: new AgentReplyError(host, reply.error) }));
         default:
-          return finish({ error: new ConnectError(host, 'other', `the agent of ${host} sent an unknown command reply`) });
+          return finish(() => ({ error: new ConnectError(host, 'other', `the agent of ${host} sent an unknown command reply`) }));
       }
     };
 
     const channel = link.replies.channel({
       message: onMessage,
-      refused: (to) => finish({ error: link.refuse(to) }),
-      closed: (error) => finish({ error: new ConnectError(host, 'closed', error.message) }),
+      refused: (to) => {
+        const refusal = link.refuse(to);
+        finish(() => ({ error: refusal }));
+      },
+      closed: (error) => finish(() => ({ error: new ConnectError(host, 'closed', error.message) })),
     });
     const request: CommandRequest = {
       v: protocolVersion,
@@ -175,7 +184,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     try {
       channel.publish(runSubject, JSON.stringify(request));
     } catch (error) {
-      finish({ error: new ConnectError(host, 'closed', `cannot send to the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) });
+      finish(() => ({ error: new ConnectError(host, 'closed', `cannot send to the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
     }
   });
 }

@@ -92,6 +92,31 @@ describe('natsTransport', () => {
     }
   });
 
+  test('exec: a consumer that returns promises gets the chunks in order, one at a time, and the result waits for it', async () => {
+    const transport = transportAs('alice');
+    try {
+      const session = await transport.connect(target('web0010.dc1'));
+      const taken: Buffer[] = [];
+      let busy = false;
+      let overlapped = false;
+      const result = await session.exec('seq 1 20000', {
+        onStdout: async (chunk) => {
+          if (busy) overlapped = true;
+          busy = true;
+          await new Promise((resolve) => setImmediate(resolve));
+          taken.push(chunk);
+          busy = false;
+        },
+      });
+      assert.equal(overlapped, false);
+      const expected = `${Array.from({ length: 20000 }, (_, i) => i + 1).join('\n')}\n`;
+      assert.equal(Buffer.concat(taken).toString(), expected, 'every chunk taken, in order, before exec resolved');
+      assert.equal(result.stdout.toString(), expected);
+    } finally {
+      await transport.close();
+    }
+  });
+
   test('exec: abort sends command.cancel, the command dies, ExecAbortedError keeps the output so far', async () => {
     const transport = transportAs('alice');
     try {
