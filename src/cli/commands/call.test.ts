@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startResponder, type Responder } from '../../transport/nats/responder.test-helper.js';
@@ -77,6 +77,21 @@ describe('muster run over nats', () => {
     const ran = await muster(['run', 'web,here', '--', 'echo same'], { env });
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /^here,web\[1-3\] \(4\) ok\n-+\nsame$/m);
+  });
+
+  test('diff, fetch and push work unchanged over agents', async () => {
+    const file = join(work, 'shared.conf');
+    writeFileSync(file, 'same everywhere\n');
+    const diff = await muster(['diff', 'web', file, '--transport', 'nats'], { env });
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, /identical on 3 hosts/);
+    const fetched = await muster(['fetch', 'web', file, join(work, 'fetched'), '--transport', 'nats'], { env });
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.equal(readFileSync(join(work, 'fetched', 'web2', 'shared.conf'), 'utf8'), 'same everywhere\n');
+    writeFileSync(join(work, 'new.conf'), 'new\n');
+    const pushed = await muster(['push', 'web1', join(work, 'new.conf'), join(work, 'pushed.conf'), '--transport', 'nats'], { env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(readFileSync(join(work, 'pushed.conf'), 'utf8'), 'new\n');
   });
 
   test('a command the broker refuses this operator is one line, exit 2', async () => {
