@@ -82,7 +82,7 @@ export async function writeBrokerFiles(inventory: Inventory, stateDir: string, o
   const nodes = brokerNodes(inventory, stateDir, options.cluster ?? 1);
   const files = brokerConfigs(inventory, stateDir, await activeRecords(stateDir), options);
   await mkdir(brokerDir(stateDir), { recursive: true, mode: 0o700 });
-  const auth = files[files.length - 1];
+  const auth = files.find((file) => file.path === join(brokerDir(stateDir), 'auth.conf'));
   const authChanged = auth ? await writeIfChanged(auth) : false;
   const changedNodes: number[] = [];
   for (const node of nodes) {
