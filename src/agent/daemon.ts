@@ -112,7 +112,12 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') log(`disconnected from ${status.server}; reconnecting`);
-      else if (status.type === 'reconnect') log(`reconnected to ${status.server}`);
+      else if (status.type === 'reconnect') {
+        // The subscriptions went out before this status; after the flush's PONG the broker has
+        // them, so the line means what it says: answering again.
+        await nc.flush().catch(() => undefined);
+        log(`reconnected to ${status.server}`);
+      }
       else if (status.type === 'error') log(`broker error: ${status.error.message}`);
     }
   })();
