@@ -33,6 +33,14 @@ export function parseYamlSource(path: string, text: string, options: { uniqueKey
   return { path, text, doc, lines };
 }
 
+/** The line index of `text`, as `parseDocument` fills it: the start of the first line and of each line after a newline. */
+export function lineCounterOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lines.addNewLine(nl + 1);
+  return lines;
+}
+
 /** The YAML syntax errors of a source, each the first line of the parser's message at its place. */
 export function syntaxProblems(source: YamlSource): Problem[] {
   return source.doc.errors.map((error) => ({ message: error.message.split('\n')[0] ?? error.message, at: positionAt(source, error.pos[0]) }));
