@@ -3,7 +3,9 @@
  * mappings and sequences, plain and single-line quoted scalars, one-line flow
  * collections (`[a, b]`, `{ a: b }`), comments. It builds the very nodes the
  * `yaml` package builds (`YAMLMap`, `Pair`, `Scalar` with the same value, type,
- * source and range[0..1]) in a `Document`, and the plain data `toJS` would make,
+ * source and range[0..1]; range[2], which yaml stretches over trailing comments,
+ * and comments themselves are not reproduced: only the edit path reads them, and
+ * it parses with yaml) in a `Document`, and the plain data `toJS` would make,
  * in one pass: about ten times faster than `parseDocument`, in a fraction of the
  * memory (no CST, no token objects).
  *
