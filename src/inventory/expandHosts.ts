@@ -3,14 +3,14 @@
  * step), its roles and state checked, its vars resolved with the place each
  * value came from, and duplicate names and addresses reported at both places.
  */
-import { isSeq, type Node, type Pair } from 'yaml';
+import { isMap, isSeq, type Node, type Pair } from 'yaml';
 import { UsageError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandNodeset, foldNodeset, isNodesetPattern } from '../core/nodeset.js';
 import type { ParsedFile } from './inventoryFile.js';
 import { maxInventoryHosts } from './limits.js';
 import type { Merged } from './mergeFiles.js';
 import { namePattern, type HostEntry } from './schema.js';
-import { childPairs, keyPosition, placedEntries, positionAt, section, valuePosition, type Placed } from './sourcePosition.js';
+import { childPairs, keyPosition, positionAt, section, valuePosition } from './sourcePosition.js';
 import { keyText } from './yamlPath.js';
 import type { Host, Provenance, VarValue } from './types.js';
 
@@ -33,6 +33,7 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
   const hosts: Host[] = [];
   const byName = new Map<string, Host>();
   const byAddress = new Map<string, Host>();
+  const layers = new Layers(merged);
   const stateProvenance: Provenance = { layer: 'defaults', at: merged.states?.at ?? { file: files[0]?.path ?? '', line: 1, col: 1 } };
 
   // Names made so far (duplicates too), counted before each pattern is expanded.
@@ -51,13 +52,15 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
       checkRolesAndState(entry, spec, merged, states, problems);
 
       // Resolve once per entry; every host of a pattern shares the result (copied, so hosts stay independent).
-      const { vars, provenance } = resolveVars(entry, spec, merged, stateProvenance);
+      const { vars, provenance } = resolveVars(entry, spec, merged, layers, stateProvenance);
+      // A single host owns what was resolved for it; the hosts of a pattern get copies, so they stay independent.
+      const single = names.length === 1;
       const user = spec.user ?? merged.user?.value;
       const port = spec.port ?? merged.port?.value;
       const duplicates = new Map<Host, string[]>();
       const sharedAddress = new Map<Host, string[]>();
       names.forEach((name, i) => {
-        const host: Host = { name, address: addresses?.[i] ?? name, roles: [...(spec.roles ?? [])], state: spec.state ?? defaultState, vars: { ...vars }, provenance, definedAt: entry.at };
+        const host: Host = { name, address: addresses?.[i] ?? name, roles: [...(spec.roles ?? [])], state: spec.state ?? defaultState, vars: single ? vars : { ...vars }, provenance, definedAt: entry.at };
         if (user !== undefined) host.user = user;
         if (port !== undefined) host.port = port;
         if (spec.note !== undefined) host.note = spec.note;
@@ -146,41 +149,61 @@ function fieldAt(entry: EntryAt, key: string): SourceLocation {
   return field ? keyPosition(entry.file, field) : entry.at;
 }
 
+/** The vars of one layer (defaults, or one role) with their provenance, made once and shared by every host naming it. */
+type Layer = [key: string, value: VarValue, provenance: Provenance][];
+
+/** The layers of defaults and of every role, each var's provenance one object shared by all hosts (it describes the file). */
+class Layers {
+  private readonly roles = new Map<string, Layer>();
+  readonly defaults: Layer;
+
+  constructor(private readonly merged: Merged) {
+    this.defaults = [...merged.defaultVars].map(([key, placed]) => [key, placed.value, { layer: 'defaults', at: placed.at }]);
+  }
+
+  role(name: string): Layer {
+    let layer = this.roles.get(name);
+    if (!layer) {
+      layer = [...(this.merged.roles.get(name)?.placed ?? [])].map(([key, placed]) => [key, placed.value, { layer: `role:${name}`, at: placed.at }]);
+      this.roles.set(name, layer);
+    }
+    return layer;
+  }
+}
+
 /**
  * The entry's resolved vars and the provenance of every value (vars, user,
  * port, state, note, address), frozen: it describes the file, not one host,
- * and is shared by every host of the entry.
+ * and is shared by every host of the entry. Built straight into the two
+ * objects, lowest layer first (a key keeps the place it was first set, as in
+ * a Map): at 96,000 hosts every object made per host counts.
  */
-function resolveVars(entry: EntryAt, spec: HostEntry, merged: Merged, stateProvenance: Provenance): { vars: Record<string, VarValue>; provenance: Record<string, Provenance> } {
-  const placed = new Map<string, Placed<VarValue>>(merged.defaultVars);
-  const layers = new Map<string, Provenance['layer']>();
-  for (const key of placed.keys()) layers.set(key, 'defaults');
-  for (const role of spec.roles ?? []) {
-    for (const [key, value] of merged.roles.get(role)?.placed ?? []) {
-      placed.set(key, value);
-      layers.set(key, `role:${role}`);
-    }
-  }
-  for (const [key, value] of placedEntries(entry.file, entry.fields.get('vars')?.value, spec.vars)) {
-    placed.set(key, value);
-    layers.set(key, 'host');
-  }
+function resolveVars(entry: EntryAt, spec: HostEntry, merged: Merged, layers: Layers, stateProvenance: Provenance): { vars: Record<string, VarValue>; provenance: Record<string, Provenance> } {
   const vars: Record<string, VarValue> = {};
   const provenance: Record<string, Provenance> = {};
-  for (const [key, value] of placed) {
-    setOwn(vars, key, value.value);
-    setOwn(provenance, key, { layer: layers.get(key) ?? 'host', at: value.at });
+  const put = ([key, value, from]: Layer[number]): void => {
+    setOwn(vars, key, value);
+    setOwn(provenance, key, from);
+  };
+  for (const item of layers.defaults) put(item);
+  for (const role of spec.roles ?? []) for (const item of layers.role(role)) put(item);
+  const own = spec.vars;
+  const node = entry.fields.get('vars')?.value;
+  if (own && isMap(node)) {
+    for (const pair of node.items as Pair[]) {
+      const key = keyText(pair);
+      if (Object.hasOwn(own, key)) put([key, own[key] as VarValue, { layer: 'host', at: keyPosition(entry.file, pair) }]);
+    }
   }
-  const fixed: Record<string, Provenance> = {};
   const hostLayer = (key: string): Provenance => ({ layer: 'host', at: fieldAt(entry, key) });
-  if (spec.user !== undefined) fixed['user'] = hostLayer('user');
-  else if (merged.user) fixed['user'] = { layer: 'defaults', at: merged.user.at };
-  if (spec.port !== undefined) fixed['port'] = hostLayer('port');
-  else if (merged.port) fixed['port'] = { layer: 'defaults', at: merged.port.at };
-  fixed['state'] = spec.state !== undefined ? hostLayer('state') : stateProvenance;
-  if (spec.note !== undefined) fixed['note'] = hostLayer('note');
-  fixed['address'] = spec.address !== undefined ? hostLayer('address') : { layer: 'host', at: entry.at };
-  return { vars, provenance: Object.freeze({ ...provenance, ...fixed }) };
+  if (spec.user !== undefined) setOwn(provenance, 'user', hostLayer('user'));
+  else if (merged.user) setOwn(provenance, 'user', { layer: 'defaults', at: merged.user.at });
+  if (spec.port !== undefined) setOwn(provenance, 'port', hostLayer('port'));
+  else if (merged.port) setOwn(provenance, 'port', { layer: 'defaults', at: merged.port.at });
+  setOwn(provenance, 'state', spec.state !== undefined ? hostLayer('state') : stateProvenance);
+  if (spec.note !== undefined) setOwn(provenance, 'note', hostLayer('note'));
+  setOwn(provenance, 'address', spec.address !== undefined ? hostLayer('address') : { layer: 'host', at: entry.at });
+  return { vars, provenance: Object.freeze(provenance) };
 }
 
 /** One problem per earlier entry clashed with, not one per host: a pattern defined twice is one mistake. */

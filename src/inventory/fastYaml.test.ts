@@ -145,6 +145,7 @@ test('what the fast path leaves to yaml', () => {
     '---\na: 1\n', 'a: 1\n...\n', '%YAML 1.2\n---\na: 1\n', 'a:\n\tb: 1\n', 'a: 1\r\nb: 2\r\n', '\ufeffa: 1\n', '- a\n- b\n', 'a\n', '',
     'a:\n  - b: 1\n', 'a:\n  -\n    b\n', '? a\n: 1\n', 'a: b: c\n', 'a: [b, ]\n', 'a: { b }\n', 'a: "\\N"\n', 'a :1\n', '1: a\n', 'true: a\n',
     '__proto__: 1\n', 'a: { __proto__: 1 }\n', `${'k'.repeat(1100)}: 1\n`, 'a:\n  b: 1\n c: 2\n', 'a:\n  - x\n  y: 1\n',
+    'a: 1\na: 2\n', 'a: { b: 1, b: 2 }\n', 'h:\n  x: 1\n  "x": 2\n', 'constructor: 1\nconstructor: 2\n',
   ];
   for (const text of outside) assert.equal(parseFastYaml(text), undefined, JSON.stringify(text));
   const inside = ['a: 1\n', 'a:\n- x\n- y\nb: 2', 'a: { b: [c, "d"] }  # c\n', '"a b": \'c\'\n', 'a:\n\n  # c\n  b: ~\n'];

@@ -39,8 +39,8 @@ const maxKeyLength = 1000; // yaml refuses implicit keys past 1024 characters
 /**
  * Reads `text` if it is within the subset (see the file header), else
  * undefined. A result is exactly what `parseDocument(text, { uniqueKeys: false })`
- * and `doc.toJS()` would give, without errors; a key repeated in one mapping is
- * kept in the nodes (the caller checks keys), and the data then holds the last value.
+ * and `doc.toJS()` would give, without errors, without a key repeated in one
+ * mapping and without `__proto__` keys (both are left to yaml too).
  */
 export function parseFastYaml(text: string): FastYaml | undefined {
   if (unusual.test(text)) return undefined;
@@ -130,8 +130,7 @@ class Scanner {
         if (this.line >= 0 && this.indent > indent) outside(); // a multi-line scalar, or an error
       }
       map.items.push(new Pair(key, value));
-      if (keyText === '__proto__') outside();
-      data[keyText] = js;
+      setKey(data, keyText, js);
       last = (value.range as Range)[2];
     }
     if (this.line >= 0 && this.indent > indent) outside();
@@ -239,14 +238,14 @@ class Scanner {
     if (this.text.charCodeAt(p) !== 125) {
       for (;;) {
         const [key] = this.flowNode(p, true);
-        if (!(key instanceof Scalar) || typeof key.value !== 'string' || key.value === '__proto__') outside();
+        if (!(key instanceof Scalar) || typeof key.value !== 'string') outside();
         const colon = (key.range as Range)[1];
         const after = this.text.charCodeAt(colon + 1);
         if (this.text.charCodeAt(colon) !== 58 || after !== 32) outside();
         (key.range as Range)[2] = colon;
         const [value, js] = this.flowNode(this.skipSpaces(colon + 1), true);
         map.items.push(new Pair(key, value));
-        data[key.value] = js;
+        setKey(data, key.value, js);
         p = this.flowItemEnd(value);
         const c = this.text.charCodeAt(p);
         if (c === 125) break;
@@ -350,6 +349,16 @@ class Scanner {
     const nl = this.text.indexOf('\n', p);
     return nl < 0 ? this.end : nl + 1;
   }
+}
+
+/**
+ * Sets a key of a mapping's data. A key written twice, or `__proto__`, is left to
+ * yaml (and the inventory's own key check, which names both places): so what
+ * the fast path returns needs no key check.
+ */
+function setKey(data: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__' || Object.hasOwn(data, key)) outside();
+  data[key] = value;
 }
 
 function isFlowIndicator(c: number): boolean {

@@ -39,7 +39,8 @@ export function readInventoryFile(source: InventorySource, problems: Problem[]):
     for (const problem of syntaxProblems(yaml)) problems.push({ ...problem, message: `YAML: ${problem.message}` });
     return undefined;
   }
-  const { duplicates, reserved } = checkKeys(doc);
+  // The fast path takes no text with a repeated or `__proto__` key.
+  const { duplicates, reserved } = fast ? { duplicates: [], reserved: [] } : checkKeys(doc);
   if (duplicates.length > 0) {
     for (const [key, offset, first] of duplicates) problems.push({ message: `YAML: key "${key}" appears twice in the same mapping`, at: where(offset), also: where(first) });
     return undefined;
