@@ -15,7 +15,8 @@
  * returns undefined, and the caller parses with `parseDocument`, so every YAML
  * error message and its place stay exactly what `yaml` says.
  */
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { leanMap, leanPair, leanScalar, leanSeq, setNodeEnd, valueEnd } from './leanNodes.js';
 
 /** A text read by the fast path: the document (as `parseDocument` makes it) and its data (as `doc.toJS()` makes it). */
 export interface FastYaml {
@@ -98,7 +99,7 @@ class Scanner {
 
   /** The block mapping whose keys start at column `indent`, the current line being its first. */
   private blockMap(indent: number): [YAMLMap, Record<string, unknown>] {
-    const map = new YAMLMap();
+    const map = leanMap(false);
     const data: Record<string, unknown> = {};
     const start = this.line + indent;
     let last = start;
@@ -108,7 +109,7 @@ class Scanner {
       const key = this.key(at);
       const keyText = key.value;
       // A colon, then a space or the end of the line (key() found it so).
-      let p = (key.range as Range)[1] + 1;
+      let p = valueEnd(key) + 1;
       p = this.skipSpaces(p);
       let value: Node;
       let js: unknown;
@@ -124,12 +125,12 @@ class Scanner {
         }
       } else {
         [value, js] = this.flowNode(p, false);
-        const eol = this.afterValue((value.range as Range)[1]);
-        (value.range as Range)[2] = eol;
+        const eol = this.afterValue(valueEnd(value));
+        setNodeEnd(value, eol);
         this.skipToContent(eol);
         if (this.line >= 0 && this.indent > indent) outside(); // a multi-line scalar, or an error
       }
-      map.items.push(new Pair(key, value));
+      map.items.push(leanPair(key, value));
       setKey(data, keyText, js);
       last = (value.range as Range)[2];
     }
@@ -140,7 +141,7 @@ class Scanner {
 
   /** The block sequence whose dashes are at column `indent`; `compact` when it is the value of a key at that same column. */
   private blockSeq(indent: number, compact: boolean): [YAMLSeq, unknown[]] {
-    const seq = new YAMLSeq();
+    const seq = leanSeq(false);
     const data: unknown[] = [];
     const start = this.line + indent;
     let last = start;
@@ -154,10 +155,10 @@ class Scanner {
       const c = this.text.charCodeAt(p);
       if (p >= this.end || c === 10 || c === 35 || p === at + 1) outside(); // an empty or nested item
       const [value, js] = this.flowNode(p, false);
-      const range = value.range as Range;
-      if (range[1] < this.end && this.text.charCodeAt(this.skipSpaces(range[1])) === 58) outside(); // `- key: value`
-      const eol = this.afterValue(range[1]);
-      range[2] = eol;
+      const end = valueEnd(value);
+      if (this.text.charCodeAt(this.skipSpaces(end)) === 58) outside(); // `- key: value`
+      const eol = this.afterValue(end);
+      setNodeEnd(value, eol);
       this.skipToContent(eol);
       if (this.line >= 0 && this.indent > indent) outside();
       seq.items.push(value);
@@ -186,11 +187,11 @@ class Scanner {
       const stop = this.plainEnd(at, false);
       node = plainNode(text.slice(at, stop), at, stop);
     }
-    const colon = (node.range as Range)[1];
+    const colon = valueEnd(node);
     const after = text.charCodeAt(colon + 1);
     if (text.charCodeAt(colon) !== 58 || !(colon + 1 >= this.end || after === 32 || after === 10)) outside();
     if (typeof node.value !== 'string' || colon - at > maxKeyLength) outside();
-    (node.range as Range)[2] = colon;
+    setNodeEnd(node, colon);
     return node as Scalar<string>;
   }
 
@@ -209,8 +210,7 @@ class Scanner {
   }
 
   private flowSeq(at: number): [YAMLSeq, unknown[]] {
-    const seq = new YAMLSeq();
-    seq.flow = true;
+    const seq = leanSeq(true);
     const data: unknown[] = [];
     let p = this.skipSpaces(at + 1);
     if (this.text.charCodeAt(p) !== 93) {
@@ -231,20 +231,19 @@ class Scanner {
   }
 
   private flowMap(at: number): [YAMLMap, Record<string, unknown>] {
-    const map = new YAMLMap();
-    map.flow = true;
+    const map = leanMap(true);
     const data: Record<string, unknown> = {};
     let p = this.skipSpaces(at + 1);
     if (this.text.charCodeAt(p) !== 125) {
       for (;;) {
         const [key] = this.flowNode(p, true);
         if (!(key instanceof Scalar) || typeof key.value !== 'string') outside();
-        const colon = (key.range as Range)[1];
+        const colon = valueEnd(key);
         const after = this.text.charCodeAt(colon + 1);
         if (this.text.charCodeAt(colon) !== 58 || after !== 32) outside();
-        (key.range as Range)[2] = colon;
+        setNodeEnd(key, colon);
         const [value, js] = this.flowNode(this.skipSpaces(colon + 1), true);
-        map.items.push(new Pair(key, value));
+        map.items.push(leanPair(key, value));
         setKey(data, key.value, js);
         p = this.flowItemEnd(value);
         const c = this.text.charCodeAt(p);
@@ -260,9 +259,8 @@ class Scanner {
 
   /** After an item of a flow collection: its range[2] takes the spaces up to the next indicator, returned. */
   private flowItemEnd(item: Node): number {
-    const range = item.range as Range;
-    const p = this.skipSpaces(range[1]);
-    if (item instanceof Scalar) range[2] = p;
+    const p = this.skipSpaces(valueEnd(item));
+    if (item instanceof Scalar) setNodeEnd(item, p);
     return p;
   }
 
@@ -390,12 +388,8 @@ function escape(text: string, at: number): [string, number] {
   }
 }
 
-function scalarNode(value: unknown, type: Scalar.Type, source: string, start: number, valueEnd: number, nodeEnd: number): Scalar {
-  const node = new Scalar(value);
-  node.range = [start, valueEnd, nodeEnd];
-  node.source = source;
-  node.type = type;
-  return node;
+function scalarNode(value: unknown, type: Scalar.Type, source: string, start: number, end: number, nodeEnd: number): Scalar {
+  return leanScalar(value, type, source, start, end, nodeEnd);
 }
 
 /** A plain scalar resolved as the core schema resolves it (null, bool, int, float, else string). */
