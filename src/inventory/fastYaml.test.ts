@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, YAMLMap, isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLSeq } from 'yaml';
 import { parseFastYaml } from './fastYaml.js';
 import { lineCounterOf } from './sourcePosition.js';
 
@@ -137,6 +137,18 @@ test('random edits of an inventory: whatever the fast path takes, yaml reads the
   }
   // Both sides must be exercised, or the test shows nothing.
   assert.ok(taken > 200 && left > 200, `taken ${taken}, left to yaml ${left}`);
+});
+
+test('the lean nodes are what yaml makes, to yaml\'s own checks and methods', () => {
+  const fast = parseFastYaml('a: 1\nb: [x, "y"]\nc: { d: ~ }\n');
+  assert.ok(fast);
+  const root = fast.doc.contents;
+  assert.ok(isMap(root) && root instanceof YAMLMap);
+  assert.equal(root.get('a'), 1);
+  assert.ok(isSeq(root.get('b')) && isScalar((root.get('b') as YAMLSeq).items[1]));
+  assert.deepEqual(((root.get('b') as YAMLSeq).items[1] as Scalar).range, [12, 15, 15]);
+  assert.equal(String((root.get('b') as YAMLSeq).items[0]), 'x');
+  assert.deepEqual(fast.doc.toJS(), { a: 1, b: ['x', 'y'], c: { d: null } });
 });
 
 test('what the fast path leaves to yaml', () => {

@@ -16,7 +16,7 @@
  * error message and its place stay exactly what `yaml` says.
  */
 import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import { leanMap, leanPair, leanScalar, leanSeq, setNodeEnd, valueEnd } from './leanNodes.js';
+import { leanMap, leanPair, leanResolved, leanSeq, leanString, setNodeEnd, valueEnd } from './leanNodes.js';
 
 /** A text read by the fast path: the document (as `parseDocument` makes it) and its data (as `doc.toJS()` makes it). */
 export interface FastYaml {
@@ -120,7 +120,7 @@ class Scanner {
         if (this.line >= 0 && (this.indent > indent || (this.indent === indent && this.isDash(this.line + indent)))) {
           [value, js] = this.isDash(this.line + this.indent) ? this.blockSeq(this.indent, this.indent === indent) : this.blockMap(this.indent);
         } else {
-          value = scalarNode(null, 'PLAIN', '', p, p, eol);
+          value = leanResolved(null, '', p, p);
           js = null;
         }
       } else {
@@ -303,7 +303,7 @@ class Scanner {
         const nl = text.indexOf('\n', p);
         if (q < 0 || (nl >= 0 && nl < q)) outside();
         value += text.slice(p, q);
-        if (text.charCodeAt(q + 1) !== 39) return scalarNode(value, 'QUOTE_SINGLE', value, at, q + 1, q + 1);
+        if (text.charCodeAt(q + 1) !== 39) return leanString(value, 'QUOTE_SINGLE', at, q + 1);
         value += "'";
         p = q + 2;
       }
@@ -319,7 +319,7 @@ class Scanner {
       }
       if (q >= this.end || text.charCodeAt(q) === 10) outside();
       value += text.slice(p, q);
-      if (text.charCodeAt(q) === 34) return scalarNode(value, 'QUOTE_DOUBLE', value, at, q + 1, q + 1);
+      if (text.charCodeAt(q) === 34) return leanString(value, 'QUOTE_DOUBLE', at, q + 1);
       const [char, length] = escape(text, q + 1);
       value += char;
       p = q + 1 + length;
@@ -388,28 +388,30 @@ function escape(text: string, at: number): [string, number] {
   }
 }
 
-function scalarNode(value: unknown, type: Scalar.Type, source: string, start: number, end: number, nodeEnd: number): Scalar {
-  return leanScalar(value, type, source, start, end, nodeEnd);
-}
-
-/** A plain scalar resolved as the core schema resolves it (null, bool, int, float, else string). */
+/** A plain scalar resolved as the core schema resolves it (null, bool, int, float, else string), with yaml's format marks. */
 function plainNode(source: string, start: number, end: number): Scalar {
   const c = source.charCodeAt(0);
   // Most plain scalars are names: anything not starting like a number, null, bool or .inf is a string.
   const maybeSpecial = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70;
-  if (!maybeSpecial) return scalarNode(source, 'PLAIN', source, start, end, end);
-  const node = scalarNode(source, 'PLAIN', source, start, end, end);
-  if (/^(?:~|[Nn]ull|NULL)?$/.test(source)) node.value = null;
-  else if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(source)) node.value = c === 116 || c === 84;
-  else if (/^0o[0-7]+$/.test(source)) [node.value, node.format] = [parseInt(source.substring(2), 8), 'OCT'];
-  else if (/^[-+]?[0-9]+$/.test(source)) node.value = parseInt(source, 10);
-  else if (/^0x[0-9a-fA-F]+$/.test(source)) [node.value, node.format] = [parseInt(source.substring(2), 16), 'HEX'];
-  else if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(source)) node.value = source.slice(-3).toLowerCase() === 'nan' ? NaN : source[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(source)) [node.value, node.format] = [parseFloat(source), 'EXP'];
+  if (!maybeSpecial) return leanString(source, 'PLAIN', start, end);
+  let value: unknown = source;
+  let format: string | undefined;
+  let minFractionDigits: number | undefined;
+  if (/^(?:~|[Nn]ull|NULL)?$/.test(source)) value = null;
+  else if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(source)) value = c === 116 || c === 84;
+  else if (/^0o[0-7]+$/.test(source)) [value, format] = [parseInt(source.substring(2), 8), 'OCT'];
+  else if (/^[-+]?[0-9]+$/.test(source)) value = parseInt(source, 10);
+  else if (/^0x[0-9a-fA-F]+$/.test(source)) [value, format] = [parseInt(source.substring(2), 16), 'HEX'];
+  else if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(source)) value = source.slice(-3).toLowerCase() === 'nan' ? NaN : source[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(source)) [value, format] = [parseFloat(source), 'EXP'];
   else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(source)) {
-    node.value = parseFloat(source);
+    value = parseFloat(source);
     const dot = source.indexOf('.');
-    if (dot !== -1 && source[source.length - 1] === '0') node.minFractionDigits = source.length - dot - 1;
+    if (dot !== -1 && source[source.length - 1] === '0') minFractionDigits = source.length - dot - 1;
   }
+  if (value === source) return leanString(source, 'PLAIN', start, end);
+  const node = leanResolved(value, source, start, end);
+  if (format !== undefined) node.format = format;
+  if (minFractionDigits !== undefined) node.minFractionDigits = minFractionDigits;
   return node;
 }
