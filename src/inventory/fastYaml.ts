@@ -62,6 +62,8 @@ class Scanner {
   /** Start of the current line, its indent and where its content starts; -1 at the end of the text. */
   private line = 0;
   private indent = 0;
+  /** The data of the node the last node method returned (as toJS makes it): kept here, not in a tuple per node. */
+  private data: unknown;
 
   constructor(private readonly text: string) {
     this.end = text.length;
@@ -70,7 +72,8 @@ class Scanner {
   document(): FastYaml {
     this.skipToContent(0);
     if (this.line < 0 || this.indent !== 0) outside();
-    const [root, data] = this.blockMap(0);
+    const root = this.blockMap(0);
+    const data = this.data as Record<string, unknown>;
     const doc = new Document() as unknown as Document.Parsed;
     doc.contents = root as unknown as Document.Parsed['contents'];
     (doc as { range: [number, number, number] }).range = [0, this.end, this.end];
@@ -98,7 +101,7 @@ class Scanner {
   }
 
   /** The block mapping whose keys start at column `indent`, the current line being its first. */
-  private blockMap(indent: number): [YAMLMap, Record<string, unknown>] {
+  private blockMap(indent: number): YAMLMap {
     const map = leanMap(false);
     const data: Record<string, unknown> = {};
     const start = this.line + indent;
@@ -118,13 +121,15 @@ class Scanner {
         const eol = this.lineEnd(p);
         this.skipToContent(eol);
         if (this.line >= 0 && (this.indent > indent || (this.indent === indent && this.isDash(this.line + indent)))) {
-          [value, js] = this.isDash(this.line + this.indent) ? this.blockSeq(this.indent, this.indent === indent) : this.blockMap(this.indent);
+          value = this.isDash(this.line + this.indent) ? this.blockSeq(this.indent, this.indent === indent) : this.blockMap(this.indent);
+          js = this.data;
         } else {
           value = leanResolved(null, '', p, p);
           js = null;
         }
       } else {
-        [value, js] = this.flowNode(p, false);
+        value = this.flowNode(p, false);
+        js = this.data;
         const eol = this.afterValue(valueEnd(value));
         setNodeEnd(value, eol);
         this.skipToContent(eol);
@@ -136,11 +141,12 @@ class Scanner {
     }
     if (this.line >= 0 && this.indent > indent) outside();
     map.range = [start, last, last];
-    return [map, data];
+    this.data = data;
+    return map;
   }
 
   /** The block sequence whose dashes are at column `indent`; `compact` when it is the value of a key at that same column. */
-  private blockSeq(indent: number, compact: boolean): [YAMLSeq, unknown[]] {
+  private blockSeq(indent: number, compact: boolean): YAMLSeq {
     const seq = leanSeq(false);
     const data: unknown[] = [];
     const start = this.line + indent;
@@ -154,7 +160,8 @@ class Scanner {
       const p = this.skipSpaces(at + 1);
       const c = this.text.charCodeAt(p);
       if (p >= this.end || c === 10 || c === 35 || p === at + 1) outside(); // an empty or nested item
-      const [value, js] = this.flowNode(p, false);
+      const value = this.flowNode(p, false);
+      const js = this.data;
       const end = valueEnd(value);
       if (this.text.charCodeAt(this.skipSpaces(end)) === 58) outside(); // `- key: value`
       const eol = this.afterValue(end);
@@ -166,7 +173,8 @@ class Scanner {
       last = eol;
     }
     seq.range = [start, last, last];
-    return [seq, data];
+    this.data = data;
+    return seq;
   }
 
   /** Whether a block sequence entry starts at `at`: a dash, then a space or the end of the line. */
@@ -196,7 +204,7 @@ class Scanner {
   }
 
   /** A scalar or one-line flow collection at `at`; in a flow collection when `flow`. */
-  private flowNode(at: number, flow: boolean): [Node, unknown] {
+  private flowNode(at: number, flow: boolean): Node {
     const c = this.text.charCodeAt(at);
     if (c === 91) return this.flowSeq(at);
     if (c === 123) return this.flowMap(at);
@@ -206,16 +214,18 @@ class Scanner {
       const stop = this.plainEnd(at, flow);
       node = plainNode(this.text.slice(at, stop), at, stop);
     }
-    return [node, node.value];
+    this.data = node.value;
+    return node;
   }
 
-  private flowSeq(at: number): [YAMLSeq, unknown[]] {
+  private flowSeq(at: number): YAMLSeq {
     const seq = leanSeq(true);
     const data: unknown[] = [];
     let p = this.skipSpaces(at + 1);
     if (this.text.charCodeAt(p) !== 93) {
       for (;;) {
-        const [item, js] = this.flowNode(p, true);
+        const item = this.flowNode(p, true);
+        const js = this.data;
         seq.items.push(item);
         data.push(js);
         p = this.flowItemEnd(item);
@@ -227,22 +237,24 @@ class Scanner {
       }
     }
     seq.range = [at, p + 1, p + 1];
-    return [seq, data];
+    this.data = data;
+    return seq;
   }
 
-  private flowMap(at: number): [YAMLMap, Record<string, unknown>] {
+  private flowMap(at: number): YAMLMap {
     const map = leanMap(true);
     const data: Record<string, unknown> = {};
     let p = this.skipSpaces(at + 1);
     if (this.text.charCodeAt(p) !== 125) {
       for (;;) {
-        const [key] = this.flowNode(p, true);
+        const key = this.flowNode(p, true);
         if (!(key instanceof Scalar) || typeof key.value !== 'string') outside();
         const colon = valueEnd(key);
         const after = this.text.charCodeAt(colon + 1);
         if (this.text.charCodeAt(colon) !== 58 || after !== 32) outside();
         setNodeEnd(key, colon);
-        const [value, js] = this.flowNode(this.skipSpaces(colon + 1), true);
+        const value = this.flowNode(this.skipSpaces(colon + 1), true);
+        const js = this.data;
         map.items.push(leanPair(key, value));
         setKey(data, key.value, js);
         p = this.flowItemEnd(value);
@@ -254,7 +266,8 @@ class Scanner {
       }
     }
     map.range = [at, p + 1, p + 1];
-    return [map, data];
+    this.data = data;
+    return map;
   }
 
   /** After an item of a flow collection: its range[2] takes the spaces up to the next indicator, returned. */
