@@ -21,15 +21,16 @@ export interface ParsedFile extends YamlSource, CheckedFile {}
 /**
  * Reads one source: its YAML, then its data against the schema. Adds every
  * problem found to `problems`; undefined when the file cannot be used at all
- * (bad YAML, a repeated key, not a mapping).
+ * (bad YAML, a repeated key, not a mapping). `fast: false` reads with the `yaml`
+ * package alone (the fast path is on by default; tests compare the two).
  */
-export function readInventoryFile(source: InventorySource, problems: Problem[]): ParsedFile | undefined {
+export function readInventoryFile(source: InventorySource, problems: Problem[], options: { fast?: boolean } = {}): ParsedFile | undefined {
   // The plain block YAML inventories are written in takes the fast path (fastYaml.ts: the same
   // nodes and data, ~5x faster, a fraction of the memory); anything else, errors included, is
   // parsed by yaml itself, so its messages stay as they are. yaml's own unique-key check is
   // quadratic in the size of a map (seconds for a 10,000-host `hosts:`), so it is off and
   // checkKeys() does the same in one pass.
-  const fast = parseFastYaml(source.text);
+  const fast = options.fast === false ? undefined : parseFastYaml(source.text);
   const yaml: YamlSource = fast
     ? { path: source.path, text: source.text, doc: fast.doc, lines: lineCounterOf(source.text) }
     : parseYamlSource(source.path, source.text, { uniqueKeys: false });
