@@ -186,18 +186,26 @@ class Layers {
 function resolveVars(entry: EntryAt, spec: HostEntry, merged: Merged, layers: Layers, stateProvenance: Provenance): { vars: Record<string, VarValue>; provenance: Record<string, Provenance> } {
   const vars: Record<string, VarValue> = {};
   const provenance: Record<string, Provenance> = {};
-  const put = ([key, value, from]: Layer[number]): void => {
-    setOwn(vars, key, value);
-    setOwn(provenance, key, from);
+  // Plain loops, no tuple destructuring: this runs once per host entry, for every var.
+  const put = (layer: Layer): void => {
+    for (let i = 0; i < layer.length; i++) {
+      const item = layer[i] as Layer[number];
+      setOwn(vars, item[0], item[1]);
+      setOwn(provenance, item[0], item[2]);
+    }
   };
-  for (const item of layers.defaults) put(item);
-  for (const role of spec.roles ?? []) for (const item of layers.role(role)) put(item);
+  put(layers.defaults);
+  for (const role of spec.roles ?? []) put(layers.role(role));
   const own = spec.vars;
   const node = entry.fields.get('vars')?.value;
   if (own && isMap(node)) {
-    for (const pair of node.items as Pair[]) {
+    const pairs = node.items as Pair[];
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as Pair;
       const key = keyText(pair);
-      if (Object.hasOwn(own, key)) put([key, own[key] as VarValue, { layer: 'host', at: keyPosition(entry.file, pair) }]);
+      if (!Object.hasOwn(own, key)) continue;
+      setOwn(vars, key, own[key] as VarValue);
+      setOwn(provenance, key, { layer: 'host', at: keyPosition(entry.file, pair) });
     }
   }
   const hostLayer = (key: string): Provenance => ({ layer: 'host', at: fieldAt(entry, key) });
