@@ -4,6 +4,8 @@
  */
 import { visit, type Document, type Node } from 'yaml';
 import type { Problem } from '../core/errors.js';
+import { mebibytes } from '../core/bytes.js';
+import { maxGeneralYamlBytes } from './limits.js';
 import { checkFile, type CheckedFile } from './schemaProblems.js';
 import { parseFastYaml } from './fastYaml.js';
 import { keyText } from './yamlPath.js';
@@ -24,13 +26,20 @@ export interface ParsedFile extends YamlSource, CheckedFile {}
  * (bad YAML, a repeated key, not a mapping). `fast: false` reads with the `yaml`
  * package alone (the fast path is on by default; tests compare the two).
  */
-export function readInventoryFile(source: InventorySource, problems: Problem[], options: { fast?: boolean } = {}): ParsedFile | undefined {
+export function readInventoryFile(source: InventorySource, problems: Problem[], options: { fast?: boolean; generalBudget?: GeneralYamlBudget } = {}): ParsedFile | undefined {
   // The plain block YAML inventories are written in takes the fast path (fastYaml.ts: the same
   // nodes and data, ~5x faster, a fraction of the memory); anything else, errors included, is
   // parsed by yaml itself, so its messages stay as they are. yaml's own unique-key check is
   // quadratic in the size of a map (seconds for a 10,000-host `hosts:`), so it is off and
   // checkKeys() does the same in one pass.
   const fast = options.fast === false ? undefined : parseFastYaml(source.text);
+  if (!fast && options.generalBudget && !options.generalBudget.take(Buffer.byteLength(source.text))) {
+    problems.push({
+      message: `${mebibytes(Buffer.byteLength(source.text))} of YAML outside the plain block subset, past the ${mebibytes(maxGeneralYamlBytes)} such text may have (all files together; anchors, tags and block text cost ~4x more to read); see docs/inventory.md, "Limits"`,
+      at: { file: source.path, line: 1, col: 1 },
+    });
+    return undefined;
+  }
   const yaml: YamlSource = fast
     ? { path: source.path, text: source.text, doc: fast.doc, lines: lineCounterOf(source.text) }
     : parseYamlSource(source.path, source.text, { uniqueKeys: false });
@@ -88,4 +97,16 @@ function checkKeys(doc: Document.Parsed): { duplicates: [string, number, number]
     },
   });
   return { duplicates, reserved };
+}
+
+/** The bytes of YAML left that the fast path may hand to the `yaml` package (one per inventory read). */
+export class GeneralYamlBudget {
+  #left = maxGeneralYamlBytes;
+
+  /** Takes `bytes` from the budget; false (and nothing taken) when they do not fit. */
+  take(bytes: number): boolean {
+    if (bytes > this.#left) return false;
+    this.#left -= bytes;
+    return true;
+  }
 }

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { InvalidFileError, SelectorError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandHosts } from './expandHosts.js';
-import { readInventoryFile, type InventorySource, type ParsedFile } from './inventoryFile.js';
+import { GeneralYamlBudget, readInventoryFile, type InventorySource, type ParsedFile } from './inventoryFile.js';
 import { mergeFiles, type WrittenSelector } from './mergeFiles.js';
 import { checkSelector } from './select.js';
 import type { Inventory } from './types.js';
@@ -30,8 +30,9 @@ export const defaultSkipStates = ['stop'];
 export function parseInventory(sources: InventorySource[]): Inventory {
   const problems: Problem[] = [];
   const files: ParsedFile[] = [];
+  const generalBudget = new GeneralYamlBudget();
   for (const source of sources) {
-    const file = readInventoryFile(source, problems);
+    const file = readInventoryFile(source, problems, { generalBudget });
     if (file) files.push(file);
   }
   const inventory = build(files, problems);

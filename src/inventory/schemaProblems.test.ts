@@ -6,7 +6,7 @@ import { parseYamlSource } from './sourcePosition.js';
 
 test('allowed keys are the schema\'s own, in its order, wherever a mapping has fixed keys', () => {
   // The list users read after an unknown top-level key (it was a hand-written list before).
-  assert.deepEqual(allowedKeys([]), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks']);
+  assert.deepEqual(allowedKeys([]), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks', 'agents']);
   assert.deepEqual(allowedKeys(['defaults']), ['user', 'port', 'vars']);
   assert.deepEqual(allowedKeys(['roles', 'web']), ['description', 'vars']);
   assert.deepEqual(allowedKeys(['hosts', 'web[1-2]']), ['roles', 'address', 'user', 'port', 'state', 'note', 'vars']);

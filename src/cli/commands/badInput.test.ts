@@ -90,14 +90,14 @@ describe('what is not a regular file is refused by name, without blocking', () =
 });
 
 describe('size limits: one line, not a V8 crash', () => {
-  it('an inventory over 32 MiB is refused before it is read', async () => {
+  it('an inventory over 64 MiB is refused before it is read', async () => {
     const dir = tempDir();
     try {
       const file = join(dir, 'muster.yaml');
       writeFileSync(file, small);
       truncateSync(file, 100 * 1024 * 1024);
       const ran = await bounded(['check', '-i', file], dir);
-      assertOneLine(ran, /^muster: Cannot load inventory: muster\.yaml: is 100 MiB, over the 32 MiB limit of an inventory; see docs\/inventory\.md, "Limits"$/m);
+      assertOneLine(ran, /^muster: Cannot load inventory: muster\.yaml: is 100 MiB, over the 64 MiB limit of an inventory; see docs\/inventory\.md, "Limits"$/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -109,10 +109,23 @@ describe('size limits: one line, not a V8 crash', () => {
       mkdirSync(join(dir, 'inventory'));
       for (const name of ['a', 'b']) {
         writeFileSync(join(dir, 'inventory', `${name}.yaml`), '');
-        truncateSync(join(dir, 'inventory', `${name}.yaml`), 20 * 1024 * 1024);
+        truncateSync(join(dir, 'inventory', `${name}.yaml`), 40 * 1024 * 1024);
       }
       const ran = await bounded(['check'], dir);
-      assertOneLine(ran, /^muster: Cannot load inventory: inventory\/b\.yaml: is 20 MiB, over the 32 MiB limit of an inventory \(all its files together\)/m);
+      assertOneLine(ran, /^muster: Cannot load inventory: inventory\/b\.yaml: is 40 MiB, over the 64 MiB limit of an inventory \(all its files together\)/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('YAML outside the plain block subset has a 32 MiB budget of its own (it costs ~4x more to read)', async () => {
+    const dir = tempDir();
+    try {
+      // An anchor sends the file to the yaml package; the padding makes it 33 MiB.
+      const padding = `# ${'x'.repeat(1021)}\n`.repeat(33 * 1024);
+      writeFileSync(join(dir, 'muster.yaml'), `version: 1\ndefaults: { vars: &common { a: 1 } }\n${padding}hosts: { web01: {} }\n`);
+      const ran = await bounded(['check'], dir);
+      assertOneLine(ran, /^muster: Cannot load inventory: muster\.yaml:1:1: 33(\.0)? MiB of YAML outside the plain block subset, past the 32 MiB such text may have/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
