@@ -1,7 +1,7 @@
 /**
  * The nats transport against a real TLS nats-server (testBroker) and real agents
  * (realAgents.test-helper.ts): in this process for answers, as child processes for faults
- * (SIGSTOP: a silent agent, or one that stops sending mid-command). The fake responder
+ * (SIGSTOP: a silent agent, or one that stops sending mid-command; SIGKILL: killed mid-command). The fake responder
  * (responder.test-helper.ts) is left only an impostor and the 1,000-host fan-out; its header says why.
  */
 import { after, before, describe, test } from 'node:test';
@@ -23,8 +23,8 @@ import { natsTransport, type NatsTransportOptions } from './transport.js';
 const hosts = Array.from({ length: 1000 }, (_, i) => `big${String(i + 1).padStart(4, '0')}.dc1`);
 /** Hosts with a real agent in this process. */
 const real = Array.from({ length: 11 }, (_, i) => `web${String(i + 1).padStart(4, '0')}.dc1`);
-/** Hosts whose real agent runs as a child process, to be stopped (SIGSTOP). */
-const faulty = ['quiet.dc1', 'mute.dc1'];
+/** Hosts whose real agent runs as a child process, to be stopped (SIGSTOP) or killed (SIGKILL). */
+const faulty = ['quiet.dc1', 'mute.dc1', 'doomed.dc1'];
 const identities: TestIdentity[] = [
   ...[...real, ...faulty].map((name) => ({ name, kind: 'agent' as const })),
   { name: 'fleet', kind: 'agent' },
@@ -61,7 +61,11 @@ after(async () => {
   await broker?.stop();
 });
 
-/** Asserts that process group `pgid` (a command the agent started, detached) is gone; else lists what is left of it. */
+/**
+ * Asserts that process group `pgid` (a command the agent started, detached) is gone. Dead
+ * members not yet reaped count as gone: the command's shell dies first, its children are
+ * handed to PID 1, and this machine's PID 1 reaps them late (they show as `Z <defunct>`).
+ */
 function assertGroupGone(pgid: number): void {
   assert.ok(pgid > 0, 'no process group seen');
   try {
@@ -70,8 +74,11 @@ function assertGroupGone(pgid: number): void {
     assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
     return;
   }
-  const left = execFileSync('ps', ['-eo', 'pid,ppid,stat,pgid,sid,args'], { encoding: 'utf8' }).split('\n').filter((line) => line.split(/\s+/).includes(String(pgid)));
-  assert.fail(`process group ${pgid} is still there: ${left.join(' | ')}`);
+  const members = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' }).split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1] === String(pgid));
+  const alive = members.filter((fields) => !fields[2]?.startsWith('Z'));
+  assert.deepEqual(alive.map((fields) => fields.join(' ')), [], `process group ${pgid} is still there`);
 }
 
 function transportAs(operator: string, extra: Partial<NatsTransportOptions> = {}) {
@@ -232,6 +239,23 @@ describe('natsTransport', () => {
       assert.match(error.message, /^agent on mute\.dc1 stopped answering/);
     } finally {
       children['mute.dc1']?.child.kill('SIGCONT');
+      await transport.close();
+    }
+  });
+
+  test('exec: an agent killed mid-command is given up (ConnectError closed), and is unreachable after', async () => {
+    const transport = transportAs('alice', { silenceMs: 400 });
+    try {
+      const session = await transport.connect(target('doomed.dc1'));
+      const doomed = children['doomed.dc1'];
+      const error = await session.exec('echo up; sleep 3', { onStdout: () => void doomed?.child.kill('SIGKILL') }).then(() => assert.fail('resolved'), (caught: unknown) => caught);
+      assert.ok(error instanceof ConnectError, String(error));
+      assert.equal(error.reason, 'closed');
+      assert.match(error.message, /^agent on doomed\.dc1 stopped answering/);
+      await doomed?.kill();
+      // Its subscription went with its connection: NATS "no responders".
+      await assert.rejects(transport.connect(target('doomed.dc1')), /no agent connected for doomed\.dc1/);
+    } finally {
       await transport.close();
     }
   });
