@@ -12,7 +12,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefix } from '../core/subjects.js';
 import type { Inventory } from '../inventory/types.js';
 import { brokerDown, brokerStatus, brokerUp, type NodeUp } from './process.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { freeBasePorts, testInventory } from './testInventory.test-helper.js';
 
 /** Asks until the agent answers: routes and interest take a moment to spread across the cluster. */
@@ -40,7 +40,7 @@ describe('a 3-node broker cluster', () => {
   };
 
   before(async () => {
-    state = makeTestState({ agents: ['web01'], operators: ['alice'] });
+    state = await makeCaTestState({ agents: ['web01'], operators: ['alice'] });
     inventory = await testInventory(state.stateDir, await freeBasePorts(3));
     nodes = await brokerUp(inventory, state.stateDir, { cluster: 3 });
   });

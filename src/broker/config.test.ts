@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { brokerUsers, grantSubjects, pinnedKeys, userFor } from './authorization.js';
 import { brokerConfigs, parseServer } from './config.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { testInventory } from './testInventory.test-helper.js';
 
 function natsCheck(config: string): { status: number | null; output: string } {
@@ -25,7 +25,7 @@ describe('brokerConfigs', () => {
   let inventory: Inventory;
 
   before(async () => {
-    state = makeTestState({ agents: ['web01', 'db01', 'gone01'], operators: ['alice', 'audit', 'mallory'] });
+    state = await makeCaTestState({ agents: ['web01', 'db01', 'gone01'], operators: ['alice', 'audit', 'mallory'] });
     inventory = await testInventory(state.stateDir, [24222, 24223, 24224]);
   });
   after(() => state.remove());

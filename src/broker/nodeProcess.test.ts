@@ -10,12 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import { EnvironmentError } from '../core/errors.js';
 import { brokerDown, brokerStatus, brokerUp } from './process.js';
 import { runningPid } from './nodeProcess.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { freeBasePorts, testInventory } from './testInventory.test-helper.js';
 
 describe('broker node processes', () => {
   let state: TestState;
-  before(() => { state = makeTestState({ agents: ['web01'], operators: [] }); });
+  before(async () => { state = await makeCaTestState({ agents: ['web01'], operators: [] }); });
   after(async () => {
     await brokerDown(state.stateDir);
     state.remove();

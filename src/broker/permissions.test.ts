@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { brokerDown, brokerUp } from './process.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { freeBasePorts, testInventory } from './testInventory.test-helper.js';
 import { inboxPrefix } from '../core/subjects.js';
 
@@ -43,7 +43,7 @@ describe('broker permissions (single node)', () => {
   };
 
   before(async () => {
-    state = makeTestState({ agents: ['web01', 'web02'], operators: ['alice', 'audit', 'mallory'] });
+    state = await makeCaTestState({ agents: ['web01', 'web02'], operators: ['alice', 'audit', 'mallory'] });
     const [port] = await freeBasePorts(1);
     const inventory = await testInventory(state.stateDir, [port ?? 0]);
     const [node] = await brokerUp(inventory, state.stateDir);

@@ -12,7 +12,7 @@ import { brokerDir } from '../ca/paths.js';
 import { inboxPrefix } from '../core/subjects.js';
 import type { Inventory } from '../inventory/types.js';
 import { brokerDown, brokerStatus, brokerUp, refreshBrokers } from './process.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { freeBasePorts, testInventory } from './testInventory.test-helper.js';
 
 interface Broker {
@@ -24,7 +24,7 @@ interface Broker {
 }
 
 async function broker(replyLimits?: { max: number; expires: string }): Promise<Broker> {
-  const state = makeTestState({ agents: ['web01', 'web02'], operators: ['alice'] });
+  const state = await makeCaTestState({ agents: ['web01', 'web02'], operators: ['alice'] });
   const [port] = await freeBasePorts(1);
   const inventory = await testInventory(state.stateDir, [port ?? 0]);
   const [node] = await brokerUp(inventory, state.stateDir, replyLimits ? { replyLimits } : {});
@@ -88,7 +88,7 @@ describe('revocation', () => {
       for await (const status of web01.status()) if (status.type === 'disconnect') return performance.now();
       return undefined;
     })();
-    b.state.revoke('web01');
+    await b.state.revoke('web01');
     const started = performance.now();
     assert.equal(await refreshBrokers(b.inventory, b.state.stateDir), 'brokers reloaded: 1');
     const at = await disconnected;
@@ -121,7 +121,7 @@ describe('signing on a running broker', () => {
 
   it('lets a newly signed identity in after up (kept, reloaded) or refreshBrokers', async () => {
     await assert.rejects(b.as('bob'), /no test identity bob/);
-    b.state.sign('operator', 'bob');
+    await b.state.sign('operator', 'bob');
     await assert.rejects(b.as('bob'), /connection refused/, 'not pinned before the reload');
     const [before] = await brokerStatus(b.state.stateDir);
     const [node] = await brokerUp(b.inventory, b.state.stateDir);
@@ -129,7 +129,7 @@ describe('signing on a running broker', () => {
     assert.equal(node?.pid, before?.pid);
     const bob = await b.as('bob');
     await bob.flush();
-    b.state.sign('agent', 'web03');
+    await b.state.sign('agent', 'web03');
     // web03 is signed but not in the inventory: pinned, yet no user.
     assert.equal(await refreshBrokers(b.inventory, b.state.stateDir), 'brokers reloaded: 1');
     await assert.rejects(b.as('web03'), /Authorization Violation/);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { brokerNodes } from './config.js';
 import { brokerUnits, findNatsServer, unitFor } from './systemd.js';
-import { makeTestState, type TestState } from './testState.test-helper.js';
+import { makeCaTestState, type TestState } from './testState.test-helper.js';
 import { testInventory } from './testInventory.test-helper.js';
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
@@ -23,8 +23,8 @@ function verify(path: string): { status: number | null; output: string } {
 describe('broker systemd units', () => {
   let state: TestState;
   let unitDir: string;
-  before(() => {
-    state = makeTestState({ agents: [], operators: [] });
+  before(async () => {
+    state = await makeCaTestState({ agents: [], operators: [] });
     unitDir = mkdtempSync(join(tmpdir(), 'muster-units-'));
   });
   after(() => {

@@ -1,100 +1,112 @@
 /**
- * A state folder laid out as docs/agents.md says the CA leaves it, made with the system
- * openssl, for the broker's tests: `ca/ca.key`, `ca/ca.crt`, `ca/broker/server.{crt,key}`,
- * `ca/agents/NAME.crt`, `ca/operators/NAME.{crt,key}` and `ca/index.json` of CertRecords.
- * An agent's key lives on its host in production; here it sits beside its certificate
- * (`ca/agents/NAME.key`) so a test can connect as that agent. Kept in this one file so the
- * CA's own functions can replace it once they are merged.
+ * A state folder for the broker's tests, made by the real fleet CA (src/ca/) exactly as the
+ * CLI makes it: `initCa` (CA and broker certificate for 127.0.0.1), then per agent `enroll`
+ * (its key and CSR, as on the host) → `submitCsr` → `signPending`, per operator
+ * `signOperator`, and `revokeCertificate`. So every broker test proves that the certificates
+ * and index.json the CA writes work with the broker config generated from them.
+ *
+ * An agent's key lives on its host in production; here each agent's folder is
+ * `STATE/hosts/NAME/` (agent.key, agent.csr, agent.json), inside the state folder so that
+ * `remove()` deletes it, keys included.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caPaths } from '../ca/paths.js';
-import type { CaIndex, CertRecord } from '../ca/records.js';
+import { enroll } from '../agent/enroll.js';
+import { initCa, revokeCertificate, signOperator, signPending, submitCsr } from '../ca/index.js';
+import { caPaths, operatorFiles } from '../ca/paths.js';
+import type { CertKind } from '../ca/records.js';
 
 export interface TestState {
   stateDir: string;
-  /** Cert, key and CA of an identity (agent or operator), for nats.js `tls`. */
+  /** Cert, key and CA of an identity (agent or operator), for nats.js `tls`; throws for a name never signed. */
   files(name: string): { certFile: string; keyFile: string; caFile: string };
-  /** Signs one more identity and adds its record to index.json. */
-  sign(kind: CertRecord['kind'], name: string): void;
-  /** Marks the record of `name` revoked in index.json, as `ca revoke` does. */
-  revoke(name: string): void;
+  /** Signs one more identity with the real CA (an agent: enrolled, submitted, signed). */
+  sign(kind: CertKind, name: string): Promise<void>;
+  /** Revokes `name` with the real CA (`ca revoke`): index.json gets `revokedAt`. */
+  revoke(name: string): Promise<void>;
   remove(): void;
 }
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Who a test state signs. */
+export interface Identities {
+  agents?: string[];
+  operators?: string[];
 }
 
-function newKey(path: string): void {
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path], { stdio: ['ignore', 'ignore', 'pipe'] });
-  chmodSync(path, 0o600);
+/** The agent folder of `name` in the test state (its key, CSR and agent.json). */
+function hostDir(stateDir: string, name: string): string {
+  return join(stateDir, 'hosts', name);
 }
 
-function record(kind: CertRecord['kind'], name: string, path: string): CertRecord {
-  const cert = new X509Certificate(readFileSync(path));
-  const spkiDer = cert.publicKey.export({ type: 'spki', format: 'der' });
-  return {
-    kind, name, path,
-    serial: cert.serialNumber.toLowerCase(),
-    fingerprint: createHash('sha256').update(cert.raw).digest('hex'),
-    spki: createHash('sha256').update(spkiDer).digest('hex'),
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-    signedAt: new Date().toISOString(),
-  };
-}
-
-let serial = 1;
-
-/** Makes a CA, a broker certificate for 127.0.0.1 and the given identities in a fresh state folder. */
-export function makeTestState(identities: { agents?: string[]; operators?: string[] }): TestState {
-  const stateDir = mkdtempSync(join(tmpdir(), 'muster-broker-'));
+/** The TestState of a state folder whose identities were signed as `kinds` says. */
+function stateOf(stateDir: string, kinds: Map<string, CertKind>): TestState {
   const paths = caPaths(stateDir);
-  for (const dir of [paths.dir, paths.agents, paths.operators, join(paths.dir, 'broker')]) mkdirSync(dir, { recursive: true });
-  newKey(paths.key);
-  openssl(paths.dir, ['req', '-x509', '-new', '-key', paths.key, '-subj', '/O=muster/CN=muster test CA', '-days', '2', '-out', paths.cert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  const issue = (key: string, cert: string, subject: string, extensions: string): void => {
-    newKey(key);
-    const csr = `${cert}.csr`;
-    const ext = `${cert}.ext`;
-    openssl(paths.dir, ['req', '-new', '-key', key, '-subj', subject, '-out', csr]);
-    writeFileSync(ext, extensions);
-    openssl(paths.dir, ['x509', '-req', '-in', csr, '-CA', paths.cert, '-CAkey', paths.key, '-set_serial', `0x${(Date.now() * 1000 + serial++).toString(16)}`,
-      '-days', '2', '-extfile', ext, '-out', cert]);
-    rmSync(csr);
-    rmSync(ext);
-  };
-  issue(paths.brokerKey, paths.brokerCert, '/O=muster/OU=broker/CN=broker', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-  const index: CaIndex = { version: 1, certificates: [] };
-  const save = (): void => writeFileSync(paths.index, `${JSON.stringify(index, null, 2)}\n`);
-  const where = (name: string): string => {
-    const found = index.certificates.find((entry) => entry.name === name);
-    if (!found) throw new Error(`no test identity ${name}`);
-    return found.kind === 'agent' ? paths.agents : paths.operators;
-  };
-  const state: TestState = {
+  return {
     stateDir,
-    files: (name) => ({ certFile: join(where(name), `${name}.crt`), keyFile: join(where(name), `${name}.key`), caFile: paths.cert }),
-    sign(kind, name) {
-      const dir = kind === 'agent' ? paths.agents : paths.operators;
-      const cert = join(dir, `${name}.crt`);
-      issue(join(dir, `${name}.key`), cert, `/O=muster/OU=${kind}/CN=${name}`, 'extendedKeyUsage=clientAuth\n');
-      index.certificates.push(record(kind, name, cert));
-      save();
+    files(name) {
+      const kind = kinds.get(name);
+      if (!kind) throw new Error(`no test identity ${name}`);
+      if (kind === 'operator') {
+        const files = operatorFiles(stateDir, name);
+        return { certFile: files.cert, keyFile: files.key, caFile: files.ca };
+      }
+      return { certFile: join(paths.agents, `${name}.crt`), keyFile: join(hostDir(stateDir, name), 'agent.key'), caFile: paths.cert };
     },
-    revoke(name) {
-      for (const entry of index.certificates) if (entry.name === name) entry.revokedAt = new Date().toISOString();
-      save();
+    async sign(kind, name) {
+      if (kind === 'operator') await signOperator(stateDir, name);
+      else {
+        // agent.json's servers are not used by the broker's tests; enroll needs some.
+        const enrolled = await enroll({ name, dir: hostDir(stateDir, name), servers: ['tls://127.0.0.1:4222'] });
+        await submitCsr(stateDir, enrolled.csr, { hostNames: new Set([name]), source: { via: 'file', address: enrolled.paths.csr }, expectedName: name });
+        await signPending(stateDir, [name]);
+      }
+      kinds.set(name, kind);
+    },
+    async revoke(name) {
+      const kind = kinds.get(name);
+      if (!kind) throw new Error(`no test identity ${name}`);
+      await revokeCertificate(stateDir, kind, name);
     },
     remove: () => rmSync(stateDir, { recursive: true, force: true }),
   };
-  for (const name of identities.agents ?? []) state.sign('agent', name);
-  for (const name of identities.operators ?? []) state.sign('operator', name);
-  save();
+}
+
+/**
+ * Makes a CA with a broker certificate for 127.0.0.1 in `stateDir` (default: a fresh temporary
+ * folder), then signs the given identities, all with the real CA.
+ */
+export async function makeCaTestState(identities: Identities, stateDir = mkdtempSync(join(tmpdir(), 'muster-broker-'))): Promise<TestState> {
+  const state = stateOf(stateDir, new Map());
+  try {
+    await initCa(stateDir, { sans: [] });
+    for (const name of identities.agents ?? []) await state.sign('agent', name);
+    for (const name of identities.operators ?? []) await state.sign('operator', name);
+  } catch (error) {
+    state.remove();
+    throw error;
+  }
   return state;
+}
+
+/**
+ * `makeCaTestState` for a caller that cannot await (src/cli/commands/broker.test.ts, outside
+ * this folder, calls it without `await`): the same real-CA steps, run in a child node process
+ * that imports this very module, so it blocks until the state folder is made. Prefer the async one.
+ */
+export function makeTestState(identities: Identities): TestState {
+  const stateDir = mkdtempSync(join(tmpdir(), 'muster-broker-'));
+  const script = `const m = await import(${JSON.stringify(import.meta.url)}); await m.makeCaTestState(${JSON.stringify(identities)}, ${JSON.stringify(stateDir)});`;
+  try {
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  const kinds = new Map<string, CertKind>([
+    ...(identities.agents ?? []).map((name) => [name, 'agent'] as const),
+    ...(identities.operators ?? []).map((name) => [name, 'operator'] as const),
+  ]);
+  return stateOf(stateDir, kinds);
 }

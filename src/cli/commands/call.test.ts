@@ -1,30 +1,38 @@
 /**
  * `muster run --transport nats` and `muster call` end to end: the real CLI, a real TLS
- * nats-server (testBroker), the in-test responder as the hosts' agents, and a state folder
- * laid out as docs/agents.md says (STATE/ca/ca.crt, STATE/ca/operators/NAME.crt|key).
+ * nats-server (testBroker), real agents (web1-3 in this process, quiet1 a child process
+ * stopped with SIGSTOP: a silent agent), and a state folder laid out as docs/agents.md says
+ * (STATE/ca/ca.crt, STATE/ca/operators/NAME.crt|key).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startResponder, type Responder } from '../../transport/nats/responder.test-helper.js';
+import { startAgentProcess, startAgents, type AgentProcess, type InProcessAgents } from '../../transport/nats/realAgents.test-helper.js';
 import { startTestBroker, type TestBroker } from '../../transport/nats/testBroker.test-helper.js';
 import { assertNoStack, muster, musterSync } from './cli.test-helper.js';
 import { parseCallArgs } from './call.js';
 
 let broker: TestBroker;
-let responder: Responder;
+let agents: InProcessAgents;
+let quiet: AgentProcess;
+let control: NatsConnection;
 let work: string;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   broker = await startTestBroker([
-    { name: 'fleet', kind: 'agent' },
+    ...['web1', 'web2', 'web3', 'quiet1'].map((name) => ({ name, kind: 'agent' as const })),
     { name: 'alice', kind: 'operator' },
-    { name: 'audit', kind: 'operator', permissions: { publish: { allow: ['muster.agent.*.ping.>', 'muster.agent.*.echo.>'] }, subscribe: { allow: ['muster.inbox.audit.>'] } } },
+    { name: 'audit', kind: 'operator', permissions: { publish: { allow: ['muster.agent.*.ping.>', 'muster.agent.*.file.stat'] }, subscribe: { allow: ['muster.inbox.audit.>'] } } },
   ]);
-  responder = await startResponder({ url: broker.url, files: broker.files('fleet'), hosts: ['web1', 'web2', 'web3', 'quiet1'], behaviour: (host) => (host === 'quiet1' ? 'silent' : 'ok') });
+  const files = broker.files('alice');
+  control = await connect({ servers: broker.url, tls: { certFile: files.cert, keyFile: files.key, caFile: files.ca } });
+  [agents, quiet] = await Promise.all([startAgents(broker, ['web1', 'web2', 'web3']), startAgentProcess(broker, 'quiet1', control)]);
+  // Subscribed, then stopped: requests reach it and nothing answers.
+  quiet.child.kill('SIGSTOP');
   work = mkdtempSync(join(tmpdir(), 'muster-call-'));
   const state = join(work, 'state');
   mkdirSync(join(state, 'ca', 'operators'), { recursive: true });
@@ -49,7 +57,9 @@ before(async () => {
   env = { ...process.env, MUSTER_INVENTORY: join(work, 'muster.yaml'), MUSTER_STATE: state, MUSTER_STATE_DIR: join(work, 'history'), MUSTER_OPERATOR: 'alice', NO_COLOR: '1' };
 });
 after(async () => {
-  await responder?.stop();
+  await quiet?.kill();
+  await agents?.stop();
+  await control?.close();
   await broker?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -110,29 +120,44 @@ describe('muster run over nats', () => {
 
 describe('muster call', () => {
   test('equal values gather into one block; arguments parsed as YAML scalars or JSON', async () => {
-    const ran = await muster(['call', 'web', 'echo.args', 'n=3', 'on=true', 'mode=0644', 'list=[1,"a"]'], { env });
+    // The agents all run here, so they read the same file: equal values.
+    const file = join(work, 'five.txt');
+    writeFileSync(file, 'hello');
+    const ran = await muster(['call', 'web', 'file.read', `path=${file}`, 'maxBytes=5'], { env });
     assert.equal(ran.code, 0, ran.stderr);
-    assert.equal(ran.stdout, ['---------------', 'web[1-3] (3) ok', '---------------', 'n: 3', 'on: true', 'mode: "0644"', 'list:', '  - 1', '  - a', ''].join('\n'));
+    assert.equal(ran.stdout, ['---------------', 'web[1-3] (3) ok', '---------------', `path: ${file}`, 'size: 5', 'data: aGVsbG8=', ''].join('\n'));
     assert.match(ran.stderr, /^3 hosts: 3 ok in /m);
+    // maxBytes=5 went as the number 5 (the agent checks); "0640" stays a string the agent reads as octal; JSON is JSON.
+    const written = await muster(['call', 'web1', 'file.write', `path=${join(work, 'written.txt')}`, 'data=aGk=', 'mode=0640', 'keepOld=true'], { env });
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(readFileSync(join(work, 'written.txt'), 'utf8'), 'hi');
+    const stat = await muster(['call', 'web1', 'file.stat', `path=${join(work, 'written.txt')}`, '--json'], { env });
+    assert.equal((JSON.parse(stat.stdout.split('\n')[0] ?? '') as { value: { mode: string } }).value.mode, '0640');
+    const typed = await muster(['call', 'web1', 'file.read', `path=${file}`, 'maxBytes=[5]'], { env });
+    assert.match(typed.stdout, /failed: invalid arguments: maxBytes: /);
   });
 
   test('--json: one record per host with its value or the agent\'s error, then the summary', async () => {
-    const ran = await muster(['call', 'web1,gone1', 'echo.args', 'x=1', '--json'], { env });
+    const file = join(work, 'five.txt');
+    writeFileSync(file, 'hello');
+    const ran = await muster(['call', 'web1,gone1', 'file.read', `path=${file}`, '--json'], { env });
     assert.equal(ran.code, 1, ran.stderr);
     const records = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(records.length, 3);
-    assert.deepEqual([records[0]?.['host'], records[0]?.['status'], records[0]?.['value']], ['web1', 'ok', { x: 1 }]);
+    assert.deepEqual([records[0]?.['host'], records[0]?.['status'], records[0]?.['value']], ['web1', 'ok', { path: file, size: 5, data: 'aGVsbG8=' }]);
     assert.deepEqual([records[1]?.['host'], records[1]?.['status'], records[1]?.['message']], ['gone1', 'unreachable', 'no agent connected for gone1']);
     assert.equal(records[2]?.['type'], 'summary');
   });
 
   test('a module error is `failed` with the agent\'s message (exit 1); a refused module is one line (exit 2)', async () => {
-    const failed = await muster(['call', 'web', 'fail.now'], { env });
+    const failed = await muster(['call', 'web', 'file.read', 'path=/nonexistent/muster-call'], { env });
     assert.equal(failed.code, 1, failed.stderr);
-    assert.match(failed.stdout, /^web\[1-3\] \(3\) failed: it failed on HOST$/m);
-    const refused = await muster(['call', 'web', 'fail.now', '--operator', 'audit'], { env });
+    assert.match(failed.stdout, /^web\[1-3\] \(3\) failed: cannot read \/nonexistent\/muster-call: ENOENT$/m);
+    const refused = await muster(['call', 'web', 'file.read', 'path=/etc/hostname', '--operator', 'audit'], { env });
     assert.equal(refused.code, 2);
-    assert.equal(refused.stderr, 'muster: the broker refused: operator audit may not call fail.now\n');
+    assert.equal(refused.stderr, 'muster: the broker refused: operator audit may not call file.read\n');
+    const allowed = await muster(['call', 'web', 'file.stat', 'path=/nonexistent/muster-call', '--operator', 'audit'], { env });
+    assert.equal(allowed.code, 0, allowed.stderr);
   });
 
   test('bad calls and arguments are usage errors', () => {

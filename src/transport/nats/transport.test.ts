@@ -1,21 +1,34 @@
 /**
- * The nats transport against a real TLS nats-server (testBroker) and the in-test responder
- * (responder.test-helper.ts) running real /bin/sh commands.
+ * The nats transport against a real TLS nats-server (testBroker) and real agents
+ * (realAgents.test-helper.ts): in this process for answers, as child processes for faults
+ * (SIGSTOP: a silent agent, or one that stops sending mid-command; SIGKILL: killed mid-command). The fake responder
+ * (responder.test-helper.ts) is left only an impostor and the 1,000-host fan-out; its header says why.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConnectError, ExecAbortedError, NoAnswerError, type Target } from '../types.js';
 import { BrokerRefusedError } from './errors.js';
-import { startResponder, type Behaviour, type Responder } from './responder.test-helper.js';
+import { agentSubject } from './protocol.js';
+import { startAgentProcess, startAgents, startSpy, type AgentProcess, type InProcessAgents } from './realAgents.test-helper.js';
+import { startResponder, type Responder } from './responder.test-helper.js';
 import { startTestBroker, type TestBroker, type TestIdentity } from './testBroker.test-helper.js';
 import { natsTransport, type NatsTransportOptions } from './transport.js';
 
-const hosts = Array.from({ length: 1000 }, (_, i) => `web${String(i + 1).padStart(4, '0')}.dc1`);
-const behaviours: Record<string, Behaviour> = { 'quiet.dc1': 'silent', 'mute.dc1': 'mute-after-start', 'liar.dc1': 'impostor' };
+const hosts = Array.from({ length: 1000 }, (_, i) => `big${String(i + 1).padStart(4, '0')}.dc1`);
+/** Hosts with a real agent in this process. */
+const real = Array.from({ length: 11 }, (_, i) => `web${String(i + 1).padStart(4, '0')}.dc1`);
+/** Hosts whose real agent runs as a child process, to be stopped (SIGSTOP) or killed (SIGKILL). */
+const faulty = ['quiet.dc1', 'mute.dc1', 'doomed.dc1'];
 const identities: TestIdentity[] = [
+  ...[...real, ...faulty].map((name) => ({ name, kind: 'agent' as const })),
   { name: 'fleet', kind: 'agent' },
+  { name: 'spy', kind: 'operator' },
   { name: 'alice', kind: 'operator' },
   { name: 'ghost', kind: 'operator' },
   { name: 'audit', kind: 'operator', permissions: { publish: { allow: ['muster.agent.*.ping.>'] }, subscribe: { allow: ['muster.inbox.audit.>'] } } },
@@ -23,22 +36,50 @@ const identities: TestIdentity[] = [
 const target = (name: string): Target => ({ name, address: name });
 
 let broker: TestBroker;
+let agents: InProcessAgents;
+let children: Record<string, AgentProcess>;
 let responder: Responder;
+let control: NatsConnection;
 
 before(async () => {
   broker = await startTestBroker(identities);
-  responder = await startResponder({
-    url: broker.url,
-    files: broker.files('fleet'),
-    hosts: [...hosts, ...Object.keys(behaviours)],
-    behaviour: (host) => behaviours[host] ?? 'ok',
-    beatMs: 100,
-  });
+  const files = broker.files('alice');
+  control = await connect({ servers: broker.url, tls: { certFile: files.cert, keyFile: files.key, caFile: files.ca } });
+  const [started, ...processes] = await Promise.all([
+    startAgents(broker, real),
+    ...faulty.map((host) => startAgentProcess(broker, host, control)),
+  ]);
+  agents = started as InProcessAgents;
+  children = Object.fromEntries(faulty.map((host, i) => [host, processes[i] as AgentProcess]));
+  responder = await startResponder({ url: broker.url, files: broker.files('fleet'), hosts: [...hosts, 'liar.dc1'], impostors: new Set(['liar.dc1']) });
 });
 after(async () => {
   await responder?.stop();
+  await Promise.all(Object.values(children ?? {}).map((child) => child.kill()));
+  await agents?.stop();
+  await control?.close();
   await broker?.stop();
 });
+
+/**
+ * Asserts that process group `pgid` (a command the agent started, detached) is gone. Dead
+ * members not yet reaped count as gone: the command's shell dies first, its children are
+ * handed to PID 1, and this machine's PID 1 reaps them late (they show as `Z <defunct>`).
+ */
+function assertGroupGone(pgid: number): void {
+  assert.ok(pgid > 0, 'no process group seen');
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
+    return;
+  }
+  const members = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' }).split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1] === String(pgid));
+  const alive = members.filter((fields) => !fields[2]?.startsWith('Z'));
+  assert.deepEqual(alive.map((fields) => fields.join(' ')), [], `process group ${pgid} is still there`);
+}
 
 function transportAs(operator: string, extra: Partial<NatsTransportOptions> = {}) {
   return natsTransport({ servers: [broker.url], ...broker.files(operator), operator, ...extra });
@@ -122,16 +163,17 @@ describe('natsTransport', () => {
     try {
       const session = await transport.connect(target('web0004.dc1'));
       const controller = new AbortController();
-      const running = session.exec('echo started; sleep 30; echo never', {
+      const running = session.exec('echo started $$; sleep 30; echo never', {
         signal: controller.signal,
         onStdout: (chunk) => { if (chunk.toString().includes('started')) controller.abort(new Error('timed out after 1.0s')); },
       });
       const error = await running.then(() => assert.fail('resolved'), (caught: unknown) => caught);
       assert.ok(error instanceof ExecAbortedError, String(error));
       assert.equal(error.message, 'timed out after 1.0s');
-      assert.equal(error.partial.stdout.toString(), 'started\n');
+      const partial = /^started (\d+)\n$/.exec(error.partial.stdout.toString());
+      assert.ok(partial, error.partial.stdout.toString());
       assert.equal(error.partial.exitCode, null);
-      assert.equal(responder.running(), 0, 'the command was killed before exec rejected');
+      assertGroupGone(Number(partial[1])); // the command was killed before exec rejected
       const early = new AbortController();
       early.abort(new Error('not now'));
       await assert.rejects(session.exec('true', { signal: early.signal }), /not now/);
@@ -144,11 +186,12 @@ describe('natsTransport', () => {
     const transport = transportAs('alice');
     try {
       const session = await transport.connect(target('web0011.dc1'));
-      const running = session.exec('echo up; sleep 30', { onStdout: () => session.close() });
+      let pgid = 0;
+      const running = session.exec('echo $$; sleep 30', { onStdout: (chunk) => { pgid = Number(chunk.toString().trim()); void session.close(); } });
       const error = await running.then(() => assert.fail('resolved'), (caught: unknown) => caught);
       assert.ok(error instanceof ExecAbortedError, String(error));
       assert.equal(error.message, 'session with web0011.dc1 closed');
-      assert.equal(responder.running(), 0);
+      assertGroupGone(pgid);
     } finally {
       await transport.close();
     }
@@ -172,11 +215,14 @@ describe('natsTransport', () => {
 
   test('connect: an agent that is subscribed but silent is a NoAnswerError (timeout) after the connect timeout', async () => {
     const transport = transportAs('alice', { connectTimeoutMs: 300 });
+    const quiet = children['quiet.dc1'];
+    quiet?.child.kill('SIGSTOP');
     try {
       const error = await transport.connect(target('quiet.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
       assert.ok(error instanceof NoAnswerError, String(error));
       assert.equal(error.message, 'the agent of quiet.dc1 did not answer within 300ms');
     } finally {
+      quiet?.child.kill('SIGCONT');
       await transport.close();
     }
   });
@@ -185,10 +231,30 @@ describe('natsTransport', () => {
     const transport = transportAs('alice', { silenceMs: 400 });
     try {
       const session = await transport.connect(target('mute.dc1'));
-      const error = await session.exec('sleep 5').then(() => assert.fail('resolved'), (caught: unknown) => caught);
+      // The agent stops (SIGSTOP) once the command's first output has come: no more beats, no exit.
+      const mute = children['mute.dc1'];
+      const error = await session.exec('echo up; sleep 5', { onStdout: () => void mute?.child.kill('SIGSTOP') }).then(() => assert.fail('resolved'), (caught: unknown) => caught);
       assert.ok(error instanceof ConnectError, String(error));
       assert.equal(error.reason, 'closed');
       assert.match(error.message, /^agent on mute\.dc1 stopped answering/);
+    } finally {
+      children['mute.dc1']?.child.kill('SIGCONT');
+      await transport.close();
+    }
+  });
+
+  test('exec: an agent killed mid-command is given up (ConnectError closed), and is unreachable after', async () => {
+    const transport = transportAs('alice', { silenceMs: 400 });
+    try {
+      const session = await transport.connect(target('doomed.dc1'));
+      const doomed = children['doomed.dc1'];
+      const error = await session.exec('echo up; sleep 3', { onStdout: () => void doomed?.child.kill('SIGKILL') }).then(() => assert.fail('resolved'), (caught: unknown) => caught);
+      assert.ok(error instanceof ConnectError, String(error));
+      assert.equal(error.reason, 'closed');
+      assert.match(error.message, /^agent on doomed\.dc1 stopped answering/);
+      await doomed?.kill();
+      // Its subscription went with its connection: NATS "no responders".
+      await assert.rejects(transport.connect(target('doomed.dc1')), /no agent connected for doomed\.dc1/);
     } finally {
       await transport.close();
     }
@@ -211,10 +277,15 @@ describe('natsTransport', () => {
       const session = await transport.connect(target('web0006.dc1'));
       await assert.rejects(session.exec('true'), new BrokerRefusedError('audit', 'command.run'));
       assert.equal(transport.failure()?.message, 'the broker refused: operator audit may not call command.run');
-      const before = responder.seen.length;
-      const other = await transport.connect(target('web0007.dc1'));
-      await assert.rejects(other.exec('true'), /operator audit may not call command\.run/);
-      assert.deepEqual(responder.seen.slice(before), ['web0007.dc1 ping.get']);
+      const spy = await startSpy(broker, 'spy', 'muster.agent.web0007%2Edc1.>');
+      try {
+        const other = await transport.connect(target('web0007.dc1'));
+        await assert.rejects(other.exec('true'), /operator audit may not call command\.run/);
+        await spy.sync();
+      } finally {
+        await spy.close();
+      }
+      assert.deepEqual(spy.seen.map((request) => request.subject), [agentSubject('web0007.dc1', 'ping', 'get')]);
     } finally {
       await transport.close();
     }
@@ -223,10 +294,18 @@ describe('natsTransport', () => {
   test('call: a module reply, ok or not, comes back as the agent sent it', async () => {
     const transport = transportAs('alice');
     try {
-      assert.deepEqual(await transport.call(target('web0008.dc1'), 'echo', 'args', { a: 1, b: [true] }), { ok: true, host: 'web0008.dc1', value: { a: 1, b: [true] } });
-      const failed = await transport.call(target('web0008.dc1'), 'fail', 'now');
-      assert.deepEqual(failed, { ok: false, host: 'web0008.dc1', error: { code: 'failed', message: 'it failed on web0008.dc1' } });
-      await assert.rejects(transport.call(target('nobody.dc1'), 'echo', 'args'), /no agent connected for nobody\.dc1/);
+      const file = join(broker.dir, 'ca.crt');
+      const stats = statSync(file);
+      const stat = await transport.call(target('web0008.dc1'), 'file', 'stat', { path: file });
+      assert.ok(stat.ok, JSON.stringify(stat));
+      assert.equal(stat.host, 'web0008.dc1');
+      assert.deepEqual(stat.value, {
+        path: file, exists: true, type: 'file', size: stats.size, mode: (stats.mode & 0o7777).toString(8).padStart(4, '0'), uid: stats.uid, gid: stats.gid,
+        owner: (stat.value as { owner: unknown }).owner, group: (stat.value as { group: unknown }).group, mtime: stats.mtime.toISOString(),
+      });
+      const failed = await transport.call(target('web0008.dc1'), 'file', 'read', { path: '/nonexistent/muster-test' });
+      assert.deepEqual(failed, { ok: false, host: 'web0008.dc1', error: { code: 'failed', message: 'cannot read /nonexistent/muster-test: ENOENT' } });
+      await assert.rejects(transport.call(target('nobody.dc1'), 'ping', 'get'), /no agent connected for nobody\.dc1/);
     } finally {
       await transport.close();
     }
@@ -252,19 +331,26 @@ describe('natsTransport', () => {
 
   test('1,000 sessions share one connection: every host answers, each its own', async () => {
     const transport = transportAs('alice');
+    // Every host here has an answer (the fake's), so the spy's subscription changes no outcome.
+    const spy = await startSpy(broker, 'spy', 'muster.agent.*.ping.get');
     try {
-      responder.replyPrefixes.clear();
       const startedAt = performance.now();
       const sessions = await Promise.all(hosts.map((host) => transport.connect(target(host))));
-      const replies = await Promise.all(sessions.map((session) => session.call('echo', 'args', { host: session.target.name })));
+      const replies = await Promise.all(sessions.map((session) => session.call('ping', 'get')));
       const took = performance.now() - startedAt;
       assert.deepEqual(replies.map((reply) => reply.ok && (reply.value as { host: string }).host), hosts);
-      // Every reply went to one reply mux, which is one per broker connection.
-      assert.equal(responder.replyPrefixes.size, 1, [...responder.replyPrefixes].join(' '));
+      // Every request named a reply subject of one reply mux, which is one per broker connection.
+      await spy.sync();
+      const requests = spy.seen;
+      assert.equal(requests.length, 2000, 'a ping per connect and one per call');
+      const replyPrefixes = new Set(requests.map((request) => request.reply?.slice(0, request.reply.lastIndexOf('.'))));
+      assert.equal(replyPrefixes.size, 1, [...replyPrefixes].join(' '));
       assert.ok(took < 5000, `1,000 connects and calls took ${Math.round(took)} ms`);
-      const results = await Promise.all(sessions.slice(0, 20).map((session) => session.exec('echo $0')));
+      // Commands on the same connection, on the real agents.
+      const results = await Promise.all(real.map(async (host) => (await transport.connect(target(host))).exec('echo $0')));
       assert.ok(results.every((result) => result.stdout.toString() === '/bin/sh\n'));
     } finally {
+      await spy.close();
       await transport.close();
     }
   });
