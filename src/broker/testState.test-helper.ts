@@ -9,7 +9,6 @@
  * `STATE/hosts/NAME/` (agent.key, agent.csr, agent.json), inside the state folder so that
  * `remove()` deletes it, keys included.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,25 +87,4 @@ export async function makeCaTestState(identities: Identities, stateDir = mkdtemp
     throw error;
   }
   return state;
-}
-
-/**
- * `makeCaTestState` for a caller that cannot await (src/cli/commands/broker.test.ts, outside
- * this folder, calls it without `await`): the same real-CA steps, run in a child node process
- * that imports this very module, so it blocks until the state folder is made. Prefer the async one.
- */
-export function makeTestState(identities: Identities): TestState {
-  const stateDir = mkdtempSync(join(tmpdir(), 'muster-broker-'));
-  const script = `const m = await import(${JSON.stringify(import.meta.url)}); await m.makeCaTestState(${JSON.stringify(identities)}, ${JSON.stringify(stateDir)});`;
-  try {
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    rmSync(stateDir, { recursive: true, force: true });
-    throw error;
-  }
-  const kinds = new Map<string, CertKind>([
-    ...(identities.agents ?? []).map((name) => [name, 'agent'] as const),
-    ...(identities.operators ?? []).map((name) => [name, 'operator'] as const),
-  ]);
-  return stateOf(stateDir, kinds);
 }

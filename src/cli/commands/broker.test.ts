@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeTestState, type TestState } from '../../broker/testState.test-helper.js';
+import { makeCaTestState, type TestState } from '../../broker/testState.test-helper.js';
 import { freeBasePorts, testInventory } from '../../broker/testInventory.test-helper.js';
 import { assertNoStack, assertUsageFailure, muster } from './cli.test-helper.js';
 
@@ -15,7 +15,7 @@ describe('muster broker', () => {
   let env: NodeJS.ProcessEnv;
   let port: number;
   before(async () => {
-    state = makeTestState({ agents: ['web01'], operators: ['alice'] });
+    state = await makeCaTestState({ agents: ['web01'], operators: ['alice'] });
     [port = 0] = await freeBasePorts(1);
     await testInventory(state.stateDir, [port]);
     env = { ...process.env, MUSTER_INVENTORY: join(state.stateDir, 'muster.yaml'), MUSTER_STATE: state.stateDir, MUSTER_NO_CACHE: '1' };
