@@ -6,7 +6,7 @@
  * a host must bind that host's own address, not 0.0.0.0.
  *
  * Library surface: labUp, labDown, labStatus, labList, labStopHost, labStartHost,
- * labExec, labInventoryPath, labUnavailableReason.
+ * labExec, labInventoryPath, labUnavailableReason, labStartDaemon, labStopDaemon, labDaemons.
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
   bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, profileText, sshConfigText, sshdConfigText,
 } from './files.js';
+import { labDaemons } from './daemon.js';
 import { bootHost, hostProcess, probeSsh, stopHost } from './host.js';
 import { ed25519KeyPair, type SshKeyPair } from './keys.js';
 import { countFromRoles, maxLabHosts, parseRoles, planHosts, type PlannedHost, type RoleShare } from './plan.js';
@@ -27,6 +28,7 @@ import { claimNet, labDir, labPaths, listLabNames, readLabState, releaseNet, req
 export { labUnavailableReason };
 export { labDown } from './teardown.js';
 export { labExec, type LabExecResult } from './exec.js';
+export { labDaemons, labStartDaemon, labStopDaemon, type LabDaemon, type LabDaemonOptions } from './daemon.js';
 
 const run = promisify(execFile);
 
@@ -75,6 +77,8 @@ export interface LabHostStatus extends LabHost {
   running: boolean;
   /** PID 1 of the host as the machine sees it, when running. */
   pid?: number;
+  /** The host's running daemons (labStartDaemon), by name, with their pids. */
+  daemons: { name: string; pid: number }[];
 }
 
 /** A lab's state: every host, running or stopped. */
@@ -206,9 +210,11 @@ export async function labStatus(name = 'default'): Promise<LabStatus> {
   const { dir, state } = await requireState(name);
   const paths = labPaths(dir);
   const { created: _created, hosts: _hosts, ...lab } = labOf(dir, state, false);
+  const daemons = await labDaemons(name);
   const hosts = await Promise.all(state.hosts.map(async (host): Promise<LabHostStatus> => {
     const running = await hostProcess(paths, host.name);
-    const base = { name: host.name, address: host.address, roles: host.roles };
+    const own = daemons.filter((daemon) => daemon.host === host.name).map((daemon) => ({ name: daemon.name, pid: daemon.pid }));
+    const base = { name: host.name, address: host.address, roles: host.roles, daemons: own };
     return running ? { ...base, running: true, pid: running.init } : { ...base, running: false };
   }));
   return { ...lab, hosts, createdAt: state.createdAt };
@@ -246,15 +252,16 @@ export async function labStartHost(name: string, host: string, options: { signal
   return true;
 }
 
-/** The lab names in use, for messages: how many hosts each has running. */
-export async function labSummaries(): Promise<{ name: string; hosts: number; running: number; error?: string }[]> {
-  const result: { name: string; hosts: number; running: number; error?: string }[] = [];
+/** The lab names in use, for messages: how many hosts each has running, and how many daemons run in them. */
+export async function labSummaries(): Promise<{ name: string; hosts: number; running: number; daemons: number; error?: string }[]> {
+  const result: { name: string; hosts: number; running: number; daemons: number; error?: string }[] = [];
   for (const name of await listLabNames()) {
     try {
       const status = await labStatus(name);
-      result.push({ name, hosts: status.hosts.length, running: status.hosts.filter((host) => host.running).length });
+      const daemons = status.hosts.reduce((sum, host) => sum + host.daemons.length, 0);
+      result.push({ name, hosts: status.hosts.length, running: status.hosts.filter((host) => host.running).length, daemons });
     } catch (error) {
-      result.push({ name, hosts: 0, running: 0, error: error instanceof Error ? error.message : String(error) });
+      result.push({ name, hosts: 0, running: 0, daemons: 0, error: error instanceof Error ? error.message : String(error) });
     }
   }
   return result;

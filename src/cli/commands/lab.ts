@@ -61,7 +61,8 @@ function describeStatus(status: LabStatus, verbose: boolean): string {
     const width = Math.max(...status.hosts.map((host) => host.name.length));
     const addressWidth = Math.max(...status.hosts.map((host) => host.address.length));
     for (const host of status.hosts) {
-      lines.push(`  ${host.name.padEnd(width)}  ${host.address.padEnd(addressWidth)}  ${(host.running ? `running (pid ${host.pid})` : 'stopped').padEnd(22)}  ${host.roles.join(',')}`.trimEnd());
+      const daemons = host.daemons.map((daemon) => `${daemon.name} (pid ${daemon.pid})`).join(', ');
+      lines.push(`  ${host.name.padEnd(width)}  ${host.address.padEnd(addressWidth)}  ${(host.running ? `running (pid ${host.pid})` : 'stopped').padEnd(22)}  ${host.roles.join(',').padEnd(8)}  ${daemons}`.trimEnd());
     }
   }
   return `${lines.join('\n')}\n`;
@@ -154,7 +155,7 @@ function statusCommand(): Command {
       }
       const width = Math.max(...labs.map((lab) => lab.name.length));
       for (const lab of labs) {
-        const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running`;
+        const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running${lab.daemons > 0 ? `, ${lab.daemons} daemons` : ''}`;
         process.stdout.write(`${lab.name.padEnd(width)}  ${detail}\n`);
       }
     });
