@@ -4,6 +4,7 @@
  * maps every active record to a user; the CA writes the file (locked, atomically).
  */
 import { readFile } from 'node:fs/promises';
+import { MusterError } from '../core/errors.js';
 import { caPaths } from './paths.js';
 
 export type CertKind = 'agent' | 'operator';
@@ -24,6 +25,8 @@ export interface CertRecord {
   signedAt: string;
   /** Set once revoked; the record stays. */
   revokedAt?: string;
+  /** Set when a newer certificate for the same name and key replaced this one (renewal); it no longer connects. */
+  supersededAt?: string;
   /** The certificate file, absolute. */
   path: string;
 }
@@ -34,19 +37,30 @@ export interface CaIndex {
   certificates: CertRecord[];
 }
 
-/** Reads the index; an absent index (no CA yet, or nothing signed) is empty. */
+/**
+ * Reads the index; an absent index (no CA yet, or nothing signed) is empty. One that is not
+ * JSON (edited by hand) is a one-line MusterError, not a crash.
+ */
 export async function readIndex(stateDir: string): Promise<CaIndex> {
+  const path = caPaths(stateDir).index;
   try {
-    return JSON.parse(await readFile(caPaths(stateDir).index, 'utf8')) as CaIndex;
+    const index = JSON.parse(await readFile(path, 'utf8')) as CaIndex;
+    if (index?.version !== 1 || !Array.isArray(index.certificates)) throw new MusterError(`Cannot read ${path}: not a muster CA index (version 1 with certificates)`);
+    return index;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, certificates: [] };
+    if (error instanceof SyntaxError) throw new MusterError(`Cannot read ${path}: ${error.message}`, { cause: error });
     throw error;
   }
 }
 
-/** The certificates that may connect now: not revoked, and inside their validity. */
+/**
+ * The certificates that may connect now: not revoked, not superseded by a renewal, and inside
+ * their validity. At most one per kind and name, so the broker maps each identity to one user.
+ */
 export function activeCertificates(index: CaIndex, now: Date = new Date()): CertRecord[] {
   const time = now.getTime();
   return index.certificates.filter((record) =>
-    record.revokedAt === undefined && Date.parse(record.notBefore) <= time && time < Date.parse(record.notAfter));
+    record.revokedAt === undefined && record.supersededAt === undefined &&
+    Date.parse(record.notBefore) <= time && time < Date.parse(record.notAfter));
 }

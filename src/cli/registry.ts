@@ -28,5 +28,7 @@ export const registry: CommandEntry[] = [
   { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
   { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
+  { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator), revoke, show', load: () => import('./commands/ca.js') },
+  { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb)', load: () => import('./commands/agent.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

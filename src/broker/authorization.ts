@@ -1,0 +1,153 @@
+/**
+ * Who may publish and subscribe what on the broker, generated from the inventory and the
+ * CA's index (docs/broker.md). Pure: the same inventory and records give the same users.
+ *
+ * The rules (docs/agents.md, "Subjects"):
+ * - an agent HOST (a certificate of kind agent whose name is an inventory host) may
+ *   subscribe only to `muster.agent.<HOST>.>` and `muster.role.<ROLE>.>` for its roles, and
+ *   publish nothing but replies to requests it received (`allow_responses`);
+ * - an operator NAME may publish only to the module subjects the union of its permission
+ *   roles grants (`ping` always), and subscribe only to its own inbox;
+ * - every active certificate's public key is pinned, so a revoked one fails the handshake.
+ * An agent certificate whose name is no longer in the inventory gets no user: it cannot connect.
+ */
+import { inboxPrefix, subjectToken } from '../core/subjects.js';
+import type { CertRecord } from '../ca/records.js';
+import type { Inventory } from '../inventory/types.js';
+
+/**
+ * How long, and for how many messages, an agent may answer one request it received. A
+ * command streams output chunks and a beat a second until it exits, all to the one reply
+ * subject: so `expires` is the longest a command can run over agents, and `max` the most
+ * messages (chunks, beats, start, exit) it can send. The broker keeps one small entry per
+ * request an agent received until one of the two runs out; it scans them only once an
+ * agent holds more than 4096, so a day is affordable.
+ */
+export const agentReplyLimits = { max: 1_000_000, expires: '24h' } as const;
+
+/** The limits on an agent's replies to one request (`allow_responses`). */
+export interface ReplyLimits {
+  max: number;
+  /** A nats-server duration: `24h`, `90s`. */
+  expires: string;
+}
+
+/** nats-server subject permissions of one user, in its config's shape. */
+export interface Permissions {
+  publish: { allow: string[] } | { deny: string[] };
+  subscribe: { allow: string[] };
+  allow_responses?: ReplyLimits;
+}
+
+/** One broker user: the certificate subject nats-server maps it from (`verify_and_map`), and what it may do. */
+export interface BrokerUser {
+  /** The certificate's subject DN in RFC 2253 order, as nats-server spells it: `CN=web01,OU=agent,O=muster`. */
+  user: string;
+  kind: CertRecord['kind'];
+  /** The host or operator name (the certificate's CN). */
+  name: string;
+  permissions: Permissions;
+}
+
+/** What `brokerUsers` can be told besides the inventory and the records. */
+export interface BrokerUsersOptions {
+  /** Default `agentReplyLimits`; tests lower them to show the broker enforces them. */
+  replyLimits?: ReplyLimits;
+}
+
+/**
+ * An attribute value of a DN as Go's `pkix.Name.String()` writes it (nats-server compares
+ * with that): `,+"\<>;` escaped with a backslash, and `#` or a space at the start, a space at the end.
+ */
+export function distinguishedValue(value: string): string {
+  const chars = [...value];
+  return chars.map((char, at) => {
+    const escape = ',+"\\<>;'.includes(char) || (char === ' ' && (at === 0 || at === chars.length - 1)) || (char === '#' && at === 0);
+    return escape ? `\\${char}` : char;
+  }).join('');
+}
+
+/** The user name nats-server maps a muster certificate of this kind and name to. */
+export function userFor(kind: CertRecord['kind'] | 'broker', name: string): string {
+  return `CN=${distinguishedValue(name)},OU=${kind},O=muster`;
+}
+
+/**
+ * The subjects one grant lets an operator publish to, for hosts and for roles: a module
+ * (`file`: every action), a module action (`file.stat`), or `*` (everything). `command.run`
+ * brings `command.stdin` and `command.cancel` with it: a run that could not be fed or
+ * stopped would be a worse grant, not a smaller one.
+ */
+export function grantSubjects(grant: string): string[] {
+  if (grant === '*') return ['muster.agent.>', 'muster.role.>'];
+  const [module, action] = grant.split('.');
+  const tails = action === undefined ? [`${module}.>`]
+    : grant === 'command.run' ? ['command.run', 'command.stdin', 'command.cancel']
+      : [grant];
+  return tails.flatMap((tail) => [`muster.agent.*.${tail}`, `muster.role.*.${tail}`]);
+}
+
+/** The grants of an operator: the union of its permission roles' entries, and `ping`. Unknown roles grant nothing. */
+export function operatorGrants(inventory: Inventory, operator: string): string[] {
+  const agents = inventory.agents;
+  const roles = agents && Object.hasOwn(agents.operators, operator) ? agents.operators[operator] ?? [] : [];
+  const grants = new Set<string>(['ping']);
+  for (const role of roles) {
+    if (!agents || !Object.hasOwn(agents.permissions, role)) continue;
+    for (const grant of agents.permissions[role] ?? []) grants.add(grant);
+  }
+  return [...grants].sort();
+}
+
+/**
+ * Issue 12 puts the inventory in JetStream key-value buckets; the subjects agents and operators
+ * will need for them (`$JS.API.…`, `$KV.…`) are added here, and nowhere else. None yet.
+ */
+export function keyValueSubjects(_kind: CertRecord['kind'], _name: string): { publish: string[]; subscribe: string[] } {
+  return { publish: [], subscribe: [] };
+}
+
+function agentPermissions(inventory: Inventory, host: string, limits: ReplyLimits): Permissions {
+  const roles = inventory.hostsByName.get(host)?.roles ?? [];
+  const kv = keyValueSubjects('agent', host);
+  return {
+    publish: kv.publish.length > 0 ? { allow: kv.publish } : { deny: ['>'] },
+    subscribe: { allow: [`muster.agent.${subjectToken(host)}.>`, ...roles.map((role) => `muster.role.${subjectToken(role)}.>`), ...kv.subscribe] },
+    allow_responses: { ...limits },
+  };
+}
+
+function operatorPermissions(inventory: Inventory, operator: string): Permissions {
+  const kv = keyValueSubjects('operator', operator);
+  const publish = new Set(operatorGrants(inventory, operator).flatMap(grantSubjects));
+  return {
+    publish: { allow: [...publish, ...kv.publish] },
+    subscribe: { allow: [`${inboxPrefix(operator)}.>`, ...kv.subscribe] },
+  };
+}
+
+/**
+ * The broker's users: one per active record (pass `activeCertificates(index)`) that the
+ * inventory still knows (agents: a host of the inventory; operators: any name, those not
+ * under `agents.operators` may only ping). Sorted by user name, so the file is stable.
+ */
+export function brokerUsers(inventory: Inventory, records: CertRecord[], options: BrokerUsersOptions = {}): BrokerUser[] {
+  const limits = options.replyLimits ?? agentReplyLimits;
+  const users = new Map<string, BrokerUser>();
+  for (const record of records) {
+    if (record.kind === 'agent' && !inventory.hostsByName.has(record.name)) continue;
+    const user = userFor(record.kind, record.name);
+    const permissions = record.kind === 'agent' ? agentPermissions(inventory, record.name, limits) : operatorPermissions(inventory, record.name);
+    users.set(user, { user, kind: record.kind, name: record.name, permissions });
+  }
+  return [...users.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+}
+
+/**
+ * The public keys the broker accepts (`tls.pinned_certs`): sha256 of the SubjectPublicKeyInfo
+ * of every record given, deduplicated and sorted. Only users' certificates are pinned, so a
+ * record dropped (revoked) fails the TLS handshake even before its user is looked up.
+ */
+export function pinnedKeys(records: CertRecord[]): string[] {
+  return [...new Set(records.map((record) => record.spki.toLowerCase()))].sort();
+}

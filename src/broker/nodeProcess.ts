@@ -1,0 +1,109 @@
+/**
+ * One nats-server node as a process muster started: spawned detached with its log as
+ * stdout and stderr, its pid in `node-N.pid`. A pid is believed only while
+ * `/proc/PID/cmdline` still says `nats-server -c <that node's config>`, so a pid reused by
+ * another process is never signalled.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { EnvironmentError } from '../core/errors.js';
+import type { BrokerNode } from './config.js';
+
+/** The pid of the node's nats-server when it runs (and is ours), else undefined. */
+export async function runningPid(node: Pick<BrokerNode, 'pidFile' | 'config'>): Promise<number | undefined> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(node.pidFile, 'utf8')).trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return (await isNodeProcess(pid, node.config)) ? pid : undefined;
+}
+
+async function isNodeProcess(pid: number, config: string): Promise<boolean> {
+  try {
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    const at = argv.indexOf('-c');
+    return /(^|\/)nats-server$/.test(argv[0] ?? '') && at > 0 && argv[at + 1] === config;
+  } catch (error) {
+    // ENOENT: no such process; ESRCH: it went while we read.
+    if (['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+    throw error;
+  }
+}
+
+function portAccepts(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: host.replace(/^\[|\]$/g, ''), port });
+    socket.once('connect', () => { socket.destroy(); done(true); });
+    socket.once('error', () => done(false));
+  });
+}
+
+async function logTail(path: string, lines = 5): Promise<string> {
+  try {
+    const text = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    return text.slice(-lines).map((line) => `  ${line}`).join('\n');
+  } catch {
+    return `  (no log at ${path})`;
+  }
+}
+
+/**
+ * Starts the node's nats-server, detached (it outlives muster), and resolves once its client
+ * port accepts connections. A server that exits first (a port taken, a bad file) is an
+ * EnvironmentError with the last lines of its log; so is one not listening in `timeoutMs`.
+ */
+export async function startNode(node: BrokerNode, options: { timeoutMs?: number } = {}): Promise<number> {
+  const log = openSync(node.logFile, 'a', 0o600);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let failed: Error | undefined;
+  const child = spawn('nats-server', ['-c', node.config], { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.once('exit', (code, signal) => { exit = { code, signal }; });
+  child.once('error', (error) => { failed = error; });
+  child.unref();
+  if (child.pid === undefined) {
+    await new Promise((settled) => setImmediate(settled));
+    throw new EnvironmentError(`Cannot start nats-server: ${failed?.message ?? 'no pid'} (install Debian's nats-server package)`);
+  }
+  await writeFile(node.pidFile, `${child.pid}\n`, { mode: 0o644 });
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    if (exit || failed) {
+      await rm(node.pidFile, { force: true });
+      const how = failed ? failed.message : exit?.signal ? `killed by ${exit.signal}` : `exited with ${exit?.code}`;
+      throw new EnvironmentError(`Broker node ${node.index} (${node.url}) ${how}; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
+    }
+    if (await portAccepts(node.host, node.port)) return child.pid;
+    if (Date.now() > deadline) {
+      throw new EnvironmentError(`Broker node ${node.index} (pid ${child.pid}) does not accept on ${node.host}:${node.port} after ${options.timeoutMs ?? 10_000} ms; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
+    }
+    // Polling is the only way to see a port open in another process; 50 ms is a few CPU microseconds.
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+}
+
+/** Sends SIGTERM and waits (up to `timeoutMs`, then SIGKILL) until the process is gone; removes the pid file. */
+export async function stopNode(node: Pick<BrokerNode, 'pidFile' | 'config'>, options: { timeoutMs?: number } = {}): Promise<boolean> {
+  const pid = await runningPid(node);
+  if (pid === undefined) {
+    await rm(node.pidFile, { force: true });
+    return false;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  while (await isNodeProcess(pid, node.config)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+    }
+    // Not our child (it was detached by an earlier muster): there is no exit event to await.
+    await new Promise((wait) => setTimeout(wait, 25));
+  }
+  await rm(node.pidFile, { force: true });
+  return true;
+}
