@@ -125,9 +125,13 @@ export const maxLabBrokers = 3;
 /** Most hosts of a lab with agents: the last addresses of its /16 are its brokers'. */
 export const maxLabAgentHosts = 254 * 255;
 
-/** The brokers of a lab in block 127.NET.0.0/16: 127.NET.255.251, .252, … port 4222. */
+/**
+ * The brokers of a lab in block 127.NET.0.0/16: 127.NET.255.251, .252, … Each on its own port
+ * too, unique on this machine (10000 + 4 per block + its index): a broker's monitor listens on
+ * 127.0.0.1 at its client port + 4000, so two brokers on one port would collide there.
+ */
 function labAgents(net: number, brokers: number): LabAgents {
-  return { servers: Array.from({ length: brokers }, (_, index) => `tls://127.${net}.255.${251 + index}:4222`) };
+  return { servers: Array.from({ length: brokers }, (_, index) => `tls://127.${net}.255.${251 + index}:${10_000 + (net - 100) * 4 + index}`) };
 }
 
 function sameShares(a: RoleShare[], b: RoleShare[]): boolean {
