@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Simulated scale for agents over NATS: N simulated agents (real nats.js connections,
 // each with its own real mTLS certificate from the fleet CA, answering ping.get and
-// command.run; bench/agents-sim-worker.mjs) in a few processes, one real nats-server,
+// command.run; bench/agents-sim-worker.mjs) in a few processes, one real nats-server
+// configured and started by muster's own `brokerUp` (as `muster broker up`),
 // and the real CLI timed from outside:
 //   muster run all --transport nats -- true      (wall, CPU; ROUNDS times, median)
 //   muster call all ping.get                      (wall, CPU)
@@ -15,13 +16,13 @@
 // Goals (issue 11): 1,000 agents answered in < 0.5 s wall by the whole CLI, 5,000 in < 1.5 s.
 // Certificates are made once per N and kept under bench/results/agents-scale/N/.
 // Prints a Markdown table; also writes it to bench/results/agents-scale.md.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simBrokerConfig, simFleet, simInventoryText } from './agents-fleet.mjs';
+import { simFleet, simInventoryText } from './agents-fleet.mjs';
 import { median, timed } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,31 +43,13 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, child) {
-  const { connect } = await import('node:net');
-  for (let attempt = 0; attempt < 400; attempt++) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-    const open = await new Promise((done) => {
-      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); done(true); });
-      socket.on('error', () => done(false));
-    });
-    if (open) return;
-    await new Promise((wait) => setTimeout(wait, 10));
-  }
-  throw new Error(`nats-server did not listen on ${port}`);
-}
+const { brokerDown, brokerUp } = await import(join(root, 'dist/broker/process.js'));
+const { loadInventory } = await import(join(root, 'dist/inventory/load.js'));
 
-async function startBroker(conf, port, logFile) {
-  const child = spawn('nats-server', ['-c', conf, '-l', logFile], { stdio: 'ignore' });
-  await waitForPort(port, child);
-  return child;
-}
-
-async function stopBroker(child) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
+/** The broker as `muster broker up` starts it; resolves with its pid once it accepts clients. */
+async function startBroker(inventory, stateDir) {
+  const [node] = await brokerUp(inventory, stateDir);
+  return node.pid;
 }
 
 async function rssMiB(pid) {
@@ -133,12 +116,12 @@ async function benchOne(N) {
   const work = await mkdtemp(join(tmpdir(), 'muster-agents-scale-'));
   const port = await freePort();
   const servers = [`tls://127.0.0.1:${port}`];
-  const conf = join(work, 'nats.conf');
-  await writeFile(conf, simBrokerConfig(fleet, { port, dir: work }));
   const inventory = join(work, 'muster.yaml');
   await writeFile(inventory, simInventoryText(fleet, servers));
+  const loaded = await loadInventory({ path: inventory });
   const env = { MUSTER_INVENTORY: inventory, MUSTER_STATE: fleet.state, MUSTER_OPERATOR: fleet.operator.name, NO_COLOR: '1' };
-  let broker = await startBroker(conf, port, join(work, 'nats.log'));
+  await brokerDown(fleet.state);
+  let broker = await startBroker(loaded, fleet.state);
   let workers = [];
   const row = { N };
   try {
@@ -146,7 +129,7 @@ async function benchOne(N) {
     workers = await startWorkers(fleet, servers, work, 120_000 + N * 20);
     row.connect = (performance.now() - started) / 1000;
     log(`${N} agents connected in ${seconds(row.connect)}`);
-    row.rss = await rssMiB(broker.pid);
+    row.rss = await rssMiB(broker);
     await probe(fleet, servers);
 
     const cli = [process.execPath, join(root, 'bin/muster.js')];
@@ -160,20 +143,20 @@ async function benchOne(N) {
       const bad = results.find((result) => !result.ok);
       if (bad) log(`${what} exited ${bad.code}: ${bad.tail}`);
     }
-    row.rssAfter = await rssMiB(broker.pid);
+    row.rssAfter = await rssMiB(broker);
 
     // Restart: stop the broker, start it again, time until every agent is back.
     for (const worker of workers) worker.send({ t: 'expect-reconnect' });
-    await stopBroker(broker);
+    await brokerDown(fleet.state);
     const back = workers.map((worker) => nextMessage(worker, 'reconnected', 120_000 + N * 20));
     started = performance.now();
-    broker = await startBroker(conf, port, join(work, 'nats.log'));
+    broker = await startBroker(loaded, fleet.state);
     await Promise.all(back);
     row.reconnect = (performance.now() - started) / 1000;
     log(`${N} agents reconnected ${seconds(row.reconnect)} after the broker restarted`);
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');
-    await stopBroker(broker);
+    await brokerDown(fleet.state);
     if (process.env.KEEP) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
   }
