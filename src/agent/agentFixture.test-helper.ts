@@ -3,8 +3,8 @@
  * agent's folder laid out as docs/agent.md says, an operator connection with its inbox
  * prefix, and a command.run request followed to its last reply.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, inboxPrefix, streamHeader, type CallReply, type CommandReply } from '../transport/nats/protocol.js';
@@ -17,7 +17,8 @@ export function brokerFor(hosts: string[]): Promise<TestBroker> {
 
 /** An agent folder for `name` with the broker's certificate files and agent.json. */
 export function agentDir(broker: TestBroker, name: string, roles: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), `muster-agent-${name}-`));
+  // Inside the broker's folder: broker.stop() removes it, keys and all.
+  const dir = mkdtempSync(join(broker.dir, `agent-${name}-`));
   const files = broker.files(name);
   copyFileSync(files.cert, join(dir, 'agent.crt'));
   copyFileSync(files.key, join(dir, 'agent.key'));
@@ -92,4 +93,33 @@ export async function runCommand(nc: NatsConnection, host: string, request: Reco
   trace.stdout = Buffer.concat(stdout);
   trace.stderr = Buffer.concat(stderr);
   return trace;
+}
+
+/** Runs openssl in `cwd` (argument array, no shell). */
+export function openssl(cwd: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** openssl ca's time format, `YYYYMMDDHHMMSSZ`. */
+export function caTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace(/[-T:]/g, '')}Z`;
+}
+
+/**
+ * Replaces agent folder `dir`'s certificate with one for `cn`, the same key, and the given
+ * validity (`caTime`), signed by the broker's CA with `openssl ca` (`openssl x509 -req` cannot
+ * backdate; `-not_after` is openssl 3.4). The work folder is inside the broker's.
+ */
+export function signWithDates(broker: TestBroker, dir: string, cn: string, start: string, end: string): void {
+  const work = mkdtempSync(join(broker.dir, 'ca-'));
+  writeFileSync(join(work, 'index.txt'), '');
+  writeFileSync(join(work, 'serial'), '1000\n');
+  writeFileSync(join(work, 'ca.cnf'), [
+    '[ca]', 'default_ca = here', '[here]', 'database = index.txt', 'new_certs_dir = .', 'serial = serial',
+    'default_md = sha256', 'policy = any', 'unique_subject = no', '[any]', 'organizationName = optional',
+    'organizationalUnitName = optional', 'commonName = supplied', '',
+  ].join('\n'));
+  openssl(work, ['req', '-new', '-key', join(dir, 'agent.key'), '-subj', `/O=muster/OU=agent/CN=${cn}`, '-out', 'agent.csr']);
+  openssl(work, ['ca', '-batch', '-config', 'ca.cnf', '-cert', join(broker.dir, 'ca.crt'), '-keyfile', join(broker.dir, 'ca.key'),
+    '-in', 'agent.csr', '-out', join(dir, 'agent.crt'), '-startdate', start, '-enddate', end, '-notext', '-preserveDN']);
 }

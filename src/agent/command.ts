@@ -98,6 +98,8 @@ function killSession(sid: number, sudo: boolean): Promise<void> {
 /** The running commands of one agent, by the caller's id. */
 export class CommandRunner {
   private readonly running = new Map<string, Running>();
+  /** Ids of commands that ended lately: stdin still in flight for them (`head -c 10` of a 100 MB stdin) is dropped without a word. */
+  private readonly ended = new Set<string>();
   private readonly finished = new Set<Promise<CommandOutcome>>();
 
   constructor(private readonly host: string, private readonly sink: CommandSink, private readonly log: (line: string) => void) {}
@@ -168,6 +170,8 @@ export class CommandRunner {
     clearTimeout(entry.stdinTimer);
     await entry.stopping;
     this.running.delete(id);
+    this.ended.add(id);
+    if (this.ended.size > 1000) this.ended.delete(this.ended.values().next().value as string);
     this.sink.control(reply, { t: 'exit', host: this.host, exitCode, signal });
     return { outcome: signal ? `signal ${signal}` : `exit ${exitCode}`, detail };
   }
@@ -197,7 +201,7 @@ export class CommandRunner {
     if (!parsed.success) return 'invalid command.stdin message: needs { id, seq, data (base64), end? }';
     const { id, seq, data, end } = parsed.data;
     const entry = this.running.get(id);
-    if (!entry) return `no command with id ${id} is running on ${this.host}`;
+    if (!entry) return this.ended.has(id) ? undefined : `no command with id ${id} is running on ${this.host}`;
     if (seq <= entry.lastSeq) return undefined;
     entry.lastSeq = seq;
     const bytes = Buffer.from(data, 'base64');

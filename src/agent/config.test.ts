@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoStack, musterSync } from '../cli/commands/cli.test-helper.js';
 import type { TestBroker } from '../transport/nats/testBroker.test-helper.js';
-import { agentDir, brokerFor } from './agentFixture.test-helper.js';
+import { agentDir, brokerFor, signWithDates } from './agentFixture.test-helper.js';
+import { openssl } from './agentFixture.test-helper.js';
 import { AgentConfigError, loadAgentConfig } from './config.js';
+
+const scratch: string[] = [];
+/** A temporary folder removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 let broker: TestBroker;
 
@@ -18,28 +29,6 @@ before(async () => {
 after(async () => {
   await broker.stop();
 });
-
-function openssl(cwd: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/**
- * A certificate for `cn` with the key of `dir` and the given validity, signed by the test
- * CA with `openssl ca` (`openssl x509 -req` cannot backdate; -not_after is openssl 3.4).
- */
-function signWithDates(dir: string, cn: string, start: string, end: string): void {
-  const work = mkdtempSync(join(tmpdir(), 'muster-agent-ca-'));
-  writeFileSync(join(work, 'index.txt'), '');
-  writeFileSync(join(work, 'serial'), '1000\n');
-  writeFileSync(join(work, 'ca.cnf'), [
-    '[ca]', 'default_ca = here', '[here]', 'database = index.txt', 'new_certs_dir = .', 'serial = serial',
-    'default_md = sha256', 'policy = any', 'unique_subject = no', '[any]', 'organizationName = optional',
-    'organizationalUnitName = optional', 'commonName = supplied', '',
-  ].join('\n'));
-  openssl(work, ['req', '-new', '-key', join(dir, 'agent.key'), '-subj', `/O=muster/OU=agent/CN=${cn}`, '-out', 'agent.csr']);
-  openssl(work, ['ca', '-batch', '-config', 'ca.cnf', '-cert', join(broker.dir, 'ca.crt'), '-keyfile', join(broker.dir, 'ca.key'),
-    '-in', 'agent.csr', '-out', join(dir, 'agent.crt'), '-startdate', start, '-enddate', end, '-notext', '-preserveDN']);
-}
 
 function refusal(dir: string): string {
   try {
@@ -61,7 +50,7 @@ test('a good folder loads: name, servers, roles, the certificate\'s end', () => 
 
 test('an expired certificate is refused with one clear line, and muster agent run exits 1', () => {
   const dir = agentDir(broker, 'web01');
-  signWithDates(dir, 'web01', '20200101000000Z', '20200102000000Z');
+  signWithDates(broker, dir, 'web01', '20200101000000Z', '20200102000000Z');
   assert.equal(refusal(dir), `certificate ${join(dir, 'agent.crt')} of web01 expired at 2020-01-02T00:00:00.000Z; renew: muster agent enroll --name web01, then muster ca sign web01`);
   const ran = musterSync(['agent', 'run', '--dir', dir]);
   assert.equal(ran.code, 1, ran.stderr);
@@ -71,7 +60,7 @@ test('an expired certificate is refused with one clear line, and muster agent ru
 
 test('a certificate not valid yet is refused, naming the clock', () => {
   const dir = agentDir(broker, 'web01');
-  signWithDates(dir, 'web01', '20990101000000Z', '20990102000000Z');
+  signWithDates(broker, dir, 'web01', '20990101000000Z', '20990102000000Z');
   assert.match(refusal(dir), /of web01 is not valid before 2099-01-01T00:00:00.000Z \(is this host's clock right\?\)/);
 });
 
@@ -98,7 +87,7 @@ test('a key that is not the certificate\'s is refused, and the key is never show
 });
 
 test('a missing or bad agent.json says how to make it', () => {
-  const empty = mkdtempSync(join(tmpdir(), 'muster-agent-empty-'));
+  const empty = tempDir('muster-agent-empty-');
   assert.match(refusal(empty), /cannot read the agent configuration .*agent\.json \(ENOENT\); make it with: muster agent enroll/);
   writeFileSync(join(empty, 'agent.json'), JSON.stringify({ name: 'x', servers: [] }));
   assert.match(refusal(empty), /agent\.json: servers: /);

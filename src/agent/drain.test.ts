@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { musterBin } from '../cli/commands/cli.test-helper.js';
 import type { TestBroker } from '../transport/nats/testBroker.test-helper.js';
-import { agentDir, brokerFor, call, operator, runCommand } from './agentFixture.test-helper.js';
+import { agentDir, brokerFor, call, caTime, operator, runCommand, signWithDates } from './agentFixture.test-helper.js';
 import { startAgent } from './daemon.js';
 
 let broker: TestBroker;
@@ -66,4 +66,14 @@ test('a command still running when the grace is over is killed; its exit still g
   } finally {
     await nc.close();
   }
+});
+
+test('a certificate that expires while the agent runs stops it with the renew line and exit code 1', async () => {
+  const dir = agentDir(broker, 'drain01');
+  const end = new Date(Date.now() + 2000);
+  signWithDates(broker, dir, 'drain01', caTime(new Date(Date.now() - 60_000)), caTime(end));
+  const lines: string[] = [];
+  const agent = await startAgent({ dir, log: (line) => lines.push(line), handleSignals: false });
+  assert.equal(await agent.done, 1);
+  assert.ok(lines.some((line) => /^certificate .*agent\.crt of drain01 expired at .*; renew: muster agent enroll --name drain01, then muster ca sign drain01$/.test(line)), lines.join('\n'));
 });

@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { assertNoStack, musterSync } from '../cli/commands/cli.test-helper.js';
 
+const scratch: string[] = [];
+/** A temporary folder removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 test('muster agent enroll makes a 0600 P-256 key and a CSR naming the host, writes agent.json, prints the CSR', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'muster-enroll-')), 'agent');
+  const dir = join(tempDir('muster-enroll-'), 'agent');
   const ran = musterSync(['agent', 'enroll', '--name', 'web01.dc1', '--dir', dir, '--servers', 'tls://127.0.0.1:4222,tls://127.0.0.2:4222', '--roles', 'web,edge']);
   assert.equal(ran.code, 0, ran.stderr);
   assert.match(ran.stdout, /^-----BEGIN CERTIFICATE REQUEST-----\n[\s\S]+-----END CERTIFICATE REQUEST-----\n$/);
@@ -32,7 +43,7 @@ test('muster agent enroll makes a 0600 P-256 key and a CSR naming the host, writ
 });
 
 test('enroll refuses a name that is no host name, and a first enroll without servers', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'muster-enroll-'));
+  const dir = tempDir('muster-enroll-');
   const bad = musterSync(['agent', 'enroll', '--name', 'web/01,CN=x', '--dir', dir, '--servers', 'tls://127.0.0.1:4222']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Invalid agent name "web\/01,CN=x"/);

@@ -1,15 +1,26 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { musterSync } from '../cli/commands/cli.test-helper.js';
 import { agentDir, brokerFor, call, operator } from './agentFixture.test-helper.js';
 import { agentVersion } from './version.js';
 
+const scratch: string[] = [];
+/** A temporary folder removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 test('agent package builds a .deb with the bundle, the launcher and the unit, depending on nodejs (>= 18); the bundled agent answers ping', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'muster-deb-'));
+  const out = tempDir('muster-deb-');
   const ran = musterSync(['agent', 'package', '--out', out]);
   assert.equal(ran.code, 0, ran.stderr);
   const deb = join(out, `muster-agent_${agentVersion()}_all.deb`);
@@ -24,7 +35,7 @@ test('agent package builds a .deb with the bundle, the launcher and the unit, de
   assert.match(files, /^-rw-r--r-- root\/root .* \.\/lib\/systemd\/system\/muster-agent\.service$/m);
   assert.match(files, /^drwxr-xr-x root\/root .* \.\/$/m);
 
-  const root = mkdtempSync(join(tmpdir(), 'muster-deb-root-'));
+  const root = tempDir('muster-deb-root-');
   execFileSync('dpkg-deb', ['-x', deb, root]);
   const unit = readFileSync(join(root, 'lib/systemd/system/muster-agent.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/muster-agent run --dir \/etc\/muster-agent$/m);

@@ -99,18 +99,32 @@ describe('a 3-node broker cluster', () => {
       rogue.stdout.on('data', see);
       rogue.stderr.on('data', see);
     });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([refused, new Promise((_, reject) => setTimeout(() => reject(new Error(`no refusal seen:\n${output}`)), 10_000))]);
+      await Promise.race([refused, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no refusal seen:\n${output}`)), 10_000); })]);
     } finally {
+      clearTimeout(timer);
       rogue.kill('SIGKILL');
     }
     assert.match(readFileSync(join(state.stateDir, 'broker', 'node-1.log'), 'utf8'), /authentication error - User ""\n.*Router connection closed: Authentication Failure/);
   });
 
+  it('shrinks to one node on up without --cluster: the others stopped, their configs removed', async () => {
+    const [one] = await brokerUp(inventory, state.stateDir);
+    assert.equal(one?.action, 'restarted', 'node 1 lost its cluster block');
+    assert.deepEqual((await brokerStatus(state.stateDir)).map((node) => [node.index, node.alive]), [[1, true]]);
+    assert.equal(existsSync(join(state.stateDir, 'broker', 'node-3.conf')), false);
+    // And back to three, for down to stop.
+    const three = await brokerUp(inventory, state.stateDir, { cluster: 3 });
+    assert.deepEqual(three.map((node) => node.action), ['restarted', 'started', 'started']);
+    assert.ok(one);
+    nodes.push(one, ...three);
+  });
+
   it('stops every node it started on down', async () => {
     const pids = nodes.map((node) => node.pid);
     const stopped = await brokerDown(state.stateDir);
-    assert.deepEqual(stopped, [1, 3], 'node 2 was already killed');
+    assert.deepEqual(stopped, [1, 2, 3]);
     for (const pid of pids) assert.equal(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server'), false, `pid ${pid} left`);
     assert.deepEqual((await brokerStatus(state.stateDir)).map((node) => node.alive), [false, false, false]);
     assert.deepEqual(await brokerDown(state.stateDir), []);

@@ -8,7 +8,7 @@
  * client TLS block (with the pinned keys) and the users: `ca sign` and `ca revoke` rewrite
  * that file and SIGHUP the nodes, and nothing else changes. Only nats-server 2.9 settings.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { caPaths, brokerDir } from '../ca/paths.js';
 import type { CertRecord } from '../ca/records.js';
 import { UsageError } from '../core/errors.js';
@@ -125,6 +125,11 @@ function nodeConfig(node: BrokerNode, nodes: BrokerNode[], stateDir: string): Br
     `listen: ${quoted(`${node.host}:${node.port}`)}`,
     `http: ${quoted(`127.0.0.1:${node.monitorPort}`)}`,
     'max_payload: 4MB',
+    // nats-server writes it itself, so a node systemd started is found by status, down and reloads too.
+    `pid_file: ${quoted(node.pidFile)}`,
+    // nats-server_PID.ports appears once every listener is up: how `up` knows this node, not
+    // whatever else holds the port, is ready. It is removed on shutdown.
+    `ports_file_dir: ${quoted(dirname(node.pidFile))}`,
     'include "auth.conf"',
     'jetstream {',
     `  store_dir: ${quoted(node.storeDir)}`,

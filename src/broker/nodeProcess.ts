@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import type { BrokerNode } from './config.js';
 
@@ -36,12 +36,14 @@ async function isNodeProcess(pid: number, config: string): Promise<boolean> {
   }
 }
 
-function portAccepts(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: host.replace(/^\[|\]$/g, ''), port });
-    socket.once('connect', () => { socket.destroy(); done(true); });
-    socket.once('error', () => done(false));
-  });
+/** Whether nats-server PID has written its ports file (`ports_file_dir`): every listener of that process is up. */
+async function listening(pid: number, dir: string): Promise<boolean> {
+  try {
+    await access(join(dir, `nats-server_${pid}.ports`));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function logTail(path: string, lines = 5): Promise<string> {
@@ -54,9 +56,10 @@ async function logTail(path: string, lines = 5): Promise<string> {
 }
 
 /**
- * Starts the node's nats-server, detached (it outlives muster), and resolves once its client
- * port accepts connections. A server that exits first (a port taken, a bad file) is an
- * EnvironmentError with the last lines of its log; so is one not listening in `timeoutMs`.
+ * Starts the node's nats-server, detached (it outlives muster), and resolves once it has
+ * written its ports file (every listener up; a port held by another process does not count).
+ * A server that exits first (a port taken, a bad file) is an EnvironmentError with the last
+ * lines of its log; so is one not ready in `timeoutMs`.
  */
 export async function startNode(node: BrokerNode, options: { timeoutMs?: number } = {}): Promise<number> {
   const log = openSync(node.logFile, 'a', 0o600);
@@ -79,11 +82,11 @@ export async function startNode(node: BrokerNode, options: { timeoutMs?: number 
       const how = failed ? failed.message : exit?.signal ? `killed by ${exit.signal}` : `exited with ${exit?.code}`;
       throw new EnvironmentError(`Broker node ${node.index} (${node.url}) ${how}; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
     }
-    if (await portAccepts(node.host, node.port)) return child.pid;
+    if (await listening(child.pid, dirname(node.pidFile))) return child.pid;
     if (Date.now() > deadline) {
-      throw new EnvironmentError(`Broker node ${node.index} (pid ${child.pid}) does not accept on ${node.host}:${node.port} after ${options.timeoutMs ?? 10_000} ms; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
+      throw new EnvironmentError(`Broker node ${node.index} (pid ${child.pid}) has not opened its listeners (${node.host}:${node.port}) after ${options.timeoutMs ?? 10_000} ms; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
     }
-    // Polling is the only way to see a port open in another process; 50 ms is a few CPU microseconds.
+    // Another process's file: polling is simpler than a watch that must also see the exit; 50 ms costs microseconds.
     await new Promise((wait) => setTimeout(wait, 50));
   }
 }
@@ -97,9 +100,12 @@ export async function stopNode(node: Pick<BrokerNode, 'pidFile' | 'config'>, opt
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let killed = false;
   while (await isNodeProcess(pid, node.config)) {
-    if (Date.now() > deadline) {
+    if (!killed && Date.now() > deadline) {
+      // A node that ignores SIGTERM this long (a JetStream store stuck on disk) is not coming down by itself.
       process.kill(pid, 'SIGKILL');
+      killed = true;
     }
     // Not our child (it was detached by an earlier muster): there is no exit event to await.
     await new Promise((wait) => setTimeout(wait, 25));

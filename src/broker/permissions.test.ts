@@ -64,6 +64,15 @@ describe('broker permissions (single node)', () => {
     assert.deepEqual(reply.json(), { ok: true, host: 'web01', subject: 'muster.agent.web01.command.run' });
   });
 
+  it('delivers a role\'s requests to the agents of that role', async () => {
+    const web02 = await as('web02');
+    web02.subscribe('muster.role.web.>', { callback: (_error, msg) => { msg.respond(JSON.stringify({ ok: true, host: 'web02', subject: msg.subject })); } });
+    await web02.flush();
+    const alice = await as('alice');
+    const reply = await alice.request('muster.role.web.facts.get', '{}', { timeout: 5000 });
+    assert.deepEqual(reply.json(), { ok: true, host: 'web02', subject: 'muster.role.web.facts.get' });
+  });
+
   it('refuses an agent subscribing to another agent\'s requests', async () => {
     const web02 = await as('web02');
     const sub = web02.subscribe('muster.agent.web01.>');
@@ -81,8 +90,10 @@ describe('broker permissions (single node)', () => {
     const web02 = await as('web02');
     // Its request fails at once: it may not even subscribe to an inbox for the reply.
     await assert.rejects(web02.request('muster.agent.web01.command.run', '{}', { timeout: 5000 }), /Permissions Violation for Subscription to "muster\.inbox\.web02\./);
+    // A connection of its own: the refused request above also reports its publish, later.
+    const publisher = await as('web02');
     const subjects = ['muster.agent.web01.command.run', `${inboxPrefix('alice')}.x`, 'muster.role.web.facts.get'];
-    assert.deepEqual(await publishesRefused(web02, subjects), subjects.map((subject) => `PermissionViolationError: Permissions Violation for Publish to "${subject}"`).sort());
+    assert.deepEqual(await publishesRefused(publisher, subjects), subjects.map((subject) => `PermissionViolationError: Permissions Violation for Publish to "${subject}"`).sort());
   });
 
   it('refuses an auditor running a command, lets it ask for facts and file.stat only', async () => {

@@ -3,7 +3,7 @@
  * for. Nodes run detached on this machine (they outlive muster); `STATE/broker/` holds
  * everything: configs, pid files, logs, JetStream stores (docs/broker.md).
  */
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brokerDir, caPaths } from '../ca/paths.js';
 import { activeCertificates, readIndex } from '../ca/records.js';
@@ -64,27 +64,55 @@ async function activeRecords(stateDir: string) {
   return activeCertificates(await readIndex(stateDir));
 }
 
+/** The broker's files as written: its nodes, and which files changed. */
+export interface WrittenBroker {
+  nodes: BrokerNode[];
+  /** Node indexes whose `node-N.conf` changed (or is new). */
+  changedNodes: number[];
+  authChanged: boolean;
+}
+
 /**
- * Writes the configs of a broker of `options.cluster` nodes (default 1) and starts every
- * node not yet running. Idempotent: a running node whose `node-N.conf` is unchanged is kept
- * (SIGHUPed when `auth.conf` changed), one whose file changed is restarted. Needs the broker
- * certificate (`muster ca init`): an EnvironmentError without it.
+ * Writes the configs of a broker of `options.cluster` nodes (default 1) under `STATE/broker/`
+ * (0600, atomically, a file that already says the same left alone), with the JetStream
+ * folders. Needs the broker certificate (`muster ca init`): an EnvironmentError without it.
  */
-export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
+export async function writeBrokerFiles(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<WrittenBroker> {
   await requireBrokerCertificate(stateDir);
   const nodes = brokerNodes(inventory, stateDir, options.cluster ?? 1);
   const files = brokerConfigs(inventory, stateDir, await activeRecords(stateDir), options);
   await mkdir(brokerDir(stateDir), { recursive: true, mode: 0o700 });
-  const auth = files[files.length - 1];
+  const auth = files.find((file) => file.path === join(brokerDir(stateDir), 'auth.conf'));
   const authChanged = auth ? await writeIfChanged(auth) : false;
-  const results: NodeUp[] = [];
+  const changedNodes: number[] = [];
   for (const node of nodes) {
     await mkdir(node.storeDir, { recursive: true, mode: 0o700 });
     const file = files.find((candidate) => candidate.path === node.config);
-    const changed = file ? await writeIfChanged(file) : false;
+    if (file && await writeIfChanged(file)) changedNodes.push(node.index);
+  }
+  return { nodes, changedNodes, authChanged };
+}
+
+/**
+ * Writes the configs (`writeBrokerFiles`) and starts every node not yet running, detached.
+ * Idempotent: a running node whose `node-N.conf` is unchanged is kept (reloaded, and the
+ * reload awaited, when `auth.conf` changed), one whose file changed is restarted. Nodes of an earlier, larger
+ * cluster are stopped and their configs removed (their JetStream stores are kept). A node that
+ * cannot start is an EnvironmentError with the end of its log; the nodes started before it
+ * keep running.
+ */
+export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
+  const { nodes, changedNodes, authChanged } = await writeBrokerFiles(inventory, stateDir, options);
+  for (const stale of await configuredNodes(stateDir)) {
+    if (stale.index <= nodes.length) continue;
+    await stopNode(stale);
+    await rm(stale.config, { force: true });
+  }
+  const results: NodeUp[] = [];
+  for (const node of nodes) {
     const pid = await runningPid(node);
-    if (pid !== undefined && !changed) {
-      if (authChanged) process.kill(pid, 'SIGHUP');
+    if (pid !== undefined && !changedNodes.includes(node.index)) {
+      if (authChanged) await reloadNode(pid, node.config);
       results.push({ index: node.index, url: node.url, pid, action: 'kept' });
       continue;
     }
@@ -124,10 +152,45 @@ function configValue(text: string | undefined, key: string): string | undefined 
   return match?.[1];
 }
 
-async function varz(address: string): Promise<{ connections?: number; mem?: number }> {
+interface Varz {
+  connections?: number;
+  mem?: number;
+  /** When the node last read its configuration (start or reload). */
+  config_load_time?: string;
+}
+
+async function varz(address: string): Promise<Varz> {
   const response = await fetch(`http://${address}/varz`, { signal: AbortSignal.timeout(2000) });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return (await response.json()) as { connections?: number; mem?: number };
+  return (await response.json()) as Varz;
+}
+
+async function loadTime(monitor: string): Promise<string | undefined> {
+  try {
+    return (await varz(monitor)).config_load_time;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGHUPs a node and waits (up to `timeoutMs`) until its monitor says it read its
+ * configuration again: once this resolves true, a revoked identity is out and a new one
+ * can connect. False when the node did not confirm (a reload it refused: see its log).
+ */
+async function reloadNode(pid: number, config: string, timeoutMs = 2000): Promise<boolean> {
+  const monitor = configValue(await readText(config), 'http');
+  const before = monitor === undefined ? undefined : await loadTime(monitor);
+  process.kill(pid, 'SIGHUP');
+  if (monitor === undefined || before === undefined) return false;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const now = await loadTime(monitor);
+    if (now !== undefined && now !== before) return true;
+    // The reload runs in the node's own time; its monitor is the one place that tells.
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  return false;
 }
 
 /** Every configured node: its pid when alive, its client URL, and connections and memory from its monitor port. */
@@ -156,21 +219,27 @@ export async function brokerStatus(stateDir: string): Promise<NodeStatus[]> {
 }
 
 /**
- * Regenerates `auth.conf` from the inventory and the CA's index and SIGHUPs every running
- * node, so a revoked identity is cut off (its live connection closed, its reconnects
- * refused) within tens of milliseconds. Returns `brokers reloaded: N`, or undefined when no
- * node runs here (the file is still written when the broker folder exists, for the next `up`).
+ * Regenerates `auth.conf` from the inventory and the CA's index, SIGHUPs every running node
+ * and waits (up to 2 s each) until each says it reloaded, so a revoked identity is cut off
+ * (its live connection closed, its reconnects refused) and a new one let in by the time this
+ * resolves. Returns `brokers reloaded: N` (naming the nodes that did not confirm, if any), or
+ * undefined when no node runs here (the file is still written when the broker folder exists,
+ * for the next `up`).
  */
 export async function refreshBrokers(inventory: Inventory, stateDir: string): Promise<string | undefined> {
   const nodes = await configuredNodes(stateDir);
   if (nodes.length === 0) return undefined;
   await writeIfChanged(authConfig(inventory, stateDir, await activeRecords(stateDir)));
-  let reloaded = 0;
+  const confirmed: number[] = [];
+  const unconfirmed: number[] = [];
   for (const node of nodes) {
     const pid = await runningPid(node);
     if (pid === undefined) continue;
-    process.kill(pid, 'SIGHUP');
-    reloaded++;
+    (await reloadNode(pid, node.config) ? confirmed : unconfirmed).push(node.index);
   }
-  return reloaded === 0 ? undefined : `brokers reloaded: ${reloaded}`;
+  if (confirmed.length + unconfirmed.length === 0) return undefined;
+  const count = confirmed.length + unconfirmed.length;
+  return unconfirmed.length === 0
+    ? `brokers reloaded: ${count}`
+    : `brokers reloaded: ${count}, but node ${unconfirmed.join(', ')} did not confirm in 2 s (see STATE/broker/node-N.log)`;
 }

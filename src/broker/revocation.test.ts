@@ -4,7 +4,7 @@
  * limits (`allow_responses`): a long stream passes, one past the limit is cut.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -106,9 +106,40 @@ describe('revocation', () => {
     // web02 was not touched by the reload.
     assert.equal(web02.isClosed(), false);
     await web02.flush();
+    // web01's client goes on retrying every 50 ms; a retry in its handshake counts as a connection.
+    await web01.close();
     const [status] = await brokerStatus(b.state.stateDir);
     assert.equal(status?.alive, true);
     assert.equal(status?.connections, 1, 'only web02 is connected');
+  });
+});
+
+describe('signing on a running broker', () => {
+  let b: Broker;
+  before(async () => { b = await broker(); });
+  after(async () => { await b.stop(); });
+
+  it('lets a newly signed identity in after up (kept, reloaded) or refreshBrokers', async () => {
+    await assert.rejects(b.as('bob'), /no test identity bob/);
+    b.state.sign('operator', 'bob');
+    await assert.rejects(b.as('bob'), /connection refused/, 'not pinned before the reload');
+    const [before] = await brokerStatus(b.state.stateDir);
+    const [node] = await brokerUp(b.inventory, b.state.stateDir);
+    assert.equal(node?.action, 'kept');
+    assert.equal(node?.pid, before?.pid);
+    const bob = await b.as('bob');
+    await bob.flush();
+    b.state.sign('agent', 'web03');
+    // web03 is signed but not in the inventory: pinned, yet no user.
+    assert.equal(await refreshBrokers(b.inventory, b.state.stateDir), 'brokers reloaded: 1');
+    await assert.rejects(b.as('web03'), /Authorization Violation/);
+  });
+
+  it('says so when a node does not take the reload', async () => {
+    // A node file broken by hand: nats-server refuses the reload and keeps its old config.
+    appendFileSync(join(brokerDir(b.state.stateDir), 'node-1.conf'), 'listen: {{{\n');
+    assert.equal(await refreshBrokers(b.inventory, b.state.stateDir), 'brokers reloaded: 1, but node 1 did not confirm in 2 s (see STATE/broker/node-N.log)');
+    assert.match(readFileSync(join(brokerDir(b.state.stateDir), 'node-1.log'), 'utf8'), /Failed to reload server configuration/i);
   });
 });
 

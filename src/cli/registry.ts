@@ -22,6 +22,7 @@ export const registry: CommandEntry[] = [
   { name: 'push', summary: 'copy a file to every selected host, test, roll back on failure (SYNCALL)', load: () => import('./commands/push.js') },
   { name: 'diff', summary: 'is this file the same everywhere? groups and diffs (DIFFALL)', load: () => import('./commands/diff.js') },
   { name: 'fetch', summary: 'gather a file from every selected host into LOCALDIR/HOST/', load: () => import('./commands/fetch.js') },
+  { name: 'call', summary: 'call an agent module on every selected host (over nats), results gathered', load: () => import('./commands/call.js') },
   { name: 'apply', summary: 'replay a saved task file (--check for a dry run)', load: () => import('./commands/apply.js') },
   { name: 'history', summary: 'past runs, pushes, applies and diffs, and their output', load: () => import('./commands/history.js') },
   { name: 'render', summary: 'render Liquid templates with the inventory, to files or per host (--check for CI)', load: () => import('./commands/render.js') },
@@ -30,5 +31,6 @@ export const registry: CommandEntry[] = [
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator), revoke, show', load: () => import('./commands/ca.js') },
   { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb)', load: () => import('./commands/agent.js') },
+  { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

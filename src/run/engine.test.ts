@@ -8,7 +8,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { cliMessage } from '../cli/optionFlags.js';
 import { OptionError } from '../core/errors.js';
-import { ConnectError, type ExecResult, type Session, type Target, type Transport } from '../transport/types.js';
+import { ConnectError, NoAnswerError, type ExecResult, type Session, type Target, type Transport } from '../transport/types.js';
 import { runOn, type Job, type JobResult } from './engine.js';
 import type { RunEvent } from './events.js';
 
@@ -272,4 +272,25 @@ test('runOn: a job\'s typed data reaches its outcome; an interrupted host keeps 
   const sizes: (number | undefined)[] = result.outcomes.map((o) => o.data?.size);
   assert.deepEqual(sizes, [42, 7]);
   assert.deepEqual(result.outcomes.map((o) => `${o.status}:${o.message ?? ''}`), ['ok:', 'failed:interrupted']);
+});
+
+test('runOn: a NoAnswerError (connected but silent) from connect or from the job is `timeout`, a ConnectError still `unreachable`', async () => {
+  const transport: Transport = {
+    name: 'silent',
+    async connect(target) {
+      if (target.name === 'h0') throw new NoAnswerError('h0', 'agent on h0 did not answer within 1.0s');
+      if (target.name === 'h1') throw new ConnectError('h1', 'refused', 'no agent connected for h1');
+      return { target, exec: () => Promise.reject(new Error('not used')), close: () => undefined };
+    },
+  };
+  const job: Job = (_session, { target }) => (target.name === 'h2'
+    ? Promise.reject(new NoAnswerError('h2', 'agent on h2 did not answer the call'))
+    : Promise.resolve(ok));
+  const result = await runOn(targets(4), job, { transport });
+  assert.deepEqual(result.outcomes.map((o) => [o.status, o.message]), [
+    ['timeout', 'agent on h0 did not answer within 1.0s'],
+    ['unreachable', 'no agent connected for h1'],
+    ['timeout', 'agent on h2 did not answer the call'],
+    ['ok', undefined],
+  ]);
 });

@@ -17,6 +17,8 @@
  *   job's signal is aborted (the transport kills the remote command) and the host
  *   is `timeout`. Connecting is bounded by the transport's own connect timeout
  *   instead (given to the transport when it is made, e.g. `transportFor`).
+ *   A host that is there but silent (`NoAnswerError`, thrown by `connect` or by the
+ *   job: an agent that does not answer) is `timeout` with that error's message.
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
  *   and end `failed` with the message "interrupted" (keeping any output and
@@ -31,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../core/duration.js';
 import { messageNaming } from '../core/errors.js';
 import { checkLimit, pooledAll } from '../core/pool.js';
-import { ConnectError, type Session, type Target, type Transport } from '../transport/types.js';
+import { ConnectError, NoAnswerError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
 import { failureThreshold } from './maxFail.js';
@@ -61,7 +63,8 @@ export interface JobContext {
 /**
  * The work done on one host once connected. It must honour `context.signal`
  * (pass it to `session.exec`): it is aborted on timeout and on interruption. A
- * throw becomes a `failed` outcome (`unreachable` for a `ConnectError`), never a
+ * throw becomes a `failed` outcome (`unreachable` for a `ConnectError`, `timeout` for a
+ * `NoAnswerError`: a host there but silent), never a
  * rejected run. `T` is the type of the outcome's `data` (diff's file state, …).
  */
 export type Job<T = unknown> = (session: Session, context: JobContext) => Promise<JobResult<T>>;
@@ -235,6 +238,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   } catch (error) {
     if (runSignal?.aborted) return failed('failed', 'interrupted');
     if (error instanceof ConnectError) return failed('unreachable', messageNaming(error, options.nameOption));
+    if (error instanceof NoAnswerError) return failed('timeout', error.message);
     return failed('failed', errorMessage(error));
   }
 
@@ -274,6 +278,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     if (runSignal?.aborted) return failed('failed', 'interrupted', result);
     if (result !== undefined) return finish(result);
     if (thrown instanceof ConnectError) return failed('unreachable', messageNaming(thrown, options.nameOption));
+    if (thrown instanceof NoAnswerError) return failed('timeout', thrown.message);
     return failed('failed', errorMessage(thrown));
   } finally {
     open = false;

@@ -13,6 +13,8 @@ export interface Target {
   port?: number;
   /** An ssh_config file to honour in addition to ~/.ssh/config (the inventory's `ssh_config`). */
   sshConfig?: string;
+  /** The transport the inventory names for this host (its `muster_transport` variable); `--transport` overrides it. */
+  transport?: string;
 }
 
 /**
@@ -97,6 +99,12 @@ export interface Session {
 export interface Transport {
   readonly name: string;
   connect(target: Target, options?: ConnectOptions): Promise<Session>;
+  /**
+   * Ends what the transport shares between its sessions (the nats transport's one broker
+   * connection). Called once, when the operation is over; a transport without shared state
+   * has none. Connecting again afterwards is not supported.
+   */
+  close?(): Promise<void>;
 }
 
 /** Why a connection failed. `hostkey`: unknown or changed host key, refused. */
@@ -108,6 +116,22 @@ export class ConnectError extends MusterError {
   constructor(
     readonly host: string,
     readonly reason: ConnectFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A host that is there but does not answer: an agent connected to the broker that sends
+ * nothing back in time (connected but silent). Unlike a `ConnectError` it is not
+ * `unreachable`: the run layer turns it, thrown by `connect` or by a job, into `timeout`.
+ */
+export class NoAnswerError extends MusterError {
+  override name = 'NoAnswerError';
+  constructor(
+    readonly host: string,
     message: string,
     options?: ErrorOptions,
   ) {

@@ -8,16 +8,27 @@ import { ModuleError } from '../module.js';
 const context = { host: 'h1', signal: new AbortController().signal, log: () => undefined };
 
 test('facts: os, kernel, cpus, memory, disks, addresses, uptime, hostname', async () => {
-  const facts = await factsModule.actions.get({}, context) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.equal(facts['hostname'], hostname());
-  assert.equal(typeof facts['os'].id, 'string');
-  assert.match(facts['kernel'].release, /^\d+\.\d+/);
-  assert.ok(facts['cpus'].count >= 1);
-  assert.ok(facts['memory'].total > facts['memory'].free && facts['memory'].free > 0);
-  assert.ok(facts['uptime'] > 0);
-  assert.ok(Array.isArray(facts['addresses']));
-  assert.ok(facts['disks'].length >= 1, JSON.stringify(facts['disks']));
-  for (const disk of facts['disks']) {
+  interface Disk { mount: string; type: string; size: number; free: number }
+  interface Facts {
+    hostname: string;
+    os: { id: string | null };
+    kernel: { release: string };
+    cpus: { count: number };
+    memory: { total: number; free: number };
+    uptime: number;
+    addresses: unknown[];
+    disks: Disk[];
+  }
+  const facts = await factsModule.actions.get({}, context) as Facts;
+  assert.equal(facts.hostname, hostname());
+  assert.equal(typeof facts.os.id, 'string');
+  assert.match(facts.kernel.release, /^\d+\.\d+/);
+  assert.ok(facts.cpus.count >= 1);
+  assert.ok(facts.memory.total > facts.memory.free && facts.memory.free > 0);
+  assert.ok(facts.uptime > 0);
+  assert.ok(Array.isArray(facts.addresses));
+  assert.ok(facts.disks.length >= 1, JSON.stringify(facts.disks));
+  for (const disk of facts.disks) {
     assert.ok(disk.size >= disk.free && disk.size > 0, JSON.stringify(disk));
     assert.notEqual(disk.type, 'proc');
     assert.notEqual(disk.type, 'tmpfs');

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ModuleError, type ActionContext } from '../module.js';
 import { fileModule, maxReadBytes, previousPath } from './file.js';
+
+const scratch: string[] = [];
+/** A temporary folder removed when the file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 const context: ActionContext = { host: 'h1', signal: new AbortController().signal, log: () => undefined };
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -19,7 +30,7 @@ async function refused(promise: Promise<unknown>, code: string, message: RegExp)
 }
 
 test('write is atomic: the new file replaces the old in one rename, no temporary file is left', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'muster-file-'));
+  const dir = tempDir('muster-file-');
   const path = join(dir, 'app.conf');
   writeFileSync(path, 'old\n', { mode: 0o640 });
   const before = statSync(path).ino;
@@ -30,13 +41,13 @@ test('write is atomic: the new file replaces the old in one rename, no temporary
   assert.deepEqual(Object.keys(value).sort(), ['changed', 'path', 'previous', 'sha256', 'size']);
   assert.equal(value['changed'], true);
   assert.equal(value['previous'], null);
-  assert.deepEqual((await import('node:fs')).readdirSync(dir), ['app.conf']);
+  assert.deepEqual(readdirSync(dir), ['app.conf']);
   const again = await fileModule.actions.write({ path, data: b64('new\n') }, context) as Record<string, unknown>;
   assert.equal(again['changed'], false);
 });
 
 test('keepOld keeps the old file beside the new one, and restore puts it back', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'muster-file-'));
+  const dir = tempDir('muster-file-');
   const path = join(dir, 'app.conf');
   writeFileSync(path, 'v1\n');
   const written = await fileModule.actions.write({ path, data: b64('v2\n'), keepOld: true }, context) as Record<string, unknown>;
@@ -51,7 +62,7 @@ test('keepOld keeps the old file beside the new one, and restore puts it back', 
 });
 
 test('write sets mode, owner and group; a new file is created', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'muster-file-'));
+  const dir = tempDir('muster-file-');
   const path = join(dir, 'new.txt');
   await fileModule.actions.write({ path, data: b64('x'), mode: '0600', owner: 'nobody', group: 'nogroup' }, context);
   const stats = statSync(path);
@@ -69,7 +80,7 @@ test('write sets mode, owner and group; a new file is created', async () => {
 });
 
 test('stat, sha256 and read', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'muster-file-'));
+  const dir = tempDir('muster-file-');
   const path = join(dir, 'data');
   writeFileSync(path, 'abc');
   assert.deepEqual(await fileModule.actions.stat({ path: join(dir, 'absent') }, context), { path: join(dir, 'absent'), exists: false });

@@ -14,7 +14,7 @@ import {
   type CertKind, type CertRecord, type CertView, type PendingCsr,
 } from '../../ca/index.js';
 import type { Inventory } from '../../inventory/types.js';
-import { refreshBrokers } from '../../broker/process.js';
+import { refreshBrokers } from '../../broker/index.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 

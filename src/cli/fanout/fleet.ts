@@ -14,18 +14,34 @@ export interface Fleet {
 }
 
 /**
+ * The inventory each target was made from (`targetOf`), so that the fan-out front finds
+ * the inventory's agents settings from the targets a command hands it, whichever command.
+ */
+const inventories = new WeakMap<Target, Inventory>();
+
+/**
  * Where to connect for an inventory host: its name (matched against ssh_config
- * `Host` patterns), address, and user/port when the inventory sets them, plus the
- * inventory's `ssh_config` file.
+ * `Host` patterns), address, and user/port when the inventory sets them, the
+ * inventory's `ssh_config` file, and the transport its `muster_transport` variable names.
  */
 export function targetOf(host: Host, inventory: Inventory): Target {
-  return {
+  const transport = host.vars['muster_transport'];
+  const target: Target = {
     name: host.name,
     address: host.address,
     ...(host.user !== undefined ? { user: host.user } : {}),
     ...(host.port !== undefined ? { port: host.port } : {}),
     ...(inventory.sshConfig !== undefined ? { sshConfig: inventory.sshConfig } : {}),
+    ...(transport !== undefined && transport !== null ? { transport: String(transport) } : {}),
   };
+  inventories.set(target, inventory);
+  return target;
+}
+
+/** The inventory the targets were made from by `targetOf` (the first one's), if any. */
+export function inventoryOfTargets(targets: readonly Target[]): Inventory | undefined {
+  const first = targets[0];
+  return first === undefined ? undefined : inventories.get(first);
 }
 
 /**

@@ -7,36 +7,52 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
+import type { Inventory } from '../../inventory/types.js';
 import { defaultForks, type RunOptions } from '../../run/engine.js';
-import { transportFor, transportNames } from '../../transport/index.js';
-import type { Transport } from '../../transport/types.js';
+import { routingTransport, transportFor, transportNames, type TransportOptions } from '../../transport/index.js';
+import type { Target, Transport } from '../../transport/types.js';
 import type { GlobalOptions } from '../globals.js';
+import { natsSettings } from './natsSettings.js';
 
 /** The parsed fan-out options (commander's camelCase names). */
 export interface FanoutOptions extends GlobalOptions {
-  forks: string;
+  /** Absent: `defaultForks`, or `defaultNatsForks` when every host goes over nats. */
+  forks?: string;
   connectTimeout?: string;
   timeout?: string;
   batch?: string;
   maxFail?: string;
   sudo?: boolean;
   stream?: boolean;
-  transport: string;
+  /** Given: every host goes this way. Absent: each host's `muster_transport`, else ssh. */
+  transport?: string;
+  /** The nats transport's operator (its certificate's name). */
+  operator?: string;
   acceptNew?: boolean;
   allStates?: boolean;
 }
 
+/**
+ * The default `--forks` when every host is reached over nats. A host there costs a
+ * message on the one open broker connection and a timer, not a socket, a handshake or a
+ * process as over ssh, and the agents do the work: the bound is there only to cap what is
+ * in flight (5,000 outstanding requests are a few MB), so the fleets agents are for are
+ * asked all at once.
+ */
+export const defaultNatsForks = 5000;
+
 /** Adds the shared fan-out options to a command. */
 export function addFanoutOptions(command: Command): Command {
   return command
-    .option('-f, --forks <n>', 'hosts running at once', String(defaultForks))
+    .option('-f, --forks <n>', `hosts running at once (default ${defaultForks}; ${defaultNatsForks} when every host goes over nats)`)
     .option('--connect-timeout <duration>', 'give up connecting to a host after this long (default: ssh_config ConnectTimeout, else 10s)')
     .option('--timeout <duration>', 'per host, for the work after connecting: the remote command is killed and the host is `timeout`')
     .option('--batch <sizes>', 'rolling batches, e.g. 1,5,25% (a canary, then wider; the last size repeats; P% of the selected hosts, rounded up)')
     .option('--max-fail <n|p%>', 'once failures (failed, unreachable, timeout) EXCEED this, start no more hosts (P% of the selected hosts, rounded down)')
     .option('--sudo', 'run remote commands through sudo -n')
     .option('--stream', 'print output lines as they come, as `host: line`, instead of the gathered view')
-    .addOption(new Option('--transport <name>', 'how to reach hosts').choices([...transportNames]).default('ssh'))
+    .addOption(new Option('--transport <name>', 'how to reach every host (default: each host\'s muster_transport variable, else ssh)').choices([...transportNames]))
+    .option('--operator <name>', 'nats: the operator certificate to use (default: $MUSTER_OPERATOR, else the only one in STATE/ca/operators/)')
     .option('--accept-new', 'record unknown host keys (as OpenSSH accept-new); changed keys are always refused')
     .option('--all-states', 'include hosts whose state is in skip_states');
 }
@@ -51,19 +67,50 @@ export interface FanoutSettings {
   run: Omit<RunOptions, 'transport' | 'signal' | 'onEvent'>;
 }
 
+/** The hosts of a fan-out and the inventory they come from (its `agents` section is where the broker is). */
+export interface FanoutFleet {
+  targets: readonly Target[];
+  inventory?: Inventory | undefined;
+}
+
 /**
  * Checks and converts the fan-out options. Throws UsageError naming the flag for a
  * bad `--forks`, `--connect-timeout` or `--timeout`; `--batch` and `--max-fail`
  * are checked by the engine when it starts.
+ *
+ * The transport: `--transport` for every host when given, else each target's own
+ * (`muster_transport`), else ssh; a fleet that mixes transports gets a routing transport
+ * that makes each one it needs once. Nats needs `fleet.inventory`'s broker and an operator
+ * (see natsSettings.ts): asked only when some host goes over nats.
  */
-export function fanoutSettings(options: FanoutOptions): FanoutSettings {
-  const forks = parseCount(options.forks, '--forks');
+export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { targets: [] }, env: NodeJS.ProcessEnv = process.env): FanoutSettings {
   const connectTimeoutMs = options.connectTimeout !== undefined ? positiveDuration(options.connectTimeout, '--connect-timeout') : undefined;
   const timeoutMs = options.timeout !== undefined ? positiveDuration(options.timeout, '--timeout') : undefined;
-  const transport = transportFor(options.transport, {
+  const nameOf = (target: Target): string => options.transport ?? target.transport ?? 'ssh';
+  const names = new Set(fleet.targets.map(nameOf));
+  if (names.size === 0) names.add(options.transport ?? 'ssh');
+  for (const target of fleet.targets) {
+    if (options.transport === undefined && target.transport !== undefined && !(transportNames as readonly string[]).includes(target.transport)) {
+      throw new UsageError(`Host ${target.name}: muster_transport "${target.transport}" is not a transport: use ${transportNames.join(', ')}`);
+    }
+  }
+  const forks = options.forks !== undefined ? parseCount(options.forks, '--forks') : names.size === 1 && names.has('nats') ? defaultNatsForks : defaultForks;
+  const transportOptions: TransportOptions = {
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     ...(options.acceptNew ? { acceptNew: true } : {}),
-  });
+    ...(names.has('nats') ? { nats: natsSettings(fleet.inventory, options.operator, env) } : {}),
+  };
+  let transport: Transport;
+  if (names.size === 1) transport = transportFor([...names][0] as string, transportOptions);
+  else {
+    const made = new Map<string, Transport>();
+    transport = routingTransport((target) => {
+      const name = nameOf(target);
+      let picked = made.get(name);
+      if (!picked) made.set(name, picked = transportFor(name, transportOptions));
+      return picked;
+    });
+  }
   return {
     transport,
     run: {

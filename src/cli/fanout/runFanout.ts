@@ -13,13 +13,17 @@
  * ```
  */
 import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
+import type { Outcome } from '../../run/outcome.js';
+import { jsonLine, summaryRecord } from '../../report/jsonLines.js';
+import { formatSummary } from '../../report/summary.js';
+import { failureOf } from '../../transport/index.js';
 import type { Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
 import { flagFor } from '../optionFlags.js';
-import type { Fleet } from './fleet.js';
+import { inventoryOfTargets, type Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
-import { presentRun, type PresentOptions } from './present.js';
+import { fanoutExitCode, presentRun, type Presented, type PresentOptions } from './present.js';
 import { watchRun } from './watch.js';
 
 /** How to present and record a fan-out. */
@@ -28,6 +32,8 @@ export interface FanoutReport extends JournalNote {
   journal?: boolean;
   /** Replaces the gathered display (not the summary, JSON or stream) when a command shows results its own way. */
   render?: PresentOptions['render'];
+  /** Replaces each host's `--json` record when a command has more to say per host (`muster call`'s value). */
+  jsonRecord?: (outcome: Outcome) => unknown;
 }
 
 /**
@@ -44,7 +50,7 @@ export async function fanoutWith(
   report: FanoutReport,
   work: (run: RunOptions) => Promise<RunResult>,
 ): Promise<RunResult> {
-  const { transport, run } = fanoutSettings(options);
+  const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) });
   const out = { stdout: process.stdout, stderr: process.stderr };
   const watch = watchRun(options, targets.length, out);
   const startedAt = new Date();
@@ -53,18 +59,33 @@ export async function fanoutWith(
     result = await work({ transport, ...run, nameOption: flagFor, signal: watch.signal, onEvent: (event) => watch.onEvent(event) });
   } finally {
     watch.stop();
+    await transport.close?.();
   }
-  const presented = presentRun(result, {
-    json: options.json,
-    stream: options.stream,
-    quiet: options.quiet,
-    color: useColor(options, process.stdout),
-    addresses: new Map(targets.map((target) => [target.name, target.address])),
-    render: report.render,
-  }, out);
+  // The broker unreachable, or refusing this operator the call: every host failed the same
+  // way for one reason, which is said once (exit 2) instead of once per host.
+  const failure = failureOf(transport);
+  if (failure && !result.outcomes.some((outcome) => outcome.status === 'ok' || outcome.status === 'changed')) throw failure;
+  const presented = options.json && report.jsonRecord
+    ? presentJson(result, report.jsonRecord, out.stdout)
+    : presentRun(result, {
+      json: options.json,
+      stream: options.stream,
+      quiet: options.quiet,
+      color: useColor(options, process.stdout),
+      addresses: new Map(targets.map((target) => [target.name, target.address])),
+      render: report.render,
+    }, out);
   if (report.journal !== false && targets.length > 0) await journalRun(report, result, startedAt, presented);
   process.exitCode = presented.exitCode;
   return result;
+}
+
+/** `--json` with a command's own host records, then the usual summary record. */
+function presentJson(result: RunResult, record: (outcome: Outcome) => unknown, stdout: NodeJS.WritableStream): Presented {
+  const exitCode = fanoutExitCode(result);
+  for (const outcome of result.outcomes) stdout.write(jsonLine(record(outcome)));
+  stdout.write(jsonLine(summaryRecord(result, exitCode)));
+  return { exitCode, summary: formatSummary(result) };
 }
 
 /**

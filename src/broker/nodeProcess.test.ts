@@ -1,0 +1,51 @@
+/**
+ * The node process rules: a pid file is believed only for that node's nats-server, and a
+ * node that cannot start says why, with its log.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EnvironmentError } from '../core/errors.js';
+import { brokerDown, brokerStatus, brokerUp } from './process.js';
+import { runningPid } from './nodeProcess.js';
+import { makeTestState, type TestState } from './testState.test-helper.js';
+import { freeBasePorts, testInventory } from './testInventory.test-helper.js';
+
+describe('broker node processes', () => {
+  let state: TestState;
+  before(() => { state = makeTestState({ agents: ['web01'], operators: [] }); });
+  after(async () => {
+    await brokerDown(state.stateDir);
+    state.remove();
+  });
+
+  it('never signals a pid that is not this node\'s nats-server', async () => {
+    const inventory = await testInventory(state.stateDir, await freeBasePorts(1));
+    await brokerUp(inventory, state.stateDir);
+    await brokerDown(state.stateDir);
+    // A pid file left behind now names another process: this test's own.
+    const pidFile = join(state.stateDir, 'broker', 'node-1.pid');
+    writeFileSync(pidFile, `${process.pid}\n`);
+    assert.equal(await runningPid({ pidFile, config: join(state.stateDir, 'broker', 'node-1.conf') }), undefined);
+    assert.deepEqual((await brokerStatus(state.stateDir)).map((node) => node.alive), [false]);
+    assert.deepEqual(await brokerDown(state.stateDir), []);
+  });
+
+  it('reports a node that exits at start with the end of its log', async () => {
+    const [port = 0] = await freeBasePorts(1);
+    const inventory = await testInventory(state.stateDir, [port]);
+    const squatter = createServer();
+    await new Promise<void>((listening) => squatter.listen(port, '127.0.0.1', listening));
+    try {
+      await assert.rejects(brokerUp(inventory, state.stateDir), (error: unknown) =>
+        error instanceof EnvironmentError &&
+        /^Broker node 1 \(tls:\/\/127\.0\.0\.1:\d+\) exited with 1; the end of .*node-1\.log:\n/.test(error.message) &&
+        /address already in use/.test(error.message));
+    } finally {
+      await new Promise((closed) => squatter.close(closed));
+    }
+    assert.deepEqual((await brokerStatus(state.stateDir)).map((node) => node.alive), [false]);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * `Session.exec` over an agent: the `command.run` sequence of protocol.ts on one reply
+ * subject. The request goes with stdin inline when it fits one message; larger stdin follows
+ * the agent's `start` as `command.stdin` chunks (the agent takes chunks only for a command it
+ * runs). Then output chunks (header `Muster-Stream`), beats, and `exit`.
+ *
+ * Ends: `exit` → the result (output capped as ssh caps it, outputCapture.ts); `{ t: 'error' }`
+ * → `AgentReplyError` with the agent's message; 503 → `ConnectError` `refused` (the agent left
+ * since connect); nothing at all for `silenceMs` → `ConnectError` `closed` ("stopped
+ * answering": a running command beats every second); the signal → `command.cancel`, a wait of
+ * up to `cancelWaitMs` for the command's `exit` (the agent stops its process group: TERM, 2 s,
+ * KILL), then `ExecAbortedError` with the output so far (the signal's reason itself when the
+ * command had not started).
+ */
+import { nuid, type Msg } from '@nats-io/transport-node';
+import { execResult, OutputCapture } from '../outputCapture.js';
+import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Target } from '../types.js';
+import { AgentReplyError } from './errors.js';
+import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
+import { agentSubject, protocolVersion, stdinChunkBytes, streamHeader, type CommandReply, type CommandRequest, type StdinChunk } from './protocol.js';
+
+/** How long an aborted command's `exit` is waited for after `command.cancel` (the agent's TERM-then-KILL takes 2 s). */
+export const cancelWaitMs = 3000;
+
+/** How many stdin chunks are published between two waits for the connection to flush (bounds what is buffered). */
+const chunksPerFlush = 4;
+
+export interface ExecTiming {
+  /** Silence that gives the host up. */
+  silenceMs: number;
+}
+
+/** Runs `command` on the agent of `target` (see the file header for every ending). */
+export function execOnAgent(link: Link, target: Target, command: string, options: ExecOptions, timing: ExecTiming): Promise<ExecResult> {
+  const host = target.name;
+  const runSubject = agentSubject(host, 'command', 'run');
+  const known = link.refusalOf('command.run');
+  if (known) return Promise.reject(known);
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const stdin = options.stdin === undefined ? undefined : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
+  const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
+  const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
+
+  // Unique across every caller of the agent (its ids are one namespace), unlike the reply token.
+  const id = nuid.next();
+  return new Promise<ExecResult>((resolve, reject) => {
+    let started = false;
+    let finished = false;
+    let aborting: unknown;
+    let silence: NodeJS.Timeout | undefined;
+    let cancelTimer: NodeJS.Timeout | undefined;
+    // A consumer that returns a promise (fetch writing a file) gets its chunks one after
+    // another, and the result only once it has taken the last one.
+    let consumer: Promise<void> = Promise.resolve();
+    let waiting = false;
+
+    const partial = (): ExecResult => execResult(null, null, stdout, stderr);
+    // Takes a function: the result (or the partial output an error keeps) is read only once
+    // the consumer has taken every chunk that came before the end.
+    const finish = (end: () => { result?: ExecResult; error?: unknown }): void => {
+      if (finished) return;
+      finished = true;
+      channel.close();
+      clearTimeout(silence);
+      clearTimeout(cancelTimer);
+      signal?.removeEventListener('abort', onAbort);
+      const done = (): void => {
+        const outcome = end();
+        if (outcome.error !== undefined) reject(outcome.error);
+        else resolve(outcome.result as ExecResult);
+      };
+      if (waiting) void consumer.then(done, done);
+      else done();
+    };
+    const armSilence = (): void => {
+      clearTimeout(silence);
+      silence = setTimeout(() => {
+        cancel();
+        finish(() => ({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) }));
+      }, timing.silenceMs);
+    };
+    const cancel = (): void => {
+      try {
+        channel.publish(agentSubject(host, 'command', 'cancel'), JSON.stringify({ id }), { reply: false });
+      } catch {
+        // The connection is gone: so is any way to stop the command; the caller hears why from the close.
+      }
+    };
+    const push = (capture: OutputCapture, chunk: Buffer): void => {
+      if (waiting) {
+        consumer = consumer.then(() => capture.push(chunk));
+        return;
+      }
+      const wait = capture.push(chunk);
+      if (wait instanceof Promise) {
+        waiting = true;
+        consumer = wait.then(() => undefined, () => undefined);
+      }
+    };
+    const onAbort = (): void => {
+      aborting = signal?.reason;
+      if (!started) {
+        cancel();
+        finish(() => ({ error: aborting }));
+        return;
+      }
+      cancel();
+      // Wait for the agent's exit, so a caller's next exec (a rollback) finds the command gone.
+      cancelTimer = setTimeout(() => finish(() => ({ error: new ExecAbortedError(host, partial(), aborting) })), cancelWaitMs);
+    };
+    const sendStdin = async (data: Buffer): Promise<void> => {
+      const subject = agentSubject(host, 'command', 'stdin');
+      let seq = 0;
+      for (let at = 0; at < data.length && !finished && aborting === undefined; at += stdinChunkBytes) {
+        const end = at + stdinChunkBytes >= data.length;
+        const chunk: StdinChunk = { id, seq, data: data.subarray(at, at + stdinChunkBytes).toString('base64'), ...(end ? { end: true } : {}) };
+        channel.publish(subject, JSON.stringify(chunk), { reply: false });
+        seq += 1;
+        if (seq % chunksPerFlush === 0 && !end) await link.nc.flush();
+      }
+    };
+    const onMessage = (msg: Msg): void => {
+      if (finished) return;
+      armSilence();
+      if (isNoResponders(msg)) return finish(() => ({ error: noAgent(host) }));
+      const stream = msg.headers?.get(streamHeader);
+      if (stream === 'stdout' || stream === 'stderr') {
+        push(stream === 'stdout' ? stdout : stderr, Buffer.from(msg.data));
+        return;
+      }
+      let reply: CommandReply;
+      try {
+        reply = parseReply(host, msg) as CommandReply;
+      } catch (error) {
+        cancel();
+        return finish(() => ({ error }));
+      }
+      switch (reply.t) {
+        case 'start':
+          if (reply.host !== host) {
+            cancel();
+            return finish(() => ({ error: wrongHost(host, reply.host) }));
+          }
+          started = true;
+          if (stdin !== undefined && stdin.length > stdinChunkBytes) {
+            sendStdin(stdin).catch((error: unknown) => {
+              cancel();
+              finish(() => ({ error: new ConnectError(host, 'closed', `cannot send stdin to ${host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
+            });
+          }
+          return;
+        case 'beat':
+          return;
+        case 'exit':
+          if (reply.host !== host) return finish(() => ({ error: wrongHost(host, reply.host) }));
+          if (aborting !== undefined) return finish(() => ({ error: new ExecAbortedError(host, partial(), aborting) }));
+          return finish(() => ({ result: execResult(reply.exitCode, reply.signal, stdout, stderr) }));
+        case 'error':
+          return finish(() => ({ error: new AgentReplyError(host, reply.error) }));
+        default:
+          return finish(() => ({ error: new ConnectError(host, 'other', `the agent of ${host} sent an unknown command reply`) }));
+      }
+    };
+
+    const channel = link.replies.channel({
+      message: onMessage,
+      refused: (to) => {
+        const refusal = link.refuse(to);
+        finish(() => ({ error: refusal }));
+      },
+      closed: (error) => finish(() => ({ error: new ConnectError(host, 'closed', error.message) })),
+    });
+    const request: CommandRequest = {
+      v: protocolVersion,
+      id,
+      command,
+      ...(options.sudo ? { sudo: true } : {}),
+      ...(stdin !== undefined && stdin.length > 0 && stdin.length <= stdinChunkBytes ? { stdin: stdin.toString('base64') } : {}),
+      ...(stdin !== undefined && stdin.length > stdinChunkBytes ? { stdinBytes: stdin.length } : {}),
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    armSilence();
+    try {
+      channel.publish(runSubject, JSON.stringify(request));
+    } catch (error) {
+      finish(() => ({ error: new ConnectError(host, 'closed', `cannot send to the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
+    }
+  });
+}
