@@ -17,6 +17,7 @@
 // Certificates are made once per N and kept under bench/results/agents-scale/N/.
 // Prints a Markdown table; also writes it to bench/results/agents-scale.md.
 import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { mkdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -12,6 +12,7 @@
 // (counted from the moment the parent sends { t: 'expect-reconnect' }),
 // and { t: 'failed', message } when a connection cannot be made.
 import { readFile } from 'node:fs/promises';
+import { TextDecoder, TextEncoder } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 
 const config = JSON.parse(await readFile(process.argv[2], 'utf8'));

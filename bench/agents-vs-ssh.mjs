@@ -12,6 +12,7 @@
 // Environment: N (100), ROUNDS (5), FORKS (= N, for both), LAB (bench-agents), KEEP_LAB=1.
 // Prints a Markdown table; also writes it to bench/results/agents-vs-ssh-N.md.
 import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
