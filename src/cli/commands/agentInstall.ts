@@ -11,7 +11,6 @@
  * The CA and the index live on this machine only; keys never leave their host (the
  * host's key stays there, only its CSR and its certificate travel).
  */
-import { createHash, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -22,6 +21,7 @@ import { shellJoin, shellQuote } from '../../core/shell.js';
 import { refreshBrokers } from '../../broker/process.js';
 import { caPaths, stateDirFor } from '../../ca/paths.js';
 import { readIndex, activeCertificates } from '../../ca/records.js';
+import { checkCsr } from '../../ca/csr.js';
 import { submitCsr } from '../../ca/pending.js';
 import { signPending } from '../../ca/sign.js';
 import { select } from '../../inventory/select.js';
@@ -217,44 +217,13 @@ function certificatePath(stateDir: string, name: string): string {
 
 /** Submits the CSR; signs it when autosign selects the host. A key with an active certificate keeps it. */
 async function certify(settings: InstallSettings, host: Host, csr: string): Promise<InstallData> {
-  const spki = csrSpki(csr);
+  const { spki } = await checkCsr(csr, `the CSR of ${host.name}`);
   const existing = activeCertificates(await readIndex(settings.stateDir)).find((record) => record.kind === 'agent' && record.name === host.name && record.spki === spki);
   if (existing) return { certificate: 'existing', serial: existing.serial };
   await submitCsr(settings.stateDir, csr, { hostNames: settings.hostNames, source: { via: 'ssh', address: host.address } });
   if (!settings.autosign.has(host.name)) return { certificate: 'pending' };
   const [record] = await signPending(settings.stateDir, [host.name]);
   return { certificate: 'signed', ...(record ? { serial: record.serial } : {}) };
-}
-
-/** sha256 of the CSR's SubjectPublicKeyInfo (DER), as the CA's index records it. */
-function csrSpki(csr: string): string {
-  // A CSR's public key: PEM -> DER, then the SPKI is the third field of CertificationRequestInfo.
-  const der = Buffer.from(csr.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  const spkiDer = spkiOfCsr(der);
-  return createHash('sha256').update(createPublicKey({ key: spkiDer, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'der' })).digest('hex');
-}
-
-/** Reads one DER TLV at `offset`: its header length and content length. */
-function tlv(der: Buffer, offset: number): { header: number; length: number } {
-  const first = der[offset + 1] ?? 0;
-  if (first < 0x80) return { header: 2, length: first };
-  const bytes = first & 0x7f;
-  let length = 0;
-  for (let index = 0; index < bytes; index++) length = length * 256 + (der[offset + 2 + index] ?? 0);
-  return { header: 2 + bytes, length };
-}
-
-/** CertificationRequest { CertificationRequestInfo { version, subject, SPKI, … }, … } -> the SPKI's DER. */
-function spkiOfCsr(der: Buffer): Buffer {
-  const outer = tlv(der, 0);
-  let offset = outer.header; // into CertificationRequestInfo
-  offset += tlv(der, offset).header; // into its content
-  for (let field = 0; field < 2; field++) {
-    const next = tlv(der, offset); // version, then subject
-    offset += next.header + next.length;
-  }
-  const spki = tlv(der, offset);
-  return der.subarray(offset, offset + spki.header + spki.length);
 }
 
 /** Starts the agent on its host as `settings.start` says; resolves to how (`systemd`, `pid 1234`). */
