@@ -23,7 +23,7 @@ import { labStartDaemon, type Lab } from '../../lab/index.js';
 import { runOn } from '../../run/engine.js';
 import { transportFor } from '../../transport/index.js';
 import { targetOf } from '../fanout/fleet.js';
-import { installAgentJob, installSettings } from './agentInstall.js';
+import { installAgentJob, installSettings } from './agentInstallJob.js';
 
 /** What labAgentsUp did. */
 export interface LabAgentsUp {
