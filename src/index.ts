@@ -41,7 +41,7 @@ export { startServer, ListenError } from './serve/index.js';
 export type { MetadataServer, ServeOptions } from './serve/index.js';
 export { commandJob } from './ops/run.js';
 export type { CommandJobOptions } from './ops/run.js';
-export { transportFor, transportNames, sshTransport, opensshTransport, localTransport, ConnectError } from './transport/index.js';
+export { transportFor, transportNames, sshTransport, opensshTransport, localTransport, routingTransport, ConnectError, NoAnswerError, BrokerRefusedError, BrokerConnectError } from './transport/index.js';
 export { ExecAbortedError } from './transport/index.js';
 export type { Target, Session, Transport, ConnectOptions, ExecOptions, ExecResult, ConnectFailure, TransportName, TransportOptions, SshTransportOptions, OpensshTransportOptions } from './transport/index.js';
 export { renderTemplate, templateContext, hostTemplateContext } from './render/engine.js';

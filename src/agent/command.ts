@@ -142,6 +142,8 @@ export class CommandRunner {
       this.running.delete(id);
       return this.refuse(reply, { code: 'failed', message: `cannot start /bin/sh on ${this.host}: ${spawned.message}` }, detail);
     }
+    // A later 'error' (a signal that could not be sent) must not go unheard: unhandled, it would end the agent.
+    child.on('error', (error) => this.log(`command ${id}: ${error.message}`));
     this.sink.control(reply, { t: 'start', host: this.host });
     if (stdin !== undefined) child.stdin.end(Buffer.from(stdin, 'base64'));
     else if (!stdinBytes) child.stdin.end();

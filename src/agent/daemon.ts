@@ -112,7 +112,12 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect') log(`disconnected from ${status.server}; reconnecting`);
-      else if (status.type === 'reconnect') log(`reconnected to ${status.server}`);
+      else if (status.type === 'reconnect') {
+        // The subscriptions went out before this status; after the flush's PONG the broker has
+        // them, so the line means what it says: answering again.
+        await nc.flush().catch(() => undefined);
+        log(`reconnected to ${status.server}`);
+      }
       else if (status.type === 'error') log(`broker error: ${status.error.message}`);
     }
   })();
@@ -143,9 +148,12 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     clearTimeout(expiryTimer);
     log(`stopping: ${inFlight.size} request(s) running, up to ${graceMs} ms to finish`);
     // The narrow subscriptions first: a cancel sent meanwhile must reach one of them.
-    const narrow = ['stdin', 'cancel'].map((action) => nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
-    for (const sub of wide) sub.unsubscribe();
-    await nc.flush().catch(() => undefined);
+    const narrow: Subscription[] = [];
+    if (!nc.isClosed()) {
+      for (const action of ['stdin', 'cancel']) narrow.push(nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
+      for (const sub of wide) sub.unsubscribe();
+      await nc.flush().catch(() => undefined);
+    }
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((over) => { timer = setTimeout(over, graceMs); });
     const allDone = async (): Promise<void> => { while (inFlight.size > 0) await Promise.allSettled([...inFlight]); };
@@ -157,8 +165,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
       await dispatcher.commands.stopAll();
       await allDone();
     }
-    for (const sub of narrow) sub.unsubscribe();
-    await nc.drain().catch((error: Error) => log(`drain: ${error.message}`));
+    if (!nc.isClosed()) {
+      for (const sub of narrow) sub.unsubscribe();
+      await nc.drain().catch((error: Error) => log(`drain: ${error.message}`));
+    }
     log(`muster-agent ${config.name}: stopped`);
     return code;
   };

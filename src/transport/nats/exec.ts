@@ -15,6 +15,7 @@
 import { nuid, type Msg } from '@nats-io/transport-node';
 import { execResult, OutputCapture } from '../outputCapture.js';
 import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Target } from '../types.js';
+import { onAbort } from './abortFanout.js';
 import { AgentReplyError } from './errors.js';
 import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
 import { agentSubject, protocolVersion, stdinChunkBytes, streamHeader, type CommandReply, type CommandRequest, type StdinChunk } from './protocol.js';
@@ -64,7 +65,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       channel.close();
       clearTimeout(silence);
       clearTimeout(cancelTimer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       const done = (): void => {
         const outcome = end();
         if (outcome.error !== undefined) reject(outcome.error);
@@ -98,7 +99,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
         consumer = wait.then(() => undefined, () => undefined);
       }
     };
-    const onAbort = (): void => {
+    const aborted = (): void => {
       aborting = signal?.reason;
       if (!started) {
         cancel();
@@ -179,7 +180,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       ...(stdin !== undefined && stdin.length > 0 && stdin.length <= stdinChunkBytes ? { stdin: stdin.toString('base64') } : {}),
       ...(stdin !== undefined && stdin.length > stdinChunkBytes ? { stdinBytes: stdin.length } : {}),
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWaiting = onAbort(signal, aborted);
     armSilence();
     try {
       channel.publish(runSubject, JSON.stringify(request));

@@ -12,6 +12,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { formatDuration } from '../../core/duration.js';
 import { ConnectError, NoAnswerError, type Target } from '../types.js';
+import { onAbort } from './abortFanout.js';
 import { AgentReplyError, BrokerRefusedError, callOf } from './errors.js';
 import { agentSubject, protocolVersion, type CallReply, type CallRequest } from './protocol.js';
 import type { Replies } from './replies.js';
@@ -29,6 +30,11 @@ export class Link {
   /** The refusal of `call` (`command.run`), once the broker has refused it. */
   refusalOf(call: string): BrokerRefusedError | undefined {
     return this.refusals.get(call);
+  }
+
+  /** The refusal of the call a request subject names; nothing to split while none was refused (every request asks). */
+  refusalFor(subject: string): BrokerRefusedError | undefined {
+    return this.refusals.size === 0 ? undefined : this.refusals.get(callOf(subject));
   }
 
   /** Records that the broker refused a publish to `subject`, and returns the error every request for that call now gets. */
@@ -99,7 +105,7 @@ export async function callValue(link: Link, target: Target, module: string, acti
 
 /** Publishes one request to `subject` and resolves with its first reply message. */
 export function requestOne(link: Link, target: Target, subject: string, body: unknown, options: CallOptions): Promise<Msg> {
-  const known = link.refusalOf(callOf(subject));
+  const known = link.refusalFor(subject);
   if (known) return Promise.reject(known);
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -110,17 +116,16 @@ export function requestOne(link: Link, target: Target, subject: string, body: un
       settled = true;
       channel.close();
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       if (msg) resolve(msg);
       else reject(fail);
     };
-    const onAbort = (): void => settle(signal?.reason);
     const channel = link.replies.channel({
       message: (msg) => settle(isNoResponders(msg) ? noAgent(target.name) : undefined, isNoResponders(msg) ? undefined : msg),
       refused: (to) => settle(link.refuse(to)),
       closed: (error) => settle(new ConnectError(target.name, 'closed', error.message)),
     });
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWaiting = onAbort(signal, () => settle(signal?.reason));
     const timer = setTimeout(() => settle(new NoAnswerError(target.name, `the agent of ${target.name} did not answer within ${formatDuration(options.timeoutMs)}`)), options.timeoutMs);
     try {
       channel.publish(subject, JSON.stringify(body));

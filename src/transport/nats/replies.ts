@@ -33,10 +33,7 @@ export interface ReplyChannel {
 /** The reply mux of one connection. */
 export class Replies {
   private readonly base: string;
-  private readonly open = new Map<string, ReplyHandlers>();
-  /** Request subject -> the open requests that published to it (for refusals). */
-  private readonly bySubject = new Map<string, Set<string>>();
-  private readonly subjectsOf = new Map<string, Set<string>>();
+  private readonly open = new Map<string, { handlers: ReplyHandlers; subjects: string[] }>();
   private counter = 0;
   private ended: MusterError | undefined;
 
@@ -46,7 +43,7 @@ export class Replies {
       callback: (error, msg) => {
         if (error) return;
         const token = msg.subject.slice(this.base.length + 1);
-        this.open.get(token)?.message(msg);
+        this.open.get(token)?.handlers.message(msg);
       },
     });
   }
@@ -55,47 +52,38 @@ export class Replies {
   channel(handlers: ReplyHandlers): ReplyChannel {
     const token = (++this.counter).toString(36);
     const subject = `${this.base}.${token}`;
+    // Usually one subject (the request's), a command's stdin and cancel besides: an array
+    // scanned on the rare refusal costs less than an index kept up for every request.
+    const entry = { handlers, subjects: [] as string[] };
     if (this.ended) {
       const ended = this.ended;
       queueMicrotask(() => handlers.closed(ended));
-    } else this.open.set(token, handlers);
-    const subjects = new Set<string>();
-    this.subjectsOf.set(token, subjects);
+    } else this.open.set(token, entry);
     return {
       subject,
       token,
       publish: (to, data, options = {}) => {
-        if (!subjects.has(to)) {
-          subjects.add(to);
-          let waiting = this.bySubject.get(to);
-          if (!waiting) this.bySubject.set(to, waiting = new Set());
-          waiting.add(token);
-        }
+        if (!entry.subjects.includes(to)) entry.subjects.push(to);
         const publish: PublishOptions = options.reply === false ? {} : { reply: subject };
         this.nc.publish(to, data, publish);
       },
-      close: () => {
-        this.open.delete(token);
-        for (const to of this.subjectsOf.get(token) ?? []) {
-          const waiting = this.bySubject.get(to);
-          waiting?.delete(token);
-          if (waiting?.size === 0) this.bySubject.delete(to);
-        }
-        this.subjectsOf.delete(token);
-      },
+      close: () => void this.open.delete(token),
     };
   }
 
   /** The broker refused a publish to `subject`: every open request that published there hears it. */
   refusedPublish(subject: string): void {
-    for (const token of [...this.bySubject.get(subject) ?? []]) this.open.get(token)?.refused(subject);
+    for (const entry of [...this.open.values()]) {
+      if (entry.subjects.includes(subject)) entry.handlers.refused(subject);
+    }
   }
 
   /** The connection is gone: every open request, and every later one, ends with `error`. */
   end(error: MusterError): void {
     this.ended = error;
-    for (const handlers of [...this.open.values()]) handlers.closed(error);
+    const entries = [...this.open.values()];
     this.open.clear();
+    for (const entry of entries) entry.handlers.closed(error);
   }
 
   /** How many requests are waiting (for tests and for the close). */

@@ -140,6 +140,20 @@ describe('natsTransport', () => {
     }
   });
 
+  test('session.close stops what still runs on it', async () => {
+    const transport = transportAs('alice');
+    try {
+      const session = await transport.connect(target('web0011.dc1'));
+      const running = session.exec('echo up; sleep 30', { onStdout: () => session.close() });
+      const error = await running.then(() => assert.fail('resolved'), (caught: unknown) => caught);
+      assert.ok(error instanceof ExecAbortedError, String(error));
+      assert.equal(error.message, 'session with web0011.dc1 closed');
+      assert.equal(responder.running(), 0);
+    } finally {
+      await transport.close();
+    }
+  });
+
   test('connect: no agent for the host is unreachable (refused) at once', async () => {
     const transport = transportAs('alice');
     try {
