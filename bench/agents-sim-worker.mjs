@@ -63,12 +63,13 @@ async function startAgent(agent) {
     servers: config.servers,
     name: `sim-agent ${agent.name}`,
     tls: { certFile: agent.cert, keyFile: agent.key, caFile: config.ca },
-    // As an agent: never give up on the broker; come back soon after it does.
+    // As the real agent (src/agent/daemon.ts): never give up on the broker, and spread the
+    // reconnects of a whole fleet over a few seconds (2 s + up to 2 s of jitter with TLS).
     reconnect: true,
     maxReconnectAttempts: -1,
-    reconnectTimeWait: config.reconnectTimeWait ?? 500,
-    reconnectJitter: config.reconnectJitter ?? 250,
-    reconnectJitterTLS: config.reconnectJitter ?? 250,
+    reconnectTimeWait: 2000,
+    reconnectJitter: 1000,
+    reconnectJitterTLS: 2000,
     // Many agents in one process: give TLS setup time when the broker is busy.
     timeout: 20_000,
   });
