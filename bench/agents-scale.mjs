@@ -12,6 +12,7 @@
 //   npx tsc -p tsconfig.json && node bench/agents-scale.mjs            # N = 1000, then 5000
 //   node bench/agents-scale.mjs 200                                    # one N
 //   WORKERS=4 ROUNDS=3 KEEP=1 node bench/agents-scale.mjs 1000
+//   PROFILE=1 ROUNDS=1 node bench/agents-scale.mjs 1000              # + a V8 CPU profile of the CLI
 //
 // Goals (issue 11): 1,000 agents answered in < 0.5 s wall by the whole CLI, 5,000 in < 1.5 s.
 // Certificates are made once per N and kept under bench/results/agents-scale/N/.
@@ -142,6 +143,12 @@ async function benchOne(N) {
     const calls = [];
     for (let round = 0; round < ROUNDS; round++) calls.push(await timed([...cli, 'call', 'all', 'ping.get'], env, work));
     row.call = calls;
+    if (process.env.PROFILE) {
+      // One more run under the V8 profiler, to see where the CLI's time goes (PROFILE=1).
+      const dir = join(root, 'bench/results/profiles');
+      await timed([process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin/muster.js'), 'run', 'all', '--transport', 'nats', '-f', String(N), '--', 'true'], env, work);
+      log(`CPU profile of run all in ${dir}`);
+    }
     for (const [what, results] of [['run', runs], ['call', calls]]) {
       const bad = results.find((result) => !result.ok);
       if (bad) log(`${what} exited ${bad.code}: ${bad.tail}`);

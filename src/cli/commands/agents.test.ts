@@ -97,6 +97,15 @@ describe('agents over NATS on a real lab (4 hosts, 3 brokers)', { skip: unavaila
     assert.equal(ran.code, 0, ran.stderr);
     const hosts = records(ran).filter((record) => record['host'] !== undefined);
     assert.deepEqual(hosts.map((record) => [record['host'], record['status']]), lab.hosts.map((host) => [host.name, 'ok']));
+    // Up again as asked: the lab is kept, its agents restarted, all answering.
+    const again = await muster(['lab', 'up', '4', '--agents', '--brokers', '3', '--name', name]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /was already there with 4 hosts/);
+    const after = await labDaemons(name);
+    assert.equal(after.length, 4);
+    assert.ok(after.every((daemon, index) => daemon.pid !== daemons[index]?.pid), 'each agent was restarted');
+    const pinged = await muster(['call', 'all', 'ping.get']);
+    assert.equal(pinged.code, 0, pinged.stderr);
   });
 
   test('run: the same outcomes over nats as over ssh (output, exit codes, a failing host)', async () => {

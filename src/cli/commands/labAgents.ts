@@ -19,7 +19,7 @@ import { signOperator } from '../../ca/sign.js';
 import { brokerDown, brokerStatus, brokerUp, refreshBrokers } from '../../broker/process.js';
 import { loadInventory } from '../../inventory/load.js';
 import { labOperator } from '../../lab/files.js';
-import { labStartDaemon, type Lab } from '../../lab/index.js';
+import { labStartDaemon, labStopDaemon, type Lab } from '../../lab/index.js';
 import { runOn } from '../../run/engine.js';
 import { transportFor } from '../../transport/index.js';
 import { targetOf } from '../fanout/fleet.js';
@@ -53,7 +53,11 @@ export async function labAgentsUp(lab: Lab, options: { signal?: AbortSignal; tim
   await brokerUp(inventory, stateDir, { cluster: agents.servers.length });
 
   const settings = await installSettings(inventory, {
-    start: { kind: 'custom', start: async (host, argv) => `pid ${(await labStartDaemon(lab.name, host.name, 'agent', argv)).pid}` },
+    // An agent already running (the lab was up already) is restarted, as a reinstall restarts it anywhere.
+    start: { kind: 'custom', start: async (host, argv) => {
+      await labStopDaemon(lab.name, host.name, 'agent');
+      return `pid ${(await labStartDaemon(lab.name, host.name, 'agent', argv)).pid}`;
+    } },
     refresh: () => refreshBrokers(inventory, stateDir),
   });
   const targets = inventory.hosts.map((host) => targetOf(host, inventory));
