@@ -152,7 +152,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     if (!nc.isClosed()) {
       for (const action of ['stdin', 'cancel']) narrow.push(nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
       for (const sub of wide) sub.unsubscribe();
-      await nc.flush().catch(() => undefined);
+      await settleWithin(nc.flush(), brokerWaitMs);
     }
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((over) => { timer = setTimeout(over, graceMs); });
@@ -167,7 +167,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     }
     if (!nc.isClosed()) {
       for (const sub of narrow) sub.unsubscribe();
-      await nc.drain().catch((error: Error) => log(`drain: ${error.message}`));
+      // Draining waits for the broker; one that is gone (or refuses us, reconnecting
+      // forever) must not keep a stopped agent alive, so the connection is closed instead.
+      await settleWithin(nc.drain().catch((error: Error) => log(`drain: ${error.message}`)), brokerWaitMs);
+      if (!nc.isClosed()) await nc.close().catch(() => undefined);
     }
     log(`muster-agent ${config.name}: stopped`);
     return code;
@@ -216,4 +219,18 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     return stopping ? await stopping : 1;
   })();
   return { config, done, stop: () => stop(0) };
+}
+
+/** How long a stopping agent waits for the broker (a flush, the drain) before it gives up on it. */
+const brokerWaitMs = 2000;
+
+/** What `promise` settles to, or undefined once `ms` have passed without it (or when it rejects). */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolveLate) => { timer = setTimeout(() => resolveLate(undefined), ms); });
+  try {
+    return await Promise.race([promise.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

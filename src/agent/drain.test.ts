@@ -77,3 +77,13 @@ test('a certificate that expires while the agent runs stops it with the renew li
   assert.equal(await agent.done, 1);
   assert.ok(lines.some((line) => /^certificate .*agent\.crt of drain01 expired at .*; renew: muster agent enroll --name drain01, then muster ca sign drain01$/.test(line)), lines.join('\n'));
 });
+
+test('an agent whose broker is gone (reconnecting forever) still stops at once', async () => {
+  const lonely = await brokerFor(['gone01']);
+  const agent = await startAgent({ dir: agentDir(lonely, 'gone01'), log: () => undefined, handleSignals: false });
+  await lonely.stop();
+  const started = Date.now();
+  assert.equal(await agent.stop(), 0);
+  // Before, the stop waited for a flush that only a reconnect could answer: forever.
+  assert.ok(Date.now() - started < 5000, `stopped after ${Date.now() - started} ms`);
+});
