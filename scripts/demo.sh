@@ -85,11 +85,27 @@ printf 'listen = 8080\nworkers = 4\n' > "$CONF"
 show push all "$CONF" /etc/app.conf --mode 0644 --test 'grep -q v2.4.1 /etc/app-version' --then 'echo reloaded'
 show diff all /etc/app.conf
 
+step "Agents over NATS: a second lab whose hosts each run a real muster agent"
+echo "(muster lab up --agents: a fleet CA, a 3-node nats-server cluster, and muster agent install over SSH:"
+echo " each host makes its own key and CSR, auto-signed here, the agent started inside the host)"
+show lab up 6 --name "$LAB-agents" --agents --brokers 3
+AGENTS_INVENTORY=$(node -e "import('./dist/lab/index.js').then((m) => console.log(m.labInventoryPath(process.argv[1])))" "$LAB-agents")
+
+step "The same command over agents: one TLS connection to the brokers instead of one SSH session per host"
+show run all -i "$AGENTS_INVENTORY" --transport nats -- uname -sr
+show call all -i "$AGENTS_INVENTORY" ping.get
+
+step "Revocation: the broker refuses a revoked agent within seconds"
+show ca revoke lab06 -i "$AGENTS_INVENTORY"
+show call all -i "$AGENTS_INVENTORY" ping.get
+
 step "Done. The lab is still up; try it yourself:"
 cat <<MSG
   export MUSTER_INVENTORY=$MUSTER_INVENTORY
   node bin/muster.js run web -- 'uptime'
   node bin/muster.js run all --stream -- 'for i in 1 2 3; do echo \$i; sleep 1; done'
-Take it down with:
+  node bin/muster.js run all -i $AGENTS_INVENTORY --transport nats -- hostname
+Take them down with:
   node bin/muster.js lab down --name $LAB
+  node bin/muster.js lab down --name $LAB-agents
 MSG

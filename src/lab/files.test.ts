@@ -79,3 +79,22 @@ test('OpenSSH reads the ssh_config: each name maps to its address, with the lab 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a lab with agents gets an agents section the inventory loader accepts: its brokers, state folder, autosign all, an all-powerful operator', async () => {
+  const hosts = planHosts({ prefix: 'lab', count: 3, roles: [], net: 143 });
+  const servers = ['tls://127.143.255.251:4222', 'tls://127.143.255.252:4222'];
+  const text = inventoryText({ name: 't', prefix: 'lab', hosts, agents: { servers } });
+  const dir = await mkdtemp(join(tmpdir(), 'muster-lab-files-'));
+  try {
+    await writeFile(join(dir, 'muster.yaml'), text);
+    await writeFile(join(dir, 'ssh_config'), '');
+    const { loadInventory } = await import('../inventory/load.js');
+    const inventory = await loadInventory({ path: join(dir, 'muster.yaml') });
+    assert.deepEqual(inventory.agents, {
+      servers, state: join(dir, 'agents.state'), autosign: 'all', operators: { admin: ['ops'] }, permissions: { ops: ['*'] },
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  assert.doesNotMatch(inventoryText({ name: 't', prefix: 'lab', hosts }), /agents/);
+});

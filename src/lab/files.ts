@@ -10,7 +10,20 @@ export interface LabFacts {
   name: string;
   prefix: string;
   hosts: PlannedHost[];
+  /** Agents over NATS (`lab up --agents`): the brokers' URLs; the inventory gets an `agents` section. */
+  agents?: LabAgents;
 }
+
+/** What a lab with agents records: where its brokers listen. */
+export interface LabAgents {
+  servers: string[];
+}
+
+/** The state folder of a lab's fleet CA and brokers, relative to its inventory (`agents.state`). */
+export const labAgentsState = 'agents.state';
+
+/** The operator of a lab with agents: `agents.operators` gives it every module. */
+export const labOperator = 'admin';
 
 /** One inventory entry: a run of consecutive hosts sharing roles, vars and a /24. */
 interface Run {
@@ -73,6 +86,17 @@ export function inventoryText(lab: LabFacts): string {
     lines.push(`    address: ${addressPattern(run.hosts)}`);
     if (first.roles.length > 0) lines.push(`    roles: [${first.roles.join(', ')}]`);
     lines.push(`    vars: { dc: ${first.vars.dc} }`);
+  }
+  if (lab.agents) {
+    // Every host's CSR is signed at once and the lab's operator may call every module: a throwaway fleet.
+    lines.push(
+      'agents:',
+      `  servers: [${lab.agents.servers.join(', ')}]`,
+      `  state: ${labAgentsState}`,
+      '  autosign: all',
+      `  operators: { ${labOperator}: [ops] }`,
+      "  permissions: { ops: ['*'] }",
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -6,7 +6,7 @@
  * a host must bind that host's own address, not 0.0.0.0.
  *
  * Library surface: labUp, labDown, labStatus, labList, labStopHost, labStartHost,
- * labExec, labInventoryPath, labUnavailableReason.
+ * labExec, labInventoryPath, labUnavailableReason, labStartDaemon, labStopDaemon, labDaemons.
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -17,8 +17,10 @@ import { checkLimit, pooledAll } from '../core/pool.js';
 import { labDown } from './teardown.js';
 import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
 import {
-  bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, profileText, sshConfigText, sshdConfigText,
+  bashrcText, bootScriptText, etcHostsText, inventoryText, knownHostsText, labAgentsState, profileText, sshConfigText, sshdConfigText,
+  type LabAgents,
 } from './files.js';
+import { labDaemons } from './daemon.js';
 import { bootHost, hostProcess, probeSsh, stopHost } from './host.js';
 import { ed25519KeyPair, type SshKeyPair } from './keys.js';
 import { countFromRoles, maxLabHosts, parseRoles, planHosts, type PlannedHost, type RoleShare } from './plan.js';
@@ -27,6 +29,7 @@ import { claimNet, labDir, labPaths, listLabNames, readLabState, releaseNet, req
 export { labUnavailableReason };
 export { labDown } from './teardown.js';
 export { labExec, type LabExecResult } from './exec.js';
+export { labDaemons, labStartDaemon, labStopDaemon, type LabDaemon, type LabDaemonOptions } from './daemon.js';
 
 const run = promisify(execFile);
 
@@ -51,6 +54,8 @@ export interface Lab {
   hosts: LabHost[];
   /** False when labUp found this lab already up as asked and left it as it was. */
   created: boolean;
+  /** With `agents`: the brokers' URLs (in the inventory's `agents.servers`) and the lab's state folder. */
+  agents?: { servers: string[]; stateDir: string };
 }
 
 /** Options of labUp. */
@@ -67,6 +72,13 @@ export interface LabUpOptions {
   recreate?: boolean;
   /** How many hosts boot at once: a whole number of at least 1 (default 32). */
   parallel?: number;
+  /**
+   * Prepare for agents over NATS: the inventory gets an `agents` section (brokers on the lab's
+   * own addresses 127.N.255.251…, state folder `agents.state` beside it, autosign all, operator
+   * `admin` allowed everything). The CA, brokers and agents themselves are the CLI's part
+   * (`muster lab up --agents`), lab/ knowing nothing of them.
+   */
+  agents?: { brokers: number };
   signal?: AbortSignal;
 }
 
@@ -75,6 +87,8 @@ export interface LabHostStatus extends LabHost {
   running: boolean;
   /** PID 1 of the host as the machine sees it, when running. */
   pid?: number;
+  /** The host's running daemons (labStartDaemon), by name, with their pids. */
+  daemons: { name: string; pid: number }[];
 }
 
 /** A lab's state: every host, running or stopped. */
@@ -88,6 +102,7 @@ const prefixPattern = /^[a-z][a-z0-9-]{0,30}$/;
 function labOf(dir: string, state: LabState, created: boolean): Lab {
   const paths = labPaths(dir);
   return {
+    ...(state.agents ? { agents: { servers: state.agents.servers, stateDir: join(dir, labAgentsState) } } : {}),
     name: state.name,
     dir,
     inventoryPath: paths.inventory,
@@ -102,6 +117,21 @@ function labOf(dir: string, state: LabState, created: boolean): Lab {
 /** The path of lab `name`'s inventory (whether or not the lab is up). */
 export function labInventoryPath(name = 'default'): string {
   return labPaths(labDir(name)).inventory;
+}
+
+/** Most brokers a lab runs (a 3-node cluster is what the tests need). */
+export const maxLabBrokers = 3;
+
+/** Most hosts of a lab with agents: the last addresses of its /16 are its brokers'. */
+export const maxLabAgentHosts = 254 * 255;
+
+/**
+ * The brokers of a lab in block 127.NET.0.0/16: 127.NET.255.251, .252, … Each on its own port
+ * too, unique on this machine (10000 + 4 per block + its index): a broker's monitor listens on
+ * 127.0.0.1 at its client port + 4000, so two brokers on one port would collide there.
+ */
+function labAgents(net: number, brokers: number): LabAgents {
+  return { servers: Array.from({ length: brokers }, (_, index) => `tls://127.${net}.255.${251 + index}:${10_000 + (net - 100) * 4 + index}`) };
 }
 
 function sameShares(a: RoleShare[], b: RoleShare[]): boolean {
@@ -151,10 +181,18 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   // come only after a lab found up as asked had been taken down to be made anew.
   const parallel = options.parallel ?? 32;
   checkLimit(parallel, 'parallel');
+  const brokers = options.agents?.brokers;
+  if (brokers !== undefined && (!Number.isInteger(brokers) || brokers < 1 || brokers > maxLabBrokers)) {
+    throw new UsageError(`Invalid broker count ${brokers}: expected 1 to ${maxLabBrokers}`);
+  }
+  if (brokers !== undefined && count > maxLabAgentHosts) {
+    throw new UsageError(`A lab with agents has at most ${maxLabAgentHosts} hosts (its brokers take the last addresses of its block)`);
+  }
   await ensureLabEnvironment(options.signal ? { signal: options.signal } : {});
 
   const existing = await readLabState(dir);
-  if (existing && !options.recreate && existing.count === count && existing.prefix === prefix && sameShares(existing.roles, roles)) {
+  const sameAgents = brokers === undefined ? existing?.agents === undefined : existing?.agents?.servers.length === brokers;
+  if (existing && !options.recreate && existing.count === count && existing.prefix === prefix && sameShares(existing.roles, roles) && sameAgents) {
     // Same shape: keep it, booting any stopped host again (with its files), as `start` would.
     const status = await labStatus(name);
     const stopped = existing.hosts.filter((host) => !status.hosts.find((candidate) => candidate.name === host.name)?.running);
@@ -171,8 +209,9 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   try {
     net = await claimNet(dir, async (candidate) => (await probeSsh(`127.${candidate}.0.1`)) !== 'refused');
     const hosts = planHosts({ prefix, count, roles, net });
-    const state: LabState = { name, prefix, count, roles, net, hosts, createdAt: new Date().toISOString() };
-    const facts = { name, prefix, hosts };
+    const agents = brokers === undefined ? undefined : labAgents(net, brokers);
+    const state: LabState = { name, prefix, count, roles, net, hosts, createdAt: new Date().toISOString(), ...(agents ? { agents } : {}) };
+    const facts = { name, prefix, hosts, ...(agents ? { agents } : {}) };
 
     const client = ed25519KeyPair(`muster-lab-${name}`);
     const hostKeys = hosts.map((host) => ed25519KeyPair(`root@${host.name}`));
@@ -206,9 +245,11 @@ export async function labStatus(name = 'default'): Promise<LabStatus> {
   const { dir, state } = await requireState(name);
   const paths = labPaths(dir);
   const { created: _created, hosts: _hosts, ...lab } = labOf(dir, state, false);
+  const daemons = await labDaemons(name);
   const hosts = await Promise.all(state.hosts.map(async (host): Promise<LabHostStatus> => {
     const running = await hostProcess(paths, host.name);
-    const base = { name: host.name, address: host.address, roles: host.roles };
+    const own = daemons.filter((daemon) => daemon.host === host.name).map((daemon) => ({ name: daemon.name, pid: daemon.pid }));
+    const base = { name: host.name, address: host.address, roles: host.roles, daemons: own };
     return running ? { ...base, running: true, pid: running.init } : { ...base, running: false };
   }));
   return { ...lab, hosts, createdAt: state.createdAt };
@@ -246,15 +287,16 @@ export async function labStartHost(name: string, host: string, options: { signal
   return true;
 }
 
-/** The lab names in use, for messages: how many hosts each has running. */
-export async function labSummaries(): Promise<{ name: string; hosts: number; running: number; error?: string }[]> {
-  const result: { name: string; hosts: number; running: number; error?: string }[] = [];
+/** The lab names in use, for messages: how many hosts each has running, and how many daemons run in them. */
+export async function labSummaries(): Promise<{ name: string; hosts: number; running: number; daemons: number; error?: string }[]> {
+  const result: { name: string; hosts: number; running: number; daemons: number; error?: string }[] = [];
   for (const name of await listLabNames()) {
     try {
       const status = await labStatus(name);
-      result.push({ name, hosts: status.hosts.length, running: status.hosts.filter((host) => host.running).length });
+      const daemons = status.hosts.reduce((sum, host) => sum + host.daemons.length, 0);
+      result.push({ name, hosts: status.hosts.length, running: status.hosts.filter((host) => host.running).length, daemons });
     } catch (error) {
-      result.push({ name, hosts: 0, running: 0, error: error instanceof Error ? error.message : String(error) });
+      result.push({ name, hosts: 0, running: 0, daemons: 0, error: error instanceof Error ? error.message : String(error) });
     }
   }
   return result;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../core/errors.js';
+import type { LabAgents } from './files.js';
 import type { PlannedHost, RoleShare } from './plan.js';
 
 /** What `lab.json` records about a lab: enough to stop, start, inspect and remove it. */
@@ -21,6 +22,8 @@ export interface LabState {
   net: number;
   hosts: PlannedHost[];
   createdAt: string;
+  /** With agents (`lab up --agents`): where the lab's brokers listen. */
+  agents?: LabAgents;
 }
 
 /** The folder holding every lab: $MUSTER_LAB_DIR, else /var/lib/muster/lab. */

@@ -5,7 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { labAgentsState } from './files.js';
 import { pooledAll } from '../core/pool.js';
 import { commandLine, isAlive, killAndWait, stopHost } from './host.js';
 import { claimsOf, labDir, labPaths, readLabState, releaseNet } from './state.js';
@@ -25,6 +27,25 @@ async function mountsUnder(dir: string): Promise<string[]> {
     .map(unescapeMountPath)
     .filter((point) => point === dir || point.startsWith(`${dir}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The brokers (nats-server) a lab with agents started on this machine, by their pid files
+ * under its state folder (`agents.state/broker/*.pid`): they run outside the hosts, so
+ * stopping the hosts does not end them. The CLI stops them properly first (broker down);
+ * this sweep is for a lab taken down by the library or after a crash.
+ */
+async function labBrokers(dir: string): Promise<number[]> {
+  const brokerDir = join(dir, labAgentsState, 'broker');
+  const pids: number[] = [];
+  for (const entry of await readdir(brokerDir).catch(() => [] as string[])) {
+    if (!entry.endsWith('.pid')) continue;
+    const pid = Number((await readFile(join(brokerDir, entry), 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const line = await commandLine(pid).catch(() => undefined);
+    if (line?.includes('nats-server') && line.includes(dir) && (await isAlive(pid))) pids.push(pid);
+  }
+  return pids;
 }
 
 /** Processes whose command line runs this lab's boot script (hosts whose pid file was lost). */
@@ -59,6 +80,8 @@ export async function labDown(name = 'default'): Promise<boolean> {
   await pooledAll(names, async (host) => {
     await stopHost(paths, host);
   }, { limit: 32 });
+  const brokers = await labBrokers(dir);
+  if (brokers.length > 0) await killAndWait(brokers);
   // A host whose pid file was never written or was lost is still found by its command line.
   const strays = await strayBoots(paths.boot);
   if (strays.length > 0) {

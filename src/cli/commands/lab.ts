@@ -8,6 +8,7 @@ import { foldNodeset } from '../../core/nodeset.js';
 import { shellQuote } from '../../core/shell.js';
 import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
 import { exitCodes } from '../exit.js';
+import type { LabAgentsUp } from './labAgents.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 
 interface LabOptions extends GlobalOptions {
@@ -18,6 +19,8 @@ interface UpOptions extends LabOptions {
   prefix: string;
   roles?: string;
   recreate?: boolean;
+  agents?: boolean;
+  brokers?: string;
 }
 
 
@@ -25,7 +28,14 @@ function elapsed(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)}s`;
 }
 
-function describeUp(lab: Lab, took: string, nameFlag: string, restarted: number): string {
+function describeAgents(agents: LabAgentsUp): string[] {
+  return [
+    `  agents      ${agents.agents} connected to ${agents.servers.join(', ')}`,
+    `  state       ${agents.stateDir} (fleet CA, operator ${agents.operator}, brokers)`,
+  ];
+}
+
+function describeUp(lab: Lab, took: string, nameFlag: string, restarted: number, agents?: LabAgentsUp): string {
   const names = lab.hosts.map((host) => host.name);
   const addresses = lab.hosts.map((host) => host.address);
   const roles = [...new Set(lab.hosts.flatMap((host) => host.roles))];
@@ -39,11 +49,13 @@ function describeUp(lab: Lab, took: string, nameFlag: string, restarted: number)
     `  hosts       ${foldNodeset(names)} on ${foldNodeset(addresses)}${roles.length > 0 ? `, roles ${roles.join(', ')}` : ''}`,
     `  inventory   ${lab.inventoryPath}`,
     `  ssh_config  ${lab.sshConfigPath}`,
+    ...(agents ? describeAgents(agents) : []),
     '',
     'Use it:',
     `  export MUSTER_INVENTORY=${shellQuote(lab.inventoryPath)}`,
     '  muster ls',
     `  ssh -F ${shellQuote(lab.sshConfigPath)} ${names[0] ?? ''} hostname`,
+    ...(agents ? ['  muster run all --transport nats -- hostname', '  muster call all ping.get'] : []),
     `Take it down: muster lab down${nameFlag}`,
     '',
   ].join('\n');
@@ -61,7 +73,8 @@ function describeStatus(status: LabStatus, verbose: boolean): string {
     const width = Math.max(...status.hosts.map((host) => host.name.length));
     const addressWidth = Math.max(...status.hosts.map((host) => host.address.length));
     for (const host of status.hosts) {
-      lines.push(`  ${host.name.padEnd(width)}  ${host.address.padEnd(addressWidth)}  ${(host.running ? `running (pid ${host.pid})` : 'stopped').padEnd(22)}  ${host.roles.join(',')}`.trimEnd());
+      const daemons = host.daemons.map((daemon) => `${daemon.name} (pid ${daemon.pid})`).join(', ');
+      lines.push(`  ${host.name.padEnd(width)}  ${host.address.padEnd(addressWidth)}  ${(host.running ? `running (pid ${host.pid})` : 'stopped').padEnd(22)}  ${host.roles.join(',').padEnd(8)}  ${daemons}`.trimEnd());
     }
   }
   return `${lines.join('\n')}\n`;
@@ -87,6 +100,23 @@ async function interruptible(work: (signal: AbortSignal) => Promise<void>): Prom
   }
 }
 
+/** The CA, brokers and agents of a lab made with agents; on failure the whole lab goes again, as a failed labUp leaves nothing. */
+async function withAgents(lab: Lab, signal: AbortSignal): Promise<LabAgentsUp> {
+  const { labAgentsDown, labAgentsUp } = await import('./labAgents.js');
+  try {
+    return await labAgentsUp(lab, { signal });
+  } catch (error) {
+    if (lab.agents) await labAgentsDown(lab.agents.stateDir).catch(() => undefined);
+    await labDown(lab.name).catch(() => undefined);
+    throw error;
+  }
+}
+
+function parseBrokers(text: string): number {
+  if (!/^[1-3]$/.test(text)) throw new UsageError(`Invalid --brokers "${text}": 1, 2 or 3`);
+  return Number(text);
+}
+
 const nameOption = ['--name <name>', 'lab name (several labs can run at once)', 'default'] as const;
 
 function upCommand(): Command {
@@ -96,6 +126,8 @@ function upCommand(): Command {
     .option('--prefix <prefix>', 'host name prefix: PREFIX01, PREFIX02, …', 'lab')
     .option('--roles <roles>', 'roles in contiguous blocks: web,db,cache (split evenly) or web:10,db:5 (exact counts)')
     .option('--recreate', 'make the lab anew even if it is already up as asked')
+    .option('--agents', 'also a fleet CA, a broker and a real muster agent in every host (enrolled, signed, connected)')
+    .option('--brokers <n>', 'with --agents: how many brokers (a cluster when more than 1; at most 3)', '1')
     .action(async (countText: string | undefined, options: UpOptions) => {
       const roles = options.roles === undefined ? [] : [options.roles];
       let count: number | undefined;
@@ -105,6 +137,7 @@ function upCommand(): Command {
       } else if (labRoleShares(roles).some((share) => share.count === undefined) || roles.length === 0) {
         count = 10;
       }
+      const brokers = options.agents ? parseBrokers(options.brokers ?? '1') : undefined;
       const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
       const stopped = before?.hosts.filter((host) => !host.running).length ?? 0;
       await interruptible(async (signal) => {
@@ -113,10 +146,13 @@ function upCommand(): Command {
           name: options.name, prefix: options.prefix, roles, signal,
           ...(count === undefined ? {} : { count }),
           ...(options.recreate ? { recreate: true } : {}),
+          ...(brokers !== undefined ? { agents: { brokers } } : {}),
         });
-        if (options.json) printJsonLine(lab);
+        // Loaded only here: a lab without agents never pays for the CA, the broker or the install.
+        const agents = brokers === undefined ? undefined : await withAgents(lab, signal);
+        if (options.json) printJsonLine(agents ? { ...lab, agents } : lab);
         else if (options.quiet) process.stdout.write(`${lab.inventoryPath}\n`);
-        else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name), stopped));
+        else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name), stopped, agents));
       });
     });
 }
@@ -126,6 +162,9 @@ function downCommand(): Command {
     .option(...nameOption)
     .action(async (options: LabOptions) => {
       const started = performance.now();
+      // Its brokers first, while the hosts' agents still run: they see a broker go, not a host.
+      const agents = (await labList()).includes(options.name) ? (await labStatus(options.name).catch(() => undefined))?.agents : undefined;
+      if (agents) await (await import('./labAgents.js')).labAgentsDown(agents.stateDir);
       const existed = await labDown(options.name);
       if (!existed) throw new NotFoundError('lab', options.name, `labs here: ${(await labList()).join(', ') || 'none'}`);
       if (options.json) printJsonLine({ name: options.name, down: true });
@@ -154,7 +193,7 @@ function statusCommand(): Command {
       }
       const width = Math.max(...labs.map((lab) => lab.name.length));
       for (const lab of labs) {
-        const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running`;
+        const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running${lab.daemons > 0 ? `, ${lab.daemons} daemons` : ''}`;
         process.stdout.write(`${lab.name.padEnd(width)}  ${detail}\n`);
       }
     });
