@@ -30,7 +30,7 @@ export const registry: CommandEntry[] = [
   { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator), revoke, show', load: () => import('./commands/ca.js') },
-  { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb)', load: () => import('./commands/agent.js') },
+  { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb), install SEL (over SSH)', load: () => import('./commands/agent.js') },
   { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

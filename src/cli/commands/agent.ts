@@ -1,5 +1,5 @@
 /**
- * `muster agent [run] | enroll | package`: the daemon on every host (docs/agent.md).
+ * `muster agent [run] | enroll | package | install SEL`: the daemon on every host (docs/agent.md).
  * `run` (the default) and `enroll` are what `/usr/bin/muster-agent` does too (src/agent/main.ts);
  * `package` builds the .deb that installs it on hosts without Node.js from npm.
  * A folder or certificate the agent cannot use is one line and exit code 1.
@@ -10,6 +10,7 @@ import { enroll } from '../../agent/enroll.js';
 import { listOption, runAgentCommand } from '../../agent/main.js';
 import { buildAgentPackage } from '../../agent/package.js';
 import { newCommand } from '../globals.js';
+import { addInstallCommand } from './agentInstall.js';
 
 function runCommand(): Command {
   return newCommand('run', 'connect to the broker and answer requests until SIGTERM (the default)')
@@ -44,11 +45,9 @@ function packageCommand(): Command {
 
 /** The `agent` command. */
 export function command(): Command {
-  const agent = newCommand('agent', 'the daemon on every host: run (default), enroll, package')
+  const agent = newCommand('agent', 'the daemon on every host: run (default), enroll, package, install (over SSH)')
     .addCommand(runCommand(), { isDefault: true })
     .addCommand(enrollCommand())
     .addCommand(packageCommand());
-  // `agent install SEL` (bootstrap over SSH) is added here at merge:
-  //   import { addInstallCommand } from './agentInstall.js';  addInstallCommand(agent);
-  return agent;
+  return addInstallCommand(agent);
 }
