@@ -107,7 +107,9 @@ describe('muster push under faults on a real lab', { skip: unavailable ?? false 
   test('a --timeout in the middle of a -r push of a tree leaves each host with the old tree or the new one, and no temporary', async () => {
     const tree = join(work, 'tree');
     await mkdir(tree, { recursive: true });
-    await writeFile(join(tree, 'data.bin'), randomBytes(40 * 1024 * 1024));
+    // Big enough that writing it to every host takes well over the 1 s timeout on a fast, quiet machine
+    // too (40 MiB to 3 hosts once finished inside it).
+    await writeFile(join(tree, 'data.bin'), randomBytes(160 * 1024 * 1024));
     await writeFile(join(tree, 'version'), 'new\n');
     await onAll('rm -rf /srv/tree && mkdir -p /srv/tree && echo old > /srv/tree/version');
     const ran = await muster(['push', 'all', 'tree', '/srv/tree', '-r', '--timeout', '1s', '--json']);
