@@ -5,8 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { initCa } from '../../ca/init.js';
 import { operatorFiles, stateDirFor } from '../../ca/paths.js';
@@ -20,6 +19,7 @@ import { runOn, type RunResult } from '../../run/engine.js';
 import { transportFor } from '../../transport/index.js';
 import { targetOf } from '../fanout/fleet.js';
 import { installAgentJob, installSettings, type InstallData } from './agentInstallJob.js';
+import { muster } from './cli.test-helper.js';
 
 const natsMissing = spawnSync('sh', ['-c', 'command -v nats-server'], { stdio: 'ignore' }).status === 0 ? undefined : 'nats-server is not installed';
 const unavailable = (await labUnavailableReason()) ?? natsMissing;
@@ -117,16 +117,8 @@ describe('agent install over a real lab', { skip: unavailable ?? false }, () => 
     assert.match(result.outcomes[0]?.message ?? '', /^agent enroll failed: /);
   });
 
-  test('the command: `agent install SEL --no-systemd --json` (addInstallCommand on an agent command) reports one JSON line per host', async () => {
-    // Until agent.ts attaches it, the command is driven from a small program: the real command object, in its own process.
-    const module = fileURLToPath(new URL('./agentInstall.js', import.meta.url));
-    const script = `const { Command } = await import('commander'); const { addInstallCommand } = await import(${JSON.stringify(module)});
-      const agent = new Command('agent'); addInstallCommand(agent); await agent.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const ran = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--input-type=module', '-e', script, 'install', 'lab02', '--no-systemd', '--json'],
-        { env: { ...process.env, MUSTER_INVENTORY: lab.inventoryPath, NO_COLOR: '1' }, cwd: fileURLToPath(new URL('../../..', import.meta.url)) },
-        (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-    });
+  test('the CLI: `muster agent install SEL --no-systemd --json` reports one JSON line per host', async () => {
+    const ran = await muster(['agent', 'install', 'lab02', '--no-systemd', '--json'], { env: { ...process.env, MUSTER_INVENTORY: lab.inventoryPath, NO_COLOR: '1' } });
     assert.equal(ran.code, 0, ran.stderr);
     const lines = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; host?: string; status?: string; message?: string });
     assert.deepEqual(lines.map((line) => [line.type, line.host, line.status]), [['host', 'lab02', 'changed'], ['summary', undefined, undefined]]);
