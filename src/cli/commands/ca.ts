@@ -14,7 +14,9 @@ import {
   type CertKind, type CertRecord, type CertView, type PendingCsr,
 } from '../../ca/index.js';
 import type { Inventory } from '../../inventory/types.js';
-import { refreshBrokers } from '../../broker/index.js';
+import { describeRefresh, refreshBrokers } from '../../broker/index.js';
+import { brokerDir } from '../../ca/paths.js';
+import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 
@@ -50,9 +52,26 @@ export function serverHosts(servers: readonly string[]): string[] {
   });
 }
 
-async function refresh(inventory: Inventory, stateDir: string, quiet: boolean | undefined): Promise<void> {
-  const note = await refreshBrokers(inventory, stateDir);
-  if (typeof note === 'string' && !quiet) process.stdout.write(`${note}\n`);
+/**
+ * Refreshes the brokers running here after a sign or revoke. A node that did not confirm its
+ * reload is a warning on stderr whatever -q/--json say, and exit 1: a revoked identity may still
+ * be connected to it. After a revoke with no broker running here, stderr says what to do instead.
+ */
+async function refresh(inventory: Inventory, stateDir: string, quiet: boolean | undefined, after: 'sign' | 'revoke'): Promise<void> {
+  const done = await refreshBrokers(inventory, stateDir);
+  const note = describeRefresh(done);
+  if (done.unconfirmed.length > 0) {
+    process.stderr.write(`muster: warning: ${note ?? ''}\n`);
+    process.exitCode = exitCodes.failed;
+    return;
+  }
+  if (note !== undefined) {
+    if (!quiet) process.stdout.write(`${note}\n`);
+    return;
+  }
+  if (after === 'revoke') {
+    process.stderr.write(`muster: note: no broker runs here (${brokerDir(stateDir)}): copy auth.conf to the brokers and reload them (SIGHUP)\n`);
+  }
 }
 
 function initCommand(): Command {
@@ -172,7 +191,7 @@ function signCommand(): Command {
       if (options.json) printJsonLine(record);
       else if (!options.quiet) process.stdout.write(`${signedLine(record)}\n`);
     }
-    await refresh(inventory, stateDir, options.quiet || options.json);
+    await refresh(inventory, stateDir, options.quiet || options.json, 'sign');
   });
 }
 
@@ -193,7 +212,7 @@ function revokeCommand(): Command {
       const serials = revoked.map((record) => record.serial.slice(0, 16)).join(', ');
       process.stdout.write(`revoked ${kind} ${name}: ${revoked.length} certificate${revoked.length === 1 ? '' : 's'} (serial ${serials})\n`);
     }
-    await refresh(inventory, stateDir, options.quiet || options.json);
+    await refresh(inventory, stateDir, options.quiet || options.json, 'revoke');
   });
 }
 
