@@ -14,7 +14,7 @@ import { withCaIndex } from './indexWriter.js';
 import { issueCertificate, validityWindow, type ValidityOptions } from './issue.js';
 import { checkKeyRules } from './keyRules.js';
 import { makeKey, spkiDigest } from './keys.js';
-import { checkCaName, subjectOf } from './names.js';
+import { checkCaName, shortDigest, subjectOf } from './names.js';
 import { openssl } from './openssl.js';
 import { caPaths, operatorFiles } from './paths.js';
 import { readPendingEntry, removePending } from './pending.js';
@@ -33,7 +33,8 @@ export interface SignOptions extends ValidityOptions {
 /**
  * Signs the pending CSRs of `names`: writes `agents/NAME.crt`, records each in the index (an
  * earlier certificate of the name, same key, is marked superseded), removes the pending files.
- * Every name is checked before any is signed, so a refusal signs nothing. Resolves with the new
+ * Every name is checked before any is signed, so a refusal signs nothing; two names of the batch
+ * with one key are refused (one key, one identity). Resolves with the new
  * records in the order given. The validity is clamped to the CA's own.
  */
 export async function signPending(stateDir: string, names: readonly string[], options: SignOptions = {}): Promise<CertRecord[]> {
@@ -41,7 +42,7 @@ export async function signPending(stateDir: string, names: readonly string[], op
   const unique = [...new Set(names)];
   return withCaIndex(stateDir, async (index) => {
     const window = await clampedWindow(stateDir, options);
-    const checked: { name: string; pem: string }[] = [];
+    const checked: { name: string; pem: string; spki: string }[] = [];
     for (const name of unique) {
       checkCaName(name, 'host');
       const entry = await readPendingEntry(stateDir, name);
@@ -50,7 +51,10 @@ export async function signPending(stateDir: string, names: readonly string[], op
       if (csr.spki !== entry.spki) throw new CsrRefusedError(`Refused the pending CSR ${entry.csr}: its key is not the one recorded when it was submitted`);
       if (options.hostNames && !options.hostNames.has(name)) throw new CsrRefusedError(`Refused the pending CSR for ${name}: no host of that name in the inventory any more`);
       checkKeyRules(index, 'agent', name, csr.spki);
-      checked.push({ name, pem: csr.pem });
+      // The index knows only what was signed before: one key for two names of this batch is caught here.
+      const twin = checked.find((other) => other.spki === csr.spki);
+      if (twin) throw new CsrRefusedError(`Refused the pending CSR for ${name}: its key ${shortDigest(csr.spki)} is also the key of the pending CSR for ${twin.name}; every identity needs its own key`);
+      checked.push({ name, pem: csr.pem, spki: csr.spki });
     }
     await privateDir(paths.agents);
     const signed: CertRecord[] = [];
