@@ -4,14 +4,15 @@
  * changed since (a revocation) and a pending file may have been edited by hand: the CSR in
  * `pending/NAME.csr` must still name NAME and carry the key its entry recorded.
  */
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkCsr } from './csr.js';
 import { CsrRefusedError } from './errors.js';
 import { privateDir, writePublicFile } from './files.js';
 import { withCaIndex } from './indexWriter.js';
-import { issueCertificate, validityWindow, type ValidityOptions } from './issue.js';
+import { clampedWindow } from './caLifetime.js';
+import { issueCertificate, type ValidityOptions } from './issue.js';
 import { checkKeyRules } from './keyRules.js';
 import { makeKey, spkiDigest } from './keys.js';
 import { checkCaName, shortDigest, subjectOf } from './names.js';
@@ -41,7 +42,7 @@ export async function signPending(stateDir: string, names: readonly string[], op
   const paths = caPaths(stateDir);
   const unique = [...new Set(names)];
   return withCaIndex(stateDir, async (index) => {
-    const window = await clampedWindow(stateDir, options);
+    const window = await clampedWindow(stateDir, options, defaultCertDays);
     const checked: { name: string; pem: string; spki: string }[] = [];
     for (const name of unique) {
       checkCaName(name, 'host');
@@ -79,7 +80,7 @@ export async function signOperator(stateDir: string, name: string, options: Sign
   const paths = caPaths(stateDir);
   const files = operatorFiles(stateDir, name);
   return withCaIndex(stateDir, async (index) => {
-    const window = await clampedWindow(stateDir, options);
+    const window = await clampedWindow(stateDir, options, defaultCertDays);
     await privateDir(paths.operators);
     const existing = await existingKeyDigest(files.key);
     const revoked = existing !== undefined && index.certificates.some((record) =>
@@ -106,13 +107,6 @@ function addRecord(index: CaIndex, record: CertRecord): CertRecord {
 
 function sameIdentity(record: CertRecord, kind: CertKind, name: string): boolean {
   return record.kind === kind && record.name === name;
-}
-
-/** The validity asked for, ending no later than the CA itself (a certificate cannot outlive its issuer). */
-async function clampedWindow(stateDir: string, options: ValidityOptions): Promise<{ notBefore: Date; notAfter: Date }> {
-  const window = validityWindow(options, defaultCertDays);
-  const caEnd = new Date(new X509Certificate(await readFile(caPaths(stateDir).cert, 'utf8')).validTo);
-  return window.notAfter.getTime() > caEnd.getTime() ? { ...window, notAfter: caEnd } : window;
 }
 
 /** A pending request's text; its entry without it is a one-line error. */
