@@ -12,7 +12,7 @@ import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import type { Inventory } from '../inventory/types.js';
 import { authConfig, brokerConfigs, brokerNodes, type BrokerConfigOptions, type BrokerFile, type BrokerNode } from './config.js';
-import { runningPid, startNode, stopNode } from './nodeProcess.js';
+import { runningPid, signalNode, startNode, stopNode } from './nodeProcess.js';
 
 /** What `brokerUp` did to one node. */
 export interface NodeUp {
@@ -205,7 +205,7 @@ async function loadTime(monitor: string): Promise<string | undefined> {
 async function reloadNode(pid: number, config: string, timeoutMs = 2000): Promise<boolean> {
   const monitor = configValue(await readText(config), 'http');
   const before = monitor === undefined ? undefined : await loadTime(monitor);
-  process.kill(pid, 'SIGHUP');
+  if (!signalNode(pid, 'SIGHUP', config)) return false;
   if (monitor === undefined || before === undefined) return false;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
