@@ -8,8 +8,9 @@
  *   publish nothing but replies to requests it received (`allow_responses`);
  * - an operator NAME may publish only to the module subjects the union of its permission
  *   roles grants (`ping` always), and subscribe only to its own inbox;
- * - every active certificate's public key is pinned, so a revoked one fails the handshake.
- * An agent certificate whose name is no longer in the inventory gets no user: it cannot connect.
+ * - the public key of every active certificate that became a user is pinned, so a revoked one
+ *   fails the handshake.
+ * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
 import { inboxPrefix, subjectToken } from '../core/subjects.js';
 import type { CertRecord } from '../ca/records.js';
@@ -145,8 +146,9 @@ export function brokerUsers(inventory: Inventory, records: CertRecord[], options
 
 /**
  * The public keys the broker accepts (`tls.pinned_certs`): sha256 of the SubjectPublicKeyInfo
- * of every record given, deduplicated and sorted. Only users' certificates are pinned, so a
- * record dropped (revoked) fails the TLS handshake even before its user is looked up.
+ * of every record given, deduplicated and sorted. Give it only the records that became users
+ * (authConfig does), so a record dropped (revoked, or its host gone from the inventory) fails
+ * the TLS handshake even before its user is looked up.
  */
 export function pinnedKeys(records: CertRecord[]): string[] {
   return [...new Set(records.map((record) => record.spki.toLowerCase()))].sort();
