@@ -13,6 +13,7 @@
  * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
 import { inboxPrefix, subjectToken } from '../core/subjects.js';
+import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
 import type { Inventory } from '../inventory/types.js';
 
@@ -56,22 +57,11 @@ export interface BrokerUsersOptions {
   replyLimits?: ReplyLimits;
 }
 
-/**
- * An attribute value of a DN as Go's `pkix.Name.String()` writes it (nats-server compares
- * with that): `,+"\<>;` escaped with a backslash, and `#` or a space at the start, a space at the end.
- */
-export function distinguishedValue(value: string): string {
-  const chars = [...value];
-  return chars.map((char, at) => {
-    const escape = ',+"\\<>;'.includes(char) || (char === ' ' && (at === 0 || at === chars.length - 1)) || (char === '#' && at === 0);
-    return escape ? `\\${char}` : char;
-  }).join('');
-}
+/** The user name nats-server maps a muster certificate of this kind and name to: the CA's `userNameOf`. */
+export const userFor = userNameOf;
 
-/** The user name nats-server maps a muster certificate of this kind and name to. */
-export function userFor(kind: CertRecord['kind'] | 'broker', name: string): string {
-  return `CN=${distinguishedValue(name)},OU=${kind},O=muster`;
-}
+/** A DN attribute value escaped as nats-server compares it: the CA's (ca/names.ts). */
+export { distinguishedValue };
 
 /**
  * The subjects one grant lets an operator publish to, for hosts and for roles: a module

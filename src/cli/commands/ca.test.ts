@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { agentCsr, makeTestCsr, opensslVerify, tempState } from '../../ca/ca.test-helper.js';
-import { assertNoStack, assertUsageFailure, musterSync, type Ran } from './cli.test-helper.js';
+import { assertNoStack, assertUsageFailure, musterBin, musterSync, type Ran } from './cli.test-helper.js';
 
 const state = tempState();
 after(() => state.remove());
@@ -122,4 +123,28 @@ test('init takes --san and --days, and says what it made as JSON', () => {
   assert.ok(Math.abs(Date.parse(made.notAfter) - (Date.now() + 20 * 86_400_000)) < 120_000);
   refused(ca(['init', '--san', 'a b'], undefined, join(state.dir, 'third')), /Invalid subject alternative name "a b"/);
   assert.equal(ok(ca(['sign', '--operator', 'alice', '-q'], undefined, join(state.dir, 'other'))).stdout, '');
+});
+
+test('ca request - stops reading stdin one byte past the CSR limit (a stdin that never ends is refused, not waited for)', { timeout: 30_000 }, async () => {
+  const where = join(state.dir, 'stdin-state');
+  const child = spawn(process.execPath, [musterBin, 'ca', 'request', '-'], {
+    cwd: state.dir, env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE: where }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stdin.on('error', () => { /* muster closed its stdin: what this test wants */ });
+  // 64 KiB written and stdin left open: muster must not wait for its end.
+  child.stdin.write('x'.repeat(64 * 1024));
+  const code = await new Promise<number | null>((done) => child.once('close', done));
+  child.stdin.destroy();
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /^muster: Refused stdin: it is over 16384 bytes, not one certificate request\n/);
+});
+
+test('ca show refuses a name the CA would not sign before reading any file named after it', () => {
+  const where = join(state.dir, 'show-state');
+  ok(ca(['init'], undefined, where));
+  // A JSON file outside pending/ that a `../` name would reach: its content must not matter.
+  writeFileSync(join(where, 'ca', 'outside.json'), '{"name": "x"}');
+  refused(ca(['show', '../outside'], undefined, where), /Invalid host name "\.\.\/outside"/);
 });
