@@ -151,9 +151,26 @@ test('signings at once lose no record (one lock around every change)', async () 
 });
 
 test('an edited pending entry cannot point the signer at another file', async () => {
-  // db1's entry is still pending from the test above (its signing was refused).
-  const entryFile = join(paths.pending, 'db1.json');
-  writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(read(entryFile)) as object, csr: '/etc/passwd', name: 'web01' }));
-  const [entry] = (await listCa(state.dir)).pending.filter((pending) => pending.name === 'db1');
-  assert.equal(entry?.csr, join(paths.pending, 'db1.csr'));
+  // Its own state: nothing left by the tests above matters.
+  const own = tempState();
+  try {
+    await initCa(own.dir, { sans: [] });
+    const ownPaths = caPaths(own.dir);
+    const pending = await submitCsr(own.dir, agentCsr(own.dir, 'db1').pem, { hostNames, source });
+    // A decoy outside pending/: db1's name with another key. Read by the signer, it would be
+    // refused (its key is not the recorded one), or signed as db1 with the wrong key.
+    const decoy = join(own.dir, 'decoy.csr');
+    writeFileSync(decoy, agentCsr(own.dir, 'db1', 'db1-decoy').pem);
+    const entryFile = join(ownPaths.pending, 'db1.json');
+    writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(read(entryFile)) as object, csr: decoy, name: 'web01' }));
+    const [entry] = (await listCa(own.dir)).pending.filter((candidate) => candidate.name === 'db1');
+    assert.equal(entry?.csr, join(ownPaths.pending, 'db1.csr'));
+    const [record] = await signPending(own.dir, ['db1']);
+    assert.equal(record?.name, 'db1');
+    assert.equal(record?.spki, pending.spki, 'signed the key of a file outside pending/');
+    const cert = new X509Certificate(read(record?.path ?? ''));
+    assert.equal(record?.spki, createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'));
+  } finally {
+    own.remove();
+  }
 });
