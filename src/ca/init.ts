@@ -61,7 +61,9 @@ export async function initCa(stateDir: string, options: InitOptions): Promise<In
   const paths = caPaths(stateDir);
   const altNames = brokerAltNames(options.sans);
   const days = options.days ?? defaultCaDays;
-  const window = validityWindow({ days }, defaultCaDays);
+  // One `now` for the CA and the broker: the broker's end is then never past the CA's.
+  const now = new Date();
+  const window = validityWindow({ days }, defaultCaDays, now);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   for (const dir of [paths.dir, dirname(paths.brokerCert), paths.pending, paths.agents, paths.operators]) await privateDir(dir);
   return withFileLock(paths.index, async () => {
@@ -79,16 +81,13 @@ export async function initCa(stateDir: string, options: InitOptions): Promise<In
     const newCert = `${paths.cert}.new`;
     try {
       await makeKey(newKey);
-      const { stdout: caPem } = await openssl([
-        'req', '-x509', '-new', '-key', newKey, '-subj', subject, '-days', String(days), '-sha256',
-        '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-addext', 'subjectKeyIdentifier=hash',
-      ], { what: 'Cannot make the CA certificate' });
+      // Self-signed through `openssl ca`, the one way to set its start: backdated like its leaves (backdateMs).
+      const { stdout: csrPem } = await openssl(['req', '-new', '-key', newKey, '-subj', subject], { what: 'Cannot make the CA request' });
+      const caPem = await issueCertificate(paths, { caKey: newKey, csrPem, subject, profile: 'ca', ...window });
       await writePublicFile(newCert, caPem);
       const brokerDays = Math.min(days, maxBrokerDays);
       const broker = await issueBroker(stateDir, { cert: newCert, key: newKey }, altNames, {
-        notBefore: window.notBefore, notAfter: validityWindow({ days: brokerDays }, maxBrokerDays).notAfter,
+        notBefore: window.notBefore, notAfter: validityWindow({ days: brokerDays }, maxBrokerDays, now).notAfter,
       });
       await rename(newKey, paths.key);
       await rename(newCert, paths.cert);

@@ -8,7 +8,8 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { agentCsr, read, tempState } from './ca.test-helper.js';
+import { agentCsr, certText, read, tempState } from './ca.test-helper.js';
+import { backdateMs } from './issue.js';
 import { checkCaLifetime } from './caLifetime.js';
 import { CaError } from './errors.js';
 import { initCa, renewBrokerCertificate } from './init.js';
@@ -73,4 +74,23 @@ test('an expired CA is refused with its end date, not with openssl\'s complaint'
     oneLine(/^The fleet CA expired on 2026-12-02 05:57:00Z; make a new one \(muster ca init in a new state folder\)$/));
   assert.throws(() => checkCaLifetime(new Date('2026-12-02T06:04:00Z'), now), oneLine(/in less than a day/));
   checkCaLifetime(new Date('2026-12-03T06:00:01Z'), now);
+});
+
+test('the CA certificate is backdated 5 minutes like its leaves, and is a CA that verifies itself', async () => {
+  const state = tempState();
+  try {
+    const before = Date.now();
+    await initCa(state.dir, { sans: [], days: 30 });
+    const ca = new X509Certificate(read(caPaths(state.dir).cert));
+    const start = Date.parse(ca.validFrom);
+    // X.509 times have whole seconds.
+    assert.ok(start <= before - backdateMs + 1000 && start >= before - backdateMs - 60_000, `starts ${ca.validFrom}`);
+    assert.equal(ca.ca, true);
+    assert.ok(ca.checkIssued(ca) && ca.verify(ca.publicKey), 'self-signed');
+    assert.match(certText(caPaths(state.dir).cert), /CA:TRUE, pathlen:0[\s\S]*Certificate Sign, CRL Sign/);
+    const broker = new X509Certificate(read(caPaths(state.dir).brokerCert));
+    assert.ok(Date.parse(broker.validTo) <= Date.parse(ca.validTo), 'the broker outlives the CA');
+  } finally {
+    state.remove();
+  }
 });
