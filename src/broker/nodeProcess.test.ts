@@ -3,6 +3,7 @@
  * node that cannot start says why, with its log.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -72,6 +73,24 @@ describe('a node that does not come up in time', () => {
     } finally {
       await brokerDown(state.stateDir);
       state.remove();
+    }
+  });
+});
+
+describe('signalNode', () => {
+  it('is a one-line EnvironmentError when the pid is another user\'s (EPERM)', { skip: process.getuid?.() !== 0 && 'needs root to run the signaller as nobody' }, async () => {
+    // The target: a process of this (root) user. The signaller: a node run as nobody.
+    const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const module = new URL('./nodeProcess.js', import.meta.url).pathname;
+      const script = `import { signalNode } from ${JSON.stringify(module)};
+        try { signalNode(${target.pid}, 'SIGTERM', 'node-1.pid'); console.log('sent'); }
+        catch (error) { console.log(error.constructor.name + ': ' + error.message); }`;
+      const ran = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      assert.equal(ran.stdout, `EnvironmentError: Cannot send SIGTERM to broker node pid ${target.pid} (node-1.pid): not permitted; it runs as another user\n`, ran.stderr);
+      assert.equal(target.exitCode, null);
+    } finally {
+      target.kill();
     }
   });
 });
