@@ -78,6 +78,11 @@ async function withBrokerLock<T>(stateDir: string, work: () => Promise<T>): Prom
   return withFileLock(brokerDir(stateDir), work, { waitMs: 60_000 });
 }
 
+/** Whether the broker folder has node configs: when not, down and refresh have nothing to change (and make no state folder). */
+async function hasBrokerDir(stateDir: string): Promise<boolean> {
+  return (await configuredNodes(stateDir)).length > 0;
+}
+
 /** The broker's files as written: its nodes, and which files changed. */
 export interface WrittenBroker {
   nodes: BrokerNode[];
@@ -163,6 +168,7 @@ async function configuredNodes(stateDir: string): Promise<Pick<BrokerNode, 'inde
 
 /** Stops every node muster started under this state folder (SIGTERM, then waits). Returns the indexes of the nodes stopped. */
 export async function brokerDown(stateDir: string): Promise<number[]> {
+  if (!(await hasBrokerDir(stateDir))) return [];
   return withBrokerLock(stateDir, async () => {
     const stopped: number[] = [];
     for (const node of await configuredNodes(stateDir)) if (await stopNode(node)) stopped.push(node.index);
@@ -261,6 +267,7 @@ export interface BrokerRefresh {
  * runs here (auth.conf is still written when the broker folder exists, for the next `up`).
  */
 export async function refreshBrokers(inventory: Inventory, stateDir: string): Promise<BrokerRefresh> {
+  if (!(await hasBrokerDir(stateDir))) return { configured: false, confirmed: [], unconfirmed: [] };
   return withBrokerLock(stateDir, async () => {
     const result: BrokerRefresh = { configured: false, confirmed: [], unconfirmed: [] };
     const nodes = await configuredNodes(stateDir);
