@@ -8,10 +8,12 @@
  *   publish nothing but replies to requests it received (`allow_responses`);
  * - an operator NAME may publish only to the module subjects the union of its permission
  *   roles grants (`ping` always), and subscribe only to its own inbox;
- * - every active certificate's public key is pinned, so a revoked one fails the handshake.
- * An agent certificate whose name is no longer in the inventory gets no user: it cannot connect.
+ * - the public key of every active certificate that became a user is pinned, so a revoked one
+ *   fails the handshake.
+ * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
 import { inboxPrefix, subjectToken } from '../core/subjects.js';
+import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
 import type { Inventory } from '../inventory/types.js';
 
@@ -55,22 +57,11 @@ export interface BrokerUsersOptions {
   replyLimits?: ReplyLimits;
 }
 
-/**
- * An attribute value of a DN as Go's `pkix.Name.String()` writes it (nats-server compares
- * with that): `,+"\<>;` escaped with a backslash, and `#` or a space at the start, a space at the end.
- */
-export function distinguishedValue(value: string): string {
-  const chars = [...value];
-  return chars.map((char, at) => {
-    const escape = ',+"\\<>;'.includes(char) || (char === ' ' && (at === 0 || at === chars.length - 1)) || (char === '#' && at === 0);
-    return escape ? `\\${char}` : char;
-  }).join('');
-}
+/** The user name nats-server maps a muster certificate of this kind and name to: the CA's `userNameOf`. */
+export const userFor = userNameOf;
 
-/** The user name nats-server maps a muster certificate of this kind and name to. */
-export function userFor(kind: CertRecord['kind'] | 'broker', name: string): string {
-  return `CN=${distinguishedValue(name)},OU=${kind},O=muster`;
-}
+/** A DN attribute value escaped as nats-server compares it: the CA's (ca/names.ts). */
+export { distinguishedValue };
 
 /**
  * The subjects one grant lets an operator publish to, for hosts and for roles: a module
@@ -145,8 +136,9 @@ export function brokerUsers(inventory: Inventory, records: CertRecord[], options
 
 /**
  * The public keys the broker accepts (`tls.pinned_certs`): sha256 of the SubjectPublicKeyInfo
- * of every record given, deduplicated and sorted. Only users' certificates are pinned, so a
- * record dropped (revoked) fails the TLS handshake even before its user is looked up.
+ * of every record given, deduplicated and sorted. Give it only the records that became users
+ * (authConfig does), so a record dropped (revoked, or its host gone from the inventory) fails
+ * the TLS handshake even before its user is looked up.
  */
 export function pinnedKeys(records: CertRecord[]): string[] {
   return [...new Set(records.map((record) => record.spki.toLowerCase()))].sort();

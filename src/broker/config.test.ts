@@ -30,7 +30,7 @@ describe('brokerConfigs', () => {
   });
   after(() => state.remove());
 
-  it('gives each agent its host and role subjects, each operator its grants, and pins every active key', async () => {
+  it('gives each agent its host and role subjects, each operator its grants, and pins the key of every user', async () => {
     const records = activeCertificates(await readIndex(state.stateDir));
     const users = brokerUsers(inventory, records);
     // gone01 has a certificate but is no longer in the inventory: no user.
@@ -50,6 +50,12 @@ describe('brokerConfigs', () => {
     });
     assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.>', 'muster.role.*.ping.>'] });
     assert.equal(pinnedKeys(records).length, 6);
+    // gone01's key is not pinned in the file the broker reads: no user, no handshake either.
+    const auth = brokerConfigs(inventory, state.stateDir, records).find((file) => file.path.endsWith('auth.conf'))?.content ?? '';
+    for (const record of records) {
+      if (record.name === 'gone01') assert.ok(!auth.includes(record.spki), 'gone01 is pinned');
+      else assert.ok(auth.includes(record.spki), `${record.name} is not pinned`);
+    }
     assert.match(pinnedKeys(records)[0] ?? '', /^[0-9a-f]{64}$/);
   });
 

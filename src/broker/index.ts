@@ -6,6 +6,6 @@ export { agentReplyLimits, brokerUsers, distinguishedValue, grantSubjects, keyVa
 export type { BrokerUser, BrokerUsersOptions, Permissions, ReplyLimits } from './authorization.js';
 export { authConfig, brokerConfigs, brokerNodes, jetStreamLimits, parseServer } from './config.js';
 export type { BrokerConfigOptions, BrokerFile, BrokerNode } from './config.js';
-export { brokerDown, brokerStatus, brokerUp, refreshBrokers, writeBrokerFiles } from './process.js';
-export type { NodeStatus, NodeUp, WrittenBroker } from './process.js';
+export { brokerDown, brokerStatus, brokerUp, describeRefresh, refreshBrokers, writeBrokerFiles } from './process.js';
+export type { BrokerRefresh, NodeStatus, NodeUp, WrittenBroker } from './process.js';
 export { brokerUnits, findNatsServer, systemUnitDir, unitFor, unitName } from './systemd.js';

@@ -36,6 +36,23 @@ async function isNodeProcess(pid: number, config: string): Promise<boolean> {
   }
 }
 
+/**
+ * Sends `signal` to a node's pid; false when it is gone (ESRCH: it exited since we looked, so
+ * it is not running). A pid we may not signal (EPERM: another user's process) is a one-line
+ * EnvironmentError naming `file` (its pid file or config) to look at.
+ */
+export function signalNode(pid: number, signal: NodeJS.Signals, file: string): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code === 'EPERM') throw new EnvironmentError(`Cannot send ${signal} to broker node pid ${pid} (${file}): not permitted; it runs as another user`);
+    throw error;
+  }
+}
+
 /** Whether nats-server PID has written its ports file (`ports_file_dir`): every listener of that process is up. */
 async function listening(pid: number, dir: string): Promise<boolean> {
   try {
@@ -59,7 +76,7 @@ async function logTail(path: string, lines = 5): Promise<string> {
  * Starts the node's nats-server, detached (it outlives muster), and resolves once it has
  * written its ports file (every listener up; a port held by another process does not count).
  * A server that exits first (a port taken, a bad file) is an EnvironmentError with the last
- * lines of its log; so is one not ready in `timeoutMs`.
+ * lines of its log; so is one not ready in `timeoutMs` (killed first, its pid file removed).
  */
 export async function startNode(node: BrokerNode, options: { timeoutMs?: number } = {}): Promise<number> {
   const log = openSync(node.logFile, 'a', 0o600);
@@ -83,7 +100,15 @@ export async function startNode(node: BrokerNode, options: { timeoutMs?: number 
       throw new EnvironmentError(`Broker node ${node.index} (${node.url}) ${how}; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
     }
     if (await listening(child.pid, dirname(node.pidFile))) return child.pid;
-    if (Date.now() > deadline) {
+    if (Date.now() >= deadline) {
+      // Not left running without its pid file's promise kept: killed, reaped, its pid file gone.
+      if (!exit) {
+        // Unref'd at spawn (it outlives muster): ref'd again so this process waits for the exit.
+        child.ref();
+        const exited = new Promise((done) => child.once('exit', done));
+        if (signalNode(child.pid, 'SIGKILL', node.pidFile)) await exited;
+      }
+      await rm(node.pidFile, { force: true });
       throw new EnvironmentError(`Broker node ${node.index} (pid ${child.pid}) has not opened its listeners (${node.host}:${node.port}) after ${options.timeoutMs ?? 10_000} ms; the end of ${node.logFile}:\n${await logTail(node.logFile)}`);
     }
     // Another process's file: polling is simpler than a watch that must also see the exit; 50 ms costs microseconds.
@@ -98,13 +123,16 @@ export async function stopNode(node: Pick<BrokerNode, 'pidFile' | 'config'>, opt
     await rm(node.pidFile, { force: true });
     return false;
   }
-  process.kill(pid, 'SIGTERM');
+  if (!signalNode(pid, 'SIGTERM', node.pidFile)) {
+    await rm(node.pidFile, { force: true });
+    return false;
+  }
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let killed = false;
   while (await isNodeProcess(pid, node.config)) {
     if (!killed && Date.now() > deadline) {
       // A node that ignores SIGTERM this long (a JetStream store stuck on disk) is not coming down by itself.
-      process.kill(pid, 'SIGKILL');
+      signalNode(pid, 'SIGKILL', node.pidFile);
       killed = true;
     }
     // Not our child (it was detached by an earlier muster): there is no exit event to await.

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { brokerDir, caPaths } from '../ca/paths.js';
 import { activeCertificates, readIndex } from '../ca/records.js';
 import { EnvironmentError } from '../core/errors.js';
+import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import type { Inventory } from '../inventory/types.js';
 import { authConfig, brokerConfigs, brokerNodes, type BrokerConfigOptions, type BrokerFile, type BrokerNode } from './config.js';
-import { runningPid, startNode, stopNode } from './nodeProcess.js';
+import { runningPid, signalNode, startNode, stopNode } from './nodeProcess.js';
 
 /** What `brokerUp` did to one node. */
 export interface NodeUp {
@@ -64,6 +65,24 @@ async function activeRecords(stateDir: string) {
   return activeCertificates(await readIndex(stateDir));
 }
 
+/**
+ * Runs `work` holding the broker folder's lock (`STATE/broker.lock`): every change to the
+ * folder (refresh, up, down, its files written) reads what it needs (the CA's index, the pid
+ * files) and writes inside it, so a refresh that read the index before a revocation cannot
+ * write its stale auth.conf after the revocation's own refresh, and two `broker up` never
+ * start the same node twice (the loser's cleanup would remove the winner's pid file). Waits
+ * up to 60 s: a `broker up` of a cluster may take that long to start its nodes.
+ */
+async function withBrokerLock<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  return withFileLock(brokerDir(stateDir), work, { waitMs: 60_000 });
+}
+
+/** Whether the broker folder has node configs: when not, down and refresh have nothing to change (and make no state folder). */
+async function hasBrokerDir(stateDir: string): Promise<boolean> {
+  return (await configuredNodes(stateDir)).length > 0;
+}
+
 /** The broker's files as written: its nodes, and which files changed. */
 export interface WrittenBroker {
   nodes: BrokerNode[];
@@ -78,6 +97,10 @@ export interface WrittenBroker {
  * folders. Needs the broker certificate (`muster ca init`): an EnvironmentError without it.
  */
 export async function writeBrokerFiles(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<WrittenBroker> {
+  return withBrokerLock(stateDir, () => writeFilesLocked(inventory, stateDir, options));
+}
+
+async function writeFilesLocked(inventory: Inventory, stateDir: string, options: BrokerConfigOptions): Promise<WrittenBroker> {
   await requireBrokerCertificate(stateDir);
   const nodes = brokerNodes(inventory, stateDir, options.cluster ?? 1);
   const files = brokerConfigs(inventory, stateDir, await activeRecords(stateDir), options);
@@ -102,7 +125,11 @@ export async function writeBrokerFiles(inventory: Inventory, stateDir: string, o
  * keep running.
  */
 export async function brokerUp(inventory: Inventory, stateDir: string, options: BrokerConfigOptions = {}): Promise<NodeUp[]> {
-  const { nodes, changedNodes, authChanged } = await writeBrokerFiles(inventory, stateDir, options);
+  return withBrokerLock(stateDir, () => upLocked(inventory, stateDir, options));
+}
+
+async function upLocked(inventory: Inventory, stateDir: string, options: BrokerConfigOptions): Promise<NodeUp[]> {
+  const { nodes, changedNodes, authChanged } = await writeFilesLocked(inventory, stateDir, options);
   for (const stale of await configuredNodes(stateDir)) {
     if (stale.index <= nodes.length) continue;
     await stopNode(stale);
@@ -141,9 +168,12 @@ async function configuredNodes(stateDir: string): Promise<Pick<BrokerNode, 'inde
 
 /** Stops every node muster started under this state folder (SIGTERM, then waits). Returns the indexes of the nodes stopped. */
 export async function brokerDown(stateDir: string): Promise<number[]> {
-  const stopped: number[] = [];
-  for (const node of await configuredNodes(stateDir)) if (await stopNode(node)) stopped.push(node.index);
-  return stopped;
+  if (!(await hasBrokerDir(stateDir))) return [];
+  return withBrokerLock(stateDir, async () => {
+    const stopped: number[] = [];
+    for (const node of await configuredNodes(stateDir)) if (await stopNode(node)) stopped.push(node.index);
+    return stopped;
+  });
 }
 
 /** A value of the generated node config (`listen`, `http`): muster wrote it, so one line each. */
@@ -181,7 +211,7 @@ async function loadTime(monitor: string): Promise<string | undefined> {
 async function reloadNode(pid: number, config: string, timeoutMs = 2000): Promise<boolean> {
   const monitor = configValue(await readText(config), 'http');
   const before = monitor === undefined ? undefined : await loadTime(monitor);
-  process.kill(pid, 'SIGHUP');
+  if (!signalNode(pid, 'SIGHUP', config)) return false;
   if (monitor === undefined || before === undefined) return false;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -218,28 +248,49 @@ export async function brokerStatus(stateDir: string): Promise<NodeStatus[]> {
   return statuses;
 }
 
+/** What `refreshBrokers` did. */
+export interface BrokerRefresh {
+  /** Whether a broker folder with node configs exists here (auth.conf was written). */
+  configured: boolean;
+  /** Running nodes whose monitor confirmed the reload: a revoked identity is out of them. */
+  confirmed: number[];
+  /** Running nodes that were sent SIGHUP but did not confirm in 2 s (a reload they refused: see their log). */
+  unconfirmed: number[];
+}
+
 /**
  * Regenerates `auth.conf` from the inventory and the CA's index, SIGHUPs every running node
  * and waits (up to 2 s each) until each says it reloaded, so a revoked identity is cut off
  * (its live connection closed, its reconnects refused) and a new one let in by the time this
- * resolves. Returns `brokers reloaded: N` (naming the nodes that did not confirm, if any), or
- * undefined when no node runs here (the file is still written when the broker folder exists,
- * for the next `up`).
+ * resolves. The index is read, and the file written, under the broker lock (withBrokerLock).
+ * Resolves with the nodes that confirmed and those that did not; none of either when no node
+ * runs here (auth.conf is still written when the broker folder exists, for the next `up`).
  */
-export async function refreshBrokers(inventory: Inventory, stateDir: string): Promise<string | undefined> {
-  const nodes = await configuredNodes(stateDir);
-  if (nodes.length === 0) return undefined;
-  await writeIfChanged(authConfig(inventory, stateDir, await activeRecords(stateDir)));
-  const confirmed: number[] = [];
-  const unconfirmed: number[] = [];
-  for (const node of nodes) {
-    const pid = await runningPid(node);
-    if (pid === undefined) continue;
-    (await reloadNode(pid, node.config) ? confirmed : unconfirmed).push(node.index);
-  }
-  if (confirmed.length + unconfirmed.length === 0) return undefined;
-  const count = confirmed.length + unconfirmed.length;
-  return unconfirmed.length === 0
+export async function refreshBrokers(inventory: Inventory, stateDir: string): Promise<BrokerRefresh> {
+  if (!(await hasBrokerDir(stateDir))) return { configured: false, confirmed: [], unconfirmed: [] };
+  return withBrokerLock(stateDir, async () => {
+    const result: BrokerRefresh = { configured: false, confirmed: [], unconfirmed: [] };
+    const nodes = await configuredNodes(stateDir);
+    if (nodes.length === 0) return result;
+    result.configured = true;
+    await writeIfChanged(authConfig(inventory, stateDir, await activeRecords(stateDir)));
+    for (const node of nodes) {
+      const pid = await runningPid(node);
+      if (pid === undefined) continue;
+      (await reloadNode(pid, node.config) ? result.confirmed : result.unconfirmed).push(node.index);
+    }
+    return result;
+  });
+}
+
+/**
+ * One line for a refresh: `brokers reloaded: N`, naming the nodes that did not confirm;
+ * undefined when no node runs here.
+ */
+export function describeRefresh(refresh: BrokerRefresh): string | undefined {
+  const count = refresh.confirmed.length + refresh.unconfirmed.length;
+  if (count === 0) return undefined;
+  return refresh.unconfirmed.length === 0
     ? `brokers reloaded: ${count}`
-    : `brokers reloaded: ${count}, but node ${unconfirmed.join(', ')} did not confirm in 2 s (see STATE/broker/node-N.log)`;
+    : `brokers reloaded: ${count}, but node ${refresh.unconfirmed.join(', ')} did not confirm in 2 s (see STATE/broker/node-N.log)`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { agentCsr, certText, opensslVerify, read, tempState } from './ca.test-helper.js';
 import { CaError } from './errors.js';
@@ -9,14 +9,17 @@ import { caPaths } from './paths.js';
 import { submitCsr } from './pending.js';
 import { signPending } from './sign.js';
 
-const state = tempState();
-const paths = caPaths(state.dir);
+// Every test gets a CA of its own: none depends on what another left behind.
+let state: ReturnType<typeof tempState>;
+let paths: ReturnType<typeof caPaths>;
 let made: Awaited<ReturnType<typeof initCa>>;
 
-before(async () => {
+beforeEach(async () => {
+  state = tempState();
+  paths = caPaths(state.dir);
   made = await initCa(state.dir, { sans: ['10.1.2.3', 'broker.example.lan', '[::1]'], days: 30 });
 });
-after(() => state.remove());
+afterEach(() => state.remove());
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;

@@ -13,8 +13,8 @@ import { CaError } from './errors.js';
 import { openssl } from './openssl.js';
 import type { CaPaths } from './paths.js';
 
-/** Which extensions a certificate gets. */
-export type Profile = 'client' | 'broker';
+/** Which extensions a certificate gets; `ca` is the fleet CA itself, self-signed. */
+export type Profile = 'client' | 'broker' | 'ca';
 
 /** How long a certificate is valid: `days` from now, or until `notAfter` (exact, to the second). */
 export interface ValidityOptions {
@@ -24,8 +24,11 @@ export interface ValidityOptions {
 
 /** What to sign. */
 export interface IssueRequest {
-  /** The CA's certificate and key files (the key by path: it never leaves its file). */
-  caCert: string;
+  /**
+   * The CA's certificate and key files (the key by path: it never leaves its file). Profile
+   * `ca` signs the request with `caKey`, its own key (`openssl ca -selfsign`), and needs no certificate.
+   */
+  caCert?: string;
   caKey: string;
   /** The request, PEM. Its subject and extensions are ignored (see the header). */
   csrPem: string;
@@ -81,9 +84,15 @@ export function altNameOf(value: string): string {
 }
 
 function configText(request: IssueRequest): string {
-  const usage = request.profile === 'broker'
-    ? ['keyUsage = critical,digitalSignature,keyAgreement', 'extendedKeyUsage = serverAuth,clientAuth']
-    : ['keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth'];
+  const usage = request.profile === 'ca'
+    ? ['basicConstraints = critical,CA:TRUE,pathlen:0', 'keyUsage = critical,keyCertSign,cRLSign']
+    : [
+      'basicConstraints = critical,CA:FALSE',
+      ...request.profile === 'broker'
+        ? ['keyUsage = critical,digitalSignature,keyAgreement', 'extendedKeyUsage = serverAuth,clientAuth']
+        : ['keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth'],
+      'authorityKeyIdentifier = keyid',
+    ];
   const altNames = request.altNames ?? [];
   return [
     '[ ca ]',
@@ -103,10 +112,8 @@ function configText(request: IssueRequest): string {
     'organizationalUnitName = supplied',
     'commonName = supplied',
     '[ profile ]',
-    'basicConstraints = critical,CA:FALSE',
     ...usage,
     'subjectKeyIdentifier = hash',
-    'authorityKeyIdentifier = keyid',
     ...(altNames.length > 0 ? [`subjectAltName = ${altNames.join(',')}`] : []),
     '',
   ].join('\n');
@@ -123,7 +130,7 @@ export async function issueCertificate(paths: Pick<CaPaths, 'dir'>, request: Iss
     await writeFile(join(scratch, 'request.csr'), request.csrPem);
     await openssl([
       'ca', '-batch', '-config', 'ca.cnf', '-notext', '-utf8',
-      '-cert', request.caCert, '-keyfile', request.caKey,
+      ...(request.profile === 'ca' ? ['-selfsign'] : ['-cert', request.caCert ?? '']), '-keyfile', request.caKey,
       '-in', 'request.csr', '-out', 'issued.crt', '-subj', request.subject, '-extensions', 'profile',
       '-startdate', opensslDate(request.notBefore), '-enddate', opensslDate(request.notAfter),
     ], { cwd: scratch, what: `Cannot sign ${request.subject}` });

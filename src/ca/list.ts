@@ -4,7 +4,7 @@
 import { NotFoundError } from '../core/errors.js';
 import { viewOf, type CertView } from './certificate.js';
 import { requireCa } from './indexWriter.js';
-import { userNameOf } from './names.js';
+import { checkCaName, userNameOf } from './names.js';
 import { listPending, readPendingEntry, type PendingCsr } from './pending.js';
 import { readIndex, type CertKind } from './records.js';
 
@@ -31,10 +31,12 @@ export type CertificateDetails = CertView & {
 };
 
 /**
- * The newest certificate of `kind` `name`. A NotFoundError when there is none (saying so when
+ * The newest certificate of `kind` `name` (a CaError for a name the CA would not sign). A NotFoundError when there is none (saying so when
  * a CSR of that name is only pending).
  */
 export async function showCertificate(stateDir: string, kind: CertKind, name: string, now: Date = new Date()): Promise<CertificateDetails> {
+  // Before any file is named after it: `../x` would read a JSON file outside pending/.
+  checkCaName(name, kind === 'agent' ? 'host' : 'operator');
   await requireCa(stateDir);
   const index = await readIndex(stateDir);
   const records = index.certificates.filter((record) => record.kind === kind && record.name === name).map((record) => viewOf(record, now));

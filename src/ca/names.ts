@@ -26,9 +26,25 @@ export function subjectOf(kind: CertKind | 'broker', name: string): string {
   return `/O=muster/OU=${kind}/CN=${name}`;
 }
 
-/** The same subject in RFC 2253 order, as nats-server's `verify_and_map` names the user: `CN=web01,OU=agent,O=muster`. */
+/**
+ * An attribute value of a DN as Go's `pkix.Name.String()` writes it (nats-server compares
+ * with that): `,+"\<>;` escaped with a backslash, and `#` or a space at the start, a space at
+ * the end. A CA name never needs it (isCaName); a name from elsewhere still maps right.
+ */
+export function distinguishedValue(value: string): string {
+  const chars = [...value];
+  return chars.map((char, at) => {
+    const escape = ',+"\\<>;'.includes(char) || (char === ' ' && (at === 0 || at === chars.length - 1)) || (char === '#' && at === 0);
+    return escape ? `\\${char}` : char;
+  }).join('');
+}
+
+/**
+ * The same subject in RFC 2253 order, as nats-server's `verify_and_map` names the user:
+ * `CN=web01,OU=agent,O=muster`. The one DN builder: the broker's users are named by it too.
+ */
 export function userNameOf(kind: CertKind | 'broker', name: string): string {
-  return `CN=${name},OU=${kind},O=muster`;
+  return `CN=${distinguishedValue(name)},OU=${kind},O=muster`;
 }
 
 /** `sha256:ab12cd34ef56…`: a digest short enough for a message, long enough to compare by eye. */

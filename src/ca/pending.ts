@@ -48,7 +48,7 @@ export interface SubmitOptions {
  * Checks the CSR `pem` and files it as pending; resolves with the entry. Refuses (a
  * CsrRefusedError, one line): not one valid P-256 CSR with an agent subject; a name not in
  * `hostNames` or not `expectedName`; a key that differs from the name's signed one, or that was
- * revoked (keyRules.ts). A pending CSR for the same name is replaced (a host enrolled again).
+ * revoked (keyRules.ts), or that another name's pending CSR uses. A pending CSR for the same name is replaced (a host enrolled again).
  * Call `signPending` right after for auto-signing.
  */
 export async function submitCsr(stateDir: string, pem: string, options: SubmitOptions): Promise<PendingCsr> {
@@ -63,6 +63,9 @@ export async function submitCsr(stateDir: string, pem: string, options: SubmitOp
   const paths = caPaths(stateDir);
   return withCaIndex(stateDir, async (index) => {
     checkKeyRules(index, 'agent', csr.name, csr.spki);
+    // One key, one identity also among the requests not yet signed (the index holds only signed ones).
+    const twin = (await listPending(stateDir)).find((other) => other.name !== csr.name && other.spki === csr.spki);
+    if (twin) throw new CsrRefusedError(`Refused the CSR for ${csr.name}: its key ${shortDigest(csr.spki)} is the key of the pending CSR for ${twin.name}; every identity needs its own key`);
     await privateDir(paths.pending);
     const previous = await readPendingEntry(stateDir, csr.name).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;

@@ -25,7 +25,11 @@ export interface CertRecord {
   signedAt: string;
   /** Set once revoked; the record stays. */
   revokedAt?: string;
-  /** Set when a newer certificate for the same name and key replaced this one (renewal); it no longer connects. */
+  /**
+   * Set when a newer certificate for the same name and key replaced this one (renewal). It is
+   * no longer listed as active, but it still connects until it expires: same key (pinned for
+   * the newer one) and same subject (the same user). Revoke the name to cut it off.
+   */
   supersededAt?: string;
   /** The certificate file, absolute. */
   path: string;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { NotFoundError } from '../core/errors.js';
 import { agentCsr, tempState } from './ca.test-helper.js';
 import { CaError } from './errors.js';
@@ -10,16 +10,18 @@ import { activeCertificates, readIndex } from './records.js';
 import { revokeCertificate } from './revoke.js';
 import { signOperator, signPending } from './sign.js';
 
-const state = tempState();
 const hostNames = new Set(['web01', 'web02', 'short']);
 
-before(async () => {
+// Every test gets a CA of its own, with web01, web02 and alice signed: none depends on another.
+let state: ReturnType<typeof tempState>;
+beforeEach(async () => {
+  state = tempState();
   await initCa(state.dir, { sans: [] });
   for (const host of ['web01', 'web02']) await submitCsr(state.dir, agentCsr(state.dir, host).pem, { hostNames, source: { via: 'file' } });
   await signPending(state.dir, ['web01', 'web02']);
   await signOperator(state.dir, 'alice');
 });
-after(() => state.remove());
+afterEach(() => state.remove());
 
 function activeNames(index: Awaited<ReturnType<typeof readIndex>>, now?: Date): string[] {
   return activeCertificates(index, now).map((record) => `${record.kind}:${record.name}`).sort();
@@ -53,7 +55,7 @@ test('activeCertificates leaves out a certificate once it has expired', async ()
   // The clock is injected to check the rule; the wait below checks the certificate really ends.
   assert.ok(!activeNames(index, new Date(Date.parse(record.notAfter))).includes('agent:short'));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(record.notAfter) - Date.now()) + 50));
-  assert.deepEqual(activeNames(await readIndex(state.dir)), ['agent:web02']);
+  assert.deepEqual(activeNames(await readIndex(state.dir)), ['agent:web01', 'agent:web02', 'operator:alice']);
   assert.equal((await listCa(state.dir)).certificates.find((view) => view.name === 'short')?.status, 'expired');
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { NotFoundError, OptionError } from '../core/errors.js';
@@ -15,13 +15,18 @@ import { readIndex } from './records.js';
 import { revokeCertificate } from './revoke.js';
 import { signOperator, signPending } from './sign.js';
 
-const state = tempState();
-const paths = caPaths(state.dir);
 const hostNames = new Set(['web01', 'web02', 'web03', 'web04', 'db1']);
 const source = { via: 'file' as const };
 
-before(() => initCa(state.dir, { sans: [] }));
-after(() => state.remove());
+// Every test gets a CA of its own: none depends on what another left behind.
+let state: ReturnType<typeof tempState>;
+let paths: ReturnType<typeof caPaths>;
+beforeEach(async () => {
+  state = tempState();
+  paths = caPaths(state.dir);
+  await initCa(state.dir, { sans: [] });
+});
+afterEach(() => state.remove());
 
 /** Rejects with a one-line error of `type` matching `message`. */
 async function refused(promise: Promise<unknown>, type: new (...args: never[]) => Error, message: RegExp): Promise<void> {
@@ -105,9 +110,8 @@ test('signing rechecks the pending file: a CSR naming another host than its file
   await submitCsr(state.dir, agentCsr(state.dir, 'db1').pem, { hostNames, source });
   // Someone puts web01's name on db1's pending file by hand.
   writeFileSync(join(paths.pending, 'db1.csr'), agentCsr(state.dir, 'web01', 'web01-x').pem);
-  const before = read(paths.index);
   await refused(signPending(state.dir, ['db1']), CsrRefusedError, /pending CSR .*db1\.csr: it is for web01, not db1/);
-  assert.equal(read(paths.index), before);
+  assert.deepEqual((await readIndex(state.dir)).certificates, [], 'nothing is signed');
   await refused(signPending(state.dir, ['nothere']), NotFoundError, /No pending CSR named "nothere"/);
   await refused(signPending(state.dir, ['../x']), CaError, /Invalid host name/);
 });
@@ -133,6 +137,8 @@ test('bad validity options are refused', async () => {
 });
 
 test('the record\'s spki is what openssl says the public key\'s digest is (nats-server pinned_certs)', async () => {
+  await submitCsr(state.dir, agentCsr(state.dir, 'web01').pem, { hostNames, source });
+  await signPending(state.dir, ['web01']);
   const [record] = (await readIndex(state.dir)).certificates;
   assert.ok(record);
   const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], {
@@ -151,9 +157,18 @@ test('signings at once lose no record (one lock around every change)', async () 
 });
 
 test('an edited pending entry cannot point the signer at another file', async () => {
-  // db1's entry is still pending from the test above (its signing was refused).
+  const pending = await submitCsr(state.dir, agentCsr(state.dir, 'db1').pem, { hostNames, source });
+  // A decoy outside pending/: db1's name with another key. Read by the signer, it would be
+  // refused (its key is not the recorded one), or signed as db1 with the wrong key.
+  const decoy = join(state.dir, 'decoy.csr');
+  writeFileSync(decoy, agentCsr(state.dir, 'db1', 'db1-decoy').pem);
   const entryFile = join(paths.pending, 'db1.json');
-  writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(read(entryFile)) as object, csr: '/etc/passwd', name: 'web01' }));
-  const [entry] = (await listCa(state.dir)).pending.filter((pending) => pending.name === 'db1');
+  writeFileSync(entryFile, JSON.stringify({ ...JSON.parse(read(entryFile)) as object, csr: decoy, name: 'web01' }));
+  const [entry] = (await listCa(state.dir)).pending.filter((candidate) => candidate.name === 'db1');
   assert.equal(entry?.csr, join(paths.pending, 'db1.csr'));
+  const [record] = await signPending(state.dir, ['db1']);
+  assert.equal(record?.name, 'db1');
+  assert.equal(record?.spki, pending.spki, 'signed the key of a file outside pending/');
+  const cert = new X509Certificate(read(record?.path ?? ''));
+  assert.equal(record?.spki, createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex'));
 });

@@ -4,17 +4,18 @@
  * changed since (a revocation) and a pending file may have been edited by hand: the CSR in
  * `pending/NAME.csr` must still name NAME and carry the key its entry recorded.
  */
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkCsr } from './csr.js';
 import { CsrRefusedError } from './errors.js';
 import { privateDir, writePublicFile } from './files.js';
 import { withCaIndex } from './indexWriter.js';
-import { issueCertificate, validityWindow, type ValidityOptions } from './issue.js';
+import { clampedWindow } from './caLifetime.js';
+import { issueCertificate, type ValidityOptions } from './issue.js';
 import { checkKeyRules } from './keyRules.js';
 import { makeKey, spkiDigest } from './keys.js';
-import { checkCaName, subjectOf } from './names.js';
+import { checkCaName, shortDigest, subjectOf } from './names.js';
 import { openssl } from './openssl.js';
 import { caPaths, operatorFiles } from './paths.js';
 import { readPendingEntry, removePending } from './pending.js';
@@ -33,15 +34,16 @@ export interface SignOptions extends ValidityOptions {
 /**
  * Signs the pending CSRs of `names`: writes `agents/NAME.crt`, records each in the index (an
  * earlier certificate of the name, same key, is marked superseded), removes the pending files.
- * Every name is checked before any is signed, so a refusal signs nothing. Resolves with the new
+ * Every name is checked before any is signed, so a refusal signs nothing; two names of the batch
+ * with one key are refused (one key, one identity). Resolves with the new
  * records in the order given. The validity is clamped to the CA's own.
  */
 export async function signPending(stateDir: string, names: readonly string[], options: SignOptions = {}): Promise<CertRecord[]> {
   const paths = caPaths(stateDir);
   const unique = [...new Set(names)];
   return withCaIndex(stateDir, async (index) => {
-    const window = await clampedWindow(stateDir, options);
-    const checked: { name: string; pem: string }[] = [];
+    const window = await clampedWindow(stateDir, options, defaultCertDays);
+    const checked: { name: string; pem: string; spki: string }[] = [];
     for (const name of unique) {
       checkCaName(name, 'host');
       const entry = await readPendingEntry(stateDir, name);
@@ -50,7 +52,10 @@ export async function signPending(stateDir: string, names: readonly string[], op
       if (csr.spki !== entry.spki) throw new CsrRefusedError(`Refused the pending CSR ${entry.csr}: its key is not the one recorded when it was submitted`);
       if (options.hostNames && !options.hostNames.has(name)) throw new CsrRefusedError(`Refused the pending CSR for ${name}: no host of that name in the inventory any more`);
       checkKeyRules(index, 'agent', name, csr.spki);
-      checked.push({ name, pem: csr.pem });
+      // The index knows only what was signed before: one key for two names of this batch is caught here.
+      const twin = checked.find((other) => other.spki === csr.spki);
+      if (twin) throw new CsrRefusedError(`Refused the pending CSR for ${name}: its key ${shortDigest(csr.spki)} is also the key of the pending CSR for ${twin.name}; every identity needs its own key`);
+      checked.push({ name, pem: csr.pem, spki: csr.spki });
     }
     await privateDir(paths.agents);
     const signed: CertRecord[] = [];
@@ -75,7 +80,7 @@ export async function signOperator(stateDir: string, name: string, options: Sign
   const paths = caPaths(stateDir);
   const files = operatorFiles(stateDir, name);
   return withCaIndex(stateDir, async (index) => {
-    const window = await clampedWindow(stateDir, options);
+    const window = await clampedWindow(stateDir, options, defaultCertDays);
     await privateDir(paths.operators);
     const existing = await existingKeyDigest(files.key);
     const revoked = existing !== undefined && index.certificates.some((record) =>
@@ -102,13 +107,6 @@ function addRecord(index: CaIndex, record: CertRecord): CertRecord {
 
 function sameIdentity(record: CertRecord, kind: CertKind, name: string): boolean {
   return record.kind === kind && record.name === name;
-}
-
-/** The validity asked for, ending no later than the CA itself (a certificate cannot outlive its issuer). */
-async function clampedWindow(stateDir: string, options: ValidityOptions): Promise<{ notBefore: Date; notAfter: Date }> {
-  const window = validityWindow(options, defaultCertDays);
-  const caEnd = new Date(new X509Certificate(await readFile(caPaths(stateDir).cert, 'utf8')).validTo);
-  return window.notAfter.getTime() > caEnd.getTime() ? { ...window, notAfter: caEnd } : window;
 }
 
 /** A pending request's text; its entry without it is a one-line error. */

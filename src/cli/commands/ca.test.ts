@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { agentCsr, makeTestCsr, opensslVerify, tempState } from '../../ca/ca.test-helper.js';
-import { assertNoStack, assertUsageFailure, musterSync, type Ran } from './cli.test-helper.js';
+import { assertNoStack, assertUsageFailure, musterBin, musterSync, type Ran } from './cli.test-helper.js';
 
 const state = tempState();
 after(() => state.remove());
@@ -93,25 +94,32 @@ test('the CA from init to revoke, through the CLI', () => {
 });
 
 test('refusals are one line with exit 2', () => {
-  // The first test made the CA; these run after it (node:test runs a file's tests in order).
-  refused(ca(['request', '-'], 'not a csr'), /Refused stdin: not a PEM certificate request/);
-  refused(ca(['request', '-'], agentCsr(state.dir, 'web99').pem), /Refused the CSR for web99: no host of that name in the inventory/);
+  // A CA of its own: db1 signed, web01 signed and revoked.
+  const where = join(state.dir, 'refusals-state');
+  const here = (args: string[], input?: string): Ran => ca(args, input, where);
+  ok(here(['init']));
+  ok(here(['request', '-'], agentCsr(state.dir, 'db1', 'db1-r').pem));
+  ok(here(['request', '-'], agentCsr(state.dir, 'web01', 'web01-r').pem));
+  ok(here(['sign', '--all']));
+  ok(here(['revoke', 'web01']));
+  refused(here(['request', '-'], 'not a csr'), /Refused stdin: not a PEM certificate request/);
+  refused(here(['request', '-'], agentCsr(state.dir, 'web99').pem), /Refused the CSR for web99: no host of that name in the inventory/);
   // A file named after one host holding another's CSR.
   writeFileSync(join(state.dir, 'web02.csr'), agentCsr(state.dir, 'db1', 'db1-b').pem);
-  refused(ca(['request', 'web02.csr']), /Refused web02\.csr: it is for db1, not web02/);
-  refused(ca(['request', '-'], makeTestCsr(agentCsr(state.dir, 'x').key, '/O=muster/OU=operator/CN=web02')), /subject is "CN=web02,OU=operator,O=muster"/);
-  refused(ca(['request', '-'], makeTestCsr(agentCsr(state.dir, 'y').key, '/O=muster/OU=agent/CN=web\\,02')), /Refused stdin: its subject/);
+  refused(here(['request', 'web02.csr']), /Refused web02\.csr: it is for db1, not web02/);
+  refused(here(['request', '-'], makeTestCsr(agentCsr(state.dir, 'x').key, '/O=muster/OU=operator/CN=web02')), /subject is "CN=web02,OU=operator,O=muster"/);
+  refused(here(['request', '-'], makeTestCsr(agentCsr(state.dir, 'y').key, '/O=muster/OU=agent/CN=web\\,02')), /Refused stdin: its subject/);
   // db1 has a signed key: another one is refused.
-  refused(ca(['request', '-'], agentCsr(state.dir, 'db1', 'db1-c').pem), /CSR for db1 does not match its signed key sha256:[0-9a-f]{16}…; revoke db1 first \(muster ca revoke db1\)/);
-  refused(ca(['request', 'missing.csr']), /missing\.csr/);
-  refused(ca(['sign', 'web02']), /No pending CSR named "web02"/);
-  refused(ca(['show', 'nobody']), /No agent certificate named "nobody"/);
-  refused(ca(['revoke', 'web01']), /agent web01 is revoked already/);
-  assertUsageFailure(ca(['sign']), /Give the hosts to sign, or --all, or --operator NAME/);
-  assertUsageFailure(ca(['sign', 'web01', '--all']), /one of them/);
-  assertUsageFailure(ca(['sign', '--operator', 'carol', '--days', 'ten']), /Invalid --days "ten"/);
-  assertUsageFailure(ca(['sign', '--operator', 'carol', '--days', '0']), /Invalid --days 0: give a whole number of days from 1 to 36500/);
-  refused(ca(['sign', '--operator', 'a/b']), /Invalid operator name "a\/b"/);
+  refused(here(['request', '-'], agentCsr(state.dir, 'db1', 'db1-c').pem), /CSR for db1 does not match its signed key sha256:[0-9a-f]{16}…; revoke db1 first \(muster ca revoke db1\)/);
+  refused(here(['request', 'missing.csr']), /missing\.csr/);
+  refused(here(['sign', 'web02']), /No pending CSR named "web02"/);
+  refused(here(['show', 'nobody']), /No agent certificate named "nobody"/);
+  refused(here(['revoke', 'web01']), /agent web01 is revoked already/);
+  assertUsageFailure(here(['sign']), /Give the hosts to sign, or --all, or --operator NAME/);
+  assertUsageFailure(here(['sign', 'web01', '--all']), /one of them/);
+  assertUsageFailure(here(['sign', '--operator', 'carol', '--days', 'ten']), /Invalid --days "ten"/);
+  assertUsageFailure(here(['sign', '--operator', 'carol', '--days', '0']), /Invalid --days 0: give a whole number of days from 1 to 36500/);
+  refused(here(['sign', '--operator', 'a/b']), /Invalid operator name "a\/b"/);
 });
 
 test('init takes --san and --days, and says what it made as JSON', () => {
@@ -122,4 +130,28 @@ test('init takes --san and --days, and says what it made as JSON', () => {
   assert.ok(Math.abs(Date.parse(made.notAfter) - (Date.now() + 20 * 86_400_000)) < 120_000);
   refused(ca(['init', '--san', 'a b'], undefined, join(state.dir, 'third')), /Invalid subject alternative name "a b"/);
   assert.equal(ok(ca(['sign', '--operator', 'alice', '-q'], undefined, join(state.dir, 'other'))).stdout, '');
+});
+
+test('ca request - stops reading stdin one byte past the CSR limit (a stdin that never ends is refused, not waited for)', { timeout: 30_000 }, async () => {
+  const where = join(state.dir, 'stdin-state');
+  const child = spawn(process.execPath, [musterBin, 'ca', 'request', '-'], {
+    cwd: state.dir, env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE: where }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stdin.on('error', () => { /* muster closed its stdin: what this test wants */ });
+  // 64 KiB written and stdin left open: muster must not wait for its end.
+  child.stdin.write('x'.repeat(64 * 1024));
+  const code = await new Promise<number | null>((done) => child.once('close', done));
+  child.stdin.destroy();
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /^muster: Refused stdin: it is over 16384 bytes, not one certificate request\n/);
+});
+
+test('ca show refuses a name the CA would not sign before reading any file named after it', () => {
+  const where = join(state.dir, 'show-state');
+  ok(ca(['init'], undefined, where));
+  // A JSON file outside pending/ that a `../` name would reach: its content must not matter.
+  writeFileSync(join(where, 'ca', 'outside.json'), '{"name": "x"}');
+  refused(ca(['show', '../outside'], undefined, where), /Invalid host name "\.\.\/outside"/);
 });

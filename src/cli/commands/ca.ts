@@ -5,7 +5,6 @@
  * brokers are refreshed, so a revocation takes effect at once.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { readRegularFile } from '../../core/readRegularFile.js';
@@ -14,7 +13,9 @@ import {
   type CertKind, type CertRecord, type CertView, type PendingCsr,
 } from '../../ca/index.js';
 import type { Inventory } from '../../inventory/types.js';
-import { refreshBrokers } from '../../broker/index.js';
+import { describeRefresh, parseServer, refreshBrokers } from '../../broker/index.js';
+import { brokerDir } from '../../ca/paths.js';
+import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 
@@ -39,20 +40,34 @@ function day(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** The hosts of `agents.servers` URLs (`tls://10.0.0.5:4222` -> `10.0.0.5`): the broker's default names. */
+/**
+ * The hosts of `agents.servers` URLs (`tls://10.0.0.5:4222` -> `10.0.0.5`, `tls://[::1]:4222`
+ * -> `[::1]`): the broker's default names, parsed as the broker parses them (parseServer).
+ */
 export function serverHosts(servers: readonly string[]): string[] {
-  return servers.map((server) => {
-    try {
-      return new URL(server.includes('://') ? server : `tls://${server}`).hostname;
-    } catch {
-      throw new UsageError(`Invalid agents.servers entry "${server}": expected tls://HOST:PORT`);
-    }
-  });
+  return servers.map((server) => parseServer(server).host);
 }
 
-async function refresh(inventory: Inventory, stateDir: string, quiet: boolean | undefined): Promise<void> {
-  const note = await refreshBrokers(inventory, stateDir);
-  if (typeof note === 'string' && !quiet) process.stdout.write(`${note}\n`);
+/**
+ * Refreshes the brokers running here after a sign or revoke. A node that did not confirm its
+ * reload is a warning on stderr whatever -q/--json say, and exit 1: a revoked identity may still
+ * be connected to it. After a revoke with no broker running here, stderr says what to do instead.
+ */
+async function refresh(inventory: Inventory, stateDir: string, quiet: boolean | undefined, after: 'sign' | 'revoke'): Promise<void> {
+  const done = await refreshBrokers(inventory, stateDir);
+  const note = describeRefresh(done);
+  if (done.unconfirmed.length > 0) {
+    process.stderr.write(`muster: warning: ${note ?? ''}\n`);
+    process.exitCode = exitCodes.failed;
+    return;
+  }
+  if (note !== undefined) {
+    if (!quiet) process.stdout.write(`${note}\n`);
+    return;
+  }
+  if (after === 'revoke') {
+    process.stderr.write(`muster: note: no broker runs here (${brokerDir(stateDir)}): copy auth.conf to the brokers and reload them (SIGHUP)\n`);
+  }
 }
 
 function initCommand(): Command {
@@ -116,6 +131,22 @@ function latestOfEach(records: CertView[]): CertView[] {
   return [...latest.values()];
 }
 
+/**
+ * Stdin up to `limit` bytes, then no more: one byte past the CSR limit is enough for submitCsr
+ * to refuse it, and an endless or huge stdin is neither waited for nor held in memory.
+ */
+async function readStdin(limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = chunk as Buffer;
+    chunks.push(buffer.subarray(0, limit - size));
+    size += Math.min(buffer.length, limit - size);
+    if (size >= limit) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function requestCommand(): Command {
   const cmd = newCommand('request', 'file an agent\'s CSR (from muster agent enroll) as pending')
     .argument('<file>', 'the CSR file, or - for stdin');
@@ -123,7 +154,7 @@ function requestCommand(): Command {
     const { options, inventory, stateDir } = await context(cmd);
     const hostNames = new Set(inventory.hostsByName.keys());
     const pem = file === '-'
-      ? readFileSync(0, 'utf8')
+      ? await readStdin(maxCsrBytes + 1)
       : await readRegularFile(file, { what: 'CSR', shown: file, maxBytes: maxCsrBytes });
     // A file named after a host (web01.csr) must hold that host's CSR.
     const stem = basename(file).replace(/\.csr$/, '');
@@ -172,7 +203,7 @@ function signCommand(): Command {
       if (options.json) printJsonLine(record);
       else if (!options.quiet) process.stdout.write(`${signedLine(record)}\n`);
     }
-    await refresh(inventory, stateDir, options.quiet || options.json);
+    await refresh(inventory, stateDir, options.quiet || options.json, 'sign');
   });
 }
 
@@ -193,7 +224,7 @@ function revokeCommand(): Command {
       const serials = revoked.map((record) => record.serial.slice(0, 16)).join(', ');
       process.stdout.write(`revoked ${kind} ${name}: ${revoked.length} certificate${revoked.length === 1 ? '' : 's'} (serial ${serials})\n`);
     }
-    await refresh(inventory, stateDir, options.quiet || options.json);
+    await refresh(inventory, stateDir, options.quiet || options.json, 'revoke');
   });
 }
 
