@@ -66,7 +66,7 @@ export type { WriteOptions } from './core/writeFileAtomic.js';
 export type { Edit, EditField, EditPlan, EditResult, EditChange, EditSplit, EditOptions } from './inventory/edit.js';
 export { initCa, submitCsr, signPending, signOperator, revokeCertificate, listCa, showCertificate, stateDirFor } from './ca/index.js';
 export type { CertRecord, CertKind, PendingCsr } from './ca/index.js';
-export { brokerUp, brokerDown, brokerStatus, refreshBrokers } from './broker/index.js';
+export { brokerUp, brokerDown, brokerStatus, refreshBrokers, describeRefresh, type BrokerRefresh } from './broker/index.js';
 export { natsTransport } from './transport/nats/transport.js';
 export type { NatsTransport, NatsTransportOptions } from './transport/nats/transport.js';
 export { startAgent } from './agent/daemon.js';
