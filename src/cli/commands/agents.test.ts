@@ -223,7 +223,7 @@ describe('agents over NATS on a real lab (4 hosts, 3 brokers)', { skip: unavaila
     await signPending(lab.agents.stateDir, ['lab03']);
     const { refreshBrokers } = await import('../../broker/process.js');
     const { loadInventory } = await import('../../inventory/load.js');
-    assert.equal(await refreshBrokers(await loadInventory({ path: lab.inventoryPath }), lab.agents.stateDir), 'brokers reloaded: 3');
+    assert.deepEqual(await refreshBrokers(await loadInventory({ path: lab.inventoryPath }), lab.agents.stateDir), { configured: true, confirmed: [1, 2, 3], unconfirmed: [] });
     assert.equal((await ping('lab03'))?.['status'], 'ok');
   });
 
