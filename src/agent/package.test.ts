@@ -37,6 +37,12 @@ test('agent package builds a .deb with the bundle, the launcher and the unit, de
 
   const root = tempDir('muster-deb-root-');
   execFileSync('dpkg-deb', ['-x', deb, root]);
+  // An upgrade restarts a running agent (configure with the old version as $2), a first install does not start one.
+  const control = tempDir('muster-deb-control-');
+  execFileSync('dpkg-deb', ['-e', deb, control]);
+  const postinst = readFileSync(join(control, 'postinst'), 'utf8');
+  assert.match(postinst, /^if \[ "\$1" = configure \] && \[ -n "\$2" \] && \[ -d \/run\/systemd\/system \]; then systemctl try-restart muster-agent\.service \|\| true; fi$/m);
+  execFileSync('sh', ['-n', join(control, 'postinst')]);
   const unit = readFileSync(join(root, 'lib/systemd/system/muster-agent.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/muster-agent run --dir \/etc\/muster-agent$/m);
   assert.match(unit, /^KillMode=mixed$/m);
