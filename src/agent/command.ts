@@ -242,6 +242,10 @@ export class CommandRunner {
    * one publisher's order); a repeated or older `seq` is dropped, so a chunk delivered twice
    * (two subscriptions during a drain) is written once. Stdin ends with `end` or once
    * `stdinBytes` arrived. Returns an error message for a chunk that fits no running command.
+   *
+   * Backpressure: a chunk is written even when the pipe is full (NATS delivery cannot be
+   * paused per command); what the command has not read stays buffered here, bounded by the
+   * `stdinBytes` its caller declared (an operator who may run commands is root anyway).
    */
   stdin(message: unknown): string | undefined {
     const parsed = stdinSchema.safeParse(message);
