@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoStack, musterSync } from '../cli/commands/cli.test-helper.js';
@@ -8,17 +7,8 @@ import type { TestBroker } from '../transport/nats/testBroker.test-helper.js';
 import { agentDir, brokerFor, signWithDates } from './agentFixture.test-helper.js';
 import { openssl } from './agentFixture.test-helper.js';
 import { AgentConfigError, loadAgentConfig } from './config.js';
+import { tempDir } from './tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 let broker: TestBroker;
 

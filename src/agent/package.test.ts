@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { musterSync } from '../cli/commands/cli.test-helper.js';
 import { agentDir, brokerFor, call, operator } from './agentFixture.test-helper.js';
 import { agentVersion } from './version.js';
+import { tempDir } from './tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 test('agent package builds a .deb with the bundle, the launcher and the unit, depending on nodejs (>= 18); the bundled agent answers ping', async () => {
   const out = tempDir('muster-deb-');

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ModuleError, type ActionContext } from '../module.js';
 import { fileModule, maxReadBytes, previousPath } from './file.js';
+import { tempDir } from '../tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 const context: ActionContext = { host: 'h1', signal: new AbortController().signal, log: () => undefined };
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
