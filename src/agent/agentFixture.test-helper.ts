@@ -4,7 +4,7 @@
  * prefix, and a command.run request followed to its last reply.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, inboxPrefix, streamHeader, type CallReply, type CommandReply } from '../transport/nats/protocol.js';
@@ -22,6 +22,8 @@ export function agentDir(broker: TestBroker, name: string, roles: string[] = [])
   const files = broker.files(name);
   copyFileSync(files.cert, join(dir, 'agent.crt'));
   copyFileSync(files.key, join(dir, 'agent.key'));
+  // The agent refuses a key others may read.
+  chmodSync(join(dir, 'agent.key'), 0o600);
   copyFileSync(files.ca, join(dir, 'ca.crt'));
   writeFileSync(join(dir, 'agent.json'), JSON.stringify({ name, servers: [broker.url], roles }));
   return dir;

@@ -19,7 +19,7 @@ const id = (): string => `t${process.pid}-${(counter += 1)}`;
 
 before(async () => {
   broker = await brokerFor([host]);
-  agent = await startAgent({ dir: agentDir(broker, host), log: () => undefined, handleSignals: false });
+  agent = await startAgent({ dir: agentDir(broker, host), log: (line) => { if (process.env['AGENT_LOG']) console.error(line); }, handleSignals: false });
   nc = await operator(broker);
 });
 
@@ -32,7 +32,12 @@ after(async () => {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A killed orphan stays a zombie until PID 1 reaps it (late on this machine): that is gone too.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -139,4 +144,11 @@ test('a bad command.run request gets one error reply', async () => {
 test('a command.run with another protocol version is refused with { t: error }', async () => {
   const trace = await runCommand(nc, host, { v: 7, id: id(), command: 'true' });
   assert.ok(trace.last.t === 'error' && trace.last.error.code === 'version', JSON.stringify(trace.last));
+});
+
+test('a command with a NUL byte is refused, and the agent goes on answering', async () => {
+  const trace = await runCommand(nc, host, { id: id(), command: 'echo a\0b' });
+  assert.ok(trace.last.t === 'error' && trace.last.error.code === 'bad-request', JSON.stringify(trace.last));
+  const after = await runCommand(nc, host, { id: id(), command: 'echo still' });
+  assert.equal(after.stdout.toString(), 'still\n');
 });

@@ -17,14 +17,14 @@
  * Cancel (or the daemon's drain running out) stops the whole session: TERM, then KILL after
  * 2 s — transport/processGroup.ts's sequence, the one the ssh and local transports run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { runChild } from '../transport/childProcess.js';
 import { stopProcessGroup } from '../transport/processGroup.js';
 import { sudoLine } from '../transport/sudo.js';
-import { beatIntervalMs, type AgentError, type CommandReply } from '../transport/nats/protocol.js';
+import { agentSilenceMs, beatIntervalMs, type AgentError, type CommandReply } from '../transport/nats/protocol.js';
 
 /** The largest output chunk sent in one message. */
 export const maxChunkBytes = 64 * 1024;
@@ -43,16 +43,37 @@ export interface CommandSink {
   flush(): Promise<void>;
 }
 
+/** What a request id (command.run, stdin, cancel, alive) may be: it is logged and used as a map key. */
+export const requestIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True for an id `requestIdPattern` takes. */
+export function isRequestId(id: string): boolean {
+  return requestIdPattern.test(id);
+}
+
+/** Options of a `CommandRunner`. */
+export interface CommandRunnerOptions {
+  /**
+   * A running command whose caller sent no `command.alive` for this long is stopped as a
+   * cancel stops it (its caller is gone: a second Ctrl-C, a crash, a network cut). Default
+   * `agentSilenceMs * 2`; tests lower it.
+   */
+  callerSilenceMs?: number;
+}
+
+const idSchema = z.string().regex(requestIdPattern, 'an id of 1 to 64 letters, digits, _ or -');
+
 const runSchema = z.object({
   v: z.number(),
-  id: z.string().min(1).max(200),
-  command: z.string().min(1),
+  id: idSchema,
+  // A NUL cannot be in an argv string: spawn would throw.
+  command: z.string().min(1).refine((line) => !line.includes('\0'), 'a command cannot contain a NUL byte'),
   sudo: z.boolean().optional(),
   stdin: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64').optional(),
   stdinBytes: z.number().int().nonnegative().optional(),
 });
 
-const stdinSchema = z.object({ id: z.string().min(1), seq: z.number().int(), data: z.string(), end: z.boolean().optional() });
+const stdinSchema = z.object({ id: idSchema, seq: z.number().int(), data: z.string(), end: z.boolean().optional() });
 
 /** How one command ended, for the daemon's log line. */
 export interface CommandOutcome {
@@ -69,6 +90,7 @@ interface Running {
   lastSeq: number;
   stdinLeft: number;
   stdinTimer?: NodeJS.Timeout;
+  callerTimer?: NodeJS.Timeout;
 }
 
 /** What `sh -c` runs with: the agent user's HOME, USER, LOGNAME and PATH only (a secret in the agent's environment stays there). */
@@ -102,7 +124,11 @@ export class CommandRunner {
   private readonly ended = new Set<string>();
   private readonly finished = new Set<Promise<CommandOutcome>>();
 
-  constructor(private readonly host: string, private readonly sink: CommandSink, private readonly log: (line: string) => void) {}
+  private readonly callerSilenceMs: number;
+
+  constructor(private readonly host: string, private readonly sink: CommandSink, private readonly log: (line: string) => void, options: CommandRunnerOptions = {}) {
+    this.callerSilenceMs = options.callerSilenceMs ?? agentSilenceMs * 2;
+  }
 
   /** How many commands are running. */
   get size(): number {
@@ -114,7 +140,18 @@ export class CommandRunner {
    * `reply`. Resolves when the last reply was sent; never rejects (a failure is an error reply).
    */
   run(request: unknown, reply: string): Promise<CommandOutcome> {
-    const done = this.start(request, reply);
+    // Whatever start() throws (spawn refusing an argument, a kill that fails) must not become
+    // an unhandled rejection: that would end the daemon and every command it runs.
+    const done = this.start(request, reply).catch((error: unknown): CommandOutcome => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log(`command.run: unexpected failure: ${message}`);
+      try {
+        this.sink.control(reply, { t: 'error', host: this.host, error: { code: 'failed', message: `command.run failed on ${this.host}: ${message}` } });
+      } catch {
+        // The sink is gone too: the caller hears it from its own end.
+      }
+      return { outcome: 'error failed', detail: '' };
+    });
     this.finished.add(done);
     void done.finally(() => this.finished.delete(done));
     return done;
@@ -130,7 +167,12 @@ export class CommandRunner {
     const detail = `cmd=${Buffer.byteLength(command)}B:${createHash('sha256').update(command).digest('hex').slice(0, 12)}${sudo ? ' sudo' : ''}`;
     if (this.running.has(id)) return this.refuse(reply, { code: 'bad-request', message: `a command with id ${id} is already running on ${this.host}` }, detail);
     const env = commandEnvironment();
-    const child = spawn('/bin/sh', ['-c', sudoLine(command, sudo)], { detached: true, env, cwd: env['HOME'] ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn('/bin/sh', ['-c', sudoLine(command, sudo)], { detached: true, env, cwd: env['HOME'] ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      return this.refuse(reply, { code: 'failed', message: `cannot start /bin/sh on ${this.host}: ${(error as Error).message}` }, detail);
+    }
     const entry: Running = { child, sudo, lastSeq: -Infinity, stdinLeft: stdinBytes ?? 0 };
     this.running.set(id, entry);
     child.stdin.on('error', () => undefined); // EPIPE: the command does not read its stdin
@@ -145,6 +187,7 @@ export class CommandRunner {
     // A later 'error' (a signal that could not be sent) must not go unheard: unhandled, it would end the agent.
     child.on('error', (error) => this.log(`command ${id}: ${error.message}`));
     this.sink.control(reply, { t: 'start', host: this.host });
+    this.alive(id);
     if (stdin !== undefined) child.stdin.end(Buffer.from(stdin, 'base64'));
     else if (!stdinBytes) child.stdin.end();
     else this.armStdinTimer(id, entry);
@@ -170,7 +213,9 @@ export class CommandRunner {
     const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((closed) => child.once('close', (code, sig) => closed([code, sig])));
     clearInterval(beat);
     clearTimeout(entry.stdinTimer);
-    await entry.stopping;
+    clearTimeout(entry.callerTimer);
+    // A stop that failed (EPERM from a setuid child) is logged; the exit still goes out.
+    await entry.stopping?.catch((error: unknown) => this.log(`command ${id}: cannot stop it: ${error instanceof Error ? error.message : String(error)}`));
     this.running.delete(id);
     this.ended.add(id);
     if (this.ended.size > 1000) this.ended.delete(this.ended.values().next().value as string);
@@ -197,6 +242,10 @@ export class CommandRunner {
    * one publisher's order); a repeated or older `seq` is dropped, so a chunk delivered twice
    * (two subscriptions during a drain) is written once. Stdin ends with `end` or once
    * `stdinBytes` arrived. Returns an error message for a chunk that fits no running command.
+   *
+   * Backpressure: a chunk is written even when the pipe is full (NATS delivery cannot be
+   * paused per command); what the command has not read stays buffered here, bounded by the
+   * `stdinBytes` its caller declared (an operator who may run commands is root anyway).
    */
   stdin(message: unknown): string | undefined {
     const parsed = stdinSchema.safeParse(message);
@@ -220,6 +269,21 @@ export class CommandRunner {
     return undefined;
   }
 
+  /**
+   * Takes one `command.alive`: the caller of command `id` still waits, so its caller-silence
+   * timer starts again. Once `callerSilenceMs` pass without one the command is stopped as
+   * `cancel` stops it. Unknown ids are ignored.
+   */
+  alive(id: string): void {
+    const entry = this.running.get(id);
+    if (!entry || entry.stopping) return;
+    clearTimeout(entry.callerTimer);
+    entry.callerTimer = setTimeout(() => {
+      this.log(`command ${id}: no command.alive from its caller for ${this.callerSilenceMs} ms; stopping it`);
+      this.stop(entry);
+    }, this.callerSilenceMs);
+  }
+
   /** Stops command `id`'s whole session (TERM, 2 s, KILL); false when no such command runs. Its `exit` reply follows as usual. */
   cancel(id: string): boolean {
     const entry = this.running.get(id);
@@ -231,7 +295,10 @@ export class CommandRunner {
   private stop(entry: Running): void {
     const pid = entry.child.pid;
     if (entry.stopping || pid === undefined) return;
-    entry.stopping = killSession(pid, entry.sudo);
+    clearTimeout(entry.callerTimer);
+    // killSession can throw synchronously (EPERM) or reject: either is a rejected `stopping`, awaited (and logged) in start().
+    entry.stopping = Promise.resolve().then(() => killSession(pid, entry.sudo));
+    entry.stopping.catch(() => undefined);
   }
 
   /** Resolves once no command runs (those running now have sent their `exit`). */

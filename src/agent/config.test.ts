@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoStack, musterSync } from '../cli/commands/cli.test-helper.js';
@@ -8,17 +7,8 @@ import type { TestBroker } from '../transport/nats/testBroker.test-helper.js';
 import { agentDir, brokerFor, signWithDates } from './agentFixture.test-helper.js';
 import { openssl } from './agentFixture.test-helper.js';
 import { AgentConfigError, loadAgentConfig } from './config.js';
+import { tempDir } from './tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 let broker: TestBroker;
 
@@ -68,6 +58,7 @@ test('a certificate of another host is refused', () => {
   const dir = agentDir(broker, 'web01');
   copyFileSync(broker.files('web02').cert, join(dir, 'agent.crt'));
   copyFileSync(broker.files('web02').key, join(dir, 'agent.key'));
+  chmodSync(join(dir, 'agent.key'), 0o600);
   assert.match(refusal(dir), /names web02, not this agent's name web01/);
 });
 
@@ -81,9 +72,16 @@ test('a certificate of another CA is refused', () => {
 test('a key that is not the certificate\'s is refused, and the key is never shown', () => {
   const dir = agentDir(broker, 'web01');
   copyFileSync(broker.files('web02').key, join(dir, 'agent.key'));
+  chmodSync(join(dir, 'agent.key'), 0o600);
   const message = refusal(dir);
   assert.match(message, /is not the pair of the key .*agent\.key/);
   assert.doesNotMatch(message, /PRIVATE KEY/);
+});
+
+test('a key group or others may read is refused with one line saying the chmod', () => {
+  const dir = agentDir(broker, 'web01');
+  chmodSync(join(dir, 'agent.key'), 0o640);
+  assert.throws(() => loadAgentConfig(dir), (error: unknown) => error instanceof AgentConfigError && /agent\.key may be read by group or others \(mode 0640\); chmod 600 /.test(error.message) && !error.message.includes('\n'));
 });
 
 test('a missing or bad agent.json says how to make it', () => {

@@ -5,7 +5,7 @@
  * bad certificate is one clear line at start rather than a TLS handshake failing forever.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MusterError } from '../core/errors.js';
@@ -123,10 +123,25 @@ export function checkCertificate(name: string, paths: AgentPaths, now: Date = ne
   return notAfter;
 }
 
+/**
+ * Refuses an agent.key that group or other may read or write (one line saying the chmod):
+ * the key is the host's identity on the broker. A missing key is left to `checkCertificate`.
+ */
+export function checkKeyMode(key: string): void {
+  let mode: number;
+  try {
+    mode = statSync(key).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) !== 0) throw new AgentConfigError(`key ${key} may be read by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 ${key}`);
+}
+
 /** Reads agent folder `dir` and checks its certificate (see `checkCertificate`). */
 export function loadAgentConfig(dir: string, now: Date = new Date()): AgentConfig {
   const json = readAgentJson(dir);
   const paths = agentPaths(dir);
+  checkKeyMode(paths.key);
   const notAfter = checkCertificate(json.name, paths, now);
   return { name: json.name, servers: json.servers, roles: json.roles, paths, notAfter };
 }

@@ -75,7 +75,9 @@ test('one log line per request: who, what, outcome, duration; never the argument
 
 test('operatorOf reads the inbox prefix of a reply subject', () => {
   assert.equal(operatorOf('muster.inbox.alice.abc.1'), 'alice');
-  assert.equal(operatorOf('muster.inbox.bob%2Eops.x'), 'bob.ops');
+  // Never decoded: a %0A in the token cannot start a forged log line.
+  assert.equal(operatorOf('muster.inbox.bob%2Eops.x'), 'bob%2Eops');
+  assert.equal(operatorOf('muster.inbox.bob%0A2026-01-01 root.x'), '?');
   assert.equal(operatorOf('_INBOX.abc'), '-');
   assert.equal(operatorOf(undefined), '-');
 });

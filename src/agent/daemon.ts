@@ -17,7 +17,7 @@
 import { connect, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { subjectToken, streamHeader } from '../transport/nats/protocol.js';
 import { loadAgentConfig, type AgentConfig } from './config.js';
-import { Dispatcher, type Publisher } from './dispatch.js';
+import { Dispatcher, safeSubject, type Publisher } from './dispatch.js';
 import { moduleTable, type AgentModule } from './module.js';
 import { factsModule } from './modules/facts.js';
 import { fileModule } from './modules/file.js';
@@ -37,6 +37,8 @@ export interface AgentOptions {
   /** Where log lines go; default stderr, each line prefixed with the time. */
   log?: (line: string) => void;
   graceMs?: number;
+  /** A command whose caller sent no `command.alive` for this long is stopped; default `agentSilenceMs * 2` (tests lower it). */
+  callerSilenceMs?: number;
   /** Stop on SIGTERM and SIGINT (default true; off for an agent run inside a test process). */
   handleSignals?: boolean;
 }
@@ -122,14 +124,18 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     }
   })();
 
-  const dispatcher = new Dispatcher(config.name, moduleTable(agentModules), publisherFor(nc, log), (line) => log(line));
+  const addresses = { host: hostToken, roles: config.roles.map((role) => subjectToken(role)) };
+  const commandOptions = options.callerSilenceMs === undefined ? {} : { callerSilenceMs: options.callerSilenceMs };
+  const dispatcher = new Dispatcher(config.name, moduleTable(agentModules), publisherFor(nc, log), (line) => log(line), addresses, commandOptions);
   const inFlight = new Set<Promise<void>>();
   const take = (error: Error | null, msg: { subject: string; reply?: string; data: Uint8Array }): void => {
     if (error) {
       log(`subscription error: ${error.message}`);
       return;
     }
-    const handled = dispatcher.handle({ subject: msg.subject, reply: msg.reply, data: msg.data });
+    // handle() promises never to reject; should it, one request must still not end the daemon.
+    const handled = dispatcher.handle({ subject: msg.subject, reply: msg.reply, data: msg.data })
+      .catch((failure: unknown) => log(`request to ${safeSubject(msg.subject)} failed: ${failure instanceof Error ? failure.message : String(failure)}`));
     inFlight.add(handled);
     void handled.finally(() => inFlight.delete(handled));
   };
@@ -150,7 +156,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     // The narrow subscriptions first: a cancel sent meanwhile must reach one of them.
     const narrow: Subscription[] = [];
     if (!nc.isClosed()) {
-      for (const action of ['stdin', 'cancel']) narrow.push(nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
+      for (const action of ['stdin', 'cancel', 'alive']) narrow.push(nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
       for (const sub of wide) sub.unsubscribe();
       await settleWithin(nc.flush(), brokerWaitMs);
     }

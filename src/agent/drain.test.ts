@@ -24,7 +24,12 @@ test('SIGTERM while a command runs: the command finishes, its exit is sent, the 
     if (log.includes('connected to')) ready();
   }));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await connected;
+  try {
+    await connected;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   const nc = await operator(broker);
   try {
     let signalled = false;
@@ -46,6 +51,8 @@ test('SIGTERM while a command runs: the command finishes, its exit is sent, the 
     await assert.rejects(call(nc, 'drain01', 'ping', 'get'), /no responders/i);
   } finally {
     await nc.close();
+    // A failed assertion must not leave the agent running (and holding the test process open).
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 });
 

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { musterSync } from '../cli/commands/cli.test-helper.js';
 import { agentDir, brokerFor, call, operator } from './agentFixture.test-helper.js';
 import { agentVersion } from './version.js';
+import { tempDir } from './tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 test('agent package builds a .deb with the bundle, the launcher and the unit, depending on nodejs (>= 18); the bundled agent answers ping', async () => {
   const out = tempDir('muster-deb-');
@@ -37,6 +27,12 @@ test('agent package builds a .deb with the bundle, the launcher and the unit, de
 
   const root = tempDir('muster-deb-root-');
   execFileSync('dpkg-deb', ['-x', deb, root]);
+  // An upgrade restarts a running agent (configure with the old version as $2), a first install does not start one.
+  const control = tempDir('muster-deb-control-');
+  execFileSync('dpkg-deb', ['-e', deb, control]);
+  const postinst = readFileSync(join(control, 'postinst'), 'utf8');
+  assert.match(postinst, /^if \[ "\$1" = configure \] && \[ -n "\$2" \] && \[ -d \/run\/systemd\/system \]; then systemctl try-restart muster-agent\.service \|\| true; fi$/m);
+  execFileSync('sh', ['-n', join(control, 'postinst')]);
   const unit = readFileSync(join(root, 'lib/systemd/system/muster-agent.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/muster-agent run --dir \/etc\/muster-agent$/m);
   assert.match(unit, /^KillMode=mixed$/m);

@@ -92,6 +92,8 @@ set -e
 mkdir -p /etc/muster-agent
 chmod 0755 /etc/muster-agent
 if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+# An upgrade (configure with the old version as $2) restarts a running agent, so the new code runs.
+if [ "$1" = configure ] && [ -n "$2" ] && [ -d /run/systemd/system ]; then systemctl try-restart muster-agent.service || true; fi
 `;
 
 const prerm = `#!/bin/sh

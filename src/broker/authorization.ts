@@ -66,14 +66,18 @@ export { distinguishedValue };
 /**
  * The subjects one grant lets an operator publish to, for hosts and for roles: a module
  * (`file`: every action), a module action (`file.stat`), or `*` (everything). `command.run`
- * brings `command.stdin` and `command.cancel` with it: a run that could not be fed or
- * stopped would be a worse grant, not a smaller one.
+ * brings `command.stdin`, `command.cancel` and `command.alive` with it: a run that could not
+ * be fed, stopped or kept alive would be a worse grant, not a smaller one.
+ *
+ * A whole module is `<module>.*`, never `<module>.>`: a subject is exactly
+ * `muster.(agent|role).<token>.<module>.<action>`, and `ping.>` would let through
+ * `….ping.command.run`, a spelling an agent that routed by the last tokens once ran.
  */
 export function grantSubjects(grant: string): string[] {
   if (grant === '*') return ['muster.agent.>', 'muster.role.>'];
   const [module, action] = grant.split('.');
-  const tails = action === undefined ? [`${module}.>`]
-    : grant === 'command.run' ? ['command.run', 'command.stdin', 'command.cancel']
+  const tails = action === undefined ? [`${module}.*`]
+    : grant === 'command.run' ? ['command.run', 'command.stdin', 'command.cancel', 'command.alive']
       : [grant];
   return tails.flatMap((tail) => [`muster.agent.*.${tail}`, `muster.role.*.${tail}`]);
 }

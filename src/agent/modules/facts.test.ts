@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
-import { factsModule } from './facts.js';
+import { factsModule, guardedStatfs } from './facts.js';
 import { serviceModule } from './service.js';
 import { ModuleError } from '../module.js';
 
@@ -42,4 +42,20 @@ test('service: a host without systemd answers unsupported, and a bad name is ref
     error instanceof ModuleError && error.code === 'unsupported' && /h1 does not run systemd/.test(error.message));
   await assert.rejects(serviceModule.actions.restart({ name: '--force' }, context), (error: unknown) =>
     error instanceof ModuleError && error.code === 'bad-request' && /name: /.test(error.message));
+});
+
+test('a mount whose statfs hangs is unresponsive, and not asked again until that call settles', async () => {
+  let calls = 0;
+  let release: () => void = () => undefined;
+  const hung = (): Promise<number> => {
+    calls += 1;
+    return new Promise<number>((done) => { release = () => done(1); });
+  };
+  assert.equal(await guardedStatfs('/mnt/hung', hung, 50), 'unresponsive');
+  // The first call still holds its (libuv) thread: a second is not made.
+  assert.equal(await guardedStatfs('/mnt/hung', hung, 50), 'unresponsive');
+  assert.equal(calls, 1);
+  release();
+  await new Promise((wait) => setImmediate(wait));
+  assert.equal(await guardedStatfs('/mnt/hung', async () => 7, 50), 7);
 });

@@ -2,7 +2,12 @@
  * `facts.get`: what the host is, for `muster facts` and reconcile: os-release, kernel, cpus,
  * memory, disks, addresses, uptime, hostname. Disks are the real filesystems of /proc/mounts
  * (pseudo filesystems such as proc, tmpfs, overlay of containers' runtime are left out), each
- * statfs'd; a mount that cannot be statfs'd (a hung NFS server, no permission) is skipped.
+ * statfs'd; a mount that cannot be statfs'd (no permission) is skipped, one whose statfs does
+ * not answer in `statfsTimeoutMs` (a hung NFS server) is reported `{ unresponsive: true }`.
+ *
+ * A hung statfs keeps one of libuv's 4 threads until it returns: so a mount whose earlier
+ * statfs has not settled is not asked again (`unresponsive` at once), or four calls of
+ * facts.get would wedge every fs call of the daemon.
  */
 import { readFile, statfs } from 'node:fs/promises';
 import { arch, cpus, freemem, hostname, networkInterfaces, release, totalmem, uptime, version } from 'node:os';
@@ -14,6 +19,27 @@ const realFilesystems = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 
 
 /** How long one statfs may take before its mount is skipped (a dead NFS server must not hang facts). */
 const statfsTimeoutMs = 2000;
+
+/** The statfs calls that have not settled yet, by mount point (module-wide: they outlive the facts.get that made them). */
+const pendingStatfs = new Map<string, Promise<unknown>>();
+
+/**
+ * statfs of `point` within `timeoutMs`: its result, undefined when it failed, or
+ * `unresponsive` when it did not answer in time or an earlier call for `point` is still pending.
+ */
+export async function guardedStatfs<T>(point: string, call: (point: string) => Promise<T>, timeoutMs = statfsTimeoutMs): Promise<T | undefined | 'unresponsive'> {
+  if (pendingStatfs.has(point)) return 'unresponsive';
+  const pending = call(point).catch(() => undefined);
+  pendingStatfs.set(point, pending);
+  void pending.finally(() => pendingStatfs.delete(point));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'unresponsive'>((done) => { timer = setTimeout(() => done('unresponsive'), timeoutMs); });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function osRelease(): Promise<Record<string, string>> {
   const text = await readFile('/etc/os-release', 'utf8').catch(() => readFile('/usr/lib/os-release', 'utf8')).catch(() => '');
@@ -40,12 +66,11 @@ async function disks(): Promise<unknown[]> {
     const point = unescapeMount(mount);
     if (seen.has(point)) continue;
     seen.add(point);
-    let timer: NodeJS.Timeout | undefined;
-    const stats = await Promise.race([
-      statfs(point).catch(() => undefined),
-      new Promise<undefined>((done) => { timer = setTimeout(() => done(undefined), statfsTimeoutMs); }),
-    ]);
-    clearTimeout(timer);
+    const stats = await guardedStatfs(point, (where) => statfs(where));
+    if (stats === 'unresponsive') {
+      found.push({ mount: point, device: unescapeMount(device), type, unresponsive: true });
+      continue;
+    }
     if (!stats) continue;
     const size = stats.blocks * stats.bsize;
     found.push({ mount: point, device: unescapeMount(device), type, size, free: stats.bavail * stats.bsize, used: size - stats.bfree * stats.bsize });

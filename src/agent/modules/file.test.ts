@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ModuleError, type ActionContext } from '../module.js';
 import { fileModule, maxReadBytes, previousPath } from './file.js';
+import { tempDir } from '../tempDir.test-helper.js';
 
-const scratch: string[] = [];
-/** A temporary folder removed when the file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
 
 const context: ActionContext = { host: 'h1', signal: new AbortController().signal, log: () => undefined };
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -90,4 +81,28 @@ test('stat, sha256 and read', async () => {
   await refused(fileModule.actions.read({ path }, context), 'too-large', /more than the 524288 file\.read returns/);
   await refused(fileModule.actions.read({ path: dir }, context), 'failed', /is a directory/);
   await refused(fileModule.actions.sha256({ path: join(dir, 'absent') }, context), 'failed', /cannot hash .*ENOENT/);
+});
+
+test('write refuses a symlink at the last component unless followLinks, and never touches what it names', async () => {
+  const dir = tempDir('muster-file-link-');
+  const secret = join(dir, 'sudoers');
+  writeFileSync(secret, 'root ALL=(ALL) ALL\n', { mode: 0o440 });
+  const planted = join(dir, '.profile');
+  symlinkSync(secret, planted);
+  await refused(fileModule.actions.write({ path: planted, data: b64('bob ALL=(ALL) NOPASSWD: ALL\n'), owner: 'root' }, context), 'failed', /is a symlink \(pass followLinks: true/);
+  assert.equal(readFileSync(secret, 'utf8'), 'root ALL=(ALL) ALL\n');
+  assert.ok(lstatSync(planted).isSymbolicLink());
+  await fileModule.actions.write({ path: planted, data: b64('through\n'), followLinks: true }, context);
+  assert.equal(readFileSync(secret, 'utf8'), 'through\n');
+  assert.ok(lstatSync(planted).isSymbolicLink(), 'followLinks replaces the file the link names, not the link');
+});
+
+test('read and sha256 refuse a FIFO and a device at once (the handle is checked, nothing blocks)', async () => {
+  const dir = tempDir('muster-file-fifo-');
+  const fifo = join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  for (const path of [fifo, '/dev/zero']) {
+    await refused(fileModule.actions.read({ path }, context), 'failed', /not a file/);
+    await refused(fileModule.actions.sha256({ path }, context), 'failed', /not a file/);
+  }
 });

@@ -8,11 +8,16 @@
  *   returned: `restore` renames it back, atomically too.
  * - `read` returns at most `maxReadBytes` (base64 in a JSON reply must fit the broker's
  *   max_payload, 1 MiB by default): bigger files are read with `command.run` (`cat`), which streams.
- * - A symlink at the path is followed: the file it names is the one read or replaced.
+ * - `write` does not follow a symlink at the last component unless asked (`followLinks: true`):
+ *   a link a local user planted (`/home/bob/.profile -> /etc/sudoers`) with `owner=bob` would
+ *   hand that user the file it names. The new file is a fresh one, so chown never goes through a link.
+ * - `read` and `sha256` open the path once (non-blocking, so a FIFO cannot hang the open),
+ *   check the handle is a regular file and read from it at most limit+1 bytes: a path swapped
+ *   for /dev/zero or a FIFO after a check cannot exhaust memory or hang the agent.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, link, lstat, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
@@ -45,19 +50,60 @@ function failure(error: unknown, what: string, file: string): never {
   throw new ModuleError('failed', `cannot ${what} ${file}: ${code ?? (error as Error).message}`, { cause: error });
 }
 
-async function statOrUndefined(file: string): Promise<Stats | undefined> {
+async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
   try {
-    return await stat(file);
+    return await lstat(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** Opens `file` for reading and checks the handle (not the path) is a regular file; the caller closes it. */
+async function openRegular(file: string, what: string): Promise<{ handle: FileHandle; stats: Stats }> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new ModuleError('failed', `cannot ${what} ${file}: it is a ${kindOf(stats)}, not a file`);
+    return { handle, stats };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function sha256Of(file: string): Promise<{ sha256: string; size: number }> {
+  const { handle } = await openRegular(file, 'hash');
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads at most `limit + 1` bytes of regular file `file` from one handle; more is `too-large`. */
+async function readBounded(file: string, limit: number): Promise<Buffer> {
+  const { handle, stats } = await openRegular(file, 'read');
+  try {
+    if (stats.size > limit) throw new ModuleError('too-large', `${file} is ${stats.size} bytes, more than the ${limit} file.read returns; read it with command.run`);
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > limit) throw new ModuleError('too-large', `${file} grew past ${limit} bytes while read`);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function describe(file: string): Promise<Record<string, unknown>> {
@@ -90,20 +136,26 @@ const writeArgs = z.object({
   owner: z.string().min(1).optional(),
   group: z.string().min(1).optional(),
   keepOld: z.boolean().optional(),
+  /** Replace the file a symlink at the path names (default: a symlink there is refused). */
+  followLinks: z.boolean().optional(),
 });
 
 async function write(args: z.infer<typeof writeArgs>): Promise<unknown> {
   const data = Buffer.from(args.data, 'base64');
-  const target = await realpath(args.path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return args.path;
+  const last = await lstat(args.path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  const old = await statOrUndefined(target);
+  if (last?.isSymbolicLink() && !args.followLinks) throw new ModuleError('failed', `cannot write ${args.path}: it is a symlink (pass followLinks: true to replace the file it names)`);
+  // The folders are resolved (the temporary file goes beside the real file); the last component only when asked.
+  const folder = await realpath(dirname(args.path));
+  const target = last?.isSymbolicLink() ? await realpath(args.path) : join(folder, basename(args.path));
+  const old = await lstatOrUndefined(target);
   if (old && !old.isFile()) throw new ModuleError('failed', `cannot write ${args.path}: it is a ${kindOf(old)}, not a file`);
   const modeBits = args.mode ?? (old ? old.mode & 0o7777 : 0o644);
   const uid = args.owner !== undefined ? await idOf('user', args.owner) : old?.uid;
   const gid = args.group !== undefined ? await idOf('group', args.group) : old?.gid;
-  const oldSha = old ? await sha256Of(target) : null;
+  const oldSha = old ? (await sha256Of(target)).sha256 : null;
   const temp = join(dirname(target), `.${basename(target)}.muster-${randomBytes(6).toString('hex')}.tmp`);
   // 0600 until the mode is set: the data must not be readable by others for a moment.
   const handle = await open(temp, 'wx', 0o600);
@@ -147,10 +199,10 @@ async function syncFolder(folder: string): Promise<void> {
 async function restore(file: string): Promise<unknown> {
   const target = await realpath(file).catch(() => file);
   const previous = previousPath(target);
-  if (!(await statOrUndefined(previous))) throw new ModuleError('failed', `cannot restore ${file}: no kept old file ${previous}`);
+  if (!(await lstatOrUndefined(previous))) throw new ModuleError('failed', `cannot restore ${file}: no kept old file ${previous}`);
   await rename(previous, target);
   await syncFolder(dirname(target));
-  return { path: file, restored: previous, sha256: await sha256Of(target) };
+  return { path: file, restored: previous, sha256: (await sha256Of(target)).sha256 };
 }
 
 /** The `file` module (see the file header for the rules). */
@@ -162,28 +214,21 @@ export const fileModule = {
     /** `{ path }` → `{ path, sha256, size }`. */
     sha256: action(z.object({ path }), async (args) => {
       try {
-        const stats = await stat(args.path);
-        if (!stats.isFile()) throw new ModuleError('failed', `cannot hash ${args.path}: it is a ${kindOf(stats)}, not a file`);
-        return { path: args.path, sha256: await sha256Of(args.path), size: stats.size };
+        return { path: args.path, ...(await sha256Of(args.path)) };
       } catch (error) {
         return failure(error, 'hash', args.path);
       }
     }),
     /** `{ path, maxBytes? }` → `{ path, size, data (base64) }`; a bigger file is `too-large`. */
     read: action(z.object({ path, maxBytes: z.number().int().positive().max(maxReadBytes).optional() }), async (args) => {
-      const limit = args.maxBytes ?? maxReadBytes;
       try {
-        const stats = await stat(args.path);
-        if (!stats.isFile()) throw new ModuleError('failed', `cannot read ${args.path}: it is a ${kindOf(stats)}, not a file`);
-        if (stats.size > limit) throw new ModuleError('too-large', `${args.path} is ${stats.size} bytes, more than the ${limit} file.read returns; read it with command.run`);
-        const data = await readFile(args.path);
-        if (data.length > limit) throw new ModuleError('too-large', `${args.path} grew past ${limit} bytes while read`);
+        const data = await readBounded(args.path, args.maxBytes ?? maxReadBytes);
         return { path: args.path, size: data.length, data: data.toString('base64') };
       } catch (error) {
         return failure(error, 'read', args.path);
       }
     }),
-    /** `{ path, data (base64), mode?, owner?, group?, keepOld? }` → `{ path, size, sha256, changed, previous (path or null) }`. */
+    /** `{ path, data (base64), mode?, owner?, group?, keepOld?, followLinks? }` → `{ path, size, sha256, changed, previous (path or null) }`. */
     write: action(writeArgs, (args) => write(args).catch((error: unknown) => failure(error, 'write', args.path))),
     /** `{ path }`: puts the old file `write` kept back → `{ path, restored, sha256 }`. */
     restore: action(z.object({ path }), (args) => restore(args.path).catch((error: unknown) => failure(error, 'restore', args.path))),

@@ -11,6 +11,10 @@
  * up to `cancelWaitMs` for the command's `exit` (the agent stops its process group: TERM, 2 s,
  * KILL), then `ExecAbortedError` with the output so far (the signal's reason itself when the
  * command had not started).
+ *
+ * While it waits it sends `command.alive { id }` every `aliveIntervalMs`: the agent stops a
+ * command whose caller went quiet (a crash, a second Ctrl-C, a network cut) instead of
+ * letting it run on as root.
  */
 import { nuid, type Msg } from '@nats-io/transport-node';
 import { execResult, OutputCapture } from '../outputCapture.js';
@@ -18,7 +22,7 @@ import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type
 import { onAbort } from './abortFanout.js';
 import { AgentReplyError } from './errors.js';
 import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
-import { agentSubject, protocolVersion, stdinChunkBytes, streamHeader, type CommandReply, type CommandRequest, type StdinChunk } from './protocol.js';
+import { agentSubject, beatIntervalMs, protocolVersion, stdinChunkBytes, streamHeader, type CommandAlive, type CommandReply, type CommandRequest, type StdinChunk } from './protocol.js';
 
 /** How long an aborted command's `exit` is waited for after `command.cancel` (the agent's TERM-then-KILL takes 2 s). */
 export const cancelWaitMs = 3000;
@@ -29,6 +33,8 @@ const chunksPerFlush = 4;
 export interface ExecTiming {
   /** Silence that gives the host up. */
   silenceMs: number;
+  /** How often `command.alive` goes while the command runs; default `beatIntervalMs`. */
+  aliveIntervalMs?: number;
 }
 
 /** Runs `command` on the agent of `target` (see the file header for every ending). */
@@ -51,6 +57,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     let aborting: unknown;
     let silence: NodeJS.Timeout | undefined;
     let cancelTimer: NodeJS.Timeout | undefined;
+    let aliveTimer: NodeJS.Timeout | undefined;
     // A consumer that returns a promise (fetch writing a file) gets its chunks one after
     // another, and the result only once it has taken the last one.
     let consumer: Promise<void> = Promise.resolve();
@@ -65,6 +72,7 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       channel.close();
       clearTimeout(silence);
       clearTimeout(cancelTimer);
+      clearInterval(aliveTimer);
       stopWaiting();
       const done = (): void => {
         const outcome = end();
@@ -184,6 +192,15 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     armSilence();
     try {
       channel.publish(runSubject, JSON.stringify(request));
+      const aliveSubject = agentSubject(host, 'command', 'alive');
+      const alive = JSON.stringify({ id } satisfies CommandAlive);
+      aliveTimer = setInterval(() => {
+        try {
+          channel.publish(aliveSubject, alive, { reply: false });
+        } catch {
+          // The connection is gone: the close ends this exec, and the agent's caller-silence stops the command.
+        }
+      }, timing.aliveIntervalMs ?? beatIntervalMs);
     } catch (error) {
       finish(() => ({ error: new ConnectError(host, 'closed', `cannot send to the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
     }

@@ -64,6 +64,15 @@ export interface StdinChunk {
   end?: boolean;
 }
 
+/**
+ * `command.alive`: the caller of command `id` still waits. Sent every `beatIntervalMs` while
+ * a command runs (no reply); an agent that hears none for `agentSilenceMs * 2` stops the
+ * command as `command.cancel` does, so a command whose caller is gone does not run on.
+ */
+export interface CommandAlive {
+  id: string;
+}
+
 /** The control replies of `command.run` (output chunks are raw bytes with the stream header). */
 export type CommandReply =
   | { t: 'start'; host: string }

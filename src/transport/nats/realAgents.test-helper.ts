@@ -7,11 +7,11 @@
  * lets see everything) records the requests to some subjects and their reply subjects.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { agentDir } from '../../agent/agentFixture.test-helper.js';
 import { startAgent, type AgentDaemon } from '../../agent/daemon.js';
 import { musterBin } from '../../cli/commands/cli.test-helper.js';
-import { agentSubject } from './protocol.js';
+import { agentSubject, inboxPrefix } from './protocol.js';
 import type { TestBroker } from './testBroker.test-helper.js';
 
 /** Agents started in this process; `lines` is their log, each line prefixed with the host. */
@@ -71,7 +71,8 @@ export async function startAgentProcess(broker: TestBroker, host: string, nc: Na
     // It subscribes right after saying so: a request racing it gets "no responders", then the next is answered.
     for (let attempt = 0; ; attempt++) {
       try {
-        await nc.request(agentSubject(host, 'ping', 'get'), JSON.stringify({ v: 1, args: {} }), { timeout: 10_000 });
+        // An agent answers only a reply subject under muster.inbox.: the connection given may have another prefix.
+        await nc.request(agentSubject(host, 'ping', 'get'), JSON.stringify({ v: 1, args: {} }), { timeout: 10_000, noMux: true, reply: createInbox(inboxPrefix('alice')) });
         return agent;
       } catch (error) {
         if (attempt >= 50 || !/no responders/i.test((error as Error).message)) throw error;

@@ -21,7 +21,7 @@ export interface ReplyHandlers {
 
 /** One open request: its reply subject, and publishing on its behalf. */
 export interface ReplyChannel {
-  /** Where its replies go (also the id `command.run` carries is this subject's last token). */
+  /** Where its replies go. (`command.run`'s id is a nuid of its own, not this subject's last token: ids are one namespace per agent.) */
   readonly subject: string;
   readonly token: string;
   /** Publishes to `subject`, remembering it so a refusal of that subject reaches this request. */

@@ -17,7 +17,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MusterError } from '../../core/errors.js';
 import { ConnectError, type ConnectOptions, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from '../types.js';
 import { BrokerConnectError, openBroker, type BrokerOptions } from './broker.js';
-import { execOnAgent } from './exec.js';
+import { execOnAgent, type ExecTiming } from './exec.js';
 import { callAgent, Link, type CallOptions } from './link.js';
 import { agentSilenceMs, inboxPrefix, type CallReply } from './protocol.js';
 import { Replies } from './replies.js';
@@ -27,6 +27,8 @@ export interface NatsTransportOptions extends Omit<BrokerOptions, 'connectTimeou
   connectTimeoutMs?: number;
   /** A running command silent this long is given up (`unreachable`); default `agentSilenceMs`. */
   silenceMs?: number;
+  /** How often a waiting exec sends `command.alive`; default `beatIntervalMs` (tests may lower it). */
+  aliveIntervalMs?: number;
   /** How long a module call (`call`) may take when its caller gives no signal; default 30 s. */
   callTimeoutMs?: number;
 }
@@ -104,11 +106,13 @@ export function natsTransport(options: NatsTransportOptions): NatsTransport {
       const shared = await linkFor(target.name);
       const pong = await callAgent(shared, target, 'ping', 'get', {}, { timeoutMs: connectTimeoutMs, signal: connectOptions.signal });
       if (!pong.ok) throw new ConnectError(target.name, 'other', `the agent of ${target.name} refused ping.get: ${pong.error.message}`);
-      return session(shared, target, silenceMs, call);
+      return session(shared, target, { silenceMs, ...(options.aliveIntervalMs === undefined ? {} : { aliveIntervalMs: options.aliveIntervalMs }) }, call);
     },
     failure: () => brokerError ?? opened?.firstRefusal(),
     async close() {
       closed = true;
+      // A connection still opening would open after this and leak: wait for it, then close it.
+      if (opening) await opening.catch(() => undefined);
       const nc = connection;
       if (nc && !nc.isClosed()) await nc.close();
     },
@@ -127,7 +131,7 @@ async function watch(nc: NatsConnection, shared: Link): Promise<void> {
   }
 }
 
-function session(shared: Link, target: Target, silenceMs: number, call: NatsTransport['call']): NatsSession {
+function session(shared: Link, target: Target, timing: ExecTiming, call: NatsTransport['call']): NatsSession {
   const running = new Set<AbortController>();
   return {
     target,
@@ -137,7 +141,7 @@ function session(shared: Link, target: Target, silenceMs: number, call: NatsTran
       running.add(own);
       const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
       try {
-        return await execOnAgent(shared, target, command, { ...options, signal }, { silenceMs });
+        return await execOnAgent(shared, target, command, { ...options, signal }, timing);
       } finally {
         running.delete(own);
       }
