@@ -7,7 +7,10 @@
  *   subscribe only to `muster.agent.<HOST>.>` and `muster.role.<ROLE>.>` for its roles, and
  *   publish nothing but replies to requests it received (`allow_responses`);
  * - an operator NAME may publish only to the module subjects the union of its permission
- *   roles grants (`ping` always), and subscribe only to its own inbox;
+ *   roles grants (`ping` always): a module is `muster.agent.*.<module>.*` (one action token,
+ *   never `>`: the agent refuses any longer subject too), an action `muster.agent.*.<module>.<action>`,
+ *   and `command.run` brings `command.stdin`, `command.cancel` and `command.alive` (the caller's
+ *   keepalive); it subscribes only to its own inbox;
  * - the public key of every active certificate that became a user is pinned, so a revoked one
  *   fails the handshake.
  * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.

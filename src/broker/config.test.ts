@@ -45,10 +45,10 @@ describe('brokerConfigs', () => {
       allow_responses: { max: 1_000_000, expires: '24h' },
     });
     assert.deepEqual(byName.get('audit'), {
-      publish: { allow: ['muster.agent.*.facts.>', 'muster.role.*.facts.>', 'muster.agent.*.file.stat', 'muster.role.*.file.stat', 'muster.agent.*.ping.>', 'muster.role.*.ping.>'] },
+      publish: { allow: ['muster.agent.*.facts.*', 'muster.role.*.facts.*', 'muster.agent.*.file.stat', 'muster.role.*.file.stat', 'muster.agent.*.ping.*', 'muster.role.*.ping.*'] },
       subscribe: { allow: ['muster.inbox.audit.>'] },
     });
-    assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.>', 'muster.role.*.ping.>'] });
+    assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.*', 'muster.role.*.ping.*'] });
     assert.equal(pinnedKeys(records).length, 6);
     // gone01's key is not pinned in the file the broker reads: no user, no handshake either.
     const auth = brokerConfigs(inventory, state.stateDir, records).find((file) => file.path.endsWith('auth.conf'))?.content ?? '';
@@ -64,6 +64,7 @@ describe('brokerConfigs', () => {
     assert.deepEqual(grantSubjects('command.run'), [
       'muster.agent.*.command.run', 'muster.role.*.command.run', 'muster.agent.*.command.stdin',
       'muster.role.*.command.stdin', 'muster.agent.*.command.cancel', 'muster.role.*.command.cancel',
+      'muster.agent.*.command.alive', 'muster.role.*.command.alive',
     ]);
     assert.equal(userFor('agent', 'a,b+c'), 'CN=a\\,b\\+c,OU=agent,O=muster');
   });
