@@ -42,3 +42,13 @@ test('enroll refuses a name that is no host name, and a first enroll without ser
   assert.equal(noServers.code, 2);
   assert.match(noServers.stderr, /No broker given: add --servers/);
 });
+
+test('a folder that cannot be made (under /proc) is one line, not a hang', () => {
+  // Node's recursive mkdir used to spin forever on such a path (found by the lab suite).
+  const started = Date.now();
+  const ran = musterSync(['agent', 'enroll', '--name', 'web01', '--dir', '/proc/no-such/agent', '--servers', 'tls://127.0.0.1:4222']);
+  assert.equal(ran.code, 2);
+  assert.match(ran.stderr, /^muster: Cannot make the agent folder \/proc\/no-such: ENOENT/m);
+  assertNoStack(ran);
+  assert.ok(Date.now() - started < 10_000);
+});

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { agentPaths, readAgentJson } from './config.js';
@@ -39,6 +40,20 @@ export interface Enrolled {
 /** A host name as it may appear in a certificate subject and the agent's subjects. */
 const hostName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
+/**
+ * `mkdir -p`, one level at a time: Node's own recursive mkdir spins forever on a path under
+ * /proc (its mkdir fails ENOENT, which Node takes for a missing parent, again and again).
+ */
+async function makeFolders(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) await makeFolders(parent);
+  try {
+    await mkdir(dir, { mode: 0o755 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`Cannot make the agent folder ${dir}: ${(error as Error).message}`);
+  }
+}
+
 /** Makes the key (if absent), the CSR and agent.json in `options.dir` (see the file header). */
 export async function enroll(options: EnrollOptions): Promise<Enrolled> {
   if (!hostName.test(options.name)) throw new UsageError(`Invalid agent name "${options.name}": give the host's inventory name (letters, digits, '.', '_', '-')`);
@@ -47,7 +62,7 @@ export async function enroll(options: EnrollOptions): Promise<Enrolled> {
   const servers = options.servers ?? previous?.servers;
   if (!servers || servers.length === 0) throw new UsageError('No broker given: add --servers tls://BROKER:4222 (agent.json has none yet)');
   const roles = options.roles ?? previous?.roles ?? [];
-  await mkdir(options.dir, { recursive: true, mode: 0o755 });
+  await makeFolders(resolve(options.dir));
   let keyCreated = false;
   if (!existsSync(paths.key)) {
     // openssl prints the key to stdout, and it goes straight into a file made 0600 before anything is in it.
