@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { followingAbort, onAbort } from './onAbort.js';
 
@@ -35,4 +36,15 @@ test('followingAbort: released followers are not aborted', () => {
   follower.release();
   parent.abort();
   assert.equal(follower.controller.signal.aborted, false);
+});
+
+test('onAbort: one listener on the signal for any number of waiters; a stopped waiter is not called', () => {
+  const controller = new AbortController();
+  const called: number[] = [];
+  const stops = Array.from({ length: 1000 }, (_, i) => onAbort(controller.signal, () => called.push(i)));
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  for (const stop of stops.slice(0, 998)) stop();
+  controller.abort();
+  assert.deepEqual(called, [998, 999]);
+  assert.doesNotThrow(() => onAbort(undefined, () => assert.fail('no signal, never called'))());
 });

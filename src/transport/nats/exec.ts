@@ -19,7 +19,7 @@
 import { nuid, type Msg } from '@nats-io/transport-node';
 import { execResult, OutputCapture } from '../outputCapture.js';
 import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Target } from '../types.js';
-import { onAbort } from './abortFanout.js';
+import { onAbort } from '../../core/onAbort.js';
 import { AgentReplyError } from './errors.js';
 import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
 import { agentSubject, beatIntervalMs, protocolVersion, stdinChunkBytes, streamHeader, type CommandAlive, type CommandReply, type CommandRequest, type StdinChunk } from './protocol.js';

@@ -12,7 +12,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { formatDuration } from '../../core/duration.js';
 import { ConnectError, NoAnswerError, type Target } from '../types.js';
-import { onAbort } from './abortFanout.js';
+import { onAbort } from '../../core/onAbort.js';
 import { AgentReplyError, BrokerRefusedError, callOf } from './errors.js';
 import { agentSubject, protocolVersion, type CallReply, type CallRequest } from './protocol.js';
 import type { Replies } from './replies.js';

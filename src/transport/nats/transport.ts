@@ -14,6 +14,7 @@
  * or the broker refused this operator a call. The CLI says those once instead of per host.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import { followingAbort } from '../../core/onAbort.js';
 import { MusterError } from '../../core/errors.js';
 import { ConnectError, type ConnectOptions, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from '../types.js';
 import { BrokerConnectError, openBroker, type BrokerOptions } from './broker.js';
@@ -137,12 +138,12 @@ function session(shared: Link, target: Target, timing: ExecTiming, call: NatsTra
     target,
     async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
       // close() stops what still runs: each exec listens to its own controller too.
-      const own = new AbortController();
+      const { controller: own, release } = followingAbort(options.signal);
       running.add(own);
-      const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
       try {
-        return await execOnAgent(shared, target, command, { ...options, signal }, timing);
+        return await execOnAgent(shared, target, command, { ...options, signal: own.signal }, timing);
       } finally {
+        release();
         running.delete(own);
       }
     },
