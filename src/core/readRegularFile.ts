@@ -58,19 +58,13 @@ export async function readRegularFile(path: string, options: ReadRegularOptions)
     return refuse(reasonOf(error), error);
   }
   try {
-    const size = checkKind(await handle.stat(), options, refuse);
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const collected = new Collected(checkKind(await handle.stat(), options, refuse), options, refuse);
     for (;;) {
       options.signal?.throwIfAborted();
-      const buffer = Buffer.allocUnsafe(nextReadSize(size, total, options.maxBytes));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > options.maxBytes) refuse(tooBig(total, options, 'grew'));
+      const buffer = collected.nextBuffer();
+      if (!collected.took(buffer, (await handle.read(buffer, 0, buffer.length, null)).bytesRead)) break;
     }
-    return decode(Buffer.concat(chunks, total), options.shown ?? path, options.what);
+    return collected.text(path);
   } finally {
     await handle.close();
   }
@@ -87,20 +81,41 @@ export function readRegularFileSync(path: string, options: Omit<ReadRegularOptio
     return refuse(reasonOf(error), error);
   }
   try {
-    const size = checkKind(fstatSync(fd), options, refuse);
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const collected = new Collected(checkKind(fstatSync(fd), options, refuse), options, refuse);
     for (;;) {
-      const buffer = Buffer.allocUnsafe(nextReadSize(size, total, options.maxBytes));
-      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > options.maxBytes) refuse(tooBig(total, options, 'grew'));
+      const buffer = collected.nextBuffer();
+      if (!collected.took(buffer, readSync(fd, buffer, 0, buffer.length, null))) break;
     }
-    return decode(Buffer.concat(chunks, total), options.shown ?? path, options.what);
+    return collected.text(path);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** What the read loop of both readers has read so far: rules 3 and 4 above, the same for both. */
+class Collected {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(private readonly size: number, private readonly options: ReadRegularOptions, private readonly refuse: (message: string) => never) {}
+
+  /** A buffer for the next read (see nextReadSize). */
+  nextBuffer(): Buffer {
+    return Buffer.allocUnsafe(nextReadSize(this.size, this.total, this.options.maxBytes));
+  }
+
+  /** Keeps what a read put in `buffer`; false at the end of the file. Refuses a file that grew past the limit. */
+  took(buffer: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+    this.total += bytesRead;
+    if (this.total > this.options.maxBytes) this.refuse(tooBig(this.total, this.options, 'grew'));
+    return true;
+  }
+
+  /** The file's text, strictly decoded. */
+  text(path: string): string {
+    return decode(Buffer.concat(this.chunks, this.total), this.options.shown ?? path, this.options.what);
   }
 }
 
