@@ -16,8 +16,9 @@
  * error message and its place stay exactly what `yaml` says.
  */
 import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import { escape, plainNode } from './coreScalars.js';
-import { leanMap, leanPair, leanResolved, leanSeq, leanString, setNodeEnd, valueEnd } from './leanNodes.js';
+import { plainNode } from './coreScalars.js';
+import { OutsideSubset, outside, plainEnd, quotedScalar } from './fastScalars.js';
+import { leanMap, leanPair, leanResolved, leanSeq, setNodeEnd, valueEnd } from './leanNodes.js';
 
 /** A text read by the fast path: the document (as `parseDocument` makes it) and its data (as `doc.toJS()` makes it). */
 export interface FastYaml {
@@ -28,14 +29,9 @@ export interface FastYaml {
 type Node = Scalar | YAMLMap | YAMLSeq;
 type Range = [number, number, number];
 
-/** Thrown inside the scanner when the text leaves the subset; caught in `parseFastYaml` only. */
-class OutsideSubset extends Error {}
-
 // Characters the fast path does not take anywhere: control characters, tabs, CR, BOM, other line breaks.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const unusual = /[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]/;
-// A plain scalar may not start with these (nor with `?`, `:`, or `-` and a space; handled apart).
-const indicators = new Set([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
 const maxKeyLength = 1000; // yaml refuses implicit keys past 1024 characters
 
 /**
@@ -52,10 +48,6 @@ export function parseFastYaml(text: string): FastYaml | undefined {
     if (error instanceof OutsideSubset) return undefined;
     throw error;
   }
-}
-
-function outside(): never {
-  throw new OutsideSubset();
 }
 
 class Scanner {
@@ -191,9 +183,9 @@ class Scanner {
     const first = text.charCodeAt(at);
     let node: Scalar;
     if (first === 34 || first === 39) {
-      node = this.quoted(at);
+      node = quotedScalar(this.text, this.end, at);
     } else {
-      const stop = this.plainEnd(at, false);
+      const stop = plainEnd(this.text, this.end, at, false);
       node = plainNode(text.slice(at, stop), at, stop);
     }
     const colon = valueEnd(node);
@@ -210,9 +202,9 @@ class Scanner {
     if (c === 91) return this.flowSeq(at);
     if (c === 123) return this.flowMap(at);
     let node: Scalar;
-    if (c === 34 || c === 39) node = this.quoted(at);
+    if (c === 34 || c === 39) node = quotedScalar(this.text, this.end, at);
     else {
-      const stop = this.plainEnd(at, flow);
+      const stop = plainEnd(this.text, this.end, at, flow);
       node = plainNode(this.text.slice(at, stop), at, stop);
     }
     this.data = node.value;
@@ -278,68 +270,6 @@ class Scanner {
     return p;
   }
 
-  /** The end of a plain scalar starting at `at` (trailing spaces not included). */
-  private plainEnd(at: number, flow: boolean): number {
-    const { text, end } = this;
-    const first = text[at] ?? '';
-    if (at >= end || first === '\n' || indicators.has(first)) outside();
-    if (first === '?' || first === ':') outside(); // `?x` and `:x` are plain in YAML 1.2, but rare enough to leave to yaml
-    if (first === '-') {
-      const next = text.charCodeAt(at + 1);
-      if (at + 1 >= end || next === 32 || next === 10 || (flow && isFlowIndicator(next))) outside();
-    }
-    let p = at + 1;
-    let stop = p;
-    while (p < end) {
-      const c = text.charCodeAt(p);
-      if (c === 10) break;
-      if (c === 58) {
-        if (flow) break; // `key: value` in a flow map; any other colon there is left to yaml
-        const next = text.charCodeAt(p + 1);
-        if (p + 1 >= end || next === 32 || next === 10) break;
-      } else if (c === 35 && text.charCodeAt(p - 1) === 32) break;
-      else if (flow && isFlowIndicator(c)) break;
-      p++;
-      if (c !== 32) stop = p;
-    }
-    if (flow && text.charCodeAt(p) === 58 && text.charCodeAt(p + 1) !== 32) outside();
-    return stop;
-  }
-
-  /** A single-line quoted scalar at `at` (`"` or `'`). */
-  private quoted(at: number): Scalar {
-    const { text } = this;
-    if (text.charCodeAt(at) === 39) {
-      let value = '';
-      let p = at + 1;
-      for (;;) {
-        const q = text.indexOf("'", p);
-        const nl = text.indexOf('\n', p);
-        if (q < 0 || (nl >= 0 && nl < q)) outside();
-        value += text.slice(p, q);
-        if (text.charCodeAt(q + 1) !== 39) return leanString(value, 'QUOTE_SINGLE', at, q + 1);
-        value += "'";
-        p = q + 2;
-      }
-    }
-    let value = '';
-    let p = at + 1;
-    for (;;) {
-      let q = p;
-      while (q < this.end) {
-        const c = text.charCodeAt(q);
-        if (c === 34 || c === 92 || c === 10) break;
-        q++;
-      }
-      if (q >= this.end || text.charCodeAt(q) === 10) outside();
-      value += text.slice(p, q);
-      if (text.charCodeAt(q) === 34) return leanString(value, 'QUOTE_DOUBLE', at, q + 1);
-      const [char, length] = escape(text, q + 1) ?? outside();
-      value += char;
-      p = q + 1 + length;
-    }
-  }
-
   private skipSpaces(from: number): number {
     let p = from;
     while (this.text.charCodeAt(p) === 32) p++;
@@ -371,8 +301,4 @@ class Scanner {
 function setKey(data: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__' || Object.hasOwn(data, key)) outside();
   data[key] = value;
-}
-
-function isFlowIndicator(c: number): boolean {
-  return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
 }
