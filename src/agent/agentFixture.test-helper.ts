@@ -3,12 +3,11 @@
  * agent's folder laid out as docs/agent.md says, an operator connection with its inbox
  * prefix, and a command.run request followed to its last reply.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, inboxPrefix, streamHeader, type CallReply, type CommandReply } from '../transport/nats/protocol.js';
-import { startTestBroker, type TestBroker } from '../transport/nats/testBroker.test-helper.js';
+import { openssl, startTestBroker, type TestBroker } from '../transport/nats/testBroker.test-helper.js';
 
 /** A test broker knowing agents `hosts` and operator `alice`. */
 export function brokerFor(hosts: string[]): Promise<TestBroker> {
@@ -97,10 +96,7 @@ export async function runCommand(nc: NatsConnection, host: string, request: Reco
   return trace;
 }
 
-/** Runs openssl in `cwd` (argument array, no shell). */
-export function openssl(cwd: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
+export { openssl };
 
 /** openssl ca's time format, `YYYYMMDDHHMMSSZ`. */
 export function caTime(date: Date): string {

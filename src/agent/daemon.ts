@@ -15,7 +15,8 @@
  * agent runs stops it the same way, with exit code 1 and the line that says to renew.
  */
 import { connect, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { subjectToken, streamHeader } from '../transport/nats/protocol.js';
+import { agentSubject, streamHeader } from '../transport/nats/protocol.js';
+import { agentWildcard, roleWildcard, subjectToken } from '../core/subjects.js';
 import { loadAgentConfig, type AgentConfig } from './config.js';
 import { Dispatcher, safeSubject, type Publisher } from './dispatch.js';
 import { moduleTable, type AgentModule } from './module.js';
@@ -140,8 +141,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     void handled.finally(() => inFlight.delete(handled));
   };
   const wide: Subscription[] = [
-    nc.subscribe(`muster.agent.${hostToken}.>`, { callback: take }),
-    ...config.roles.map((role) => nc.subscribe(`muster.role.${subjectToken(role)}.>`, { callback: take })),
+    nc.subscribe(agentWildcard(config.name), { callback: take }),
+    ...config.roles.map((role) => nc.subscribe(roleWildcard(role), { callback: take })),
   ];
   await nc.flush();
 
@@ -156,7 +157,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     // The narrow subscriptions first: a cancel sent meanwhile must reach one of them.
     const narrow: Subscription[] = [];
     if (!nc.isClosed()) {
-      for (const action of ['stdin', 'cancel', 'alive']) narrow.push(nc.subscribe(`muster.agent.${hostToken}.command.${action}`, { callback: take }));
+      for (const action of ['stdin', 'cancel', 'alive']) narrow.push(nc.subscribe(agentSubject(config.name, 'command', action), { callback: take }));
       for (const sub of wide) sub.unsubscribe();
       await settleWithin(nc.flush(), brokerWaitMs);
     }

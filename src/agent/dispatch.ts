@@ -117,11 +117,13 @@ export class Dispatcher {
     // what a running command's caller sends without a reply (stdin, cancel, alive).
     // nats.js gives a message published without a reply subject an empty one.
     const replyless = !message.reply && (call === 'command.stdin' || call === 'command.cancel' || call === 'command.alive');
-    if (inboxOf(message.reply) === undefined && !replyless) {
+    const inbox = inboxOf(message.reply);
+    if (inbox === undefined && !replyless) {
       this.log(`- dropped a request to ${safeSubject(message.subject)}: its reply subject ${safeSubject(message.reply)} is no muster.inbox.<operator>. subject`);
       return;
     }
-    const who = operatorOf(message.reply);
+    // The inbox's operator token when there is one; a replyless message names nobody.
+    const who = inbox ?? '-';
     const line = (outcome: string, detail = ''): void =>
       this.log(`${who} ${call} ${outcome} ${Math.round(performance.now() - started)}ms${detail ? ` ${detail}` : ''}`);
     const isRun = call === 'command.run';

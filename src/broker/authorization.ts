@@ -15,7 +15,7 @@
  *   fails the handshake.
  * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
-import { inboxPrefix, subjectToken } from '../core/subjects.js';
+import { agentWildcard, inboxPrefix, roleWildcard } from '../core/subjects.js';
 import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
 import type { Inventory } from '../inventory/types.js';
@@ -110,7 +110,7 @@ function agentPermissions(inventory: Inventory, host: string, limits: ReplyLimit
   const kv = keyValueSubjects('agent', host);
   return {
     publish: kv.publish.length > 0 ? { allow: kv.publish } : { deny: ['>'] },
-    subscribe: { allow: [`muster.agent.${subjectToken(host)}.>`, ...roles.map((role) => `muster.role.${subjectToken(role)}.>`), ...kv.subscribe] },
+    subscribe: { allow: [agentWildcard(host), ...roles.map(roleWildcard), ...kv.subscribe] },
     allow_responses: { ...limits },
   };
 }

@@ -9,6 +9,8 @@
  * always exactly one token and can never be a wildcard.
  */
 export function subjectToken(name: string): string {
+  // Most names (web01) are a token as they are: no byte-by-byte walk on the per-request path.
+  if (/^[A-Za-z0-9_-]+$/.test(name)) return name;
   let token = '';
   for (const byte of Buffer.from(name, 'utf8')) {
     const char = String.fromCharCode(byte);
@@ -31,4 +33,14 @@ export function roleSubject(role: string, module: string, action: string): strin
 /** The inbox prefix of an operator's connection (`inboxPrefix`); replies reach only that operator. */
 export function inboxPrefix(operator: string): string {
   return `muster.inbox.${subjectToken(operator)}`;
+}
+
+/** Every request subject of one host's agent (what it subscribes to). */
+export function agentWildcard(host: string): string {
+  return `muster.agent.${subjectToken(host)}.>`;
+}
+
+/** Every request subject of a role (what the agents of its hosts subscribe to). */
+export function roleWildcard(role: string): string {
+  return `muster.role.${subjectToken(role)}.>`;
 }

@@ -311,7 +311,7 @@ function settleWithGrace<T>(promise: Promise<T>, signal: AbortSignal, graceMs: n
   });
 }
 
-/** A connect failure's message, with the options it names called as the caller asked (see `nameOption`). */
+/** The message of whatever a job or a connect threw. */
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

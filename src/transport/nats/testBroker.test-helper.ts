@@ -29,7 +29,8 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-function openssl(dir: string, args: string[]): void {
+/** Runs openssl in `dir` (argument array, no shell). */
+export function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
