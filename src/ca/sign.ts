@@ -85,8 +85,9 @@ export async function signOperator(stateDir: string, name: string, options: Sign
     const existing = await existingKeyDigest(files.key);
     const revoked = existing !== undefined && index.certificates.some((record) =>
       sameIdentity(record, 'operator', name) && record.spki === existing && record.revokedAt !== undefined);
-    if (existing === undefined || revoked) await makeKey(files.key);
-    const spki = await existingKeyDigest(files.key);
+    const fresh = existing === undefined || revoked;
+    if (fresh) await makeKey(files.key);
+    const spki = fresh ? await existingKeyDigest(files.key) : existing;
     // A key file that is not the one signed before (put there by hand) is refused like an agent's CSR.
     checkKeyRules(index, 'operator', name, spki ?? '');
     const { stdout: csrPem } = await openssl(['req', '-new', '-key', files.key, '-subj', subjectOf('operator', name)], { what: `Cannot make the request of operator ${name}` });

@@ -14,9 +14,8 @@
 import type { Command } from 'commander';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
 import { newCommand } from '../globals.js';
+import { defaultAgentDir } from '../../agent/config.js';
 
-/** Where the agent keeps its files on a host (agent/config.ts's default). */
-const defaultAgentDir = '/etc/muster-agent';
 
 interface InstallOptions extends FanoutOptions {
   deb?: string;

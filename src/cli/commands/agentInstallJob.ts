@@ -22,9 +22,8 @@ import { select } from '../../inventory/select.js';
 import type { Host, Inventory } from '../../inventory/types.js';
 import type { Job, JobResult } from '../../run/engine.js';
 import type { Session } from '../../transport/types.js';
+import { defaultAgentDir } from '../../agent/config.js';
 
-/** Where the agent keeps its files on a host (agent/config.ts's default). */
-export const defaultAgentDir = '/etc/muster-agent';
 
 /** How an installed agent is started on its host. */
 export type AgentStart =

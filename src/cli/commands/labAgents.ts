@@ -24,6 +24,7 @@ import { runOn } from '../../run/engine.js';
 import { transportFor } from '../../transport/index.js';
 import { targetOf } from '../fanout/fleet.js';
 import { installAgentJob, installSettings } from './agentInstallJob.js';
+import { serverHosts } from './ca.js';
 
 /** What labAgentsUp did. */
 export interface LabAgentsUp {
@@ -47,7 +48,7 @@ export async function labAgentsUp(lab: Lab, options: { signal?: AbortSignal; tim
   const agents = inventory.agents;
   if (!agents) throw new EnvironmentError(`Lab "${lab.name}" was made without agents (muster lab up --agents --recreate)`);
   const stateDir = stateDirFor(inventory, {});
-  const sans = agents.servers.map((server) => new URL(server).hostname);
+  const sans = serverHosts(agents.servers);
   if (!(await exists(caPaths(stateDir).cert))) await initCa(stateDir, { sans });
   if (!(await exists(operatorFiles(stateDir, labOperator).cert))) await signOperator(stateDir, labOperator);
   await brokerUp(inventory, stateDir, { cluster: agents.servers.length });

@@ -5,7 +5,7 @@
  * a test's hand-made one) and writes to the writers it is given.
  */
 import type { RunResult } from '../../run/engine.js';
-import { failureStatuses } from '../../run/outcome.js';
+import { failureStatuses, type Outcome } from '../../run/outcome.js';
 import { describeBlock, formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
 import { hostRecord, jsonLine, summaryRecord } from '../../report/jsonLines.js';
@@ -31,6 +31,8 @@ export interface PresentOptions {
    * shows results its own way; given `color` so it paints as the gathered view would.
    */
   render?: ((result: RunResult, color: boolean) => string) | undefined;
+  /** Replaces each host's `--json` record, for a command whose hosts answer with values (`muster call`). */
+  jsonRecord?: ((outcome: Outcome) => unknown) | undefined;
 }
 
 /** What presenting came to: the exit code, and the summary line (also for the journal). */
@@ -57,7 +59,8 @@ export function presentRun(result: RunResult, options: PresentOptions, out: Writ
   const exitCode = fanoutExitCode(result);
   const summary = formatSummary(result);
   if (options.json) {
-    for (const outcome of result.outcomes) out.stdout.write(jsonLine(hostRecord(outcome)));
+    const record = options.jsonRecord ?? hostRecord;
+    for (const outcome of result.outcomes) out.stdout.write(jsonLine(record(outcome)));
     out.stdout.write(jsonLine(summaryRecord(result, exitCode)));
     return { exitCode, summary };
   }

@@ -14,8 +14,6 @@
  */
 import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
-import { jsonLine, summaryRecord } from '../../report/jsonLines.js';
-import { formatSummary } from '../../report/summary.js';
 import { failureOf } from '../../transport/index.js';
 import type { Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
@@ -23,7 +21,7 @@ import { flagFor } from '../optionFlags.js';
 import { inventoryOfTargets, type Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
-import { fanoutExitCode, presentRun, type Presented, type PresentOptions } from './present.js';
+import { presentRun, type PresentOptions } from './present.js';
 import { watchRun } from './watch.js';
 
 /** How to present and record a fan-out. */
@@ -65,27 +63,18 @@ export async function fanoutWith(
   // way for one reason, which is said once (exit 2) instead of once per host.
   const failure = failureOf(transport);
   if (failure && !result.outcomes.some((outcome) => outcome.status === 'ok' || outcome.status === 'changed')) throw failure;
-  const presented = options.json && report.jsonRecord
-    ? presentJson(result, report.jsonRecord, out.stdout)
-    : presentRun(result, {
-      json: options.json,
-      stream: options.stream,
-      quiet: options.quiet,
-      color: useColor(options, process.stdout),
-      addresses: new Map(targets.map((target) => [target.name, target.address])),
-      render: report.render,
-    }, out);
+  const presented = presentRun(result, {
+    json: options.json,
+    stream: options.stream,
+    quiet: options.quiet,
+    color: useColor(options, process.stdout),
+    addresses: new Map(targets.map((target) => [target.name, target.address])),
+    render: report.render,
+    jsonRecord: report.jsonRecord,
+  }, out);
   if (report.journal !== false && targets.length > 0) await journalRun(report, result, startedAt, presented);
   process.exitCode = presented.exitCode;
   return result;
-}
-
-/** `--json` with a command's own host records, then the usual summary record. */
-function presentJson(result: RunResult, record: (outcome: Outcome) => unknown, stdout: NodeJS.WritableStream): Presented {
-  const exitCode = fanoutExitCode(result);
-  for (const outcome of result.outcomes) stdout.write(jsonLine(record(outcome)));
-  stdout.write(jsonLine(summaryRecord(result, exitCode)));
-  return { exitCode, summary: formatSummary(result) };
 }
 
 /**
