@@ -20,6 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { initCa } = await import(join(root, 'dist/ca/init.js'));
 const { signOperator } = await import(join(root, 'dist/ca/sign.js'));
 const { withCaIndex } = await import(join(root, 'dist/ca/indexWriter.js'));
+const { pooledAll } = await import(join(root, 'dist/core/pool.js'));
 const { recordOf } = await import(join(root, 'dist/ca/certificate.js'));
 const { caPaths, operatorFiles } = await import(join(root, 'dist/ca/paths.js'));
 
@@ -35,19 +36,6 @@ export function simAddress(index) {
 
 async function openssl(args, cwd) {
   await run('openssl', args, { cwd });
-}
-
-/** Pooled: `limit` at a time, every item, in order. */
-async function pooled(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index], index);
-    }
-  }));
-  return results;
 }
 
 /** A fresh key: the private half written 0600, the public half beside it for `-force_pubkey`. */
@@ -88,7 +76,8 @@ export async function simFleet(dir, count, { operator = 'admin', log = () => {} 
   const clientExt = join(dir, 'client.ext');
   await writeFile(clientExt, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
   const started = Date.now();
-  const records = await pooled(agents, 2, async (agent, index) => {
+  const records = new Array(agents.length);
+  await pooledAll(agents.entries(), async ([index, agent]) => {
     const pub = join(keys, `${agent.name}.pub`);
     await newKey(agent.key, pub);
     serial += 1n;
@@ -96,8 +85,8 @@ export async function simFleet(dir, count, { operator = 'admin', log = () => {} 
       '-days', '30', '-set_serial', `0x${serial.toString(16)}`, '-extfile', clientExt, '-out', agent.cert]);
     await rm(pub);
     if ((index + 1) % 1000 === 0) log(`  ${index + 1}/${count} certificates (${((Date.now() - started) / 1000).toFixed(0)}s)`);
-    return recordOf('agent', agent.name, await readFile(agent.cert, 'utf8'), agent.cert);
-  });
+    records[index] = recordOf('agent', agent.name, await readFile(agent.cert, 'utf8'), agent.cert);
+  }, { limit: 2 });
   await withCaIndex(state, async (index) => { index.certificates.push(...records); });
   const notAfter = records.reduce((least, entry) => (entry.notAfter < least ? entry.notAfter : least), records[0].notAfter);
   await writeFile(marker, `${JSON.stringify({ count, operator, notAfter })}\n`);

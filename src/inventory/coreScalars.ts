@@ -8,6 +8,9 @@
 import type { Scalar } from 'yaml';
 import { leanResolved, leanString } from './leanNodes.js';
 
+const hexByte = /^[0-9a-fA-F]{2}$/;
+const hexUnit = /^[0-9a-fA-F]{4}$/;
+
 /** The character a double-quoted escape (after its backslash at `at`) stands for, and how many characters it takes; undefined for the escapes left to yaml (`\N`, `\_`, `\L`, `\P`, `\U`, a line break). */
 export function escape(text: string, at: number): [string, number] | undefined {
   const c = text[at];
@@ -26,7 +29,7 @@ export function escape(text: string, at: number): [string, number] | undefined {
     case 'x': case 'u': {
       const length = c === 'x' ? 2 : 4;
       const hex = text.slice(at + 1, at + 1 + length);
-      if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) return undefined;
+      if (!(c === 'x' ? hexByte : hexUnit).test(hex)) return undefined;
       return [String.fromCharCode(parseInt(hex, 16)), length + 1];
     }
     default: return undefined;

@@ -14,10 +14,10 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { hostProcess, isAlive } from './host.js';
+import { childrenOf, hostProcess, isAlive, readText } from './host.js';
 import { labPaths, requireHost, requireState } from './state.js';
 
 /** A daemon of a lab host, as labDaemons sees it. */
@@ -51,13 +51,6 @@ export function daemonPaths(hostsDir: string, host: string, name: string): { pid
   return { pid: join(hostsDir, host, `${checkDaemonName(name)}.pid`), log: join(hostsDir, host, `${name}.log`) };
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ESRCH') return undefined;
-    throw error;
-  });
-}
-
 /** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
 async function startTime(pid: number): Promise<string | undefined> {
   const stat = await readText(`/proc/${pid}/stat`);
@@ -68,11 +61,6 @@ async function startTime(pid: number): Promise<string | undefined> {
 
 async function pidNamespace(pid: number): Promise<string | undefined> {
   return readlink(`/proc/${pid}/ns/pid`).catch(() => undefined);
-}
-
-async function childrenOf(pid: number): Promise<number[]> {
-  const text = await readText(`/proc/${pid}/task/${pid}/children`);
-  return (text ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 function pause(ms: number): Promise<void> {

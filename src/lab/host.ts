@@ -30,7 +30,8 @@ export function hostLogPath(hostsDir: string, host: string): string {
   return join(hostRunDir(hostsDir, host), 'log');
 }
 
-async function readText(path: string): Promise<string | undefined> {
+/** A /proc or state file's text; undefined when it (or its process) is gone. */
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -55,6 +56,12 @@ export async function commandLine(pid: number): Promise<string | undefined> {
   return text === undefined ? undefined : text.split('\0').join(' ').trim();
 }
 
+/** The pids of a process's children, from /proc. */
+export async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readText(`/proc/${pid}/task/${pid}/children`);
+  return (text ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** The command line that marks a host's unshare process as ours. */
 function bootMarker(bootScript: string, host: string, hostFsDir: string): string {
   return `${bootScript} ${host} ${hostFsDir}`;
@@ -71,7 +78,7 @@ export async function hostProcess(paths: { boot: string; fs: string; hosts: stri
   if (!(await isAlive(pid))) return undefined;
   const line = await commandLine(pid);
   if (!line?.endsWith(bootMarker(paths.boot, host, join(paths.fs, host)))) return undefined;
-  const children = (await readText(`/proc/${pid}/task/${pid}/children`))?.trim().split(/\s+/).map(Number) ?? [];
+  const children = await childrenOf(pid);
   const init = children.find((child) => Number.isInteger(child) && child > 0);
   if (init === undefined || !(await isAlive(init))) return undefined;
   return { unshare: pid, init };

@@ -245,10 +245,11 @@ export async function labStatus(name = 'default'): Promise<LabStatus> {
   const { dir, state } = await requireState(name);
   const paths = labPaths(dir);
   const { created: _created, hosts: _hosts, ...lab } = labOf(dir, state, false);
-  const daemons = await labDaemons(name);
+  const daemons = new Map<string, { name: string; pid: number }[]>();
+  for (const daemon of await labDaemons(name)) daemons.set(daemon.host, [...(daemons.get(daemon.host) ?? []), { name: daemon.name, pid: daemon.pid }]);
   const hosts = await Promise.all(state.hosts.map(async (host): Promise<LabHostStatus> => {
     const running = await hostProcess(paths, host.name);
-    const own = daemons.filter((daemon) => daemon.host === host.name).map((daemon) => ({ name: daemon.name, pid: daemon.pid }));
+    const own = daemons.get(host.name) ?? [];
     const base = { name: host.name, address: host.address, roles: host.roles, daemons: own };
     return running ? { ...base, running: true, pid: running.init } : { ...base, running: false };
   }));
