@@ -38,6 +38,8 @@ export class FileReceiver {
   private temp: string | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
+  /** Set by `discard`: a chunk the transport still delivers after it must not make a new file. */
+  private discarded = false;
   /** Bytes of file content received so far. */
   received = 0;
 
@@ -71,6 +73,7 @@ export class FileReceiver {
 
   /** Something went wrong or the run was stopped: removes the temporary file, if any. Never throws. */
   async discard(): Promise<void> {
+    this.discarded = true;
     await this.writing;
     const handle = this.handle;
     this.handle = undefined;
@@ -80,7 +83,7 @@ export class FileReceiver {
   }
 
   private async take(chunk: Buffer): Promise<void> {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.discarded) return;
     let content = chunk;
     if (this.mode === undefined) {
       content = this.takeModeLine(chunk);
