@@ -74,6 +74,18 @@ export function hostMuster(settings: Pick<InstallSettings, 'deb'>): string[] {
 }
 
 /**
+ * Without a .deb the host runs this machine's muster by its path: say so when the host cannot
+ * see it (a lab host has a /tmp of its own, so a checkout under /tmp is not there), instead of
+ * Node's trace ending in "Node.js v20".
+ */
+function musterThereCheck(settings: Pick<InstallSettings, 'deb'>): string {
+  if (settings.deb) return '';
+  const bin = ownBin();
+  const why = `${bin} is not on this host (lab hosts see this machine's files but have their own /tmp and /run): run muster from another folder, or give --deb`;
+  return `[ -r ${shellQuote(bin)} ] || { echo ${shellQuote(why)} >&2; exit 127; }; `;
+}
+
+/**
  * This package's `bin/muster.js`, absolute: found from this module's place upwards (dist/cli/
  * commands/ after tsc, dist/bundle/ in the bundle), not from argv, which names a test runner or
  * a script when muster is used as a library.
@@ -176,7 +188,7 @@ export function installAgentJob(settings: InstallSettings): Job<InstallData> {
       const muster = hostMuster(settings);
       const enroll = [...muster, 'enroll', '--name', host.name, '--dir', settings.dir, '--servers', settings.servers.join(','),
         ...(host.roles.length > 0 ? ['--roles', host.roles.join(',')] : [])];
-      const csr = await step(session, 'agent enroll', shellJoin(enroll), signal);
+      const csr = await step(session, 'agent enroll', `${musterThereCheck(settings)}${shellJoin(enroll)}`, signal);
       if (!csr.includes('BEGIN CERTIFICATE REQUEST')) throw new StepError('agent enroll printed no CSR');
 
       const data = await certify(settings, host, csr);
