@@ -42,3 +42,35 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
+
+# Debian 12's own Node.js 18 and what it needs beyond this machine's libraries, as .debs for
+# src/agent/debianNode.test.ts, which installs them in a lab host (its overlay, never here) to
+# prove the agent package runs on the nodejs its `Depends:` names. Downloaded once; the test
+# says it is skipped while they are missing. On the root filesystem: lab hosts see it there.
+node18_debs=/var/cache/muster/debs/node18
+node18_extras=(libc-ares2 node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
+node18_missing=()
+for pkg in nodejs libnode108 "${node18_extras[@]}"; do
+  compgen -G "$node18_debs/${pkg}_*.deb" >/dev/null || node18_missing+=("$pkg")
+done
+if [ ${#node18_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: not root, so cannot fetch Debian's Node.js 18 debs into $node18_debs (the Node 18 agent test will be skipped)" >&2
+  else
+    # This machine's nodejs may be newer (nodesource): ask for Debian's newest 18.x by version,
+    # and libnode108 of exactly that version (nodejs depends on it with `=`).
+    version=$(apt-cache madison nodejs 2>/dev/null | awk '$3 ~ /^18\./ { print $3; exit }')
+    if [ -z "$version" ]; then apt-get update -qq 2>/dev/null || true; version=$(apt-cache madison nodejs 2>/dev/null | awk '$3 ~ /^18\./ { print $3; exit }'); fi
+    mkdir -p "$node18_debs"
+    rm -f "$node18_debs"/*.deb
+    # In a temporary folder first, so an interrupted or offline download leaves no half set.
+    fetched=$(mktemp -d)
+    if [ -n "$version" ] && (cd "$fetched" && apt-get download -qq "nodejs=$version" "libnode108=$version" "${node18_extras[@]}" >/dev/null 2>&1); then
+      mv "$fetched"/*.deb "$node18_debs"/
+      echo "setup: fetched Debian's Node.js $version debs into $node18_debs" >&2
+    else
+      echo "setup: cannot download Debian's Node.js 18 debs (offline, or no Debian 12 sources?); the Node 18 agent test will be skipped" >&2
+    fi
+    rm -rf "$fetched"
+  fi
+fi
