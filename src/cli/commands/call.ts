@@ -29,8 +29,8 @@ export function command(): Command {
     .argument('<call>', 'MODULE.ACTION, e.g. ping.get, facts.get, file.stat, service.status')
     .argument('[args...]', 'KEY=VALUE arguments: numbers, true, false and null as in YAML, {…}/[…]/"…" as JSON, anything else a string')
     .option('-f, --forks <n>', 'hosts asked at once', String(defaultNatsForks))
-    .option('--connect-timeout <duration>', 'an agent that does not answer ping in this long is `timeout` (default 5s)')
-    .option('--timeout <duration>', 'per host, for the call after the ping (default 30s)')
+    .option('--connect-timeout <duration>', 'an agent that does not answer ping (sent with the call) in this long is `timeout` (default 5s)')
+    .option('--timeout <duration>', 'per host, for the call (default 30s)')
     .option('--operator <name>', 'the operator certificate to use (default: $MUSTER_OPERATOR, else the only one in STATE/ca/operators/)')
     .option('--all-states', 'include hosts whose state is in skip_states')
     .addHelpText('after', [

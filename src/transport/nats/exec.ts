@@ -5,9 +5,12 @@
  * runs). Then output chunks (header `Muster-Stream`), beats, and `exit`.
  *
  * Ends: `exit` → the result (output capped as ssh caps it, outputCapture.ts); `{ t: 'error' }`
- * → `AgentReplyError` with the agent's message; 503 → `ConnectError` `refused` (the agent left
- * since connect); nothing at all for `silenceMs` → `ConnectError` `closed` ("stopped
- * answering": a running command beats every second); the signal → `command.cancel`, a wait of
+ * → `AgentReplyError` with the agent's message; 503 → `ConnectError` `refused` (no agent
+ * subscribed: `unreachable` at once); on a session whose agent has not answered yet, nothing
+ * within `answerMs` → `NoAnswerError` (`timeout`: the agent is there but silent, as a ping
+ * would have found; connect sends none, transport.ts); once it has, nothing for `silenceMs`
+ * → `ConnectError` `closed` ("stopped answering": a running command beats every second);
+ * the signal → `command.cancel`, a wait of
  * up to `cancelWaitMs` for the command's `exit` (the agent stops its process group: TERM, 2 s,
  * KILL), then `ExecAbortedError` with the output so far (the signal's reason itself when the
  * command had not started).
@@ -18,7 +21,8 @@
  */
 import { nuid, type Msg } from '@nats-io/transport-node';
 import { execResult, OutputCapture } from '../outputCapture.js';
-import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Target } from '../types.js';
+import { formatDuration } from '../../core/duration.js';
+import { ConnectError, ExecAbortedError, NoAnswerError, type ExecOptions, type ExecResult, type Target } from '../types.js';
 import { onAbort } from '../../core/onAbort.js';
 import { AgentReplyError } from './errors.js';
 import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
@@ -33,12 +37,19 @@ const chunksPerFlush = 4;
 export interface ExecTiming {
   /** Silence that gives the host up. */
   silenceMs: number;
+  /** How long an agent not heard from yet on this session has to answer (`NoAnswerError`). */
+  answerMs: number;
   /** How often `command.alive` goes while the command runs; default `beatIntervalMs`. */
   aliveIntervalMs?: number;
 }
 
-/** Runs `command` on the agent of `target` (see the file header for every ending). */
-export function execOnAgent(link: Link, target: Target, command: string, options: ExecOptions, timing: ExecTiming): Promise<ExecResult> {
+/** What a session knows of its agent: `heard` once any request of it was answered. */
+export interface AgentState {
+  heard: boolean;
+}
+
+/** Runs `command` on the agent of `target` (see the file header for every ending); sets `state.heard` once the agent answers. */
+export function execOnAgent(link: Link, target: Target, command: string, options: ExecOptions, timing: ExecTiming, state: AgentState): Promise<ExecResult> {
   const host = target.name;
   const runSubject = agentSubject(host, 'command', 'run');
   const known = link.refusalOf('command.run');
@@ -84,6 +95,14 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     };
     const armSilence = (): void => {
       clearTimeout(silence);
+      if (!state.heard) {
+        silence = setTimeout(() => {
+          // The request may wait in a stopped agent's buffer: the cancel behind it stops it there.
+          cancel();
+          finish(() => ({ error: new NoAnswerError(host, `the agent of ${host} did not answer within ${formatDuration(timing.answerMs)}`) }));
+        }, timing.answerMs);
+        return;
+      }
       silence = setTimeout(() => {
         cancel();
         finish(() => ({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) }));
@@ -131,8 +150,9 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     };
     const onMessage = (msg: Msg): void => {
       if (finished) return;
-      armSilence();
       if (isNoResponders(msg)) return finish(() => ({ error: noAgent(host) }));
+      state.heard = true;
+      armSilence();
       const stream = msg.headers?.get(streamHeader);
       if (stream === 'stdout' || stream === 'stderr') {
         push(stream === 'stdout' ? stdout : stderr, Buffer.from(msg.data));
