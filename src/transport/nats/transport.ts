@@ -18,11 +18,11 @@
  * or the broker refused this operator a call. The CLI says those once instead of per host.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { followingAbort, onAbort } from '../../core/onAbort.js';
+import { onAbort } from '../../core/onAbort.js';
 import { MusterError } from '../../core/errors.js';
 import { ConnectError, type ConnectOptions, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from '../types.js';
 import { BrokerConnectError, openBroker, type BrokerOptions } from './broker.js';
-import { execOnAgent, type ExecTiming } from './exec.js';
+import { execOnAgent, type AgentState, type ExecTiming } from './exec.js';
 import { callAgent, Link, type CallOptions } from './link.js';
 import { agentSilenceMs, inboxPrefix, type CallReply } from './protocol.js';
 import { Replies } from './replies.js';
@@ -149,46 +149,36 @@ async function watch(nc: NatsConnection, shared: Link): Promise<void> {
  * host) is the call's; a `ping.get` call is its own ping.
  */
 function session(shared: Link, target: Target, timing: ExecTiming, call: NatsTransport['call']): NatsSession {
-  const running = new Set<AbortController>();
-  const state = { heard: false };
-  // The run's signal, and the session's close, stop what runs on it.
-  const follow = async <T>(signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    const { controller: own, release } = followingAbort(signal);
-    running.add(own);
-    try {
-      return await work(own.signal);
-    } finally {
-      release();
-      running.delete(own);
-    }
-  };
+  const state: AgentState = { heard: false, running: new Set() };
   return {
     target,
-    exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-      return follow(options.signal, (signal) => execOnAgent(shared, target, command, { ...options, signal }, timing, state));
-    },
+    exec: (command: string, options: ExecOptions = {}): Promise<ExecResult> => execOnAgent(shared, target, command, options, timing, state),
     async call(module, action, args = {}, how = {}) {
       if (state.heard) return call(target, module, action, args, how);
-      const ping = module === 'ping' && action === 'get';
-      const reply = await follow(how.signal, async (signal) => {
-        if (ping) return call(target, module, action, args, { signal, timeoutMs: Math.min(timing.answerMs, how.timeoutMs ?? Infinity) });
+      let reply: CallReply;
+      if (module === 'ping' && action === 'get') {
+        reply = await call(target, module, action, args, { ...how, timeoutMs: Math.min(timing.answerMs, how.timeoutMs ?? Infinity) });
+      } else {
         const own = new AbortController();
-        const stop = onAbort(signal, () => own.abort(signal.reason));
+        const stop = onAbort(how.signal, () => own.abort(how.signal?.reason));
+        if (how.signal?.aborted) own.abort(how.signal.reason);
         // The ping's failure ends the call (its reason is the call's error); its success changes nothing.
         callAgent(shared, target, 'ping', 'get', {}, { timeoutMs: timing.answerMs, signal: own.signal }).then(undefined, (error: unknown) => own.abort(error));
         try {
-          return await call(target, module, action, args, { ...how, signal: own.signal });
+          reply = await call(target, module, action, args, { ...how, signal: own.signal });
         } finally {
           stop();
           own.abort(pingNoLongerNeeded);
         }
-      });
+      }
       state.heard = true;
       return reply;
     },
     close() {
-      for (const controller of running) controller.abort(new ConnectError(target.name, 'closed', `session with ${target.name} closed`));
-      running.clear();
+      // The engine closes every session; most have nothing running (an error's stack is not free).
+      if (state.running.size === 0) return;
+      const closed = new ConnectError(target.name, 'closed', `session with ${target.name} closed`);
+      for (const stop of [...state.running]) stop(closed);
     },
   };
 }
