@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import { runOn, type Job } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
+import { flatYaml } from '../../report/flatYaml.js';
 import { hostRecord } from '../../report/jsonLines.js';
 import type { AgentError } from '../../transport/nats/protocol.js';
 import type { NatsSession } from '../../transport/nats/transport.js';
@@ -117,7 +118,7 @@ export function callJob(module: string, action: string, args: Record<string, unk
 
 /** A value for people: a string as it is, anything else as YAML; always ending in a newline. */
 export function valueText(value: unknown): string {
-  const text = typeof value === 'string' ? value : stringify(value);
+  const text = typeof value === 'string' ? value : flatYaml(value) ?? stringify(value);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
