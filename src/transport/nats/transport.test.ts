@@ -344,7 +344,7 @@ describe('natsTransport', () => {
   });
 
   test('the broker connection: a certificate the broker does not know is one clear line, the operation\'s failure', async () => {
-    broker.setUsers(identities.filter((identity) => identity.name !== 'ghost'));
+    await broker.setUsers(identities.filter((identity) => identity.name !== 'ghost'));
     const transport = transportAs('ghost', { connectTimeoutMs: 2000 });
     try {
       const error = await transport.connect(target('web0009.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
@@ -354,7 +354,7 @@ describe('natsTransport', () => {
       assert.doesNotMatch(transport.failure()?.message ?? '', /\n/);
     } finally {
       await transport.close();
-      broker.setUsers(identities);
+      await broker.setUsers(identities);
     }
     const missing = natsTransport({ servers: [broker.url], ...broker.files('alice'), cert: '/nonexistent/alice.crt', operator: 'alice' });
     await assert.rejects(missing.connect(target('web0009.dc1')), /no readable certificate at \/nonexistent\/alice\.crt/);
