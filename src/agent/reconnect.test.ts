@@ -21,11 +21,11 @@ test('an agent the broker drops (a revocation) keeps trying; let back in, it rec
   try {
     assert.equal((await call(nc, 're01', 'ping', 'get')).ok, true);
     const dropped = seen(/^disconnected from /);
-    broker.setUsers([{ name: 'alice', kind: 'operator' }]);
+    await broker.setUsers([{ name: 'alice', kind: 'operator' }]);
     await dropped;
     await assert.rejects(call(nc, 're01', 'ping', 'get'), /no responders/i);
     const back = seen(/^reconnected to /);
-    broker.setUsers([{ name: 're01', kind: 'agent' }, { name: 'alice', kind: 'operator' }]);
+    await broker.setUsers([{ name: 're01', kind: 'agent' }, { name: 'alice', kind: 'operator' }]);
     await back;
     const reply = await call(nc, 're01', 'ping', 'get');
     assert.ok(reply.ok && reply.host === 're01', JSON.stringify(reply));

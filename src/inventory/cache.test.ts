@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory } from './load.js';
@@ -72,6 +72,23 @@ test('an edit, a damaged file, or MUSTER_NO_CACHE: parsed again', async () => {
   const other = join(root, 'nocache');
   await loadInventory({ cwd: root, env: { MUSTER_NO_CACHE: '1' }, cache: { dir: other, minBytes: 0 } });
   assert.equal(existsSync(other), false);
+  await loadInventory({ cwd: root, env: {}, cache: { dir: other, minBytes: 1 << 20 } });
+  assert.equal(existsSync(other), false, 'an inventory under minBytes is not cached');
   await loadInventory({ cwd: root, env: {}, cache: { dir: other } });
-  assert.equal(existsSync(other), false, 'small inventories are not cached by default');
+  assert.equal(readdirSync(other).length, 1, 'small inventories are cached by default');
+});
+
+test('a cache folder keeps the maxFiles most recently written inventories', async () => {
+  const dir = join(root, 'few');
+  for (let i = 0; i < 5; i++) {
+    const place = join(root, `place${i}`);
+    mkdirSync(place, { recursive: true });
+    writeFileSync(join(place, 'muster.yaml'), text);
+    await loadInventory({ cwd: place, env: {}, cache: { dir, maxFiles: 3 } });
+  }
+  assert.equal(readdirSync(dir).length, 3);
+  // The newest is among them: loading it again is a hit that writes nothing.
+  const before = readdirSync(dir).sort();
+  await loadInventory({ cwd: join(root, 'place4'), env: {}, cache: { dir, maxFiles: 3 } });
+  assert.deepEqual(readdirSync(dir).sort(), before);
 });

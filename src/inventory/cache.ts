@@ -4,12 +4,16 @@
  * parser alone takes ~400 ms there). It is keyed by the exact text of every
  * file, the paths, the working folder and muster's own code, so an edit, a move
  * or an upgrade can never be served stale data. Only valid inventories are
- * cached, and only big ones (small ones parse faster than the cache reads).
+ * cached, of every size: a small one parses in a few milliseconds, but the YAML
+ * parser and the schema (yaml and zod, ~1 MB of code) take ~70 ms to load, which a
+ * cache hit never pays (a third of `muster run` on one host). The folder keeps the
+ * `maxFiles` most recently written inventories (every test's temporary one is a new
+ * file), so it stays small.
  * Hosts made by one entry (a pattern) are stored once, and every distinct
  * provenance record once, so the file stays small and quick to read back.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +24,14 @@ import type { AgentsSettings, Check, Group, Host, Inventory, Provenance, Role, V
 export interface CacheOptions {
   /** Folder of the cache files; default `$MUSTER_CACHE_DIR`, else `$XDG_CACHE_HOME/muster`, else `~/.cache/muster`. */
   dir?: string;
-  /** Inventories smaller than this many bytes of YAML are not cached; default 64 KiB. */
+  /** Inventories smaller than this many bytes of YAML are not cached; default 0 (every one is). */
   minBytes?: number;
+  /** The cache files kept in `dir`, newest first; default 64. */
+  maxFiles?: number;
 }
+
+/** How many cache files a folder keeps unless told. */
+export const defaultMaxCacheFiles = 64;
 
 const format = 1;
 
@@ -153,7 +162,7 @@ export function readCache(slot: { key: string; file: string }): Inventory | unde
  * Stores a valid inventory for next time. Failing to write (read-only home, full
  * disk) is not an error: the cache is only an optimisation.
  */
-export function writeCache(slot: { key: string; file: string }, inventory: Inventory, paths: string[]): boolean {
+export function writeCache(slot: { key: string; file: string }, inventory: Inventory, paths: string[], maxFiles = defaultMaxCacheFiles): boolean {
   const pathIndex = new Map(paths.map((path, i) => [path, i]));
   const entries: Entry[] = [];
   const records: Stored['provenance'] = [];
@@ -208,9 +217,28 @@ export function writeCache(slot: { key: string; file: string }, inventory: Inven
     mkdirSync(dirname(slot.file), { recursive: true, mode: 0o700 });
     writeFileSync(temp, JSON.stringify(stored), { mode: 0o600 });
     renameSync(temp, slot.file);
+    prune(dirname(slot.file), maxFiles);
     return true;
   } catch (error) {
     if (!(error instanceof Error) || !('code' in error)) throw error;
     return false;
   }
+}
+
+/**
+ * Removes all but the `keep` most recently written cache files of `dir`. Only on a write (a
+ * cache miss), so a hit costs nothing more. Another muster pruning at the same time may
+ * remove a file first: that is no failure.
+ */
+function prune(dir: string, keep: number): void {
+  const files = readdirSync(dir).filter((name) => name.startsWith('inventory-') && name.endsWith('.json'));
+  if (files.length <= keep) return;
+  const aged = files.map((name) => {
+    try {
+      return { name, at: statSync(join(dir, name)).mtimeMs };
+    } catch {
+      return { name, at: -1 };
+    }
+  }).sort((a, b) => b.at - a.at);
+  for (const { name } of aged.slice(keep)) rmSync(join(dir, name), { force: true });
 }

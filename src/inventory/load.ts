@@ -31,7 +31,7 @@ export async function loadInventory(options: LoadOptions = {}): Promise<Inventor
 
   const cacheOptions = options.cache === true ? {} : options.cache || undefined;
   const bytes = sources.reduce((sum, source) => sum + source.text.length, 0);
-  const slot = cacheOptions && env['MUSTER_NO_CACHE'] !== '1' && bytes >= (cacheOptions.minBytes ?? 64 * 1024)
+  const slot = cacheOptions && env['MUSTER_NO_CACHE'] !== '1' && bytes >= (cacheOptions.minBytes ?? 0)
     ? cacheSlot(sources, cwd, cacheDir(cacheOptions, env))
     : undefined;
   if (slot) {
@@ -42,6 +42,6 @@ export async function loadInventory(options: LoadOptions = {}): Promise<Inventor
   const { parseInventory } = await import('./parse.js');
   const inventory = parseInventory(sources);
   inventory.files = files;
-  if (slot) writeCache(slot, inventory, sources.map((source) => source.path));
+  if (slot) writeCache(slot, inventory, sources.map((source) => source.path), cacheOptions?.maxFiles);
   return inventory;
 }

@@ -154,10 +154,17 @@ export function journal(entry: JournalEntry, options: HistoryOptions & { onWarni
     const textId = db.prepare('SELECT id FROM texts WHERE sha = ?').pluck();
     const insertOutcome = db.prepare(`INSERT INTO outcomes (run_id, seq, host, status, exit_code, stdout_id, stderr_id, truncated, duration_ms, message, rollback)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // Most hosts print the same (often nothing): each distinct text is hashed and looked up once per run.
+    const stored = new Map<string, number>();
     const store = (body: string): number => {
-      const sha = createHash('sha256').update(body).digest('hex');
-      insertText.run(sha, body);
-      return textId.get(sha) as number;
+      let id = stored.get(body);
+      if (id === undefined) {
+        const sha = createHash('sha256').update(body).digest('hex');
+        insertText.run(sha, body);
+        id = textId.get(sha) as number;
+        stored.set(body, id);
+      }
+      return id;
     };
     const env = options.env ?? process.env;
     const write = db.transaction(() => {

@@ -33,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../core/duration.js';
 import { messageNaming } from '../core/errors.js';
 import { checkLimit, pooledAll } from '../core/pool.js';
-import { followingAbort } from '../core/onAbort.js';
+import { onAbort } from '../core/onAbort.js';
 import { ConnectError, NoAnswerError, type Session, type Target, type Transport } from '../transport/types.js';
 import { failureStatuses, type Outcome } from './outcome.js';
 import { batchSizes } from './batches.js';
@@ -244,8 +244,16 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   }
 
   // Aborted by the host's timeout, and by the run's signal (core/onAbort.ts: AbortSignal.any
-  // per host was a tenth of a 1,000-host run over agents).
-  const { controller: hostAbort, release: releaseHost } = followingAbort(runSignal);
+  // per host was a tenth of a 1,000-host run over agents). Both go through `stopHost`, which
+  // also starts the job's grace: no abort listener of the engine's own on the job's signal.
+  const hostAbort = new AbortController();
+  let graceBegins: (() => void) | undefined;
+  const stopHost = (reason: unknown): void => {
+    hostAbort.abort(reason);
+    graceBegins?.();
+  };
+  const releaseHost = onAbort(runSignal, () => stopHost(runSignal?.reason));
+  if (runSignal?.aborted) hostAbort.abort(runSignal.reason);
   const jobSignal = hostAbort.signal;
   // The transport may listen per exec; a job with many steps must not trip the leak warning.
   setMaxListeners(0, jobSignal);
@@ -264,13 +272,16 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => {
         timedOut = true;
-        hostAbort.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
+        stopHost(new Error(`timed out after ${formatDuration(timeoutMs)}`));
       }, timeoutMs);
     }
     let result: JobResult<T> | undefined;
     let thrown: unknown;
     try {
-      result = await settleWithGrace(job(session, { target, signal: jobSignal, output }), jobSignal, options.abortGraceMs ?? defaultAbortGraceMs);
+      const running = withGrace(job(session, { target, signal: jobSignal, output }), options.abortGraceMs ?? defaultAbortGraceMs);
+      graceBegins = running.graceBegins;
+      if (jobSignal.aborted) running.graceBegins();
+      result = await running.settled;
     } catch (error) {
       thrown = error;
     }
@@ -292,23 +303,23 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
 }
 
 /**
- * Settles like `promise`, except that once `signal` aborts the job gets `graceMs`
- * to settle; after that it is abandoned (rejects), so a job that ignores its
- * signal cannot hold a slot forever.
+ * Settles like `promise`, except that once `graceBegins` is called (the job's signal was
+ * aborted) the job gets `graceMs` to settle; after that it is abandoned (rejects), so a job
+ * that ignores its signal cannot hold a slot forever.
  */
-function settleWithGrace<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      timer = setTimeout(() => reject(new Error(`job did not stop within ${formatDuration(graceMs)} of being aborted`)), graceMs);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    });
+function withGrace<T>(promise: Promise<T>, graceMs: number): { settled: Promise<T>; graceBegins(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let abandon: ((error: Error) => void) | undefined;
+  const settled = new Promise<T>((resolve, reject) => {
+    abandon = reject;
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
+  return {
+    settled,
+    graceBegins() {
+      timer ??= setTimeout(() => abandon?.(new Error(`job did not stop within ${formatDuration(graceMs)} of being aborted`)), graceMs);
+    },
+  };
 }
 
 /** The message of whatever a job or a connect threw. */

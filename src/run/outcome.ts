@@ -44,10 +44,9 @@ export type OutputFields = Pick<Outcome, 'stdout' | 'stderr' | 'stdoutBytes' | '
  * the host sent is lost on the way to `--json`.
  */
 export function outputFields(stdout: Buffer, stderr: Buffer): OutputFields {
-  return {
-    stdout: stdout.toString('utf8'),
-    stderr: stderr.toString('utf8'),
-    ...(isUtf8(stdout) ? {} : { stdoutBytes: stdout }),
-    ...(isUtf8(stderr) ? {} : { stderrBytes: stderr }),
-  };
+  // Most hosts print little or nothing: no decoding, checking or spreading for an empty stream.
+  const fields: OutputFields = { stdout: stdout.length === 0 ? '' : stdout.toString('utf8'), stderr: stderr.length === 0 ? '' : stderr.toString('utf8') };
+  if (stdout.length > 0 && !isUtf8(stdout)) fields.stdoutBytes = stdout;
+  if (stderr.length > 0 && !isUtf8(stderr)) fields.stderrBytes = stderr;
+  return fields;
 }

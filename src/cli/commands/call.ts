@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import { runOn, type Job } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
+import { flatYaml } from '../../report/flatYaml.js';
 import { hostRecord } from '../../report/jsonLines.js';
 import type { AgentError } from '../../transport/nats/protocol.js';
 import type { NatsSession } from '../../transport/nats/transport.js';
@@ -29,8 +30,8 @@ export function command(): Command {
     .argument('<call>', 'MODULE.ACTION, e.g. ping.get, facts.get, file.stat, service.status')
     .argument('[args...]', 'KEY=VALUE arguments: numbers, true, false and null as in YAML, {…}/[…]/"…" as JSON, anything else a string')
     .option('-f, --forks <n>', 'hosts asked at once', String(defaultNatsForks))
-    .option('--connect-timeout <duration>', 'an agent that does not answer ping in this long is `timeout` (default 5s)')
-    .option('--timeout <duration>', 'per host, for the call after the ping (default 30s)')
+    .option('--connect-timeout <duration>', 'an agent that does not answer ping (sent with the call) in this long is `timeout` (default 5s)')
+    .option('--timeout <duration>', 'per host, for the call (default 30s)')
     .option('--operator <name>', 'the operator certificate to use (default: $MUSTER_OPERATOR, else the only one in STATE/ca/operators/)')
     .option('--all-states', 'include hosts whose state is in skip_states')
     .addHelpText('after', [
@@ -117,7 +118,7 @@ export function callJob(module: string, action: string, args: Record<string, unk
 
 /** A value for people: a string as it is, anything else as YAML; always ending in a newline. */
 export function valueText(value: unknown): string {
-  const text = typeof value === 'string' ? value : stringify(value);
+  const text = typeof value === 'string' ? value : flatYaml(value) ?? stringify(value);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 

@@ -21,7 +21,7 @@ import { loadInventory } from '../../inventory/load.js';
 import { labOperator } from '../../lab/files.js';
 import { labStartDaemon, labStopDaemon, type Lab } from '../../lab/index.js';
 import { runOn } from '../../run/engine.js';
-import { transportFor } from '../../transport/index.js';
+import { transportFor } from '../../transport/factory.js';
 import { targetOf } from '../fanout/fleet.js';
 import { installAgentJob, installSettings } from './agentInstallJob.js';
 import { serverHosts } from './ca.js';

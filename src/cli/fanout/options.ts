@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
 import type { Inventory } from '../../inventory/types.js';
 import { defaultForks, type RunOptions } from '../../run/engine.js';
-import { routingTransport, transportFor, transportNames, type TransportOptions } from '../../transport/index.js';
+import { routingTransport, transportFor, transportNames, type TransportOptions } from '../../transport/factory.js';
 import type { Target, Transport } from '../../transport/types.js';
 import type { GlobalOptions } from '../globals.js';
 import { natsSettings } from './natsSettings.js';

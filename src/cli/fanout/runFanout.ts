@@ -14,7 +14,7 @@
  */
 import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
-import { failureOf } from '../../transport/index.js';
+import { failureOf } from '../../transport/factory.js';
 import type { Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
 import { flagFor } from '../optionFlags.js';

@@ -5,9 +5,12 @@
  * runs). Then output chunks (header `Muster-Stream`), beats, and `exit`.
  *
  * Ends: `exit` → the result (output capped as ssh caps it, outputCapture.ts); `{ t: 'error' }`
- * → `AgentReplyError` with the agent's message; 503 → `ConnectError` `refused` (the agent left
- * since connect); nothing at all for `silenceMs` → `ConnectError` `closed` ("stopped
- * answering": a running command beats every second); the signal → `command.cancel`, a wait of
+ * → `AgentReplyError` with the agent's message; 503 → `ConnectError` `refused` (no agent
+ * subscribed: `unreachable` at once); on a session whose agent has not answered yet, nothing
+ * within `answerMs` → `NoAnswerError` (`timeout`: the agent is there but silent, as a ping
+ * would have found; connect sends none, transport.ts); once it has, nothing for `silenceMs`
+ * → `ConnectError` `closed` ("stopped answering": a running command beats every second);
+ * the signal, or the session's close (`AgentState.running`) → `command.cancel`, a wait of
  * up to `cancelWaitMs` for the command's `exit` (the agent stops its process group: TERM, 2 s,
  * KILL), then `ExecAbortedError` with the output so far (the signal's reason itself when the
  * command had not started).
@@ -15,10 +18,17 @@
  * While it waits it sends `command.alive { id }` every `aliveIntervalMs`: the agent stops a
  * command whose caller went quiet (a crash, a second Ctrl-C, a network cut) instead of
  * letting it run on as root.
+ *
+ * Per exec this costs one timer, whatever the messages: each message only notes when it came,
+ * and the timer, when it fires, either finds the silence long enough, sends the alive that is
+ * due, or waits again for what is left (thousands of execs at once re-armed a timer per
+ * message, and kept an interval each, before).
  */
-import { nuid, type Msg } from '@nats-io/transport-node';
+import type { Msg } from '@nats-io/transport-node';
+import { performance } from 'node:perf_hooks';
 import { execResult, OutputCapture } from '../outputCapture.js';
-import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Target } from '../types.js';
+import { formatDuration } from '../../core/duration.js';
+import { ConnectError, ExecAbortedError, NoAnswerError, type ExecOptions, type ExecResult, type Target } from '../types.js';
 import { onAbort } from '../../core/onAbort.js';
 import { AgentReplyError } from './errors.js';
 import { isNoResponders, noAgent, parseReply, wrongHost, type Link } from './link.js';
@@ -33,14 +43,26 @@ const chunksPerFlush = 4;
 export interface ExecTiming {
   /** Silence that gives the host up. */
   silenceMs: number;
+  /** How long an agent not heard from yet on this session has to answer (`NoAnswerError`). */
+  answerMs: number;
   /** How often `command.alive` goes while the command runs; default `beatIntervalMs`. */
   aliveIntervalMs?: number;
 }
 
-/** Runs `command` on the agent of `target` (see the file header for every ending). */
-export function execOnAgent(link: Link, target: Target, command: string, options: ExecOptions, timing: ExecTiming): Promise<ExecResult> {
+/** What a session knows of its agent, and what runs on it. */
+export interface AgentState {
+  /** Set once any request of the session was answered. */
+  heard: boolean;
+  /** The stop of every exec still running: the session's close calls each with its reason (no controller per exec). */
+  running: Set<(reason: unknown) => void>;
+}
+
+/**
+ * Runs `command` on the agent of `target` (see the file header for every ending); sets
+ * `state.heard` once the agent answers, and is in `state.running` until it ends.
+ */
+export function execOnAgent(link: Link, target: Target, command: string, options: ExecOptions, timing: ExecTiming, state: AgentState): Promise<ExecResult> {
   const host = target.name;
-  const runSubject = agentSubject(host, 'command', 'run');
   const known = link.refusalOf('command.run');
   if (known) return Promise.reject(known);
   const { signal } = options;
@@ -48,16 +70,19 @@ export function execOnAgent(link: Link, target: Target, command: string, options
   const stdin = options.stdin === undefined ? undefined : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
   const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
   const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
+  const aliveMs = timing.aliveIntervalMs ?? beatIntervalMs;
 
-  // Unique across every caller of the agent (its ids are one namespace), unlike the reply token.
-  const id = nuid.next();
+  const id = link.commandId();
   return new Promise<ExecResult>((resolve, reject) => {
     let started = false;
     let finished = false;
     let aborting: unknown;
-    let silence: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
     let cancelTimer: NodeJS.Timeout | undefined;
-    let aliveTimer: NodeJS.Timeout | undefined;
+    // When the agent was last heard (the request's sending counts as the start of its silence), and when the next alive is due.
+    let heardAt = performance.now();
+    let aliveAt = heardAt + aliveMs;
+    let alive: string | undefined;
     // A consumer that returns a promise (fetch writing a file) gets its chunks one after
     // another, and the result only once it has taken the last one.
     let consumer: Promise<void> = Promise.resolve();
@@ -70,10 +95,10 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       if (finished) return;
       finished = true;
       channel.close();
-      clearTimeout(silence);
+      clearTimeout(timer);
       clearTimeout(cancelTimer);
-      clearInterval(aliveTimer);
       stopWaiting();
+      state.running.delete(stop);
       const done = (): void => {
         const outcome = end();
         if (outcome.error !== undefined) reject(outcome.error);
@@ -82,12 +107,29 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       if (waiting) void consumer.then(done, done);
       else done();
     };
-    const armSilence = (): void => {
-      clearTimeout(silence);
-      silence = setTimeout(() => {
+    // The one timer: the silence that ends the exec (answerMs until the agent was heard on this session, silenceMs after), or the next alive.
+    const tick = (): void => {
+      const now = performance.now();
+      const quietMs = state.heard ? timing.silenceMs : timing.answerMs;
+      if (now - heardAt >= quietMs) {
+        // Unheard, the request may wait in a stopped agent's buffer: the cancel behind it stops it there.
         cancel();
-        finish(() => ({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) }));
-      }, timing.silenceMs);
+        if (!state.heard) return finish(() => ({ error: new NoAnswerError(host, `the agent of ${host} did not answer within ${formatDuration(timing.answerMs)}`) }));
+        return finish(() => ({ error: new ConnectError(host, 'closed', `agent on ${host} stopped answering (nothing for ${Math.round(timing.silenceMs / 1000)}s)`) }));
+      }
+      if (now >= aliveAt) {
+        sendAlive();
+        aliveAt = now + aliveMs;
+      }
+      timer = setTimeout(tick, Math.max(1, Math.min(heardAt + quietMs, aliveAt) - now));
+    };
+    const sendAlive = (): void => {
+      alive ??= JSON.stringify({ id } satisfies CommandAlive);
+      try {
+        channel.publish(agentSubject(host, 'command', 'alive'), alive, { reply: false });
+      } catch {
+        // The connection is gone: the close ends this exec, and the agent's caller-silence stops the command.
+      }
     };
     const cancel = (): void => {
       try {
@@ -107,14 +149,12 @@ export function execOnAgent(link: Link, target: Target, command: string, options
         consumer = wait.then(() => undefined, () => undefined);
       }
     };
-    const aborted = (): void => {
-      aborting = signal?.reason;
-      if (!started) {
-        cancel();
-        finish(() => ({ error: aborting }));
-        return;
-      }
+    // The signal's abort, or the session's close: each with its reason, the first one counts.
+    const stop = (reason: unknown): void => {
+      if (finished || aborting !== undefined) return;
+      aborting = reason;
       cancel();
+      if (!started) return finish(() => ({ error: aborting }));
       // Wait for the agent's exit, so a caller's next exec (a rollback) finds the command gone.
       cancelTimer = setTimeout(() => finish(() => ({ error: new ExecAbortedError(host, partial(), aborting) })), cancelWaitMs);
     };
@@ -131,8 +171,9 @@ export function execOnAgent(link: Link, target: Target, command: string, options
     };
     const onMessage = (msg: Msg): void => {
       if (finished) return;
-      armSilence();
       if (isNoResponders(msg)) return finish(() => ({ error: noAgent(host) }));
+      state.heard = true;
+      heardAt = performance.now();
       const stream = msg.headers?.get(streamHeader);
       if (stream === 'stdout' || stream === 'stderr') {
         push(stream === 'stdout' ? stdout : stderr, Buffer.from(msg.data));
@@ -188,19 +229,11 @@ export function execOnAgent(link: Link, target: Target, command: string, options
       ...(stdin !== undefined && stdin.length > 0 && stdin.length <= stdinChunkBytes ? { stdin: stdin.toString('base64') } : {}),
       ...(stdin !== undefined && stdin.length > stdinChunkBytes ? { stdinBytes: stdin.length } : {}),
     };
-    const stopWaiting = onAbort(signal, aborted);
-    armSilence();
+    const stopWaiting = onAbort(signal, () => stop(signal?.reason));
+    state.running.add(stop);
+    timer = setTimeout(tick, Math.min(state.heard ? timing.silenceMs : timing.answerMs, aliveMs));
     try {
-      channel.publish(runSubject, JSON.stringify(request));
-      const aliveSubject = agentSubject(host, 'command', 'alive');
-      const alive = JSON.stringify({ id } satisfies CommandAlive);
-      aliveTimer = setInterval(() => {
-        try {
-          channel.publish(aliveSubject, alive, { reply: false });
-        } catch {
-          // The connection is gone: the close ends this exec, and the agent's caller-silence stops the command.
-        }
-      }, timing.aliveIntervalMs ?? beatIntervalMs);
+      channel.publish(agentSubject(host, 'command', 'run'), JSON.stringify(request));
     } catch (error) {
       finish(() => ({ error: new ConnectError(host, 'closed', `cannot send to the broker: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) }));
     }

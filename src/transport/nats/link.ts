@@ -9,7 +9,7 @@
  * within the timeout → `NoAnswerError` (the run layer's `timeout`); the broker refusing the
  * publish → `BrokerRefusedError`; a reply naming another host → `ConnectError` naming both.
  */
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { nuid, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { formatDuration } from '../../core/duration.js';
 import { ConnectError, NoAnswerError, type Target } from '../types.js';
 import { onAbort } from '../../core/onAbort.js';
@@ -20,12 +20,21 @@ import type { Replies } from './replies.js';
 /** What the sessions of one transport share. */
 export class Link {
   private readonly refusals = new Map<string, BrokerRefusedError>();
+  // Command ids are one namespace per agent, shared by every caller: a nuid of this connection
+  // makes them unique, a counter tells its commands apart (a nuid per command cost more).
+  private readonly idBase = nuid.next();
+  private commands = 0;
 
   constructor(
     readonly nc: NatsConnection,
     readonly replies: Replies,
     readonly operator: string,
   ) {}
+
+  /** A `command.run` id no other command of any caller has. */
+  commandId(): string {
+    return `${this.idBase}${(++this.commands).toString(36)}`;
+  }
 
   /** The refusal of `call` (`command.run`), once the broker has refused it. */
   refusalOf(call: string): BrokerRefusedError | undefined {
@@ -66,10 +75,13 @@ export function wrongHost(asked: string, answered: string): ConnectError {
   return new ConnectError(asked, 'other', `the agent asked for ${asked} answered as ${JSON.stringify(answered)}: reply not used`);
 }
 
+const utf8 = new TextDecoder();
+
 /** Parses a JSON reply; a reply that is not JSON is the agent's fault, said once. */
 export function parseReply(host: string, msg: Msg): unknown {
   try {
-    return JSON.parse(Buffer.from(msg.data).toString('utf8'));
+    // A decoder, not a Buffer view per reply: two replies per host of a fan-out.
+    return JSON.parse(utf8.decode(msg.data));
   } catch {
     throw new ConnectError(host, 'other', `the agent of ${host} sent a reply that is not JSON`);
   }

@@ -24,8 +24,11 @@ export interface TestBroker {
   ca: string;
   /** Cert and key paths per identity name. */
   files(name: string): { cert: string; key: string; ca: string };
-  /** Rewrites the users (e.g. without a revoked one) and reloads (SIGHUP). */
-  setUsers(identities: TestIdentity[]): void;
+  /**
+   * Rewrites the users (e.g. without a revoked one), reloads (SIGHUP) and resolves once the
+   * broker says it reloaded: a connect right after must meet the new users, not race them.
+   */
+  setUsers(identities: TestIdentity[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +93,13 @@ export async function startTestBroker(identities: TestIdentity[]): Promise<TestB
   };
   writeConfig(identities);
   const child = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its log is read (an unread pipe fills and stops the broker), for the reloads setUsers waits for.
+  const reloaded: (() => void)[] = [];
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    const count = text.match(/Reloaded server configuration/g)?.length ?? 0;
+    for (let i = 0; i < count; i++) reloaded.shift()?.();
+  });
   await waitForPort(port, child);
   return {
     url: `tls://127.0.0.1:${port}`,
@@ -98,7 +108,9 @@ export async function startTestBroker(identities: TestIdentity[]): Promise<TestB
     files: (name) => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), ca: join(dir, 'ca.crt') }),
     setUsers(users) {
       writeConfig(users);
+      const done = new Promise<void>((resolve) => reloaded.push(resolve));
       child.kill('SIGHUP');
+      return done;
     },
     async stop() {
       if (child.exitCode === null) {

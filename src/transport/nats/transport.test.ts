@@ -14,7 +14,6 @@ import { performance } from 'node:perf_hooks';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConnectError, ExecAbortedError, NoAnswerError, type Target } from '../types.js';
 import { BrokerRefusedError } from './errors.js';
-import { agentSubject } from './protocol.js';
 import { startAgentProcess, startAgents, startSpy, type AgentProcess, type InProcessAgents } from './realAgents.test-helper.js';
 import { startResponder, type Responder } from './responder.test-helper.js';
 import { startTestBroker, type TestBroker, type TestIdentity } from './testBroker.test-helper.js';
@@ -51,7 +50,9 @@ before(async () => {
   ]);
   agents = started as InProcessAgents;
   children = Object.fromEntries(faulty.map((host, i) => [host, processes[i] as AgentProcess]));
-  responder = await startResponder({ url: broker.url, files: broker.files('fleet'), hosts: [...hosts, 'liar.dc1'], impostors: new Set(['liar.dc1']) });
+  responder = await startResponder({
+    url: broker.url, files: broker.files('fleet'), hosts: [...hosts, 'liar.dc1', 'slow.dc1'], impostors: new Set(['liar.dc1']), slow: new Set(['slow.dc1']), slowMs: 600,
+  });
 });
 after(async () => {
   await responder?.stop();
@@ -197,32 +198,60 @@ describe('natsTransport', () => {
     }
   });
 
-  test('connect: no agent for the host is unreachable (refused) at once', async () => {
+  test('connect asks the agent nothing; a session\'s first request: no agent for the host is unreachable (refused) at once', async () => {
     const transport = transportAs('alice');
+    // A spy on a host with an agent: its subscription changes no outcome there.
+    const spy = await startSpy(broker, 'spy', 'muster.agent.web0005%2Edc1.>');
     try {
-      await transport.connect(target('web0005.dc1')); // the connection is open: time only the request
+      await transport.connect(target('web0005.dc1')); // the connection is open: time only the requests
+      await spy.sync();
+      assert.deepEqual(spy.seen, [], 'connect sent nothing');
       const startedAt = performance.now();
-      const error = await transport.connect(target('nobody.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
+      const session = await transport.connect(target('nobody.dc1'));
+      for (const request of [() => session.exec('true'), () => session.call('ping', 'get'), () => session.call('file', 'stat', { path: '/' })]) {
+        const error = await request().then(() => assert.fail('answered'), (caught: unknown) => caught);
+        assert.ok(error instanceof ConnectError, String(error));
+        assert.equal(error.reason, 'refused');
+        assert.equal(error.message, 'no agent connected for nobody.dc1');
+      }
       const took = performance.now() - startedAt;
-      assert.ok(error instanceof ConnectError, String(error));
-      assert.equal(error.reason, 'refused');
-      assert.equal(error.message, 'no agent connected for nobody.dc1');
-      assert.ok(took < 200, `took ${took} ms`);
+      assert.ok(took < 300, `took ${took} ms`);
     } finally {
+      await spy.close();
       await transport.close();
     }
   });
 
-  test('connect: an agent that is subscribed but silent is a NoAnswerError (timeout) after the connect timeout', async () => {
+  test('a session\'s first request: an agent subscribed but silent is a NoAnswerError (timeout) after the connect timeout', async () => {
     const transport = transportAs('alice', { connectTimeoutMs: 300 });
     const quiet = children['quiet.dc1'];
     quiet?.child.kill('SIGSTOP');
     try {
-      const error = await transport.connect(target('quiet.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
-      assert.ok(error instanceof NoAnswerError, String(error));
-      assert.equal(error.message, 'the agent of quiet.dc1 did not answer within 300ms');
+      const session = await transport.connect(target('quiet.dc1'));
+      // exec by the agent's `start`; a plain call by the ping sent beside it; ping.get by itself.
+      for (const request of [() => session.exec('true'), () => session.call('file', 'stat', { path: '/' }), () => session.call('ping', 'get')]) {
+        const startedAt = performance.now();
+        const error = await request().then(() => assert.fail('answered'), (caught: unknown) => caught);
+        assert.ok(error instanceof NoAnswerError, String(error));
+        assert.equal(error.message, 'the agent of quiet.dc1 did not answer within 300ms');
+        assert.ok(performance.now() - startedAt < 2000, 'bounded by the connect timeout, not the call timeout');
+      }
     } finally {
       quiet?.child.kill('SIGCONT');
+      await transport.close();
+    }
+  });
+
+  test('a session\'s first request may take longer than the connect timeout once the agent has answered', async () => {
+    const transport = transportAs('alice', { connectTimeoutMs: 200 });
+    try {
+      // The agent's `start` comes at once; the command runs on past the connect timeout.
+      const result = await (await transport.connect(target('web0009.dc1'))).exec('sleep 0.5; echo slow');
+      assert.equal(result.stdout.toString(), 'slow\n');
+      // The ping beside a plain call answers at once; the call's own answer comes after 600 ms.
+      const reply = await (await transport.connect(target('slow.dc1'))).call('file', 'stat', { path: '/' });
+      assert.deepEqual(reply, { ok: true, host: 'slow.dc1', value: { host: 'slow.dc1' } });
+    } finally {
       await transport.close();
     }
   });
@@ -254,18 +283,21 @@ describe('natsTransport', () => {
       assert.match(error.message, /^agent on doomed\.dc1 stopped answering/);
       await doomed?.kill();
       // Its subscription went with its connection: NATS "no responders".
-      await assert.rejects(transport.connect(target('doomed.dc1')), /no agent connected for doomed\.dc1/);
+      await assert.rejects((await transport.connect(target('doomed.dc1'))).exec('true'), /no agent connected for doomed\.dc1/);
     } finally {
       await transport.close();
     }
   });
 
-  test('connect: an answer from another host than the one asked is reported, not used', async () => {
+  test('an answer from another host than the one asked is reported, not used (exec and call)', async () => {
     const transport = transportAs('alice');
     try {
-      const error = await transport.connect(target('liar.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
-      assert.ok(error instanceof ConnectError, String(error));
-      assert.equal(error.message, 'the agent asked for liar.dc1 answered as "liar.dc1-impostor": reply not used');
+      const session = await transport.connect(target('liar.dc1'));
+      for (const request of [() => session.exec('true'), () => session.call('ping', 'get'), () => session.call('file', 'stat', { path: '/' })]) {
+        const error = await request().then(() => assert.fail('answered'), (caught: unknown) => caught);
+        assert.ok(error instanceof ConnectError, String(error));
+        assert.equal(error.message, 'the agent asked for liar.dc1 answered as "liar.dc1-impostor": reply not used');
+      }
     } finally {
       await transport.close();
     }
@@ -285,7 +317,7 @@ describe('natsTransport', () => {
       } finally {
         await spy.close();
       }
-      assert.deepEqual(spy.seen.map((request) => request.subject), [agentSubject('web0007.dc1', 'ping', 'get')]);
+      assert.deepEqual(spy.seen.map((request) => request.subject), [], 'nothing sent for the second host');
     } finally {
       await transport.close();
     }
@@ -312,7 +344,7 @@ describe('natsTransport', () => {
   });
 
   test('the broker connection: a certificate the broker does not know is one clear line, the operation\'s failure', async () => {
-    broker.setUsers(identities.filter((identity) => identity.name !== 'ghost'));
+    await broker.setUsers(identities.filter((identity) => identity.name !== 'ghost'));
     const transport = transportAs('ghost', { connectTimeoutMs: 2000 });
     try {
       const error = await transport.connect(target('web0009.dc1')).then(() => assert.fail('connected'), (caught: unknown) => caught);
@@ -322,7 +354,7 @@ describe('natsTransport', () => {
       assert.doesNotMatch(transport.failure()?.message ?? '', /\n/);
     } finally {
       await transport.close();
-      broker.setUsers(identities);
+      await broker.setUsers(identities);
     }
     const missing = natsTransport({ servers: [broker.url], ...broker.files('alice'), cert: '/nonexistent/alice.crt', operator: 'alice' });
     await assert.rejects(missing.connect(target('web0009.dc1')), /no readable certificate at \/nonexistent\/alice\.crt/);
@@ -342,7 +374,7 @@ describe('natsTransport', () => {
       // Every request named a reply subject of one reply mux, which is one per broker connection.
       await spy.sync();
       const requests = spy.seen;
-      assert.equal(requests.length, 2000, 'a ping per connect and one per call');
+      assert.equal(requests.length, 1000, 'one ping.get per call, nothing per connect');
       const replyPrefixes = new Set(requests.map((request) => request.reply?.slice(0, request.reply.lastIndexOf('.'))));
       assert.equal(replyPrefixes.size, 1, [...replyPrefixes].join(' '));
       assert.ok(took < 5000, `1,000 connects and calls took ${Math.round(took)} ms`);
