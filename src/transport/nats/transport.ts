@@ -18,7 +18,7 @@
  * or the broker refused this operator a call. The CLI says those once instead of per host.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { onAbort } from '../../core/onAbort.js';
+import { followingAbort } from '../../core/onAbort.js';
 import { MusterError } from '../../core/errors.js';
 import { ConnectError, type ConnectOptions, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from '../types.js';
 import { BrokerConnectError, openBroker, type BrokerOptions } from './broker.js';
@@ -159,15 +159,13 @@ function session(shared: Link, target: Target, timing: ExecTiming, call: NatsTra
       if (module === 'ping' && action === 'get') {
         reply = await call(target, module, action, args, { ...how, timeoutMs: Math.min(timing.answerMs, how.timeoutMs ?? Infinity) });
       } else {
-        const own = new AbortController();
-        const stop = onAbort(how.signal, () => own.abort(how.signal?.reason));
-        if (how.signal?.aborted) own.abort(how.signal.reason);
+        const { controller: own, release } = followingAbort(how.signal);
         // The ping's failure ends the call (its reason is the call's error); its success changes nothing.
         callAgent(shared, target, 'ping', 'get', {}, { timeoutMs: timing.answerMs, signal: own.signal }).then(undefined, (error: unknown) => own.abort(error));
         try {
           reply = await call(target, module, action, args, { ...how, signal: own.signal });
         } finally {
-          stop();
+          release();
           own.abort(pingNoLongerNeeded);
         }
       }
