@@ -11,17 +11,18 @@ import { join } from 'node:path';
 import { deployData } from '../core/deploy.js';
 import { deployMessage } from '../report/deploy.js';
 import { localTransport } from '../transport/local.js';
-import type { Target } from '../transport/types.js';
+import type { ExecOptions, Session, Target } from '../transport/types.js';
 import { prepareTask, pushTask, taskJob } from './task-job.js';
 import type { Task } from './task.js';
 
 const target: Target = { name: 'local1', address: '127.0.0.1' };
 
-async function runTask(task: Task, options: { check?: boolean; startedAt?: Date } = {}) {
+async function runTask(task: Task, options: { check?: boolean; startedAt?: Date } = {}, wrap: (session: Session, stop: AbortController) => Session = (session) => session) {
   const session = await localTransport().connect(target);
+  const stop = new AbortController();
   try {
     const prepared = await prepareTask(task);
-    return await taskJob(prepared, options)(session, { target, signal: new AbortController().signal, output: { stdout: () => undefined, stderr: () => undefined } });
+    return await taskJob(prepared, options)(wrap(session, stop), { target, signal: stop.signal, output: { stdout: () => undefined, stderr: () => undefined } });
   } finally {
     session.close();
   }
@@ -180,5 +181,23 @@ describe('task job (local transport)', () => {
     assert.match(outcome.message ?? '', /run failed \(exit 4\)/);
     assert.equal(await readFile(one, 'utf8'), '1\n');
     assert.equal(await readFile(two, 'utf8'), '2\n');
+  });
+
+  it('says DEST was left as it was when a Ctrl-C cut the stream and the install undid itself (its exit came before the abort)', async () => {
+    await writeFile(dest, 'old\n');
+    await writeFile(src, 'new content\n');
+    // Half the file reaches the host, the install exits on its own ("not N bytes long"), and the run is stopped.
+    const cutThenStopped = (session: Session, stop: AbortController): Session => Object.assign(Object.create(session) as Session, {
+      exec: async (line: string, options: ExecOptions = {}) => {
+        const result = await session.exec(line, options.stdin ? { ...options, stdin: Buffer.from(options.stdin).subarray(0, 4) } : options);
+        if (options.stdin) stop.abort();
+        return result;
+      },
+    });
+    const outcome = await runTask(pushTask({ target: ['all'], src, dest }), {}, cutThenStopped);
+    assert.equal(outcome.status, 'failed');
+    assert.match(deployMessage({ message: 'interrupted', data: outcome.data }) ?? '', new RegExp(`^interrupted; ${dest} left as it was$`));
+    assert.equal(await readFile(dest, 'utf8'), 'old\n');
+    assert.deepEqual((await readdir(join(dir, 'etc'))).filter((name) => name.startsWith('.app.conf.muster-')), []);
   });
 });

@@ -136,8 +136,10 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       pushes.length = 0;
       return undone;
     };
-    const fail = async (message: string): Promise<JobResult<DeployData>> => {
+    /** Fails the job once every push is put back; `untouched`: a DEST whose install undid itself. */
+    const fail = async (message: string, untouched?: string): Promise<JobResult<DeployData>> => {
       const undone = await undo();
+      if (untouched !== undefined) undone.kept.unshift(untouched);
       return finish('failed', message, undoneData(undone));
     };
     const commitAll = async (): Promise<string | undefined> => {
@@ -185,10 +187,12 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
             : undefined;
           if (answer === undefined || (!('message' in answer) && answer.kind === 'differs')) answer = await installPush(session, handle, where, content, signal);
           if ('message' in answer) {
-            // A script that exited on its own undid itself; one killed by a signal may not have.
-            if (answer.result?.exitCode !== null) pushes.pop();
+            // A script that exited on its own undid itself (and says so: under a Ctrl-C the engine's
+            // "interrupted" replaces its message); one killed by a signal may not have.
+            const undidItself = answer.result?.exitCode !== null;
+            if (undidItself) pushes.pop();
             if (answer.result) record(answer.result);
-            return await fail(answer.message);
+            return await fail(answer.message, undidItself ? step.dest : undefined);
           }
           switch (answer.kind) {
             case 'same':

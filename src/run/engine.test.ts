@@ -174,7 +174,7 @@ test('runOn --timeout: a job that ignores its signal is abandoned after the grac
   }
 });
 
-test('runOn interrupted: no new host starts, running ones end `failed` "interrupted"', async () => {
+test('runOn interrupted: no new host starts, running ones end `failed` "interrupted", connecting ones say nothing ran', async () => {
   const controller = new AbortController();
   const events: RunEvent[] = [];
   let startedCount = 0;
@@ -185,18 +185,25 @@ test('runOn interrupted: no new host starts, running ones end `failed` "interrup
     if (startedCount === 2) allStarted();
     signal.addEventListener('abort', () => reject(new Error('channel closed')));
   });
-  const transport = fakeTransport();
-  const pending = runOn(targets(5), job, { transport, forks: 2, signal: controller.signal, onEvent: (e) => events.push(e) });
+  const fake = fakeTransport();
+  // h2 is still connecting when the run is stopped: it says nothing ran there.
+  const transport: Transport = {
+    ...fake,
+    connect: (target, options) => target.name !== 'h2' ? fake.connect(target) : new Promise((_resolve, reject) => {
+      options?.signal?.addEventListener('abort', () => reject(new ConnectError('h2', 'aborted', 'h2: aborted')));
+    }),
+  };
+  const pending = runOn(targets(6), job, { transport, forks: 3, signal: controller.signal, onEvent: (e) => events.push(e) });
   await twoRunning;
   controller.abort();
   const result = await pending;
   assert.equal(result.interrupted, true);
   assert.equal(result.aborted, false);
   assert.deepEqual(result.outcomes.map((o) => `${o.status}:${o.message}`), [
-    'failed:interrupted', 'failed:interrupted',
+    'failed:interrupted', 'failed:interrupted', 'failed:interrupted while connecting: nothing ran',
     'skipped:not started: interrupted', 'skipped:not started: interrupted', 'skipped:not started: interrupted',
   ]);
-  assert.equal(transport.closed, 2);
+  assert.equal(fake.closed, 2);
   assert.deepEqual(events.filter((e) => e.type === 'aborted').map((e) => e.type === 'aborted' && e.reason), ['interrupted']);
 });
 

@@ -22,7 +22,8 @@
  * - Aborting `signal` (Ctrl-C) interrupts: no further host starts (`skipped`,
  *   "not started: interrupted"); running hosts have their job's signal aborted
  *   and end `failed` with the message "interrupted" (keeping any output and
- *   `data` they returned), unless the job returns `changed`: its change was final
+ *   `data` they returned; a host still connecting says "interrupted while
+ *   connecting: nothing ran"), unless the job returns `changed`: its change was final
  *   before the stop, and the host says so (the same for a timeout); `interrupted` is true.
  * - Output a job hands to its `output` sink becomes `output` events for its host,
  *   emitted between the host's `host-connected` and its `host-done`; a chunk that
@@ -237,7 +238,7 @@ async function runHost<T>(target: Target, index: number, job: Job<T>, options: R
   try {
     session = await options.transport.connect(target, runSignal ? { signal: runSignal } : {});
   } catch (error) {
-    if (runSignal?.aborted) return failed('failed', 'interrupted');
+    if (runSignal?.aborted) return failed('failed', 'interrupted while connecting: nothing ran');
     if (error instanceof ConnectError) return failed('unreachable', messageNaming(error, options.nameOption));
     if (error instanceof NoAnswerError) return failed('timeout', error.message);
     return failed('failed', errorMessage(error));
