@@ -11,7 +11,7 @@ const allowed = {
   run: ['transport', 'core'],
   broker: ['ca', 'inventory', 'core'],
   ca: ['core'],
-  agent: ['transport', 'inventory', 'core'],
+  agent: ['transport', 'bindings', 'inventory', 'core'],
   transport: ['core'],
   inventory: ['core'],
   lab: ['core'],

@@ -1,0 +1,88 @@
+/**
+ * The JetStream KV bucket that holds the inventory on every host (docs/publish.md). In core
+ * because the publisher (ops), the agents that watch it, `serve --from-kv` and the broker's
+ * permissions must spell its keys the same way.
+ *
+ * Layout of bucket `muster`:
+ * - `version`: the `PublishedVersion` of the last publish, written last and compare-and-set,
+ *   so a reader that holds every record the version's digest covers has one consistent inventory;
+ * - `meta`: what the inventory says beyond its hosts, roles and groups (`SnapshotMeta`);
+ * - `host.<T>`, `role.<T>`, `group.<T>`: one record each (`T` is `kvToken` of the name);
+ * - `facts.<T>`: the facts an agent publishes about its own host (the only key it may write).
+ */
+
+/** The bucket's name. */
+export const kvBucket = 'muster';
+
+/** The key of the published version. */
+export const versionKey = 'version';
+
+/** The key of the inventory's meta record. */
+export const metaKey = 'meta';
+
+/** The kinds of record the publisher writes, one key per name. */
+export type RecordKind = 'host' | 'role' | 'group';
+
+/**
+ * One KV key token for a name: letters, digits, `_` and `-` are kept, every other byte (the
+ * `.` of `web01.dc1`) becomes `=XX` (KV keys allow `=`, not `%`), so a name is always one token.
+ */
+export function kvToken(name: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(name)) return name;
+  let token = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    token += /[A-Za-z0-9_-]/.test(char) ? char : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  if (token === '') throw new Error('a KV key needs a non-empty name');
+  return token;
+}
+
+/** The name a `kvToken` stands for. */
+export function kvName(token: string): string {
+  if (!token.includes('=')) return token;
+  const bytes: number[] = [];
+  for (let at = 0; at < token.length; at += 1) {
+    if (token[at] === '=') {
+      bytes.push(parseInt(token.slice(at + 1, at + 3), 16));
+      at += 2;
+    } else bytes.push(token.charCodeAt(at));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The key of one host's, role's or group's record. */
+export function recordKey(kind: RecordKind, name: string): string {
+  return `${kind}.${kvToken(name)}`;
+}
+
+/** The key of one host's facts. */
+export function factsKey(host: string): string {
+  return `facts.${kvToken(host)}`;
+}
+
+/** What a key names: a record, facts, the version or the meta record; undefined for any other key. */
+export function parseKey(key: string): { kind: RecordKind | 'facts'; name: string } | { kind: 'version' | 'meta' } | undefined {
+  if (key === versionKey || key === metaKey) return { kind: key };
+  const dot = key.indexOf('.');
+  const kind = key.slice(0, dot);
+  if (dot < 0 || !['host', 'role', 'group', 'facts'].includes(kind)) return undefined;
+  return { kind: kind as RecordKind | 'facts', name: kvName(key.slice(dot + 1)) };
+}
+
+/**
+ * The `version` key's value. `digest` is `snapshotDigest` of the records it covers (inventory/
+ * snapshot.ts): a reader writes its copy only when the records it holds give the same digest.
+ * While a publish is writing, `publishing` says by whom since when (a second publish refuses).
+ */
+export interface PublishedVersion {
+  /** Counts publishes, from 1. */
+  revision: number;
+  digest: string;
+  /** ISO 8601. */
+  publishedAt: string;
+  /** Who published: `user@machine`. */
+  by: string;
+  hosts: number;
+  publishing?: { by: string; since: string };
+}
