@@ -4,8 +4,9 @@
  *
  * The rules (docs/agents.md, "Subjects"):
  * - an agent HOST (a certificate of kind agent whose name is an inventory host) may
- *   subscribe only to `muster.agent.<HOST>.>` and `muster.role.<ROLE>.>` for its roles, and
- *   publish nothing but replies to requests it received (`allow_responses`);
+ *   subscribe only to `muster.agent.<HOST>.>` and `muster.role.<ROLE>.>` for its roles and
+ *   its own KV inbox, and publish nothing but replies to requests it received
+ *   (`allow_responses`), reads of the KV bucket and its own facts (`keyValueSubjects`);
  * - an operator NAME may publish only to the module subjects the union of its permission
  *   roles grants (`ping` always): a module is `muster.agent.*.<module>.*` (one action token,
  *   never `>`: the agent refuses any longer subject too), an action `muster.agent.*.<module>.<action>`,
@@ -15,7 +16,8 @@
  *   fails the handshake.
  * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
-import { agentWildcard, inboxPrefix, roleWildcard } from '../core/subjects.js';
+import { factsKey, kvBucket } from '../core/fleetKv.js';
+import { agentInboxPrefix, agentWildcard, inboxPrefix, roleWildcard } from '../core/subjects.js';
 import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
 import type { Inventory } from '../inventory/types.js';
@@ -97,27 +99,56 @@ export function operatorGrants(inventory: Inventory, operator: string): string[]
   return [...grants].sort();
 }
 
+/** The stream behind KV bucket `muster` (core/fleetKv.ts). */
+const kvStream = `KV_${kvBucket}`;
+
+/** The JetStream API calls that read the bucket: its info, an ordered consumer (a watch), flow control, direct gets. */
+const kvReadSubjects = [
+  `$JS.API.STREAM.INFO.${kvStream}`,
+  `$JS.API.CONSUMER.CREATE.${kvStream}.>`,
+  `$JS.API.CONSUMER.DELETE.${kvStream}.>`,
+  `$JS.API.STREAM.MSG.GET.${kvStream}`,
+  `$JS.API.DIRECT.GET.${kvStream}.>`,
+  `$JS.FC.${kvStream}.>`,
+];
+
+/** Whether an operator may publish the inventory: a grant of `*` or `inventory.publish`. */
+export function mayPublishInventory(grants: readonly string[]): boolean {
+  return grants.includes('*') || grants.includes('inventory.publish');
+}
+
 /**
- * Issue 12 puts the inventory in JetStream key-value buckets; the subjects agents and operators
- * will need for them (`$JS.API.…`, `$KV.…`) are added here, and nowhere else. None yet.
+ * The KV bucket's subjects one user may publish to and subscribe on (docs/publish.md): every
+ * agent and operator reads the bucket (each on its own inbox); an agent writes only its own
+ * `facts.<host>`; an operator granted `inventory.publish` (or `*`) creates the bucket and writes
+ * every key. nats-server 2.9 checks each `$KV.muster.<key>` put against these, so an agent's
+ * put of another host's facts or of a host record is a permissions violation.
  */
-export function keyValueSubjects(_kind: CertRecord['kind'], _name: string): { publish: string[]; subscribe: string[] } {
-  return { publish: [], subscribe: [] };
+export function keyValueSubjects(kind: CertRecord['kind'], name: string, grants: readonly string[] = []): { publish: string[]; subscribe: string[] } {
+  if (kind === 'agent') {
+    return { publish: [...kvReadSubjects, `$KV.${kvBucket}.${factsKey(name)}`], subscribe: [`${agentInboxPrefix(name)}.>`] };
+  }
+  const write = mayPublishInventory(grants)
+    ? [`$JS.API.STREAM.CREATE.${kvStream}`, `$JS.API.STREAM.UPDATE.${kvStream}`, `$JS.API.STREAM.PURGE.${kvStream}`, `$KV.${kvBucket}.>`]
+    : [];
+  return { publish: [...kvReadSubjects, ...write], subscribe: [] };
 }
 
 function agentPermissions(inventory: Inventory, host: string, limits: ReplyLimits): Permissions {
   const roles = inventory.hostsByName.get(host)?.roles ?? [];
   const kv = keyValueSubjects('agent', host);
   return {
-    publish: kv.publish.length > 0 ? { allow: kv.publish } : { deny: ['>'] },
+    publish: { allow: kv.publish },
     subscribe: { allow: [agentWildcard(host), ...roles.map(roleWildcard), ...kv.subscribe] },
     allow_responses: { ...limits },
   };
 }
 
 function operatorPermissions(inventory: Inventory, operator: string): Permissions {
-  const kv = keyValueSubjects('operator', operator);
-  const publish = new Set(operatorGrants(inventory, operator).flatMap(grantSubjects));
+  const grants = operatorGrants(inventory, operator);
+  const kv = keyValueSubjects('operator', operator, grants);
+  // `inventory.publish` is the bucket's (below), not an agent module's.
+  const publish = new Set(grants.filter((grant) => grant !== 'inventory.publish').flatMap(grantSubjects));
   return {
     publish: { allow: [...publish, ...kv.publish] },
     subscribe: { allow: [`${inboxPrefix(operator)}.>`, ...kv.subscribe] },

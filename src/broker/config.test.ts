@@ -39,16 +39,19 @@ describe('brokerConfigs', () => {
       'CN=mallory,OU=operator,O=muster', 'CN=web01,OU=agent,O=muster',
     ]);
     const byName = new Map(users.map((user) => [user.name, user.permissions]));
+    // Reading the inventory bucket: every user; writing: an agent its own facts, an operator granted inventory.publish every key.
+    const kvRead = ['$JS.API.STREAM.INFO.KV_muster', '$JS.API.CONSUMER.CREATE.KV_muster.>', '$JS.API.CONSUMER.DELETE.KV_muster.>',
+      '$JS.API.STREAM.MSG.GET.KV_muster', '$JS.API.DIRECT.GET.KV_muster.>', '$JS.FC.KV_muster.>'];
     assert.deepEqual(byName.get('web01'), {
-      publish: { deny: ['>'] },
-      subscribe: { allow: ['muster.agent.web01.>', 'muster.role.web.>'] },
+      publish: { allow: [...kvRead, '$KV.muster.facts.web01'] },
+      subscribe: { allow: ['muster.agent.web01.>', 'muster.role.web.>', 'muster.agentinbox.web01.>'] },
       allow_responses: { max: 1_000_000, expires: '24h' },
     });
     assert.deepEqual(byName.get('audit'), {
-      publish: { allow: ['muster.agent.*.facts.*', 'muster.role.*.facts.*', 'muster.agent.*.file.stat', 'muster.role.*.file.stat', 'muster.agent.*.ping.*', 'muster.role.*.ping.*'] },
+      publish: { allow: ['muster.agent.*.facts.*', 'muster.role.*.facts.*', 'muster.agent.*.file.stat', 'muster.role.*.file.stat', 'muster.agent.*.ping.*', 'muster.role.*.ping.*', ...kvRead] },
       subscribe: { allow: ['muster.inbox.audit.>'] },
     });
-    assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.*', 'muster.role.*.ping.*'] });
+    assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.*', 'muster.role.*.ping.*', ...kvRead] });
     assert.equal(pinnedKeys(records).length, 6);
     // gone01's key is not pinned in the file the broker reads: no user, no handshake either.
     const auth = brokerConfigs(inventory, state.stateDir, records).find((file) => file.path.endsWith('auth.conf'))?.content ?? '';

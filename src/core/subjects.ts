@@ -35,6 +35,14 @@ export function inboxPrefix(operator: string): string {
   return `muster.inbox.${subjectToken(operator)}`;
 }
 
+/**
+ * The inbox prefix of an agent's connection: its KV watch is delivered there (and only the
+ * agent may subscribe to it). Not under `muster.inbox.`, where an operator named like a host would be.
+ */
+export function agentInboxPrefix(host: string): string {
+  return `muster.agentinbox.${subjectToken(host)}`;
+}
+
 /** Every request subject of one host's agent (what it subscribes to). */
 export function agentWildcard(host: string): string {
   return `muster.agent.${subjectToken(host)}.>`;
