@@ -103,13 +103,14 @@ export function operatorGrants(inventory: Inventory, operator: string): string[]
 /** The stream behind KV bucket `muster` (core/fleetKv.ts). */
 const kvStream = `KV_${kvBucket}`;
 
-/** The JetStream API calls that read the bucket: its info, an ordered consumer (a watch), flow control, direct gets. */
+/** The JetStream API calls that read the bucket: its info, an ordered consumer (a watch, a key listing) and its info, flow control, direct gets. */
 const kvReadSubjects = [
   // The account's JetStream info: nats.js asks it before its first JetStream call.
   '$JS.API.INFO',
   `$JS.API.STREAM.INFO.${kvStream}`,
   `$JS.API.CONSUMER.CREATE.${kvStream}.>`,
   `$JS.API.CONSUMER.DELETE.${kvStream}.>`,
+  `$JS.API.CONSUMER.INFO.${kvStream}.>`,
   `$JS.API.STREAM.MSG.GET.${kvStream}`,
   `$JS.API.DIRECT.GET.${kvStream}.>`,
   `$JS.FC.${kvStream}.>`,
