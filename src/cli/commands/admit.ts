@@ -43,7 +43,7 @@ export function command(): Command {
     const inventory = await inventoryFor(options);
     await withInventoryBucket(inventory, options.operator, async (kv) => {
       const request = await pendingJoin(kv, name);
-      if (!request) throw new UsageError(`${name} has not asked to join (muster pending lists the hosts that have)`);
+      if (!request) throw new MusterError(`${name} has not asked to join (muster pending lists the hosts that have)`);
       const csr = await checkCsr(request.csr, `${name}'s request to join`);
       if (csr.name !== name) throw new MusterError(`${name}'s request to join carries a CSR for ${csr.name}: not admitted`);
       const address = options.address ?? addressOf(request);
