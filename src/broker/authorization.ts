@@ -21,6 +21,7 @@ import { agentInboxPrefix, agentWildcard, inboxPrefix, roleWildcard } from '../c
 import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
 import type { Inventory } from '../inventory/types.js';
+import { joinPermissions } from './joinPermissions.js';
 
 /**
  * How long, and for how many messages, an agent may answer one request it received. A
@@ -169,7 +170,8 @@ export function brokerUsers(inventory: Inventory, records: CertRecord[], options
   for (const record of records) {
     if (record.kind === 'agent' && !inventory.hostsByName.has(record.name)) continue;
     const user = userFor(record.kind, record.name);
-    const permissions = record.kind === 'agent' ? agentPermissions(inventory, record.name, limits) : operatorPermissions(inventory, record.name);
+    const permissions = record.kind === 'agent' ? agentPermissions(inventory, record.name, limits)
+      : record.kind === 'join' ? joinPermissions() : operatorPermissions(inventory, record.name);
     users.set(user, { user, kind: record.kind, name: record.name, permissions });
   }
   return [...users.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));

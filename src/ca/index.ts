@@ -8,7 +8,7 @@
 export { initCa, renewBrokerCertificate, brokerAltNames, defaultCaDays, maxBrokerDays, type InitOptions, type InitResult, type BrokerCertificate } from './init.js';
 export { submitCsr, listPending, readPendingEntry, type PendingCsr, type CsrSource, type SubmitOptions } from './pending.js';
 export { checkCsr, maxCsrBytes, type CheckedCsr } from './csr.js';
-export { signPending, signOperator, defaultCertDays, type SignOptions } from './sign.js';
+export { signPending, signOperator, signJoin, defaultCertDays, defaultJoinDays, type SignOptions } from './sign.js';
 export { revokeCertificate } from './revoke.js';
 export { listCa, showCertificate, type CaListing, type CertificateDetails } from './list.js';
 export { certificateStatus, viewOf, type CertStatus, type CertView } from './certificate.js';

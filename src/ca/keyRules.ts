@@ -15,7 +15,7 @@ import type { CaIndex, CertKind } from './records.js';
 export function checkKeyRules(index: CaIndex, kind: CertKind, name: string, spki: string): void {
   const records = index.certificates.filter((record) => record.kind === kind && record.name === name);
   const revoked = records.find((record) => record.revokedAt !== undefined && record.spki === spki);
-  const flag = kind === 'operator' ? ' --operator' : '';
+  const flag = kind === 'agent' ? '' : ` --${kind}`;
   if (revoked) {
     throw new CsrRefusedError(`CSR for ${name} uses the key ${shortDigest(spki)}, revoked on ${revoked.revokedAt}: a revoked key is never signed again; make a new key${kind === 'agent' ? ` on ${name} (remove agent.key, then muster agent enroll)` : ''}`);
   }

@@ -36,7 +36,7 @@ export type CertificateDetails = CertView & {
  */
 export async function showCertificate(stateDir: string, kind: CertKind, name: string, now: Date = new Date()): Promise<CertificateDetails> {
   // Before any file is named after it: `../x` would read a JSON file outside pending/.
-  checkCaName(name, kind === 'agent' ? 'host' : 'operator');
+  checkCaName(name, kind === 'agent' ? 'host' : kind === 'operator' ? 'operator' : 'join credential');
   await requireCa(stateDir);
   const index = await readIndex(stateDir);
   const records = index.certificates.filter((record) => record.kind === kind && record.name === name).map((record) => viewOf(record, now));

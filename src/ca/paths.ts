@@ -23,6 +23,8 @@ export interface CaPaths {
   pending: string;
   agents: string;
   operators: string;
+  /** Join credentials (`join/NAME.key`, `join/NAME.crt`). */
+  joins: string;
   brokerCert: string;
   brokerKey: string;
 }
@@ -37,6 +39,7 @@ export function caPaths(stateDir: string): CaPaths {
     pending: join(dir, 'pending'),
     agents: join(dir, 'agents'),
     operators: join(dir, 'operators'),
+    joins: join(dir, 'join'),
     brokerCert: join(dir, 'broker', 'server.crt'),
     brokerKey: join(dir, 'broker', 'server.key'),
   };
@@ -53,6 +56,12 @@ export interface OperatorFiles {
 export function operatorFiles(stateDir: string, name: string): OperatorFiles {
   const paths = caPaths(stateDir);
   return { name, cert: join(paths.operators, `${name}.crt`), key: join(paths.operators, `${name}.key`), ca: paths.cert };
+}
+
+/** A join credential's files: what a new host connects with to ask to join (docs/join.md). */
+export function joinFiles(stateDir: string, name: string): OperatorFiles {
+  const paths = caPaths(stateDir);
+  return { name, cert: join(paths.joins, `${name}.crt`), key: join(paths.joins, `${name}.key`), ca: paths.cert };
 }
 
 /** The broker's folder: generated configs, pid files, logs, JetStream stores. */

@@ -14,9 +14,9 @@ import { checkKeyRules } from './keyRules.js';
 import { shortDigest } from './names.js';
 import { caPaths } from './paths.js';
 
-/** Where a CSR came from: fetched over SSH from an address (auto-sign may trust that), or a file given by hand. */
+/** Where a CSR came from: fetched over SSH from an address (auto-sign may trust that), a file given by hand, or a host's request to join (admitted). */
 export interface CsrSource {
-  via: 'ssh' | 'file';
+  via: 'ssh' | 'file' | 'join';
   /** The address it was fetched from (ssh), or the file it was read from (file). */
   address?: string;
 }

@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { MusterError } from '../core/errors.js';
 import { caPaths } from './paths.js';
 
-export type CertKind = 'agent' | 'operator';
+/**
+ * `agent`: one host; `operator`: a person or tool calling agents; `join`: a credential new
+ * hosts share to ask to join (it may only file a request and read its answer: docs/join.md).
+ */
+export type CertKind = 'agent' | 'operator' | 'join';
 
 /** One signed certificate. Times are ISO 8601 strings (JSON-able). */
 export interface CertRecord {

@@ -17,7 +17,7 @@ import { checkKeyRules } from './keyRules.js';
 import { makeKey, spkiDigest } from './keys.js';
 import { checkCaName, shortDigest, subjectOf } from './names.js';
 import { openssl } from './openssl.js';
-import { caPaths, operatorFiles } from './paths.js';
+import { caPaths, joinFiles, operatorFiles } from './paths.js';
 import { readPendingEntry, removePending } from './pending.js';
 import type { CaIndex, CertKind, CertRecord } from './records.js';
 import { recordOf } from './certificate.js';
@@ -75,25 +75,41 @@ export async function signPending(stateDir: string, names: readonly string[], op
  * certificate is not revoked: a renewal) and `operators/NAME.crt`, recorded in the index. A
  * revoked operator gets a new key. Resolves with the new record.
  */
-export async function signOperator(stateDir: string, name: string, options: SignOptions = {}): Promise<CertRecord> {
-  checkCaName(name, 'operator');
+export function signOperator(stateDir: string, name: string, options: SignOptions = {}): Promise<CertRecord> {
+  return signHeldIdentity(stateDir, 'operator', name, options);
+}
+
+/**
+ * Makes or renews join credential `name` (`join/NAME.key`, `join/NAME.crt`), as an operator's:
+ * copied to new hosts, it lets them ask to join and nothing else (docs/join.md). Default 30 days.
+ */
+export function signJoin(stateDir: string, name: string, options: SignOptions = {}): Promise<CertRecord> {
+  return signHeldIdentity(stateDir, 'join', name, { days: defaultJoinDays, ...options });
+}
+
+/** Default validity of a join credential: short, it is shared. */
+export const defaultJoinDays = 30;
+
+/** An identity whose key the CA's machine holds (operator, join): key kept unless revoked, certificate renewed. */
+async function signHeldIdentity(stateDir: string, kind: 'operator' | 'join', name: string, options: SignOptions): Promise<CertRecord> {
+  checkCaName(name, kind === 'operator' ? 'operator' : 'join credential');
   const paths = caPaths(stateDir);
-  const files = operatorFiles(stateDir, name);
+  const files = kind === 'operator' ? operatorFiles(stateDir, name) : joinFiles(stateDir, name);
   return withCaIndex(stateDir, async (index) => {
     const window = await clampedWindow(stateDir, options, defaultCertDays);
-    await privateDir(paths.operators);
+    await privateDir(kind === 'operator' ? paths.operators : paths.joins);
     const existing = await existingKeyDigest(files.key);
     const revoked = existing !== undefined && index.certificates.some((record) =>
-      sameIdentity(record, 'operator', name) && record.spki === existing && record.revokedAt !== undefined);
+      sameIdentity(record, kind, name) && record.spki === existing && record.revokedAt !== undefined);
     const fresh = existing === undefined || revoked;
     if (fresh) await makeKey(files.key);
     const spki = fresh ? await existingKeyDigest(files.key) : existing;
     // A key file that is not the one signed before (put there by hand) is refused like an agent's CSR.
-    checkKeyRules(index, 'operator', name, spki ?? '');
-    const { stdout: csrPem } = await openssl(['req', '-new', '-key', files.key, '-subj', subjectOf('operator', name)], { what: `Cannot make the request of operator ${name}` });
-    const cert = await issueCertificate(paths, { caCert: paths.cert, caKey: paths.key, csrPem, subject: subjectOf('operator', name), profile: 'client', ...window });
+    checkKeyRules(index, kind, name, spki ?? '');
+    const { stdout: csrPem } = await openssl(['req', '-new', '-key', files.key, '-subj', subjectOf(kind, name)], { what: `Cannot make the request of ${kind} ${name}` });
+    const cert = await issueCertificate(paths, { caCert: paths.cert, caKey: paths.key, csrPem, subject: subjectOf(kind, name), profile: 'client', ...window });
     await writePublicFile(files.cert, cert);
-    return addRecord(index, recordOf('operator', name, cert, files.cert));
+    return addRecord(index, recordOf(kind, name, cert, files.cert));
   });
 }
 

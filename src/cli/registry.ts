@@ -29,8 +29,10 @@ export const registry: CommandEntry[] = [
   { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
   { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
-  { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator), revoke, show', load: () => import('./commands/ca.js') },
-  { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb), install SEL (over SSH)', load: () => import('./commands/agent.js') },
+  { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator, --join), revoke, show', load: () => import('./commands/ca.js') },
+  { name: 'agent', summary: 'the daemon on every host: run (default), enroll, join, package (.deb), install SEL (over SSH)', load: () => import('./commands/agent.js') },
   { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
+  { name: 'pending', summary: 'hosts that asked to join (muster agent join), with their facts', load: () => import('./commands/pending.js') },
+  { name: 'admit', summary: 'let a host that asked to join into the inventory: write it, sign it, answer it', load: () => import('./commands/admit.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];

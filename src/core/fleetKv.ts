@@ -86,3 +86,33 @@ export interface PublishedVersion {
   hosts: number;
   publishing?: { by: string; since: string };
 }
+
+/** The key of a host's request to join (written by the host with a join credential: docs/join.md). */
+export function pendingKey(host: string): string {
+  return `pending.${kvToken(host)}`;
+}
+
+/** The key of the answer to a host's request to join, once admitted: its certificate. */
+export function joinedKey(host: string): string {
+  return `joined.${kvToken(host)}`;
+}
+
+/** A host's request to join: its name, its CSR (its key never leaves it) and its facts. */
+export interface JoinRequest {
+  name: string;
+  csr: string;
+  facts: Record<string, unknown>;
+  /** ISO 8601. */
+  requestedAt: string;
+}
+
+/** The answer to an admitted host: its certificate and what its agent.json needs. */
+export interface JoinAnswer {
+  name: string;
+  cert: string;
+  roles: string[];
+  servers: string[];
+  /** ISO 8601. */
+  admittedAt: string;
+  by: string;
+}

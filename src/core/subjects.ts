@@ -43,6 +43,12 @@ export function agentInboxPrefix(host: string): string {
   return `muster.agentinbox.${subjectToken(host)}`;
 }
 
+/**
+ * The inbox prefix of a host asking to join: shared by every holder of a join credential, so
+ * nothing secret is ever answered there (a join answer is a certificate, which is public).
+ */
+export const joinInboxPrefix = 'muster.joininbox';
+
 /** Every request subject of one host's agent (what it subscribes to). */
 export function agentWildcard(host: string): string {
   return `muster.agent.${subjectToken(host)}.>`;

@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { defaultAgentDir } from '../../agent/config.js';
 import { enroll } from '../../agent/enroll.js';
-import { listOption, runAgentCommand } from '../../agent/main.js';
+import { joinAndRun, listOption, runAgentCommand } from '../../agent/main.js';
 import { buildAgentPackage } from '../../agent/package.js';
 import { newCommand } from '../globals.js';
 import { addInstallCommand } from './agentInstall.js';
@@ -34,6 +34,16 @@ function enrollCommand(): Command {
     });
 }
 
+function joinCommand(): Command {
+  return newCommand('join', 'ask to join with the join credential in --dir (join.crt, join.key, ca.crt); once admitted, run')
+    .requiredOption('--servers <urls>', 'broker URLs, comma-separated')
+    .option('--name <host>', 'the name to join as (default: the hostname)')
+    .option('--dir <dir>', 'the agent folder', defaultAgentDir)
+    .action(async (options: { name?: string; dir: string; servers: string }) => {
+      process.exitCode = await joinAndRun({ dir: options.dir, name: options.name, servers: listOption(options.servers) }, (line) => void process.stderr.write(`muster: ${line}\n`));
+    });
+}
+
 function packageCommand(): Command {
   return newCommand('package', 'build muster-agent_VERSION_all.deb (Depends: nodejs >= 18) from this source tree')
     .option('--out <dir>', 'where the .deb goes', '.')
@@ -45,9 +55,10 @@ function packageCommand(): Command {
 
 /** The `agent` command. */
 export function command(): Command {
-  const agent = newCommand('agent', 'the daemon on every host: run (default), enroll, package, install (over SSH)')
+  const agent = newCommand('agent', 'the daemon on every host: run (default), enroll, join, package, install (over SSH)')
     .addCommand(runCommand(), { isDefault: true })
     .addCommand(enrollCommand())
+    .addCommand(joinCommand())
     .addCommand(packageCommand());
   return addInstallCommand(agent);
 }

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { readRegularFile } from '../../core/readRegularFile.js';
 import {
-  initCa, listCa, maxCsrBytes, revokeCertificate, showCertificate, shortDigest, signOperator, signPending, stateDirFor, submitCsr,
+  initCa, listCa, maxCsrBytes, revokeCertificate, showCertificate, shortDigest, signJoin, signOperator, signPending, stateDirFor, submitCsr,
   type CertKind, type CertRecord, type CertView, type PendingCsr,
 } from '../../ca/index.js';
 import type { Inventory } from '../../inventory/types.js';
@@ -92,7 +92,7 @@ function initCommand(): Command {
 }
 
 function pendingLine(entry: PendingCsr): string {
-  const from = entry.source.via === 'ssh' ? `ssh ${entry.source.address ?? ''}`.trim() : `file ${entry.source.address ?? ''}`.trim();
+  const from = `${entry.source.via} ${entry.source.address ?? ''}`.trim();
   return `${entry.name}  key ${shortDigest(entry.spki)}  from ${from}  at ${day(entry.receivedAt)}`;
 }
 
@@ -179,14 +179,17 @@ function signCommand(): Command {
     .argument('[host...]', 'hosts whose pending CSRs to sign')
     .option('--all', 'every pending CSR')
     .option('--operator <name>', 'make (or renew) the key and certificate of operator NAME')
-    .option('--days <n>', 'validity in days (default 365; never past the CA\'s own)');
-  return cmd.action(async (hosts: string[], local: { all?: boolean; operator?: string; days?: string }) => {
-    const chosen = [hosts.length > 0, local.all === true, local.operator !== undefined].filter(Boolean).length;
-    if (chosen !== 1) throw new UsageError('Give the hosts to sign, or --all, or --operator NAME (one of them)');
+    .option('--join <name>', 'make (or renew) join credential NAME, which new hosts use to ask to join (docs/join.md)')
+    .option('--days <n>', 'validity in days (default 365, 30 for --join; never past the CA\'s own)');
+  return cmd.action(async (hosts: string[], local: { all?: boolean; operator?: string; join?: string; days?: string }) => {
+    const chosen = [hosts.length > 0, local.all === true, local.operator !== undefined, local.join !== undefined].filter(Boolean).length;
+    if (chosen !== 1) throw new UsageError('Give the hosts to sign, or --all, or --operator NAME, or --join NAME (one of them)');
     const { options, inventory, stateDir } = await context(cmd);
     const days = daysOf(local.days);
     let signed: CertRecord[];
-    if (local.operator !== undefined) {
+    if (local.join !== undefined) {
+      signed = [await signJoin(stateDir, local.join, days)];
+    } else if (local.operator !== undefined) {
       signed = [await signOperator(stateDir, local.operator, days)];
       if (!Object.hasOwn(inventory.agents?.operators ?? {}, local.operator) && !options.quiet) {
         process.stderr.write(`muster: note: operator ${local.operator} is not in the inventory's agents.operators, so the brokers let it call nothing but ping\n`);
@@ -207,17 +210,19 @@ function signCommand(): Command {
   });
 }
 
-function kindOf(operator: boolean | undefined): CertKind {
-  return operator ? 'operator' : 'agent';
+function kindOf(local: { operator?: boolean; join?: boolean }): CertKind {
+  if (local.operator && local.join) throw new UsageError('Give --operator or --join, not both');
+  return local.operator ? 'operator' : local.join ? 'join' : 'agent';
 }
 
 function revokeCommand(): Command {
   const cmd = newCommand('revoke', 'revoke a host\'s (or --operator\'s) certificate: the brokers refuse it from now on')
-    .argument('<name>', 'host name, or operator name with --operator')
-    .option('--operator', 'NAME is an operator');
-  return cmd.action(async (name: string, local: { operator?: boolean }) => {
+    .argument('<name>', 'host name, or operator name with --operator, or join credential with --join')
+    .option('--operator', 'NAME is an operator')
+    .option('--join', 'NAME is a join credential');
+  return cmd.action(async (name: string, local: { operator?: boolean; join?: boolean }) => {
     const { options, inventory, stateDir } = await context(cmd);
-    const kind = kindOf(local.operator);
+    const kind = kindOf(local);
     const revoked = await revokeCertificate(stateDir, kind, name);
     if (options.json) for (const record of revoked) printJsonLine(record);
     else if (!options.quiet) {
@@ -230,11 +235,12 @@ function revokeCommand(): Command {
 
 function showCommand(): Command {
   const cmd = newCommand('show', 'one certificate: subject, serial, fingerprint, validity, status')
-    .argument('<name>', 'host name, or operator name with --operator')
-    .option('--operator', 'NAME is an operator');
-  return cmd.action(async (name: string, local: { operator?: boolean }) => {
+    .argument('<name>', 'host name, or operator name with --operator, or join credential with --join')
+    .option('--operator', 'NAME is an operator')
+    .option('--join', 'NAME is a join credential');
+  return cmd.action(async (name: string, local: { operator?: boolean; join?: boolean }) => {
     const { options, stateDir } = await context(cmd);
-    const shown = await showCertificate(stateDir, kindOf(local.operator), name);
+    const shown = await showCertificate(stateDir, kindOf(local), name);
     if (options.json) {
       printJsonLine(shown);
       return;
