@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { MusterError, UsageError } from '../core/errors.js';
 import { defaultLocalCopyDir, localCopyPath, readLocalCopy, type LocalCopy } from '../inventory/localCopy.js';
 import type { Inventory } from '../inventory/types.js';
 
@@ -46,7 +46,8 @@ export async function inventoryFromLocalCopy(dir: string, options: SourceOptions
 export function refuseLocalCopy(options: SourceOptions, what: string): void {
   const dir = localCopyDirFor(options);
   if (dir === undefined) return;
-  throw new UsageError(`${what} cannot edit the local copy (${localCopyPath(dir)}): it is read-only; edit the git inventory and publish it`);
+  // Not a usage error: nothing about the command line is wrong (no "add --help").
+  throw new MusterError(`${what} cannot write the local copy (${localCopyPath(dir)}): it is read-only; edit the git inventory and publish it`);
 }
 
 /**

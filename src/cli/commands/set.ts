@@ -41,7 +41,7 @@ Examples:
   muster set mail001 --unset note --unset vars.relay`);
   return cmd.action(async (selector: string, assignments: string[]) => {
     const options = cmd.opts<SetOptions>();
-    refuseLocalCopy(options, 'muster set');
+    refuseLocalCopy(options, 'set');
     const edits = [...assignments.map(parseEdit), ...options.unset.map(parseUnset)];
     const result = await editInventory({
       ...(options.inventory !== undefined ? { path: options.inventory } : {}),
