@@ -21,9 +21,10 @@
  * revision too, so it changes on every host); a new host 1 + 3.
  */
 import { posix } from 'node:path';
+import { deployData, type DeployData } from '../core/deploy.js';
 import { defaultAbortGraceMs, type Job, type JobResult } from '../run/engine.js';
-import type { ExecResult, Session } from '../transport/types.js';
-import { installPush, pushHandle, settlePush, type PushHandle } from './push-remote.js';
+import type { ExecResult } from '../transport/types.js';
+import { installPush, pushHandle, settlePush, type Settled } from './push-remote.js';
 import { normalizeMode, sha256, shScript, type PushContent } from './push.js';
 
 /** One file to write into the folder. */
@@ -68,9 +69,11 @@ const stoppedSettleMs = defaultAbortGraceMs - 1000;
 /**
  * The job writing `publish.filesFor(host)` into `publish.dir` on each host. Outcomes: `ok`
  * "unchanged" (confirmed), `changed` naming the files written, `failed` naming what could not
- * be written and what was (every written file is final).
+ * be written and what was (every written file is final). Stopped (timeout, Ctrl-C) during an
+ * install, the data's note says what each file holds ("… written; … left as it was"), which
+ * the engine's "timed out after 250ms" would otherwise replace (report/deploy.ts says both).
  */
-export function publishFilesJob(publish: FolderPublish): Job {
+export function publishFilesJob(publish: FolderPublish): Job<DeployData> {
   const mode = normalizeMode(publish.mode);
   return async (session, { target, signal }) => {
     const files = publish.filesFor(target.name).map((file) => ({ ...file, sha256: sha256(file.data), path: posix.join(publish.dir, file.name) }));
@@ -82,7 +85,7 @@ export function publishFilesJob(publish: FolderPublish): Job {
       stdout.push(result.stdout.toString('utf8'));
       stderr.push(result.stderr.toString('utf8'));
     };
-    const finish = (status: JobResult['status'], message: string): JobResult => ({ status, exitCode, stdout: stdout.join(''), stderr: stderr.join(''), message });
+    const finish = (status: JobResult['status'], message: string): JobResult<DeployData> => ({ status, exitCode, stdout: stdout.join(''), stderr: stderr.join(''), message });
 
     const want = [...files.map((file) => `${file.sha256}  ${file.name}`), ...files.map((file) => `${mode} ${file.name}`)].join('\n');
     const compared = await session.exec(shScript(compareScript, [publish.dir, publish.confirm ?? '', want, ...files.map((file) => file.name)]), { signal, sudo: publish.sudo ?? false });
@@ -111,7 +114,11 @@ export function publishFilesJob(publish: FolderPublish): Job {
       } catch (error) {
         // Stopped (or the connection lost) mid-install: find out which version the file holds.
         exitCode = null;
-        return finish('failed', `${signal.aborted ? 'stopped' : errorText(error)}; ${await settled(session, handle, written)}`);
+        const after = await settlePush(session, handle, 'auto', stoppedSettleMs);
+        // The last file in place before the stop: the host went through the whole publish.
+        if (after.landed === 'new' && file === changed.at(-1)) return finish('changed', `changed ${[...written, file.path].join(', ')} (final before it was stopped)`);
+        const untouched = changed.slice(changed.indexOf(file) + 1).map((later) => later.path);
+        return { ...finish('failed', signal.aborted ? 'stopped' : errorText(error)), data: deployData(undefined, settledNote(after, file.path, written, untouched)) };
       }
       if ('message' in installed) {
         if (installed.result) record(installed.result);
@@ -134,13 +141,15 @@ export function publishFilesJob(publish: FolderPublish): Job {
   };
 }
 
-/** What an interrupted install left, in words, after `settle auto` found out (bounded, never cut by the stop). */
-async function settled(session: Session, handle: PushHandle, written: readonly string[]): Promise<string> {
-  const result = await settlePush(session, handle, 'auto', stoppedSettleMs);
-  const done = written.length > 0 ? `${written.join(', ')} written; ` : '';
-  if (result.landed === 'new') return `${done}${handle.dest} written (final before the stop)`;
-  if (result.landed === 'old') return `${done}${handle.dest} left as it was`;
-  return `${done}cleanup did not finish for ${handle.dest} (${result.why}): .NAME.muster-* files may remain beside it`;
+/** What each file holds after an install was stopped, in words, once `settle auto` (bounded, never cut by the stop) found out. */
+function settledNote(after: Settled, dest: string, written: readonly string[], untouched: readonly string[]): string {
+  const isNew = after.landed === 'new' ? [...written, dest] : written;
+  const isOld = after.landed === 'old' ? [dest, ...untouched] : untouched;
+  return [
+    isNew.length > 0 ? `${isNew.join(', ')} written` : '',
+    isOld.length > 0 ? `${isOld.join(', ')} left as ${isOld.length === 1 ? 'it was' : 'they were'}` : '',
+    after.landed === 'unknown' ? `cleanup did not finish for ${dest} (${after.why}): .NAME.muster-* files may remain beside it` : '',
+  ].filter((part) => part !== '').join('; ');
 }
 
 function wrote(written: readonly string[]): string {

@@ -132,6 +132,45 @@ describe('muster publish --via ssh, and the copy read on the hosts', { skip: una
     assert.equal((await onHost('lab04', 'ls -o fold')).stdout, 'lab[01-04]\n');
   });
 
+  test('a publish stopped half-way (--timeout) says what each host holds, and every host holds a whole copy, old or new, no temporary', async () => {
+    let revision = (JSON.parse((await on('lab01', 'cat /etc/muster/host.json')).stdout) as { muster: { revision: number } }).muster.revision;
+    for (const timeout of ['100ms', '150ms', '250ms']) {
+      await muster(['set', 'lab03', `vars.stopped=${timeout}`]);
+      revision += 1;
+      const ran = await muster(['publish', '--via', 'ssh', '--timeout', timeout, '--json']);
+      assert.ok(ran.code === 0 || ran.code === 1, ran.stderr);
+      for (const record of records(ran).filter((one) => one.type === 'host')) {
+        const host = record.host;
+        assert.equal((await on(host, 'ls -a /etc/muster | grep -c muster-')).stdout, '0\n', `${host}: no .NAME.muster-* left`);
+        const ls = await onHost(host, 'ls -o fold');
+        assert.equal(ls.code, 0, `${host}: ${ls.stderr}`);
+        const holds = Number(/revision (\d+)/.exec(ls.stderr)?.[1]);
+        if (record.status === 'changed') assert.equal(holds, revision, `${host}: ${record.message ?? ''}`);
+        else {
+          assert.equal(record.status, 'timeout');
+          // Stopped in the compare nothing was written; later, the message says what is where.
+          assert.match(record.message ?? '', new RegExp(`^timed out after ${timeout}(; .*/etc/muster/inventory\\.json left as (it was|they were))?$`));
+          assert.equal(holds, revision - 1, `${host}: ${record.message ?? ''}`);
+        }
+      }
+      assert.equal((await muster(['publish', '--via', 'ssh'])).code, 0);
+    }
+  });
+
+  test('a host where /etc/muster is not a folder fails saying so, and nothing is written there', async () => {
+    await on('lab03', 'rm -rf /etc/muster && echo not a folder > /etc/muster');
+    try {
+      const ran = await muster(['publish', '--via', 'ssh', 'lab[02-03]']);
+      assert.equal(ran.code, 1, ran.stderr);
+      assert.match(ran.stdout, /^lab03 \(1\) failed: \/etc\/muster is not a folder$/m);
+      assert.match(ran.stdout, /^lab02 \(1\) ok: unchanged$/m);
+      assert.equal((await on('lab03', 'cat /etc/muster')).stdout, 'not a folder\n');
+    } finally {
+      await on('lab03', 'rm -f /etc/muster');
+    }
+    assert.equal((await muster(['publish', '--via', 'ssh', 'lab03'])).code, 0);
+  });
+
   test('an unreachable host is unreachable; the others carry on (exit 1)', async () => {
     await labStopHost(name, 'lab04');
     try {

@@ -15,9 +15,11 @@ import { metaKey, recordKey, type PublishedVersion } from '../../core/fleetKv.js
 import { digestOf, snapshotOf, type Snapshot, type SnapshotMeta } from '../../inventory/snapshot.js';
 import { publishFilesJob, type FolderFile } from '../../ops/publishSsh.js';
 import { sshPublishVersion } from '../../ops/publishSshVersion.js';
+import { withDeployMessages } from '../../report/deploy.js';
+import { runOn } from '../../run/engine.js';
 import { selectFleet } from '../fanout/fleet.js';
 import type { FanoutOptions } from '../fanout/options.js';
-import { runFanout } from '../fanout/runFanout.js';
+import { fanoutWith } from '../fanout/runFanout.js';
 
 /**
  * Publishes over SSH with the options of `cmd` (the fan-out options, `-i`, `--json`, `-q`).
@@ -35,7 +37,8 @@ export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<
     process.stderr.write(`muster: publishing revision ${version.revision} (${version.hosts} hosts, digest ${version.digest.slice(0, 12)}) to ${count} host${count === 1 ? '' : 's'} over ssh\n`);
   }
   const job = publishFilesJob({ dir: localCopyDir, filesFor, mode: '0644', confirm: 'inventory.json', ...(options.sudo ? { sudo: true } : {}) });
-  await runFanout(fleet, job, options, { command: 'publish', selector: selectors.join(' ') || 'all' });
+  // What a stopped host holds said with the stop, once, before it is shown or journaled (as push does).
+  await fanoutWith(fleet.targets, options, { command: 'publish', selector: selectors.join(' ') || 'all' }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
 }
 
 /**
