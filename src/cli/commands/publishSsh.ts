@@ -15,7 +15,9 @@ import { metaKey, recordKey, type PublishedVersion } from '../../core/fleetKv.js
 import { digestOf, snapshotOf, type Snapshot, type SnapshotMeta } from '../../inventory/snapshot.js';
 import { publishFilesJob, type FolderFile } from '../../ops/publishSsh.js';
 import { sshPublishVersion } from '../../ops/publishSshVersion.js';
-import { withDeployMessages } from '../../report/deploy.js';
+import { deploySummary, withDeployMessages } from '../../report/deploy.js';
+import { formatGathered } from '../../report/display.js';
+import { gather } from '../../report/gather.js';
 import { runOn } from '../../run/engine.js';
 import { selectFleet } from '../fanout/fleet.js';
 import type { FanoutOptions } from '../fanout/options.js';
@@ -38,7 +40,12 @@ export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<
   }
   const job = publishFilesJob({ dir: localCopyDir, filesFor, mode: '0644', confirm: 'inventory.json', ...(options.sudo ? { sudo: true } : {}) });
   // What a stopped host holds said with the stop, once, before it is shown or journaled (as push does).
-  await fanoutWith(fleet.targets, options, { command: 'publish', selector: selectors.join(' ') || 'all' }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
+  await fanoutWith(fleet.targets, options, {
+    command: 'publish',
+    selector: selectors.join(' ') || 'all',
+    // As push shows it: the gathered blocks, then the hosts changed and failed, folded.
+    render: (result, color) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, false),
+  }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
 }
 
 /**
