@@ -57,7 +57,7 @@ export function refuseLocalCopy(options: SourceOptions, what: string): void {
 export function localCopyNotice(copy: Pick<LocalCopy, 'header' | 'ageMs' | 'maxAgeMs' | 'stale'>): string {
   const { header } = copy;
   if (copy.stale) {
-    return `muster: STALE local copy: revision ${header.revision}, last confirmed ${ago(copy.ageMs)} (older than ${span(copy.maxAgeMs)}): the brokers may be down`;
+    return `muster: STALE local copy: revision ${header.revision}, last confirmed ${ago(copy.ageMs)} (older than ${limitText(copy.maxAgeMs)}): the brokers may be down`;
   }
   return `muster: the local copy (revision ${header.revision}, published ${header.publishedAt.replace(/\.\d+Z$/, 'Z')} by ${header.by}, confirmed ${ago(copy.ageMs)})`;
 }
@@ -66,6 +66,13 @@ export function localCopyNotice(copy: Pick<LocalCopy, 'header' | 'ageMs' | 'maxA
 export function ago(ms: number): string {
   if (ms < 1000) return 'just now';
   return `${span(ms)} ago`;
+}
+
+/** The limit as set: `10 min`, `2 h`, `90 s` (never rounded: `90s` is not `1 min`). */
+function limitText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 function span(ms: number): string {

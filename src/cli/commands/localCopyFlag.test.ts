@@ -9,6 +9,7 @@ import { fixturePath } from '../../bindings/fixture.test-helper.js';
 import { localCopyFiles, localCopyNames } from '../../bindings/localCopy.js';
 import { loadInventory } from '../../inventory/load.js';
 import { digestOf, snapshotOf } from '../../inventory/snapshot.js';
+import { ago, localCopyNotice } from '../localCopySource.js';
 import { assertNoStack, assertUsageFailure, musterSync } from './cli.test-helper.js';
 
 test('--from-local-copy=DIR reads that copy; bare, it reads /etc/muster and leaves the next word a selector', async () => {
@@ -37,4 +38,12 @@ test('--from-local-copy=DIR reads that copy; bare, it reads /etc/muster and leav
   } finally {
     await rm(dir, { recursive: true });
   }
+});
+
+test('the notice: which publish and how long ago, or STALE past the limit, the limit as it was set', () => {
+  const header = { format: 1, revision: 7, digest: 'd', publishedAt: '2026-12-02T16:50:57.123Z', by: 'alice@ops1' };
+  assert.equal(localCopyNotice({ header, ageMs: 125_000, maxAgeMs: 600_000, stale: false }), 'muster: the local copy (revision 7, published 2026-12-02T16:50:57Z by alice@ops1, confirmed 2 min ago)');
+  assert.equal(localCopyNotice({ header, ageMs: 3 * 3600_000 + 5, maxAgeMs: 600_000, stale: true }), 'muster: STALE local copy: revision 7, last confirmed 3 h ago (older than 10 min): the brokers may be down');
+  assert.equal(localCopyNotice({ header, ageMs: 100_000, maxAgeMs: 90_000, stale: true }), 'muster: STALE local copy: revision 7, last confirmed 1 min ago (older than 90 s): the brokers may be down');
+  assert.deepEqual([ago(0), ago(40_500), ago(7200_000), ago(5 * 86_400_000)], ['just now', '40 s ago', '2 h ago', '5 days ago']);
 });
