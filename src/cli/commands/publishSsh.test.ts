@@ -171,6 +171,20 @@ describe('muster publish --via ssh, and the copy read on the hosts', { skip: una
     assert.equal((await muster(['publish', '--via', 'ssh', 'lab03'])).code, 0);
   });
 
+  test('a host whose muster_transport is nats is still written over SSH; --transport nats is refused', async () => {
+    assert.equal((await muster(['set', 'lab01', 'vars.muster_transport=nats'])).code, 0);
+    try {
+      const ran = await muster(['publish', '--via', 'ssh', 'lab[01-02]']);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /^lab\[01-02\] \(2\) changed: /m);
+      const refused = await muster(['publish', '--via', 'ssh', '--transport', 'nats']);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /^muster: --via ssh writes the copy over SSH: --transport nats is the agents' way/m);
+    } finally {
+      await muster(['set', 'lab01', '--unset', 'vars.muster_transport']);
+    }
+  });
+
   test('an unreachable host is unreachable; the others carry on (exit 1)', async () => {
     await labStopHost(name, 'lab04');
     try {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { localCopyDir, localCopyFiles, localCopyNames } from '../../bindings/localCopy.js';
 import { stateDirFor } from '../../ca/paths.js';
+import { UsageError } from '../../core/errors.js';
 import { metaKey, recordKey, type PublishedVersion } from '../../core/fleetKv.js';
 import { digestOf, snapshotOf, type Snapshot, type SnapshotMeta } from '../../inventory/snapshot.js';
 import { publishFilesJob, type FolderFile } from '../../ops/publishSsh.js';
@@ -29,7 +30,10 @@ import { fanoutWith } from '../fanout/runFanout.js';
  * digest changed, the same version again when it did not.
  */
 export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<void> {
-  const options = cmd.opts<FanoutOptions>();
+  const given = cmd.opts<FanoutOptions>();
+  if (given.transport === 'nats') throw new UsageError('--via ssh writes the copy over SSH: --transport nats is the agents\' way (they keep their copy from the bucket)');
+  // Over SSH even for hosts whose muster_transport is nats: this is the way without agents.
+  const options: FanoutOptions = { ...given, transport: given.transport ?? 'ssh' };
   const fleet = await selectFleet(selectors, options);
   const snapshot = snapshotOf(fleet.inventory);
   const version = await sshPublishVersion(join(stateDirFor(fleet.inventory), 'publish-ssh.json'), digestOf(snapshot), fleet.inventory.hosts.length, operator());
