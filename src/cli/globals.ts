@@ -1,12 +1,15 @@
 /**
  * The options every command takes, and the conventions that go with them:
- * `-i` inventory, `--json` (JSON Lines), `--no-color` / NO_COLOR, `-q`, `-v`.
+ * `-i` inventory, `--from-local-copy[=DIR]` (the host's copy, docs/local-copy.md),
+ * `--json` (JSON Lines), `--no-color` / NO_COLOR, `-q`, `-v`.
  */
 import { Command, Option } from 'commander';
 import { jsonLine } from '../report/jsonLines.js';
 
 export interface GlobalOptions {
   inventory?: string;
+  /** The folder of the local copy to read instead of the inventory (`--from-local-copy` alone: /etc/muster). */
+  fromLocalCopy?: string;
   json?: boolean;
   color: boolean;
   quiet?: boolean;
@@ -15,15 +18,32 @@ export interface GlobalOptions {
 
 /** A new command with the global options and muster's error conventions already attached. */
 export function newCommand(name: string, summary: string): Command {
-  return new Command(name)
+  return new MusterCommand(name)
     .description(summary)
     .addOption(new Option('-i, --inventory <path>', 'inventory file or folder (default: $MUSTER_INVENTORY, else muster.yaml or inventory/ here or above)'))
+    .addOption(new Option('--from-local-copy [dir]', `read the host's local copy of the inventory (${localCopyFlagDefault}/inventory.json, or DIR given as --from-local-copy=DIR); used by default where no inventory is found`))
     .option('--json', 'machine-readable output (JSON Lines where there are several records)')
     .option('--no-color', 'no colors (also NO_COLOR=1)')
     .option('-q, --quiet', 'print less')
     .option('-v, --verbose', 'print more')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+}
+
+const localCopyFlag = '--from-local-copy';
+const localCopyFlagDefault = '/etc/muster';
+
+/**
+ * A command whose `--from-local-copy` takes its folder only as `--from-local-copy=DIR`: an
+ * optional value would otherwise swallow the next word (`muster ls --from-local-copy web` must
+ * list the role web from /etc/muster, not read a folder named web). Only words before `--`.
+ */
+class MusterCommand extends Command {
+  override parseOptions(args: string[]): ReturnType<Command['parseOptions']> {
+    const end = args.indexOf('--');
+    const upTo = end < 0 ? args.length : end;
+    return super.parseOptions(args.map((word, at) => (at < upTo && word === localCopyFlag ? `${localCopyFlag}=${localCopyFlagDefault}` : word)));
+  }
 }
 
 /** Whether to paint output: a TTY, no NO_COLOR, no --no-color, not --json. */

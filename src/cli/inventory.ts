@@ -9,9 +9,16 @@ import { foldNodeset } from '../core/nodeset.js';
 import { loadInventory } from '../inventory/load.js';
 import { select } from '../inventory/select.js';
 import type { Inventory, Selection } from '../inventory/types.js';
+import { inventoryFromLocalCopy, localCopyDirFor, type SourceOptions } from './localCopySource.js';
 
-/** Loads the inventory the global `-i` option (or the environment, or the cwd) names. */
-export function inventoryFor(options: { inventory?: string }): Promise<Inventory> {
+/**
+ * Loads the inventory the global `-i` option (or the environment, or the cwd) names; or the
+ * host's local copy with `--from-local-copy`, and where no inventory is found but the copy is
+ * (saying so on stderr: see localCopySource.ts).
+ */
+export function inventoryFor(options: SourceOptions): Promise<Inventory> {
+  const copyDir = localCopyDirFor(options);
+  if (copyDir !== undefined) return inventoryFromLocalCopy(copyDir, options);
   return loadInventory({ cache: true, ...(options.inventory === undefined ? {} : { path: options.inventory }) });
 }
 

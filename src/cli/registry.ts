@@ -17,6 +17,7 @@ export const registry: CommandEntry[] = [
   { name: 'show', summary: 'one host, resolved, with provenance', load: () => import('./commands/show.js') },
   { name: 'nodeset', summary: 'nodeset arithmetic: fold, expand, count', load: () => import('./commands/nodeset.js') },
   { name: 'export', summary: 'the inventory as sh variables (safe to source), env, json, yaml or Ansible inventory', load: () => import('./commands/export.js') },
+  { name: 'publish', summary: 'write the inventory\'s local copy (/etc/muster) on every selected host (--via ssh)', load: () => import('./commands/publish.js') },
   { name: 'set', summary: 'edit state, note and vars in the inventory YAML, comments kept', load: () => import('./commands/set.js') },
   { name: 'run', summary: 'run a command on every selected host (FORALL)', load: () => import('./commands/run.js') },
   { name: 'push', summary: 'copy a file to every selected host, test, roll back on failure (SYNCALL)', load: () => import('./commands/push.js') },

@@ -5,6 +5,7 @@ import { editInventory, parseEdit, parseUnset, type EditChange, type EditResult 
 import type { VarValue } from '../../inventory/types.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { skippedNotice } from '../inventory.js';
+import { refuseLocalCopy } from '../localCopySource.js';
 
 interface SetOptions extends GlobalOptions {
   unset: string[];
@@ -40,6 +41,7 @@ Examples:
   muster set mail001 --unset note --unset vars.relay`);
   return cmd.action(async (selector: string, assignments: string[]) => {
     const options = cmd.opts<SetOptions>();
+    refuseLocalCopy(options, 'set');
     const edits = [...assignments.map(parseEdit), ...options.unset.map(parseUnset)];
     const result = await editInventory({
       ...(options.inventory !== undefined ? { path: options.inventory } : {}),

@@ -1,0 +1,85 @@
+/**
+ * `muster publish --via ssh [SEL…]`: the local copy (docs/local-copy.md) written on every
+ * selected host over the SSH fan-out, for fleets without agents — MATRIX's SYNCALL of
+ * dsas.conf. The same three files an agent writes from the bucket (bindings/localCopy.ts),
+ * with the push rules (ops/publishSsh.ts): an unchanged copy is not rewritten, only
+ * confirmed; each file is replaced by an atomic rename; /etc/muster is created 0755.
+ * Output and exit codes as `muster push`.
+ */
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { localCopyDir, localCopyFiles, localCopyNames } from '../../bindings/localCopy.js';
+import { stateDirFor } from '../../ca/paths.js';
+import { UsageError } from '../../core/errors.js';
+import { metaKey, recordKey, type PublishedVersion } from '../../core/fleetKv.js';
+import { digestOf, snapshotOf, type Snapshot, type SnapshotMeta } from '../../inventory/snapshot.js';
+import { publishFilesJob, type FolderFile } from '../../ops/publishSsh.js';
+import { sshPublishVersion } from '../../ops/publishSshVersion.js';
+import { deploySummary, withDeployMessages } from '../../report/deploy.js';
+import { formatGathered } from '../../report/display.js';
+import { gather } from '../../report/gather.js';
+import { runOn } from '../../run/engine.js';
+import { selectFleet } from '../fanout/fleet.js';
+import type { FanoutOptions } from '../fanout/options.js';
+import { fanoutWith } from '../fanout/runFanout.js';
+
+/**
+ * Publishes over SSH with the options of `cmd` (the fan-out options, `-i`, `--json`, `-q`).
+ * The revision is a local counter (ops/publishSshVersion.ts): one up when the inventory's
+ * digest changed, the same version again when it did not.
+ */
+export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<void> {
+  const given = cmd.opts<FanoutOptions>();
+  if (given.transport === 'nats') throw new UsageError('--via ssh writes the copy over SSH: --transport nats is the agents\' way (they keep their copy from the bucket)');
+  // Over SSH even for hosts whose muster_transport is nats: this is the way without agents.
+  const options: FanoutOptions = { ...given, transport: given.transport ?? 'ssh' };
+  const fleet = await selectFleet(selectors, options);
+  const snapshot = snapshotOf(fleet.inventory);
+  const version = await sshPublishVersion(join(stateDirFor(fleet.inventory), 'publish-ssh.json'), digestOf(snapshot), fleet.inventory.hosts.length, operator());
+  const filesFor = copyFilesFor(snapshot, version);
+  if (!options.quiet) {
+    const count = fleet.hosts.length;
+    process.stderr.write(`muster: publishing revision ${version.revision} (${version.hosts} hosts, digest ${version.digest.slice(0, 12)}) to ${count} host${count === 1 ? '' : 's'} over ssh\n`);
+  }
+  const job = publishFilesJob({ dir: localCopyDir, filesFor, mode: '0644', confirm: 'inventory.json', ...(options.sudo ? { sudo: true } : {}) });
+  // What a stopped host holds said with the stop, once, before it is shown or journaled (as push does).
+  await fanoutWith(fleet.targets, options, {
+    command: 'publish',
+    selector: selectors.join(' ') || 'all',
+    // As push shows it: the gathered blocks, then the hosts changed and failed, folded.
+    render: (result, color) => formatGathered(gather(result.outcomes), { color, ...(options.quiet ? { hide: new Set(['ok'] as const) } : {}) }) + deploySummary(result, false),
+  }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
+}
+
+/**
+ * The copy's files for each host, as `localCopyFiles` makes them. muster.sh and inventory.json
+ * are the same for every host: made once, one buffer shared. host.json is the host's own: made
+ * by `localCopyFiles` too, from a snapshot of the meta record and that host's record alone, so
+ * a 10,000-host publish does not export the whole fleet once per host.
+ */
+export function copyFilesFor(snapshot: Snapshot, version: PublishedVersion): (host: string) => FolderFile[] {
+  const meta = snapshot.get(metaKey) as SnapshotMeta;
+  const first = meta.hosts[0] ?? '';
+  const whole = localCopyFiles(snapshot, version, first);
+  const shared = { 'muster.sh': Buffer.from(whole['muster.sh']), 'inventory.json': Buffer.from(whole['inventory.json']) };
+  return (host) => {
+    const key = recordKey('host', host);
+    const own: Snapshot = new Map([[metaKey, { ...meta, hosts: snapshot.has(key) ? [host] : [], roles: [], groups: [] }]]);
+    if (snapshot.has(key)) own.set(key, snapshot.get(key));
+    const hostJson = Buffer.from(localCopyFiles(own, version, host)['host.json']);
+    return localCopyNames.map((name) => ({ name, data: name === 'host.json' ? hostJson : shared[name] }));
+  };
+}
+
+/** Who publishes: `user@machine`, as the bucket's version says it. */
+function operator(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (a container with an arbitrary uid): the environment is all there is.
+    name = process.env['USER'] ?? process.env['LOGNAME'] ?? `uid${String(process.getuid?.() ?? '')}`;
+  }
+  return `${name}@${hostname()}`;
+}
