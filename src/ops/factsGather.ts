@@ -29,7 +29,7 @@ function unitOf(key: string): 'bytes' | 'seconds' | undefined {
   return undefined;
 }
 
-/** A value for people: bytes in IEC units, uptime as `3d 04:05`, lists joined by spaces. */
+/** A value for people: bytes in IEC units, uptime as `3d4h`, `2h05m`, `7m`, lists joined by spaces. */
 export function showValue(key: string, value: FlatValue): string {
   if (Array.isArray(value)) return value.map((item) => showValue(key, item)).join(' ');
   if (value === null) return '-';
@@ -49,7 +49,8 @@ export function showValue(key: string, value: FlatValue): string {
     const days = Math.floor(value / 86400);
     const hours = Math.floor((value % 86400) / 3600);
     const minutes = Math.floor((value % 3600) / 60);
-    return `${days > 0 ? `${days}d ` : ''}${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+    if (days > 0) return `${days}d${hours}h`;
+    return hours > 0 ? `${hours}h${String(minutes).padStart(2, '0')}m` : `${minutes}m`;
   }
   return String(value);
 }
@@ -64,7 +65,8 @@ export function gatherFacts(facts: ReadonlyMap<string, FlatFacts>): FactsRow[] {
     for (const [key, value] of Object.entries(flat)) {
       let values = byKey.get(key);
       if (!values) byKey.set(key, values = new Map());
-      const id = JSON.stringify(value);
+      // Values that read the same (22.1 GiB free on two hosts, a few KiB apart) fold together.
+      const id = showValue(key, value);
       const entry = values.get(id);
       if (entry) entry.hosts.push(host);
       else values.set(id, { value, hosts: [host] });
