@@ -20,17 +20,22 @@ export type BucketFacts =
 /** Keys read at once: each is one small request on the one connection. */
 const readsAtOnce = 256;
 
-/** The bucket, bound (it must exist: an operator's read never creates it). */
-async function openBucket(nc: NatsConnection): Promise<KV> {
-  try {
-    return await new Kvm(nc).open(kvBucket);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/not found/i.test(message)) {
-      throw new EnvironmentError(`The broker has no KV bucket "${kvBucket}": no agent has published facts yet (use muster facts --via ssh, or --refresh to ask the agents)`, { cause: error });
-    }
-    throw new EnvironmentError(`Cannot read the KV bucket "${kvBucket}": ${message}`, { cause: error });
+/**
+ * The bucket, bound without a request (the client checks nothing until the first read: a
+ * missing bucket shows as "stream not found" there, see `bucketError`). An operator's read
+ * never creates it.
+ */
+function openBucket(nc: NatsConnection): Promise<KV> {
+  return new Kvm(nc).open(kvBucket);
+}
+
+/** A failed read as one line: the bucket missing, or what the broker said. */
+function bucketError(error: unknown): EnvironmentError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/stream not found|not found/i.test(message)) {
+    return new EnvironmentError(`The broker has no KV bucket "${kvBucket}": no agent has published facts yet (use muster facts --via ssh, or --refresh to ask the agents)`, { cause: error });
   }
+  return new EnvironmentError(`Cannot read facts from the KV bucket "${kvBucket}": ${message}`, { cause: error });
 }
 
 /** A published value as facts and seenAt; a reason when it is not a facts record. */
@@ -48,7 +53,12 @@ export function parseFactsValue(text: string, created: Date): { facts: Record<st
 
 /** Reads the facts of `hosts` from the bucket, one result per host in order. */
 export async function readBucketFacts(nc: NatsConnection, hosts: readonly string[], options: { signal?: AbortSignal } = {}): Promise<BucketFacts[]> {
-  const kv = await openBucket(nc);
+  let kv: KV;
+  try {
+    kv = await openBucket(nc);
+  } catch (error) {
+    throw bucketError(error);
+  }
   const results = await pooledSettled(hosts, async (host): Promise<BucketFacts> => {
     const entry = await kv.get(factsKey(host));
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return { host, found: false, reason: 'no facts in the bucket (its agent has not published)' };
@@ -56,9 +66,6 @@ export async function readBucketFacts(nc: NatsConnection, hosts: readonly string
     return typeof parsed === 'string' ? { host, found: false, reason: parsed } : { host, found: true, ...parsed };
   }, { limit: readsAtOnce, ...(options.signal ? { signal: options.signal } : {}) });
   const refused = results.find((result) => result.status === 'rejected');
-  if (refused?.status === 'rejected') {
-    const reason = refused.reason instanceof Error ? refused.reason.message : String(refused.reason);
-    throw new EnvironmentError(`Cannot read facts from the KV bucket "${kvBucket}": ${reason}`, { cause: refused.reason });
-  }
+  if (refused?.status === 'rejected') throw bucketError(refused.reason);
   return results.map((result, at) => (result.status === 'fulfilled' ? result.value : { host: hosts[at] as string, found: false, reason: 'not read (interrupted)' }));
 }
