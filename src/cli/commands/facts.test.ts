@@ -34,8 +34,13 @@ describe('muster facts --via ssh, fact. selectors and reconcile, on a real 4-hos
   });
 
   test('gathers over SSH, folds identical values across hosts, and keeps the facts in STATE/facts/', async () => {
+    // lab02 names its OS with a terminal escape: shown visible, never sent to the terminal.
+    const planted = await labExec(name, 'lab02', "{ grep -v '^PRETTY_NAME=' /usr/lib/os-release; printf 'PRETTY_NAME=\"Debian \\033[31mred\"\\n'; } > /root/os && rm -f /etc/os-release && mv /root/os /etc/os-release");
+    assert.equal(planted.code, 0, planted.stderr);
     const ran = await muster(['facts', '--via', 'ssh']);
     assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /^ +Debian \\x1b\[31mred +lab02 \(1\)$/m);
+    assert.ok(!ran.stdout.includes(String.fromCharCode(27)), 'no raw ESC reaches the terminal');
     assert.match(ran.stdout, /^os\.id +debian +lab\[01-04\] \(4\)$/m);
     assert.match(ran.stdout, /^kernel\.release +\S+ +lab\[01-04\] \(4\)$/m);
     assert.match(ran.stdout, /^cpus\.count +\d+ +lab\[01-04\] \(4\)$/m);
