@@ -8,6 +8,8 @@
  * Whatever came back is kept in STATE/facts/ for `fact.KEY=VALUE` selectors and reconcile.
  */
 import { Option, type Command } from 'commander';
+import { foldNodeset } from '../../core/nodeset.js';
+import type { FactsData } from '../../ops/factsJob.js';
 import { runOn, type RunResult } from '../../run/engine.js';
 import { selectFleet } from '../fanout/fleet.js';
 import type { FanoutOptions } from '../fanout/options.js';
@@ -57,6 +59,7 @@ export function command(): Command {
         result = await fromBucket(fleet, options);
         const presented = presentRun(result, { json: options.json, color: useColor(options, process.stdout), render, jsonRecord: factsRecord }, { stdout: process.stdout, stderr: process.stderr });
         process.exitCode = presented.exitCode;
+        if (!options.quiet && !options.json) process.stderr.write(staleNotice(result, Date.now()));
       } else {
         // As a fan-out: the progress line, Ctrl-C, the summary line and the exit code of `run`.
         result = await fanoutWith(fleet.targets, nowOptions(way, options), { command: 'facts', selector, journal: false, render, jsonRecord: factsRecord },
@@ -64,4 +67,18 @@ export function command(): Command {
       }
       await keepFacts(fleet.inventory, result);
     });
+}
+
+/** Facts published longer ago than this are said to be old (reconcile's default `--max-unseen`). */
+const staleAfterMs = 15 * 60_000;
+
+/** `muster: the facts of 2 hosts are older than 15m (web[1-2]) …`, or '' when every record is recent. */
+export function staleNotice(result: RunResult, now: number): string {
+  const stale = result.outcomes.filter((outcome) => {
+    const seenAt = (outcome.data as FactsData | undefined)?.seenAt;
+    return seenAt !== undefined && now - Date.parse(seenAt) > staleAfterMs;
+  }).map((outcome) => outcome.host);
+  if (stale.length === 0) return '';
+  const count = stale.length;
+  return `muster: the facts of ${count} host${count === 1 ? '' : 's'} are older than 15m (${foldNodeset(stale)}): ${count === 1 ? 'its agent has' : 'their agents have'} not published since; --refresh asks them now\n`;
 }

@@ -144,6 +144,8 @@ describe('muster facts and reconcile from the agents\' KV bucket (real broker, r
     assertNoStack(ran.stderr);
     // Published an hour ago: not seen within --max-unseen 15m.
     await putAs('web1', factsKey('web1'), { ...factsOf('web1'), seenAt: new Date(Date.now() - 3600_000).toISOString() }, agentInboxPrefix('web1'));
+    const old = await muster(['facts', 'web']);
+    assert.match(old.stderr, /^muster: the facts of 1 host are older than 15m \(web1\): its agent has not published since/m);
     const late = await muster(['reconcile', 'web1']);
     assert.equal(late.code, 1);
     assert.match(late.stdout, /^web1 \(1\) +unseen: state ok, but not seen for 1h00m \(more than 15m\)$/m);
