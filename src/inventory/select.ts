@@ -3,8 +3,9 @@
  * selectors"): atoms joined by `,` (union), `&` (intersection) and `!`
  * (exclusion), evaluated left to right as in clush, with parentheses. An atom is
  * `all`, `role:NAME`, `group:NAME`, `state:NAME`, `host:GLOB|NODESET`,
- * `KEY=VALUE` (on resolved vars; the value may be a glob), or a bare word: a
- * role, else a group, else a host name or nodeset of host names.
+ * `KEY=VALUE` (on resolved vars; the value may be a glob), `fact.KEY=VALUE` (on
+ * the host's facts, through the caller's `facts` lookup: this layer reads no
+ * files), or a bare word: a role, else a group, else a host name or nodeset of host names.
  *
  * selectorParse.ts turns the text into a postfix program; this file gives its
  * atoms their hosts, and hostSetProgram.ts runs it on a stack of host sets (one
@@ -22,7 +23,14 @@ type Atom =
   | { kind: 'set'; indexes: readonly number[]; broad: boolean }
   | { kind: 'all' }
   | { kind: 'group'; name: string }
-  | { kind: 'vars'; key: string; match: (value: string) => boolean };
+  | { kind: 'vars'; key: string; match: (value: string) => boolean }
+  | { kind: 'fact'; key: string; match: (value: string) => boolean };
+
+/**
+ * A host's facts as dotted keys (`os.id`, `memory.total`, `addresses`: ops/factsFlat.ts),
+ * or undefined when none are known: such a host matches no `fact.` atom.
+ */
+export type FactsLookup = (host: Host) => Readonly<Record<string, unknown>> | undefined;
 
 type Program = Step<Atom>[];
 
@@ -38,10 +46,19 @@ interface Index {
   byRole: Map<string, number[]>;
   byState: Map<string, number[]>;
   skip: Uint8Array;
-  /** Each group's program, compiled (its names checked) once, and how deep its groups nest (1: it names none). */
-  groups: Map<string, { program: Program; depth: number }>;
-  /** Each group's hosts, evaluated once. */
+  /**
+   * Each group's program, compiled (its names checked) once, how deep its groups nest (1: it
+   * names none), and whether it (or a group it names) has a `fact.` atom.
+   */
+  groups: Map<string, Compiled>;
+  /** Each group's hosts, evaluated once (not a group with `fact.` atoms: facts change between calls). */
   groupHosts: Map<string, GroupHosts>;
+}
+
+interface Compiled {
+  program: Program;
+  depth: number;
+  usesFacts: boolean;
 }
 
 const indexes = new WeakMap<Inventory, Index>();
@@ -74,20 +91,21 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
  * nodeset, `host:NAME`, `state:NAME`, also inside a group). The operators work on
  * the whole fleet first and the skip rule applies once, to the result: so
  * `db1!dc=tk1` drops db1 whatever its state, and `--all-states` never selects
- * fewer hosts. Hosts come back in inventory order.
+ * fewer hosts. Hosts come back in inventory order. `fact.KEY=VALUE` atoms ask
+ * `options.facts` (without it, or for a host it knows nothing of, they match no host).
  * Throws `SelectorError` (with the offset of the offending character) for a
  * selector that does not parse or names an unknown role, group, state or host.
  *
  * @example select(inventory, ['web&dc=tk1!web[001-003]']).hosts.map((h) => h.name)
  */
-export function select(inventory: Inventory, selectors: string[], options: { allStates?: boolean } = {}): Selection {
+export function select(inventory: Inventory, selectors: string[], options: SelectOptions = {}): Selection {
   const index = indexOf(inventory);
   const programs = selectors.map((selector) => compileOuter(inventory, selector, []));
   const picked = new Uint8Array(inventory.hosts.length);
   const named = new Uint8Array(inventory.hosts.length);
   for (const program of programs) {
-    or(picked, evaluate(inventory, index, program));
-    markNamed(inventory, index, program, named);
+    or(picked, evaluate(inventory, index, program, options.facts));
+    markNamed(inventory, index, program, named, options.facts);
   }
   const hosts: Host[] = [];
   const skipped: Host[] = [];
@@ -99,13 +117,20 @@ export function select(inventory: Inventory, selectors: string[], options: { all
   return { hosts, skipped };
 }
 
+/** The options of `select`. */
+export interface SelectOptions {
+  allStates?: boolean;
+  /** What `fact.KEY=VALUE` atoms look at. */
+  facts?: FactsLookup | undefined;
+}
+
 /** Marks the hosts a selector names host by host (not through a role, group pattern, glob or `all`). */
-function markNamed(inventory: Inventory, index: Index, program: Program, into: Uint8Array): void {
+function markNamed(inventory: Inventory, index: Index, program: Program, into: Uint8Array, facts: FactsLookup | undefined): void {
   for (const step of program) {
     if (step.kind !== 'atom') continue;
     const atom = step.atom;
     if (atom.kind === 'set' && !atom.broad) for (const i of atom.indexes) into[i] = 1;
-    else if (atom.kind === 'group') or(into, groupHosts(inventory, index, atom.name).named);
+    else if (atom.kind === 'group') or(into, groupHosts(inventory, index, atom.name, facts).named);
   }
 }
 
@@ -149,11 +174,12 @@ function compileOuter(inventory: Inventory, selector: string, groupStack: string
  * selector is the last one's), to catch a group naming itself and a chain
  * deeper than `maxSelectorDepth`.
  */
-function compile(inventory: Inventory, index: Index, selector: string, groupStack: string[]): { program: Program; depth: number } {
+function compile(inventory: Inventory, index: Index, selector: string, groupStack: string[]): Compiled {
   const fail = (offset: number, reason: string): never => {
     throw new SelectorError(selector, offset, reason);
   };
   let depth = 0;
+  let usesFacts = false;
   const atom = (word: string, at: number): Atom => {
     const prefixed = /^([A-Za-z]+):(.*)$/.exec(word);
     if (prefixed) {
@@ -177,7 +203,13 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     }
     const equals = word.indexOf('=');
     if (equals === 0) fail(at, 'KEY=VALUE needs a key');
-    if (equals > 0) return { kind: 'vars', key: word.slice(0, equals), match: matcher(word.slice(equals + 1)) };
+    if (equals > 0) {
+      const key = word.slice(0, equals);
+      if (!key.startsWith('fact.')) return { kind: 'vars', key, match: matcher(word.slice(equals + 1)) };
+      if (key === 'fact.') fail(at, 'fact.KEY=VALUE needs a key after "fact." (e.g. fact.os.id=debian)');
+      usesFacts = true;
+      return { kind: 'fact', key: key.slice('fact.'.length), match: matcher(word.slice(equals + 1)) };
+    }
     if (word === 'all') return { kind: 'all' };
     return role(word) ?? group(word, at) ?? hosts(word, at, `"${word}" is not a role, group or host`);
   };
@@ -207,6 +239,7 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     // A group compiled earlier from a shallower place may still make this chain too deep.
     if (groupStack.length + compiled.depth > maxSelectorDepth) throw new NestingError(at, nestingReason([...groupStack, name, '…']));
     depth = Math.max(depth, compiled.depth);
+    usesFacts ||= compiled.usesFacts;
     return { kind: 'group', name };
   };
   const hosts = (pattern: string, at: number, unknown?: string): Atom => {
@@ -242,7 +275,7 @@ function compile(inventory: Inventory, index: Index, selector: string, groupStac
     return { kind: 'set', indexes: picked, broad: false };
   };
   const program = parseSelector(selector, atom);
-  return { program, depth: depth + (groupStack.length > 0 ? 1 : 0) };
+  return { program, depth: depth + (groupStack.length > 0 ? 1 : 0), usesFacts };
 }
 
 function nestingReason(chain: string[]): string {
@@ -282,18 +315,18 @@ function matchesVar(value: unknown, match: (value: string) => boolean): boolean 
   return match(String(value));
 }
 
-function evaluate(inventory: Inventory, index: Index, program: Program): Uint8Array {
-  return runProgram(program, inventory.hosts.length, (atom) => operand(inventory, index, atom));
+function evaluate(inventory: Inventory, index: Index, program: Program, facts: FactsLookup | undefined): Uint8Array {
+  return runProgram(program, inventory.hosts.length, (atom) => operand(inventory, index, atom, facts));
 }
 
-function operand(inventory: Inventory, index: Index, atom: Atom): Operand {
+function operand(inventory: Inventory, index: Index, atom: Atom, facts: FactsLookup | undefined): Operand {
   switch (atom.kind) {
     case 'set':
       return atom.indexes;
     case 'all':
       return new Uint8Array(inventory.hosts.length).fill(1);
     case 'group':
-      return groupHosts(inventory, index, atom.name).picked.slice();
+      return groupHosts(inventory, index, atom.name, facts).picked.slice();
     case 'vars': {
       const out = new Uint8Array(inventory.hosts.length);
       inventory.hosts.forEach((host, i) => {
@@ -301,17 +334,27 @@ function operand(inventory: Inventory, index: Index, atom: Atom): Operand {
       });
       return out;
     }
+    case 'fact': {
+      const out = new Uint8Array(inventory.hosts.length);
+      if (!facts) return out;
+      inventory.hosts.forEach((host, i) => {
+        const known = facts(host);
+        if (known && Object.hasOwn(known, atom.key) && matchesVar(known[atom.key], atom.match)) out[i] = 1;
+      });
+      return out;
+    }
   }
 }
 
 /** A group's hosts, evaluated on first use (recursion here is bounded: groups nest at most `maxSelectorDepth` deep). */
-function groupHosts(inventory: Inventory, index: Index, name: string): GroupHosts {
+function groupHosts(inventory: Inventory, index: Index, name: string, facts: FactsLookup | undefined): GroupHosts {
   let found = index.groupHosts.get(name);
   if (found) return found;
-  const program = index.groups.get(name)?.program ?? [];
+  const compiled = index.groups.get(name);
+  const program = compiled?.program ?? [];
   const named = new Uint8Array(inventory.hosts.length);
-  markNamed(inventory, index, program, named);
-  found = { picked: program.length > 0 ? evaluate(inventory, index, program) : new Uint8Array(inventory.hosts.length), named };
-  index.groupHosts.set(name, found);
+  markNamed(inventory, index, program, named, facts);
+  found = { picked: program.length > 0 ? evaluate(inventory, index, program, facts) : new Uint8Array(inventory.hosts.length), named };
+  if (!compiled?.usesFacts) index.groupHosts.set(name, found);
   return found;
 }

@@ -10,12 +10,12 @@
  * facts.get would wedge every fs call of the daemon.
  */
 import { readFile, statfs } from 'node:fs/promises';
-import { arch, cpus, freemem, hostname, networkInterfaces, release, totalmem, uptime, version } from 'node:os';
+import { hostname, machine, networkInterfaces, release, version } from 'node:os';
 import { z } from 'zod';
+import {
+  cpusFrom, diskFrom, memoryFrom, osFromRelease, realMounts, sortAddresses, uptimeFrom, type HostAddress, type HostDisk, type HostFacts,
+} from '../../core/hostFacts.js';
 import { action, type AgentModule } from '../module.js';
-
-/** Filesystem types that hold data (everything else in /proc/mounts is a kernel view or memory). */
-const realFilesystems = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'f2fs', 'jfs', 'reiserfs', 'nfs', 'nfs4', 'cifs', 'fuseblk', 'overlay']);
 
 /** How long one statfs may take before its mount is skipped (a dead NFS server must not hang facts). */
 const statfsTimeoutMs = 2000;
@@ -41,71 +41,54 @@ export async function guardedStatfs<T>(point: string, call: (point: string) => P
   }
 }
 
-async function osRelease(): Promise<Record<string, string>> {
-  const text = await readFile('/etc/os-release', 'utf8').catch(() => readFile('/usr/lib/os-release', 'utf8')).catch(() => '');
-  const fields: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match?.[1]) fields[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
-  }
-  return fields;
+/** A file's text, or '' when it cannot be read (a field the host does not have is empty, not an error). */
+function text(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch(() => '');
 }
 
-/** Undoes /proc/mounts' octal escapes (`\040` is a space). */
-function unescapeMount(text: string): string {
-  return text.replace(/\\([0-7]{3})/g, (_all, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
-async function disks(): Promise<unknown[]> {
-  const text = await readFile('/proc/mounts', 'utf8').catch(() => '');
-  const seen = new Set<string>();
-  const found: unknown[] = [];
-  for (const line of text.split('\n')) {
-    const [device, mount, type] = line.split(' ');
-    if (!device || !mount || !type || !realFilesystems.has(type)) continue;
-    const point = unescapeMount(mount);
-    if (seen.has(point)) continue;
-    seen.add(point);
+async function disks(): Promise<HostDisk[]> {
+  const found: HostDisk[] = [];
+  for (const [device, point, type] of realMounts(await text('/proc/mounts'))) {
     const stats = await guardedStatfs(point, (where) => statfs(where));
-    if (stats === 'unresponsive') {
-      found.push({ mount: point, device: unescapeMount(device), type, unresponsive: true });
-      continue;
-    }
-    if (!stats) continue;
-    const size = stats.blocks * stats.bsize;
-    found.push({ mount: point, device: unescapeMount(device), type, size, free: stats.bavail * stats.bsize, used: size - stats.bfree * stats.bsize });
+    if (stats === 'unresponsive') found.push({ mount: point, device, type, unresponsive: true });
+    else if (stats) found.push(diskFrom(device, point, type, stats));
   }
   return found;
 }
 
-function addresses(): unknown[] {
-  const found: unknown[] = [];
+function addresses(): HostAddress[] {
+  const found: HostAddress[] = [];
   for (const [name, list] of Object.entries(networkInterfaces())) {
     for (const entry of list ?? []) {
-      if (entry.internal) continue;
-      found.push({ interface: name, family: entry.family === 'IPv4' ? 'inet' : 'inet6', address: entry.address, cidr: entry.cidr, mac: entry.mac });
+      // Loopback too: `ip -o addr` lists it, and 127.0.0.1/8 on lo is why a host answers on 127.x.y.z.
+      found.push({ interface: name, family: entry.family === 'IPv4' ? 'inet' : 'inet6', address: entry.address, cidr: entry.cidr ?? entry.address, mac: entry.mac || null });
     }
   }
-  return found;
+  return sortAddresses(found);
 }
 
-/** Gathers every fact; the value of `facts.get`. */
-export async function gatherFacts(): Promise<Record<string, unknown>> {
-  const release_ = await osRelease();
-  const cpuList = cpus();
+/**
+ * Gathers every fact; the value of `facts.get`. The numbers come from the /proc files that
+ * `muster facts --via ssh` reads (core/hostFacts.ts), not from node's os (whose memory and
+ * cpu counts depend on the libuv it was built with), so both ways give the same values.
+ */
+export async function gatherFacts(): Promise<HostFacts> {
+  const [release_, stat, cpuinfo, meminfo, uptime] = await Promise.all(
+    [text('/etc/os-release').then((found) => found || text('/usr/lib/os-release')), text('/proc/stat'), text('/proc/cpuinfo'), text('/proc/meminfo'), text('/proc/uptime')],
+  );
   return {
     hostname: hostname(),
-    os: { id: release_['ID'] ?? null, version: release_['VERSION_ID'] ?? null, name: release_['PRETTY_NAME'] ?? release_['NAME'] ?? null, codename: release_['VERSION_CODENAME'] ?? null },
-    kernel: { release: release(), version: version(), arch: arch() },
-    cpus: { count: cpuList.length, model: cpuList[0]?.model ?? null },
-    memory: { total: totalmem(), free: freemem() },
+    os: osFromRelease(release_),
+    kernel: { release: release(), version: version(), arch: machine() },
+    cpus: cpusFrom(stat, cpuinfo),
+    memory: memoryFrom(meminfo),
     disks: await disks(),
     addresses: addresses(),
-    uptime: Math.round(uptime()),
+    uptime: uptimeFrom(uptime),
   };
 }
 
-/** The `facts` module: `facts.get` → `{ hostname, os, kernel, cpus, memory, disks, addresses, uptime }` (bytes and seconds). */
+/** The `facts` module: `facts.get` → `HostFacts` (`{ hostname, os, kernel, cpus, memory, disks, addresses, uptime }`, bytes and seconds). */
 export const factsModule = {
   name: 'facts',
   actions: {
