@@ -78,7 +78,7 @@ export class BucketSource implements ServedSource {
     if (outcome === 'served') return source;
     await source.#feed.stop();
     if (outcome === 'aborted') throw new EnvironmentError(`Stopped before ${source.#feed.where} gave a first inventory`);
-    throw new EnvironmentError(`${source.#feed.where}: ${source.#whyNotServed() ?? 'no inventory'} after ${Math.round(waitMs / 1000)} s; not serving`);
+    throw new EnvironmentError(`${source.#feed.where}: ${source.#whyNotServed() ?? 'no inventory'} after ${(waitMs / 1000).toFixed(1)} s; not serving`);
   }
 
   get snapshot(): Snapshot {

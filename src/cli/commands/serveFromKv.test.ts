@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fixturePath } from '../../bindings/fixture.test-helper.js';
@@ -95,6 +96,12 @@ describe('muster serve --from-kv', () => {
     }
   });
 
+  it('says in one line that a bucket without a published version gives nothing to serve', async () => {
+    await fleet.bucket();
+    const opening = startServer({ openSource: await bucketSourceOpener({ inventory: fleet.brokerInventory, operator: 'alice', firstWaitMs: 300 }), port: ports.a, accessLog: false });
+    await assert.rejects(opening, { name: 'EnvironmentError', message: `bucket muster at ${fleet.url}: the bucket holds no published version yet (muster publish writes one) after 0.3 s; not serving` });
+  });
+
   it('two servers answer what a server of the files answers, index = the revision', async () => {
     await fleet.publish(inventory, 1);
     a = await startServer({ openSource: await bucketSourceOpener({ inventory: fleet.brokerInventory, operator: 'alice' }), port: ports.a, accessLog: false });
@@ -156,5 +163,14 @@ describe('muster serve --from-kv', () => {
       await until('revision 5 served', () => get(port, '/web/http_port'), (answer) => answer.index === '5' && answer.body === '8282\n', 30_000);
       assert.equal((await status(port))['status'], 'ok');
     }
+  });
+
+  it('stops on SIGTERM, exit 0', async () => {
+    const child = cli;
+    assert.ok(child);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null]);
+    cli = undefined;
   });
 });
