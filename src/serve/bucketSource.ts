@@ -112,7 +112,7 @@ export class BucketSource implements ServedSource {
       stale: !inSync,
     };
     if (!inSync) {
-      value['state'] = this.#lost ? 'broker lost' : !this.#synced ? 'catching up' : held?.version?.publishing ? 'publish in progress' : 'waiting for records';
+      value['state'] = this.#lost ? 'link lost' : !this.#synced ? 'catching up' : held?.version?.publishing ? 'publish in progress' : 'waiting for records';
       if (this.#outOfSyncSince) value['since'] = this.#outOfSyncSince.toISOString();
       const why = this.#lost?.error ?? this.#whyNotServed();
       if (why !== undefined) value['reason'] = why;

@@ -70,7 +70,7 @@ describe('muster serve --from-kv', () => {
   let cli: ChildProcess | undefined;
 
   before(async () => {
-    fleet = await kvFleet(brokerPort);
+    fleet = await kvFleet([brokerPort]);
     inventory = await loadInventory({ path: fixturePath });
   });
   after(async () => {
@@ -153,7 +153,7 @@ describe('muster serve --from-kv', () => {
     for (const port of [ports.a, ports.b]) {
       const said = await until('stale said', () => status(port), (value) => value['status'] === 'stale');
       assert.equal(said.source['stale'], true);
-      assert.equal(said.source['state'], 'broker lost');
+      assert.equal(said.source['state'], 'link lost');
       assert.deepEqual(await get(port, '/web/http_port'), { status: 200, index: '4', body: '8181\n' });
       assert.deepEqual(JSON.parse((await get(port, '/v1/health')).body), { status: 'ok', index: 4, source: 'bucket', in_sync: false });
     }

@@ -8,6 +8,9 @@
  * are gone. So each reconnect starts a fresh watch (a `reset` and a full replay: a few
  * thousand small records), and a connection that gives up (openBroker tries 3 times: an
  * operation's connection) is opened again with a growing pause, for as long as the reader runs.
+ * And a watch whose consumer was lost with a node the connection was not on (a cluster places
+ * the consumer with the stream, not with the client) gets no disconnect at all: a probe of the
+ * stream's last sequence every `probeMs` finds a watch that stays behind it and replays afresh.
  */
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -27,6 +30,8 @@ export interface FollowOptions {
   /** First pause before opening a lost connection again (default 500 ms), doubled up to `maxRetryMs` (default 10 s). */
   retryMs?: number;
   maxRetryMs?: number;
+  /** How often the stream's last sequence is compared with what the watch delivered (default 2 s). */
+  probeMs?: number;
 }
 
 /** The bucket is not on the broker, or the broker refuses to let this reader read it. */
@@ -62,6 +67,13 @@ class Follower implements KvFeed {
   #stopped = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryMs: number;
+  /** The highest sequence the current watch delivered. */
+  #seen = 0;
+  /** The stream's last sequence at the previous probe, when the watch was behind it. */
+  #behind: number | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  /** A replay is scheduled: probes wait for it. */
+  #replayDue = false;
 
   constructor(private readonly options: FollowOptions) {
     this.where = `bucket ${options.bucket} at ${options.servers.join(', ')}`;
@@ -75,6 +87,8 @@ class Follower implements KvFeed {
     await this.#replay();
     this.#retryMs = this.options.retryMs ?? 500;
     void this.#followStatus(nc);
+    this.#probeTimer ??= setInterval(() => void this.#probe(), this.options.probeMs ?? 2000);
+    this.#probeTimer.unref();
     void nc.closed().then((error) => this.#onClosed(nc, error));
   }
 
@@ -82,6 +96,7 @@ class Follower implements KvFeed {
     this.#stopped = true;
     this.#generation += 1;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#probeTimer);
     this.#stopWatch?.();
     await this.#nc?.close().catch(() => undefined);
   }
@@ -115,18 +130,22 @@ class Follower implements KvFeed {
       return;
     }
     this.#stopWatch = () => watch.stop();
+    this.#seen = 0;
+    this.#behind = undefined;
     this.#emit({ kind: 'reset' });
     let synced = target === 0;
     if (synced) this.#emit({ kind: 'synced', sequence: 0 });
     void (async () => {
       for await (const entry of watch as AsyncIterable<KvWatchEntry>) {
         if (generation !== this.#generation) break;
+        this.#seen = Math.max(this.#seen, entry.revision);
         this.#emit(entry.operation === 'PUT'
           ? { kind: 'put', key: entry.key, value: entry.value, sequence: entry.revision }
           : { kind: 'delete', key: entry.key, sequence: entry.revision });
         if (!synced && entry.revision >= target) {
           synced = true;
           this.#emit({ kind: 'synced', sequence: entry.revision });
+          this.#retryMs = this.options.retryMs ?? 500;
         }
       }
       // The watch ended by itself (its consumer could not be made again) on a connection still open: start another.
@@ -136,9 +155,38 @@ class Follower implements KvFeed {
     });
   }
 
+  /**
+   * The watch is behind the stream at two probes in a row (not merely between them): its
+   * consumer is gone without a word (lost with a node), so a fresh watch replays. A probe that
+   * fails says nothing: the connection's own events say when the broker is gone.
+   */
+  async #probe(): Promise<void> {
+    const kv = this.#kv;
+    const generation = this.#generation;
+    if (this.#stopped || this.#replayDue || !kv || !this.#stopWatch || this.#nc?.isClosed()) return;
+    let state;
+    try {
+      state = (await kv.status()).streamInfo.state;
+    } catch {
+      return;
+    }
+    if (generation !== this.#generation) return;
+    if (state.messages === 0 || state.last_seq <= this.#seen) {
+      this.#behind = undefined;
+      return;
+    }
+    if (this.#behind !== undefined && this.#seen < this.#behind) {
+      this.#retryReplay(`the watch stayed behind the bucket (sequence ${this.#seen} of ${this.#behind}): its consumer was lost; watching again`);
+      return;
+    }
+    this.#behind = state.last_seq;
+  }
+
   #retryReplay(why: string): void {
     this.#emit({ kind: 'lost', error: why });
+    this.#replayDue = true;
     this.#later(() => {
+      this.#replayDue = false;
       this.#replay().catch((error: unknown) => this.#retryReplay(messageOf(error)));
     });
   }
