@@ -11,3 +11,6 @@ export { BearerToken } from './bearerToken.js';
 export type { Snapshot } from './snapshot.js';
 export type { Prepared } from './prepared.js';
 export type { TlsFiles } from './httpShell.js';
+export { BucketSource, type BucketSourceOptions } from './bucketSource.js';
+export type { ServedSource } from './servedSource.js';
+export type { SourceFacts } from './status.js';

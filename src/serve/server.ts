@@ -24,6 +24,8 @@ import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
 import { park } from './park.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
+import type { ServedSource } from './servedSource.js';
+import type { Snapshot } from './snapshot.js';
 import { WatchSet } from './watches.js';
 
 export { defaultLimits, type Limits } from './httpShell.js';
@@ -55,6 +57,12 @@ export interface ServeOptions {
   settleMs?: number;
   /** A reload waits at most this long for files that keep changing, then fails (default 10 s). */
   maxSettleMs?: number;
+  /**
+   * Opens another source than the inventory files (the KV bucket: `BucketSource.open`), given
+   * the log and what to call on each new snapshot; `inventory`, `watch` and the settle times
+   * are then unused. Throws as `Reloader.open` does: the server never starts without a snapshot.
+   */
+  openSource?: (hooks: { log: AccessLog | undefined; onChange: (snapshot: Snapshot) => void; signal?: AbortSignal }) => Promise<ServedSource>;
   /** Request limits; defaults in `defaultLimits`. */
   limits?: Partial<Limits>;
   signal?: AbortSignal;
@@ -90,7 +98,10 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const limits: Limits = { ...defaultLimits, ...options.limits };
   const log = options.accessLog === false ? undefined : options.accessLog ?? createAccessLog();
   const watches = new WatchSet();
-  const reloader = await Reloader.open({
+  const onChange = (): void => watches.release();
+  const reloader: ServedSource = options.openSource
+    ? await options.openSource({ log, onChange, ...(options.signal ? { signal: options.signal } : {}) })
+    : await Reloader.open({
     ...(options.inventory ? { inventory: options.inventory } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     watch: options.watch !== false,
@@ -98,7 +109,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     settleMs: options.settleMs,
     maxSettleMs: options.maxSettleMs,
     log,
-    onChange: () => watches.release(),
+    onChange,
   });
   const state = liveState(reloader, watches, {
     token: options.token === undefined ? undefined : new BearerToken(options.token),

@@ -9,6 +9,18 @@ import { encode, prepare, type Prepared } from './prepared.js';
 import type { ReloadState, ReloadWait } from './reloader.js';
 import type { Snapshot } from './snapshot.js';
 
+/**
+ * Where a source other than the files takes its snapshots from (the bucket), and whether the
+ * snapshot served is the latest there is: `value` is shown as `source` in /v1/status.
+ */
+export interface SourceFacts {
+  /** `bucket`: shown by /v1/health too. */
+  readonly kind: string;
+  /** Linked, caught up, and serving the latest published version. */
+  readonly inSync: boolean;
+  readonly value: { [key: string]: Json };
+}
+
 /** What the two routes say: the version served, the last reload, the watchers, since when. */
 export interface ServerFacts {
   readonly snapshot: Snapshot;
@@ -21,6 +33,8 @@ export interface ServerFacts {
   readonly watchers: number;
   /** When the server started (ms since the epoch). */
   readonly startedAt: number;
+  /** Where the snapshots come from, unless from the files. */
+  readonly source?: SourceFacts | undefined;
 }
 
 function statusValue(facts: ServerFacts, now: number): { [key: string]: Json } {
@@ -36,8 +50,11 @@ function statusValue(facts: ServerFacts, now: number): { [key: string]: Json } {
     reload['waiting_for'] = `${facts.reloadWait.files.join(', ')} to settle`;
     reload['waiting_since'] = facts.reloadWait.since.toISOString();
   }
+  const source = facts.source;
   return {
-    status: lastReload.ok ? 'ok' : 'error',
+    // A source not in sync still answers, from its last good version: `stale`, not `error`.
+    status: !lastReload.ok ? 'error' : source && !source.inSync ? 'stale' : 'ok',
+    ...(source ? { source: source.value } : {}),
     index: snapshot.index,
     loaded_at: snapshot.loadedAt.toISOString(),
     files: inventory.files,
@@ -58,13 +75,19 @@ function statusValue(facts: ServerFacts, now: number): { [key: string]: Json } {
  */
 export function serverResponse(name: 'status' | 'health', format: Format, facts: ServerFacts, now = Date.now()): Prepared {
   const index = facts.snapshot.index;
-  const value: { [key: string]: Json } = name === 'health' ? { status: 'ok', index } : statusValue(facts, now);
+  const source = facts.source;
+  // Health stays `ok` (the server answers), and says whether what it answers is current.
+  const health: { [key: string]: Json } = source ? { status: 'ok', index, source: source.kind, in_sync: source.inSync } : { status: 'ok', index };
+  const value: { [key: string]: Json } = name === 'health' ? health : statusValue(facts, now);
   const sh = (): string => {
     const flat: Record<string, string | number | boolean> = {};
     for (const [key, v] of Object.entries(value)) {
       if (v !== null && typeof v !== 'object') flat[key] = v;
     }
     if (name === 'status' && facts.lastReload.error !== undefined) flat['error'] = facts.lastReload.error;
+    if (name === 'status' && source) {
+      for (const [key, v] of Object.entries(source.value)) if (v !== null && typeof v !== 'object') flat[`source_${key}`] = v;
+    }
     return shAssignments(flat);
   };
   return prepare(200, format, encode(value, sh, format), index);

@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
+import { bucketSourceOpener } from './serveFromKv.js';
 
 interface ServeCommandOptions extends GlobalOptions {
   listen?: string;
@@ -15,6 +16,9 @@ interface ServeCommandOptions extends GlobalOptions {
   clientCa?: string;
   tokenFile?: string;
   watch: boolean;
+  fromKv?: boolean;
+  operator?: string;
+  broker?: string;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -34,11 +38,15 @@ export function command(): Command {
     .option('--client-ca <file>', 'require client certificates signed by this PEM CA (needs --tls-cert)')
     .option('--token-file <file>', 'require "Authorization: Bearer TOKEN", the token read from this file (not for /v1/health)')
     .option('--no-watch', 'do not watch the inventory files for edits')
+    .option('--from-kv', 'answer from the KV bucket muster publish writes, not the inventory files')
+    .option('--operator <name>', 'with --from-kv: the operator certificate to read the bucket with (default $MUSTER_OPERATOR, else the only one)')
+    .option('--broker <urls>', 'with --from-kv: the broker (tls://HOST:PORT, comma-separated), read from no inventory')
     .addHelpText('after', `
 Routes (GET/HEAD; add .json, .yaml or .sh, or ?format=, or an Accept header):
   /v1/hosts[/HOST[/PROPERTY]]  /v1/roles[/ROLE[/PROPERTY]]  /v1/groups[/GROUP[/PROPERTY]]
   /v1/select?q=SELECTOR  /v1/sd/prometheus?sel=SELECTOR&port=N  /v1/status  /v1/health  /ROLE/PROPERTY
-Blocking queries: ?index=N&wait=30s waits for the next inventory version (X-Muster-Index).
+Blocking queries: ?index=N&wait=30s waits for the next inventory version (X-Muster-Index;
+with --from-kv, the bucket's published revision).
 The access log (one line per request) goes to stderr; --json makes it JSON Lines; -q turns it off.`);
   return cmd.action(async () => {
     const options = cmd.opts<ServeCommandOptions>();
@@ -51,7 +59,11 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
       watch: options.watch,
       accessLog: options.quiet ? false : createAccessLog({ json: options.json === true }),
     };
-    if (options.inventory !== undefined) serveOptions.inventory = { path: options.inventory };
+    if (options.fromKv !== true && (options.operator !== undefined || options.broker !== undefined)) throw new UsageError('--operator and --broker go with --from-kv');
+    if (options.fromKv === true) {
+      if (options.broker !== undefined && options.inventory !== undefined) throw new UsageError('--from-kv takes the broker from -i or from --broker, not both');
+      serveOptions.openSource = await bucketSourceOpener({ inventory: options.inventory, operator: options.operator, broker: options.broker });
+    } else if (options.inventory !== undefined) serveOptions.inventory = { path: options.inventory };
     if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
       serveOptions.tls = { cert: readFile(options.tlsCert, '--tls-cert'), key: readFile(options.tlsKey, '--tls-key') };
       if (options.clientCa !== undefined) serveOptions.tls.clientCa = readFile(options.clientCa, '--client-ca');
