@@ -50,7 +50,7 @@ export async function joinFleet(options: JoinOptions): Promise<JoinAnswer> {
     await readFile(path).catch(() => { throw new MusterError(`Cannot join: no readable ${path} (copy the join credential: muster ca sign --join NAME, docs/join.md)`); });
   }
   const enrolled = await enroll({ name: options.name, dir: options.dir, servers: options.servers });
-  const request: JoinRequest = { name: options.name, csr: enrolled.csr, facts: await gatherFacts(), requestedAt: new Date().toISOString() };
+  const request: JoinRequest = { name: options.name, csr: enrolled.csr, facts: { ...(await gatherFacts()) }, requestedAt: new Date().toISOString() };
   let nc: NatsConnection;
   try {
     nc = await connect({
