@@ -31,6 +31,7 @@ export const registry: CommandEntry[] = [
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator), revoke, show', load: () => import('./commands/ca.js') },
   { name: 'agent', summary: 'the daemon on every host: run (default), enroll, package (.deb), install SEL (over SSH)', load: () => import('./commands/agent.js') },
+  { name: 'publish', summary: 'the inventory into the broker\'s KV bucket (only what changed); agents keep it in /etc/muster', load: () => import('./commands/publish.js') },
   { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
