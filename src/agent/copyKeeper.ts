@@ -47,8 +47,8 @@ export interface CopyState {
 export interface CopyKeeper {
   /** The copy on disk (read at start, then each one written), undefined before any. */
   current(): CopyState | undefined;
-  /** Resolves once a copy of `digest` is on disk (tests and the benchmark wait for it). */
-  reached(digest: string): Promise<void>;
+  /** Resolves once the copy on disk is `version`'s (tests and the benchmark wait for it). */
+  reached(version: CopyState): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   let stopped = false;
   let wake: () => void = () => undefined;
   let written: CopyState | undefined;
-  const waiters: Array<{ digest: string; done: () => void }> = [];
+  const waiters: Array<{ version: CopyState; done: () => void }> = [];
   let kv: KV | undefined;
   let latest: PublishedVersion | undefined;
   const saidOnce = new Set<string>();
@@ -84,7 +84,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
 
   const settle = (): void => {
     for (const waiter of waiters.splice(0)) {
-      if (written?.digest === waiter.digest) waiter.done();
+      if (written?.digest === waiter.version.digest && written.revision === waiter.version.revision) waiter.done();
       else waiters.push(waiter);
     }
   };
@@ -209,8 +209,8 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   const running = run().catch((error: Error) => log(`the local copy keeper stopped: ${error.message}`));
   return {
     current: () => written,
-    reached: (digest) => new Promise<void>((done) => {
-      waiters.push({ digest, done });
+    reached: (version) => new Promise<void>((done) => {
+      waiters.push({ version, done });
       settle();
     }),
     async stop() {

@@ -46,7 +46,7 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** The local copy's folder (docs/publish.md); default agent.json's `copyDir`, else /etc/muster. */
   copyDir?: string;
-  /** How soon the copy keeper watches again after no bucket or a watch that ended (default 5 s; tests lower it). */
+  /** How soon the copy keeper watches again after no bucket or a watch that ended, and a failed facts put is tried again (default 5 s and 10 s; tests lower it). */
   copyRetryMs?: number;
 }
 
@@ -159,7 +159,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
   // quietly while there is no bucket yet, and never hold up requests.
   const copyDir = options.copyDir ?? config.copyDir;
   const copy = keepCopy({ nc, host: config.name, log, ...(copyDir !== undefined ? { dir: copyDir } : {}), ...(options.copyRetryMs !== undefined ? { retryMs: options.copyRetryMs } : {}) });
-  const facts = publishFacts({ nc, host: config.name, log });
+  const facts = publishFacts({ nc, host: config.name, log, ...(options.copyRetryMs !== undefined ? { retryMs: options.copyRetryMs } : {}) });
 
   let hurry: () => void = () => undefined;
   const hurried = new Promise<void>((resolveHurry) => { hurry = resolveHurry; });
