@@ -35,6 +35,11 @@ export interface CopyKeeperOptions {
   retryMs?: number;
   /** How often a copy in sync is confirmed against the broker (its mtime refreshed); default 60 s. */
   confirmMs?: number;
+  /**
+   * False: verify each version's digest but write no files (and keep no parsed records) —
+   * for bench/publish-kv.mjs, which measures receiving and verifying apart from writing.
+   */
+  writeCopy?: boolean;
 }
 
 /** What the copy on disk is. */
@@ -90,6 +95,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   };
 
   const touch = async (): Promise<void> => {
+    if (options.writeCopy === false) return;
     const now = new Date();
     await utimes(join(dir, 'inventory.json'), now, now).catch((error: Error) => sayOnce(`cannot mark the local copy confirmed: ${error.message}`));
   };
@@ -131,6 +137,11 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       }
       if (computed !== latest.digest) return;
       const version = latest;
+      if (options.writeCopy === false) {
+        written = { revision: version.revision, digest: version.digest };
+        settle();
+        return;
+      }
       let files: Record<string, string>;
       try {
         // In the same tick as the digest: the records are the ones it covered.
@@ -142,8 +153,15 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       await write(version, files);
     };
     let queue = Promise.resolve();
-    const iterators = await Promise.all(watchKeys.map((key) => bucket.watch({ key })));
+    const opened = await Promise.allSettled(watchKeys.map((key) => bucket.watch({ key })));
+    const iterators = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     stopWatch = () => { for (const entries of iterators) entries.stop(); };
+    // One consumer refused (a busy broker timing out): none is kept, all are asked again.
+    const refused = opened.find((result) => result.status === 'rejected');
+    if (refused) {
+      stopWatch();
+      throw refused.reason;
+    }
     if (stopped) stopWatch();
     const consume = async (entries: AsyncIterable<KvWatchEntry>): Promise<void> => {
       for await (const entry of entries) {
@@ -153,7 +171,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
           dirty = true;
           if (entry.operation === 'PUT') {
             digests.set(entry.key, recordDigest(entry.value));
-            records.set(entry.key, parseRecord(entry));
+            if (options.writeCopy !== false) records.set(entry.key, parseRecord(entry));
           } else {
             digests.delete(entry.key);
             records.delete(entry.key);
@@ -171,7 +189,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   let stopWatch: () => void = () => undefined;
 
   const run = async (): Promise<void> => {
-    written = await copyOnDisk(dir);
+    if (options.writeCopy !== false) written = await copyOnDisk(dir);
     let waitingSaid = false;
     while (!stopped) {
       try {
@@ -191,7 +209,8 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       }
       if (stopped) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, retryMs);
+        // Jittered: thousands of agents after a broker restart must not all ask in the same instant.
+        const timer = setTimeout(resolve, retryMs * (0.5 + Math.random()));
         wake = () => { clearTimeout(timer); resolve(); };
       });
     }
