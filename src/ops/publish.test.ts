@@ -106,7 +106,7 @@ describe('muster publish', () => {
     const markedAt = await kv.update(versionKey, JSON.stringify({ ...version, publishing: { by: 'bob@elsewhere', since: new Date().toISOString() } }), entry.revision);
     const busy = await muster(['publish'], { env: fx.env });
     assert.equal(busy.code, 2);
-    assert.match(busy.stderr, /^muster: another publish is running: bob@elsewhere since \S+ \(0 s ago\); try again when it is done \(a mark older than 60 s is taken over\)\n$/);
+    assert.match(busy.stderr, /^muster: another publish is running: bob@elsewhere since \S+ \(\d+ s ago\); try again when it is done \(a mark older than 60 s is taken over\)\n$/);
     const since = new Date(Date.now() - 120_000).toISOString();
     await kv.update(versionKey, JSON.stringify({ ...version, publishing: { by: 'bob@elsewhere', since } }), markedAt);
     appendFileSync(fx.inventoryPath, '# a comment changes no record\n');
@@ -134,5 +134,29 @@ describe('muster publish', () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^muster: muster publish needs the broker: the inventory has no agents\.servers/);
     assertNoStack(none.stderr);
+  });
+});
+
+describe('muster publish on a broker without JetStream', () => {
+  it('says the bucket is unreachable in one line', async () => {
+    const { startTestBroker } = await import('../transport/nats/testBroker.test-helper.js');
+    const { connect } = await import('@nats-io/transport-node');
+    const broker = await startTestBroker([{ name: 'carol', kind: 'operator' }]);
+    try {
+      const files = broker.files('carol');
+      const nc = await connect({ servers: broker.url, tls: { certFile: files.cert, keyFile: files.key, caFile: files.ca } });
+      try {
+        await assert.rejects(openBucket(nc, 1, 'carol'), (error: Error) => {
+          assert.equal(error.name, 'PublishError');
+          assert.match(error.message, /^the inventory bucket muster is unreachable: the broker answers no JetStream request \(is JetStream enabled\?/);
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        });
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await broker.stop();
+    }
   });
 });

@@ -30,7 +30,7 @@ export function bucketFailure(error: unknown, operator: string): MusterError {
   if (error instanceof MusterError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/permissions violation/i.test(message)) return new PublishError(notGrantedMessage(operator), { cause: error });
-  if (/no responders|jetstream not enabled/i.test(message)) {
+  if (/no responders|jetstream (is )?not enabled/i.test(message)) {
     return new PublishError(`the inventory bucket ${kvBucket} is unreachable: the broker answers no JetStream request (is JetStream enabled? muster broker up writes it)`, { cause: error });
   }
   if (/timeout/i.test(message)) return new PublishError(`the inventory bucket ${kvBucket} is unreachable: the broker did not answer in time (${message})`, { cause: error });
