@@ -25,8 +25,9 @@ for (let count = 0; count < config.names.length; count++) {
 }
 for (const [index, name] of config.names.entries()) {
   const nc = connections[index];
-  // Started 20 ms apart, as agents reconnecting with jitter would come: 4 consumers each.
-  await new Promise((wait) => setTimeout(wait, 20));
+  // Started STAGGER ms apart (default 100) in each worker, as agents reconnecting with jitter
+  // would come: each creates 4 consumers, and the broker creates consumers one at a time.
+  await new Promise((wait) => setTimeout(wait, config.stagger ?? 100));
   keepers.push(keepCopy({ nc, host: name, dir: join(config.dir, name), writeCopy: config.writeCopy, retryMs: 500, log: (line) => { if (!/written to|no inventory bucket/.test(line)) process.stderr.write(`${name} ${line}\n`); } }));
 }
 

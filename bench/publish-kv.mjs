@@ -75,7 +75,7 @@ async function startKeepers(count, workers, writeCopy, version) {
   const children = [];
   for (let index = 0; index * share < count; index++) {
     const configPath = join(work, `worker-${index}.json`);
-    await writeFile(configPath, JSON.stringify({ servers, cert: files.cert, key: files.key, ca: files.ca, inbox: inboxPrefix('admin'), names: names.slice(index * share, (index + 1) * share), dir: join(work, 'copies'), writeCopy }));
+    await writeFile(configPath, JSON.stringify({ servers, cert: files.cert, key: files.key, ca: files.ca, inbox: inboxPrefix('admin'), names: names.slice(index * share, (index + 1) * share), dir: join(work, 'copies'), writeCopy, stagger: Number(process.env.STAGGER ?? 100) }));
     children.push(fork(join(root, 'bench/publish-kv-worker.mjs'), [configPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
   await Promise.all(children.map((child) => nextMessage(child, 'ready', 120_000)));

@@ -23,6 +23,9 @@ import { isSnapshotKey, recordDigest, snapshotDigest } from '../inventory/snapsh
 /** The keys the agent follows (see `follow`). */
 const watchKeys = ['*', 'host.>', 'role.>', 'group.>'];
 
+/** The longest wait between two tries. */
+const maxRetryMs = 60_000;
+
 /** Options of `keepCopy`. */
 export interface CopyKeeperOptions {
   nc: NatsConnection;
@@ -191,14 +194,17 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   const run = async (): Promise<void> => {
     if (options.writeCopy !== false) written = await copyOnDisk(dir);
     let waitingSaid = false;
+    let failures = 0;
     while (!stopped) {
       try {
         kv ??= await new Kvm(options.nc).open(kvBucket);
         await kv.status();
         if (waitingSaid) log(`the inventory bucket ${kvBucket} is there now: following it`);
         waitingSaid = false;
+        failures = 0;
         await follow(kv);
       } catch (error) {
+        failures += 1;
         const message = (error as Error).message;
         if (/stream not found/i.test(message)) {
           if (!waitingSaid) log(`no inventory bucket ${kvBucket} on the broker yet (nothing published): waiting for it; the local copy is kept`);
@@ -209,8 +215,9 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       }
       if (stopped) break;
       await new Promise<void>((resolve) => {
-        // Jittered: thousands of agents after a broker restart must not all ask in the same instant.
-        const timer = setTimeout(resolve, retryMs * (0.5 + Math.random()));
+        // Jittered and doubling up to a minute: thousands of agents asking a broker that is
+        // slow to create their consumers (after a restart) must not all ask again at once.
+        const timer = setTimeout(resolve, Math.min(retryMs * 2 ** Math.min(failures, 10), maxRetryMs) * (0.5 + Math.random()));
         wake = () => { clearTimeout(timer); resolve(); };
       });
     }
