@@ -118,8 +118,10 @@ async function editRound(children, current) {
 }
 
 const rows = [];
+let brokerPid;
 try {
   const [node] = await brokerUp(await loadInventory({ path: inventoryPath }), state);
+  brokerPid = node.pid;
   log(`broker pid ${node.pid} on ${node.url}; ${HOSTS} hosts`);
   const first = await muster(['publish']);
   if (!first.ok) throw new Error(`first publish failed: ${first.tail}`);
@@ -150,6 +152,12 @@ try {
   }
 } finally {
   await brokerDown(state);
+  // brokerDown found no pid file when a run was cut short: the pid brokerUp gave is stopped too.
+  try {
+    if (brokerPid) process.kill(brokerPid);
+  } catch {
+    // Already gone.
+  }
 }
 const table = ['| what | time | notes |', '| --- | --- | --- |', ...rows].join('\n');
 process.stdout.write(`${table}\n`);
