@@ -1,6 +1,6 @@
 /**
  * The agent's folder (`--dir`, default /etc/muster-agent; docs/agent.md): `agent.json`
- * `{ name, servers, roles }`, `agent.key` (0600), `agent.crt`, `ca.crt`, and `agent.csr`
+ * `{ name, servers, roles, copyDir? }`, `agent.key` (0600), `agent.crt`, `ca.crt`, and `agent.csr`
  * once enrolled. `loadAgentConfig` reads and checks it all before the daemon connects, so a
  * bad certificate is one clear line at start rather than a TLS handshake failing forever.
  */
@@ -34,6 +34,8 @@ export const agentJsonSchema = z.object({
   name: z.string().min(1).max(253),
   servers: z.array(z.string().min(1)).min(1),
   roles: z.array(z.string().min(1)).default([]),
+  /** Where the agent keeps the inventory's local copy (docs/publish.md); default /etc/muster. */
+  copyDir: z.string().min(1).optional(),
 }).strict();
 
 /** An agent folder, read and checked. */
@@ -41,6 +43,8 @@ export interface AgentConfig {
   name: string;
   servers: string[];
   roles: string[];
+  /** The local copy's folder, when agent.json names one (else the daemon's default, /etc/muster). */
+  copyDir?: string;
   paths: AgentPaths;
   /** When the certificate stops being valid (the daemon stops then: the broker would refuse it anyway). */
   notAfter: Date;
@@ -143,5 +147,5 @@ export function loadAgentConfig(dir: string, now: Date = new Date()): AgentConfi
   const paths = agentPaths(dir);
   checkKeyMode(paths.key);
   const notAfter = checkCertificate(json.name, paths, now);
-  return { name: json.name, servers: json.servers, roles: json.roles, paths, notAfter };
+  return { name: json.name, servers: json.servers, roles: json.roles, ...(json.copyDir !== undefined ? { copyDir: json.copyDir } : {}), paths, notAfter };
 }

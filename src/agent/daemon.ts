@@ -16,9 +16,11 @@
  */
 import { connect, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { agentSubject, streamHeader } from '../transport/nats/protocol.js';
-import { agentWildcard, roleWildcard, subjectToken } from '../core/subjects.js';
+import { agentInboxPrefix, agentWildcard, roleWildcard, subjectToken } from '../core/subjects.js';
 import { loadAgentConfig, type AgentConfig } from './config.js';
+import { keepCopy, type CopyKeeper } from './copyKeeper.js';
 import { Dispatcher, safeSubject, type Publisher } from './dispatch.js';
+import { publishFacts } from './factsPublisher.js';
 import { moduleTable, type AgentModule } from './module.js';
 import { factsModule } from './modules/facts.js';
 import { fileModule } from './modules/file.js';
@@ -42,11 +44,17 @@ export interface AgentOptions {
   callerSilenceMs?: number;
   /** Stop on SIGTERM and SIGINT (default true; off for an agent run inside a test process). */
   handleSignals?: boolean;
+  /** The local copy's folder (docs/publish.md); default agent.json's `copyDir`, else /etc/muster. */
+  copyDir?: string;
+  /** How soon the copy keeper watches again after no bucket or a watch that ended, and a failed facts put is tried again (default 5 s and 10 s; tests lower it). */
+  copyRetryMs?: number;
 }
 
 /** A running agent. */
 export interface AgentDaemon {
   readonly config: AgentConfig;
+  /** The inventory's local copy this agent keeps. */
+  readonly copy: CopyKeeper;
   /** Resolves with the exit code once the agent has stopped: 0 after a stop, 1 when its certificate expired. */
   readonly done: Promise<number>;
   /** Starts the stop sequence (see the file header); a second call skips the grace. Returns `done`. */
@@ -104,6 +112,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     servers: config.servers,
     tls: { certFile: config.paths.cert, keyFile: config.paths.key, caFile: config.paths.ca },
     name: `muster-agent ${config.name}`,
+    // The KV watch and JetStream replies come to an inbox only this agent may subscribe to.
+    inboxPrefix: agentInboxPrefix(config.name),
     reconnect: true,
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
@@ -145,6 +155,11 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     ...config.roles.map((role) => nc.subscribe(roleWildcard(role), { callback: take })),
   ];
   await nc.flush();
+  // The inventory's local copy and this host's facts (docs/publish.md): both keep trying
+  // quietly while there is no bucket yet, and never hold up requests.
+  const copyDir = options.copyDir ?? config.copyDir;
+  const copy = keepCopy({ nc, host: config.name, log, ...(copyDir !== undefined ? { dir: copyDir } : {}), ...(options.copyRetryMs !== undefined ? { retryMs: options.copyRetryMs } : {}) });
+  const facts = publishFacts({ nc, host: config.name, log, ...(options.copyRetryMs !== undefined ? { retryMs: options.copyRetryMs } : {}) });
 
   let hurry: () => void = () => undefined;
   const hurried = new Promise<void>((resolveHurry) => { hurry = resolveHurry; });
@@ -154,6 +169,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
   const shutdown = async (code: number): Promise<number> => {
     clearTimeout(expiryTimer);
     log(`stopping: ${inFlight.size} request(s) running, up to ${graceMs} ms to finish`);
+    facts.stop();
+    await copy.stop();
     // The narrow subscriptions first: a cancel sent meanwhile must reach one of them.
     const narrow: Subscription[] = [];
     if (!nc.isClosed()) {
@@ -225,7 +242,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentDaemon> {
     release();
     return stopping ? await stopping : 1;
   })();
-  return { config, done, stop: () => stop(0) };
+  return { config, copy, done, stop: () => stop(0) };
 }
 
 /** How long a stopping agent waits for the broker (a flush, the drain) before it gives up on it. */

@@ -132,8 +132,9 @@ export function keyValueSubjects(kind: CertRecord['kind'], name: string, grants:
   if (kind === 'agent') {
     return { publish: [...kvReadSubjects, `$KV.${kvBucket}.${factsKey(name)}`], subscribe: [`${agentInboxPrefix(name)}.>`] };
   }
+  // `$JS.API.INFO` (the account's JetStream limits): nats.js asks it before it creates a bucket.
   const write = mayPublishInventory(grants)
-    ? [`$JS.API.STREAM.CREATE.${kvStream}`, `$JS.API.STREAM.UPDATE.${kvStream}`, `$JS.API.STREAM.PURGE.${kvStream}`, `$KV.${kvBucket}.>`]
+    ? ['$JS.API.INFO', `$JS.API.STREAM.CREATE.${kvStream}`, `$JS.API.STREAM.UPDATE.${kvStream}`, `$JS.API.STREAM.PURGE.${kvStream}`, `$KV.${kvBucket}.>`]
     : [];
   return { publish: [...kvReadSubjects, ...write], subscribe: [] };
 }

@@ -24,7 +24,7 @@ export async function freeBasePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** The fleet every broker test uses: web01, web02 (role web), db01 (role db); alice (ops) and audit (auditors). */
+/** The fleet every broker test uses: web01, web02 (role web), db01 (role db); alice (ops), audit (auditors) and carol (publishers: may publish the inventory). */
 export async function testInventory(stateDir: string, ports: number[]): Promise<Inventory> {
   const path = join(stateDir, 'muster.yaml');
   writeFileSync(path, [
@@ -36,8 +36,8 @@ export async function testInventory(stateDir: string, ports: number[]): Promise<
     '  db01: { roles: [db] }',
     'agents:',
     `  servers: [${ports.map((port) => `tls://127.0.0.1:${port}`).join(', ')}]`,
-    '  operators: { alice: [ops], audit: [auditors] }',
-    '  permissions: { ops: [command, file, facts, service], auditors: [facts, file.stat] }',
+    '  operators: { alice: [ops], audit: [auditors], carol: [publishers] }',
+    '  permissions: { ops: [command, file, facts, service], auditors: [facts, file.stat], publishers: [inventory.publish] }',
     '',
   ].join('\n'));
   return loadInventory({ path });
