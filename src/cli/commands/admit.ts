@@ -3,7 +3,8 @@
  * host that asked to join (`muster pending`) into the fleet (docs/join.md). In order, each step
  * only once the one before it worked: the request's CSR is checked (for HOST, one P-256 key);
  * HOST is written into the inventory YAML (comments kept, as `muster set` does); its CSR is
- * signed; the brokers learn its user; the inventory is published; and the host is answered
+ * signed; the brokers learn its user; the inventory is published (the operator needs
+ * inventory.publish, checked first); and the host is answered
  * with its certificate, roles and brokers, so its agent starts as any other. No host enters
  * the inventory any other way than by this command or by hand.
  */
@@ -19,7 +20,12 @@ import { describeRefresh, refreshBrokers } from '../../broker/index.js';
 import { MusterError, UsageError } from '../../core/errors.js';
 import type { JoinRequest } from '../../core/fleetKv.js';
 import { addHost } from '../../inventory/addHost.js';
+import { mayPublishInventory, operatorGrants } from '../../broker/authorization.js';
+import { snapshotOf } from '../../inventory/snapshot.js';
+import { publishSnapshot } from '../../ops/publish.js';
+import { notGrantedMessage, PublishError } from '../../ops/publishBucket.js';
 import { answerJoin, pendingJoin } from '../../transport/nats/joinBucket.js';
+import { natsSettings } from '../fanout/natsSettings.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import { withInventoryBucket } from '../join/operatorBucket.js';
@@ -41,6 +47,9 @@ export function command(): Command {
   return cmd.action(async (name: string) => {
     const options = cmd.opts<AdmitOptions>();
     const inventory = await inventoryFor(options);
+    const operator = natsSettings(inventory, options.operator).operator;
+    // Checked before anything is written: an admitted host must reach every copy of the inventory.
+    if (!mayPublishInventory(operatorGrants(inventory, operator))) throw new PublishError(notGrantedMessage(operator));
     await withInventoryBucket(inventory, options.operator, async (kv) => {
       const request = await pendingJoin(kv, name);
       if (!request) throw new MusterError(`${name} has not asked to join (muster pending lists the hosts that have)`);
@@ -54,27 +63,31 @@ export function command(): Command {
       const hostNames = new Set(added.inventory.hostsByName.keys());
       const signed = await signRequest(stateDir, request, address, hostNames, added.file);
       const refresh = describeRefresh(await refreshBrokers(added.inventory, stateDir));
+      const by = `${userInfo().username}@${hostname()}`;
+      const published = await publishSnapshot(kv, snapshotOf(added.inventory), { by, operator });
       await answerJoin(kv, {
         name,
         cert: await readFile(signed.path, 'utf8'),
         roles: added.host.roles,
         servers: added.inventory.agents?.servers ?? [],
         admittedAt: new Date().toISOString(),
-        by: `${userInfo().username}@${hostname()}`,
+        by,
       });
-      const said = { name, file: added.file, roles: added.host.roles, state: added.host.state, address, key: shortDigest(signed.spki), notAfter: signed.notAfter };
+      const said = { name, file: added.file, revision: published.revision, roles: added.host.roles, state: added.host.state, address, key: shortDigest(signed.spki), notAfter: signed.notAfter };
       if (options.json) printJsonLine({ type: 'admitted', ...said });
       else if (!options.quiet) {
-        process.stdout.write(`admitted ${name} (roles ${said.roles.join(', ')}, state ${said.state}, address ${address}) into ${added.file}; signed until ${signed.notAfter} (key ${said.key})${refresh ? `; ${refresh}` : ''}; answered: its agent starts now\n`);
+        process.stdout.write(`admitted ${name} (roles ${said.roles.join(', ')}, state ${said.state}, address ${address}) into ${added.file}; signed until ${signed.notAfter} (key ${said.key})${refresh ? `; ${refresh}` : ''}; published revision ${published.revision}; answered: its agent starts now\n`);
       }
     });
   });
 }
 
-/** The first IPv4 address the host's facts give (not loopback, which facts leave out). */
+/** The first IPv4 address the host's facts give that is not loopback. */
 function addressOf(request: JoinRequest): string {
   const addresses = (request.facts as { addresses?: { family?: unknown; address?: unknown }[] }).addresses;
-  const first = Array.isArray(addresses) ? addresses.find((entry) => entry.family === 'inet' && typeof entry.address === 'string') : undefined;
+  const first = Array.isArray(addresses)
+    ? addresses.find((entry) => entry.family === 'inet' && typeof entry.address === 'string' && !entry.address.startsWith('127.'))
+    : undefined;
   if (!first) throw new UsageError(`${request.name}'s facts give no IPv4 address: give --address`);
   return String(first.address);
 }

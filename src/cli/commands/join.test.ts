@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { joinFiles, operatorFiles } from '../../ca/paths.js';
+import { joinFiles } from '../../ca/paths.js';
 import { kvBucket } from '../../core/fleetKv.js';
-import { inboxPrefix, joinInboxPrefix } from '../../core/subjects.js';
+import { joinInboxPrefix } from '../../core/subjects.js';
 import { labDown, labExec, labStartDaemon, labStopDaemon, labUnavailableReason, type Lab } from '../../lab/index.js';
 import { musterBin, muster as runMuster, type Ran } from './cli.test-helper.js';
 
@@ -60,11 +60,10 @@ describe('hosts that join: agent join, pending, admit (3 lab hosts, real agents 
     assert.doesNotMatch(narrowed, /lab03|\[01-03\]/);
     assert.notEqual(narrowed, text);
     await writeFile(lab.inventoryPath, narrowed);
-    // The bucket, as muster publish makes it.
-    const files = operatorFiles(lab.agents.stateDir, 'admin');
-    const nc = await connect({ servers: lab.agents.servers, tls: { certFile: files.cert, keyFile: files.key, caFile: files.ca }, inboxPrefix: inboxPrefix('admin') });
-    await new Kvm(nc).create(kvBucket, { history: 5 });
-    await nc.close();
+    // The bucket, made by the first publish (lab01 and lab02's agents then keep its copy).
+    const published = await muster(['publish']);
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /^published revision 1: /);
   });
 
   after(async () => {
@@ -96,7 +95,7 @@ describe('hosts that join: agent join, pending, admit (3 lab hosts, real agents 
     assert.equal((await muster(['ls', 'lab03'])).code, 2);
     const admitted = await muster(['admit', 'lab03', '--role', 'web', '--state', 'warn', '--address', lab03().address]);
     assert.equal(admitted.code, 0, admitted.stderr);
-    assert.match(admitted.stdout, new RegExp(`^admitted lab03 \\(roles web, state warn, address ${lab03().address.replace(/\./g, '\\.')}\\) into .*muster\\.yaml; signed until `));
+    assert.match(admitted.stdout, new RegExp(`^admitted lab03 \\(roles web, state warn, address ${lab03().address.replace(/\./g, '\\.')}\\) into .*muster\\.yaml; signed until .*; published revision 2; answered`));
     assert.match(await readFile(lab.inventoryPath, 'utf8'), new RegExp(`\\n  lab03: \\{ roles: \\[web\\], address: ${lab03().address.replace(/\./g, '\\.')}, state: warn \\}\\n`));
 
     const answered = await until('lab03\'s agent to answer', async () => {
@@ -108,6 +107,13 @@ describe('hosts that join: agent join, pending, admit (3 lab hosts, real agents 
     assert.equal(overSsh.code, 0, overSsh.stderr);
     assert.match(overSsh.stdout, /lab03/);
     assert.equal((await muster(['pending'])).stdout, 'no host is waiting to join\n');
+    // Every host's copy of the inventory, lab03's own included, now has lab03: sourced, as MATRIX's dsas.conf was.
+    for (const host of ['lab01', 'lab03']) {
+      await until(`${host}'s copy to hold lab03`, async () => {
+        const sourced = await labExec(lab, host, '. /etc/muster/muster.sh 2>/dev/null && echo "$MUSTER_ROLE_web"');
+        return sourced.stdout.trim() === 'lab03' ? true : undefined;
+      });
+    }
     const again = await muster(['admit', 'lab03', '--role', 'web']);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /^muster: lab03 has not asked to join \(muster pending lists the hosts that have\)\n$/);

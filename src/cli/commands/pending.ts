@@ -42,7 +42,7 @@ async function keyOf(request: JoinRequest): Promise<string> {
 /** `web05  asked 2026-12-02 17:01:02Z  key sha256:…  debian 12, kernel 6.1.0-27-amd64, 2 cpus, 10.0.0.5`. */
 function pendingLine(request: JoinRequest, key: string, known: boolean): string {
   const facts = request.facts as { os?: { id?: unknown; version?: unknown }; kernel?: { release?: unknown }; cpus?: { count?: unknown }; addresses?: { address?: unknown; family?: unknown }[] };
-  const addresses = Array.isArray(facts.addresses) ? facts.addresses.filter((entry) => entry.family === 'inet').map((entry) => String(entry.address)) : [];
+  const addresses = Array.isArray(facts.addresses) ? facts.addresses.filter((entry) => entry.family === 'inet' && !String(entry.address).startsWith('127.')).map((entry) => String(entry.address)) : [];
   const said = [
     facts.os ? `${String(facts.os.id ?? '?')} ${String(facts.os.version ?? '')}`.trim() : undefined,
     facts.kernel?.release !== undefined ? `kernel ${String(facts.kernel.release)}` : undefined,
