@@ -107,3 +107,22 @@ describe('fan-out targets on a real 4-host lab', { skip: unavailable ?? false },
     }
   });
 });
+
+describe('-w and -x pick the hosts clush picks, with no inventory at all', () => {
+  test('muster run -w … -x … --transport local and clush -R exec -w … -x … name the same hosts', async (t) => {
+    const clush = await exec('clush', ['-R', 'exec', '-w', 'n[1-3],m1,web[08-10]', '-x', 'n2,web09', '-L', 'echo', '%h']).catch(() => undefined);
+    if (!clush) return t.skip('clush is not installed (scripts/setup.sh installs it)');
+    const theirs = clush.stdout.trim().split('\n').map((line) => line.split(':')[0]).sort();
+    const empty = await mkdtemp(join(tmpdir(), 'muster-no-inventory-'));
+    try {
+      const ran = await runMuster(['run', '-w', 'n[1-3],m1,web[08-10]', '-x', 'n2,web09', '--transport', 'local', '--json', '--', 'true'], { cwd: empty });
+      assert.equal(ran.code, 0, ran.stderr);
+      const ours = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; host?: string })
+        .filter((record) => record.type === 'host').map((record) => record.host).sort();
+      assert.deepEqual(ours, theirs);
+      assert.deepEqual(ours, ['m1', 'n1', 'n3', 'web08', 'web10']);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
