@@ -245,3 +245,30 @@ export function getHistory(id: number, options: HistoryOptions = {}): HistoryDet
     db.close();
   }
 }
+
+/** The hosts of one journaled operation whose status is one of `statuses`, and which operation that was. */
+export interface HostsOfRun {
+  id: number;
+  command: string;
+  hosts: string[];
+}
+
+/**
+ * The hosts of run `id` (or of the newest run, `'last'`) that ended with one of `statuses`,
+ * in the order the run had them. Reads the outcomes table only (no output bodies), so it
+ * stays cheap for a 10,000-host run. Throws NotFoundError for an unknown id or an empty history.
+ */
+export function hostsOfRun(id: number | 'last', statuses: ReadonlySet<Status>, options: HistoryOptions = {}): HostsOfRun {
+  const db = openDb(options, false);
+  if (!db) throw new NotFoundError('history entry', String(id), `the history is empty (${historyPath(options)})`);
+  try {
+    const row = (id === 'last'
+      ? db.prepare('SELECT id, command FROM runs ORDER BY id DESC LIMIT 1').get()
+      : db.prepare('SELECT id, command FROM runs WHERE id = ?').get(id)) as { id: number; command: string } | undefined;
+    if (!row) throw new NotFoundError('history entry', String(id), id === 'last' ? `the history is empty (${historyPath(options)})` : 'see `muster history` for the ids');
+    const rows = db.prepare('SELECT host, status FROM outcomes WHERE run_id = ? ORDER BY seq').all(row.id) as { host: string; status: Status }[];
+    return { id: row.id, command: row.command, hosts: rows.filter((outcome) => statuses.has(outcome.status)).map((outcome) => outcome.host) };
+  } finally {
+    db.close();
+  }
+}

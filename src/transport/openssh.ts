@@ -27,6 +27,8 @@ export interface OpensshTransportOptions {
   acceptNew?: boolean;
   /** Extra `ssh` arguments put before the host, e.g. `['-o', 'Compression=yes']`. */
   extraArgs?: string[];
+  /** `ssh -o` options (`User=admin`), given before the inventory's `-l`/`-p`/HostName so that they win, as the ssh transport has it. */
+  sshOptions?: readonly string[];
 }
 
 /** How long a master outlives an idle period if muster dies without closing it. */
@@ -93,6 +95,7 @@ class OpensshSession implements Session {
     const target = this.target;
     const args: string[] = [];
     if (target.sshConfig !== undefined) args.push('-F', target.sshConfig);
+    for (const option of this.options.sshOptions ?? []) args.push('-o', option);
     args.push('-o', 'BatchMode=yes', '-o', `ControlPath=${join(this.controlDir, '%C')}`);
     if (target.user !== undefined) args.push('-l', target.user);
     if (target.port !== undefined) args.push('-p', String(target.port));

@@ -18,6 +18,7 @@ import type { Session } from '../../transport/types.js';
 import { selectFleet } from '../fanout/fleet.js';
 import { defaultNatsForks, type FanoutOptions } from '../fanout/options.js';
 import { fanoutWith } from '../fanout/runFanout.js';
+import { addTargetOptions } from '../fanout/targetOptions.js';
 import { newCommand } from '../globals.js';
 
 /** What a host's call came to, kept in its outcome's `data`. */
@@ -25,7 +26,7 @@ export type CallData = { value: unknown } | { error: AgentError };
 
 /** The `call` command. */
 export function command(): Command {
-  return newCommand('call', 'call an agent module on every selected host, results gathered')
+  return addTargetOptions(newCommand('call', 'call an agent module on every selected host, results gathered'))
     .argument('<selector>', 'which hosts (a role, group, host, nodeset, KEY=VALUE, all; combine with , & !)')
     .argument('<call>', 'MODULE.ACTION, e.g. ping.get, facts.get, file.stat, service.status')
     .argument('[args...]', 'KEY=VALUE arguments: numbers, true, false and null as in YAML, {…}/[…]/"…" as JSON, anything else a string')

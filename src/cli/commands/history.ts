@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { shellJoin } from '../../core/shell.js';
-import { getHistory, historyPath, listHistory, type HistoryRun } from '../../ops/history.js';
+import { foldNodeset } from '../../core/nodeset.js';
+import { getHistory, historyPath, hostsOfRun, listHistory, type HistoryRun } from '../../ops/history.js';
+import { failureStatuses, type Status } from '../../run/outcome.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';
 import { hostRecord } from '../../report/jsonLines.js';
@@ -17,6 +19,8 @@ import { newCommand, printJsonLine, useColor, type GlobalOptions } from '../glob
 interface HistoryOptions extends GlobalOptions {
   limit: string;
   command?: string;
+  hosts?: string;
+  output?: string;
 }
 
 /** The `history` command. */
@@ -25,17 +29,21 @@ export function command(): Command {
     .argument('[id]', 'show this entry again in full')
     .option('-n, --limit <n>', 'list at most this many entries', '20')
     .option('--command <name>', 'list only this command (run, push, apply, diff)')
+    .option('--hosts <status>', 'with ID: only list its hosts with this status (failed = failed, unreachable and timeout; or ok, changed, skipped, …; comma list)')
+    .option('-o, --output <format>', 'with --hosts: names (one a line, default) or fold (one nodeset)', 'names')
     .addHelpText('after', [
       '',
       `Kept in \${MUSTER_STATE_DIR:-~/.local/state/muster}/history.db (now: ${historyPath()}).`,
       'Examples:',
       '  muster history',
       '  muster history 42',
+      '  muster history 42 --hosts failed -o fold     (then: muster run @failed:42 -- …)',
       '  muster history --json --command push',
     ].join('\n'))
     .action((id: string | undefined, options: HistoryOptions) => {
       if (id === undefined) return list(options);
       if (!/^\d+$/.test(id)) throw new UsageError(`Invalid history id "${id}": give a number from \`muster history\``);
+      if (options.hosts !== undefined) return listHosts(Number(id), options.hosts, options.output ?? 'names');
       show(Number(id), options);
     });
 }
@@ -69,6 +77,22 @@ function show(id: number, options: HistoryOptions): void {
   process.stdout.write(`#${run.id} ${when(run)} by ${run.user} on ${run.machine}: muster ${commandLine(run, Infinity)} (exit ${run.exitCode})\n`);
   process.stdout.write(formatGathered(gather(run.outcomes), { color }));
   process.stdout.write(`${run.summary || formatSummary({ outcomes: run.outcomes, durationMs: run.durationMs })}\n`);
+}
+
+const statuses: readonly Status[] = ['ok', 'changed', 'failed', 'unreachable', 'timeout', 'skipped'];
+
+/** `--hosts failed -o fold`: the hosts of run `id` with those statuses, for a shell or a selector. */
+function listHosts(id: number, wanted: string, output: string): void {
+  if (output !== 'names' && output !== 'fold') throw new UsageError(`Invalid -o "${output}": use names or fold`);
+  const picked = new Set<Status>();
+  for (const word of wanted.split(',').map((part) => part.trim())) {
+    if (word === 'failed') for (const status of failureStatuses) picked.add(status);
+    else if ((statuses as readonly string[]).includes(word)) picked.add(word as Status);
+    else throw new UsageError(`Invalid --hosts "${word}": use failed (failed, unreachable, timeout) or ${statuses.join(', ')}`);
+  }
+  const { hosts } = hostsOfRun(id, picked);
+  if (hosts.length === 0) return;
+  process.stdout.write(output === 'fold' ? `${foldNodeset(hosts)}\n` : `${hosts.join('\n')}\n`);
 }
 
 function when(run: HistoryRun): string {

@@ -7,15 +7,19 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
+import { commandLineLines } from '../../transport/ssh/config/commandLine.js';
 import type { Inventory } from '../../inventory/types.js';
 import { defaultForks, type RunOptions } from '../../run/engine.js';
 import { routingTransport, transportFor, transportNames, type TransportOptions } from '../../transport/factory.js';
 import type { Target, Transport } from '../../transport/types.js';
 import type { GlobalOptions } from '../globals.js';
+import type { FleetOptions } from './fleet.js';
 import { natsSettings } from './natsSettings.js';
+import { retryConnects, retrySettings } from './retryConnect.js';
+import { addTargetOptions } from './targetOptions.js';
 
 /** The parsed fan-out options (commander's camelCase names). */
-export interface FanoutOptions extends GlobalOptions {
+export interface FanoutOptions extends GlobalOptions, FleetOptions {
   /** Absent: `defaultForks`, or `defaultNatsForks` when every host goes over nats. */
   forks?: string;
   connectTimeout?: string;
@@ -30,6 +34,14 @@ export interface FanoutOptions extends GlobalOptions {
   operator?: string;
   acceptNew?: boolean;
   allStates?: boolean;
+  /** `-o Key=Value`, repeatable: ssh_config options that win as `ssh -o` does. */
+  sshOption?: string[];
+  /** `--retry N`: connect again to a host that was unreachable, up to N more times. */
+  retry?: string;
+  /** `--retry-delay D`: the first wait before connecting again (doubled each time). */
+  retryDelay?: string;
+  /** `--allow-empty`: a selection of no host is not an error. */
+  allowEmpty?: boolean;
 }
 
 /**
@@ -43,7 +55,7 @@ export const defaultNatsForks = 5000;
 
 /** Adds the shared fan-out options to a command. */
 export function addFanoutOptions(command: Command): Command {
-  return command
+  return addTargetOptions(command)
     .option('-f, --forks <n>', `hosts running at once (default ${defaultForks}; ${defaultNatsForks} when every host goes over nats)`)
     .option('--connect-timeout <duration>', 'give up connecting to a host after this long (default: ssh_config ConnectTimeout, else 10s)')
     .option('--timeout <duration>', 'per host, for the work after connecting: the remote command is killed and the host is `timeout`')
@@ -54,7 +66,9 @@ export function addFanoutOptions(command: Command): Command {
     .addOption(new Option('--transport <name>', 'how to reach every host (default: each host\'s muster_transport variable, else ssh)').choices([...transportNames]))
     .option('--operator <name>', 'nats: the operator certificate to use (default: $MUSTER_OPERATOR, else the only one in STATE/ca/operators/)')
     .option('--accept-new', 'record unknown host keys (as OpenSSH accept-new); changed keys are always refused')
-    .option('--all-states', 'include hosts whose state is in skip_states');
+    .option('--all-states', 'include hosts whose state is in skip_states')
+    .option('--retry <n>', 'connect again, up to N more times, to a host that was unreachable (nothing ran there), waiting --retry-delay, doubled each time')
+    .option('--retry-delay <duration>', 'the first wait before connecting again (default 1s)');
 }
 
 /**
@@ -98,6 +112,7 @@ export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { ta
   const transportOptions: TransportOptions = {
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     ...(options.acceptNew ? { acceptNew: true } : {}),
+    ...(options.sshOption !== undefined && options.sshOption.length > 0 ? { sshOptions: checkSshOptions(options.sshOption) } : {}),
     ...(names.has('nats') ? { nats: natsSettings(fleet.inventory, options.operator, env) } : {}),
   };
   let transport: Transport;
@@ -111,6 +126,8 @@ export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { ta
       return picked;
     });
   }
+  const retry = retrySettings(options.retry, options.retryDelay);
+  if (retry) transport = retryConnects(transport, retry);
   return {
     transport,
     run: {
@@ -120,6 +137,12 @@ export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { ta
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     },
   };
+}
+
+/** `-o` words checked as ssh checks them (a bad keyword or value, `Host`/`Match`/`Include`) before any host is asked. */
+function checkSshOptions(words: string[]): string[] {
+  commandLineLines(words);
+  return words;
 }
 
 function parseCount(text: string, flag: string): number {

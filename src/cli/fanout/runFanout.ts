@@ -20,6 +20,7 @@ import { useColor } from '../globals.js';
 import { flagFor } from '../optionFlags.js';
 import { inventoryOfTargets, type Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
+import { refuseEmpty } from './emptySelection.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
 import { presentRun, type PresentOptions } from './present.js';
 import { watchRun } from './watch.js';
@@ -48,6 +49,7 @@ export async function fanoutWith(
   report: FanoutReport,
   work: (run: RunOptions) => Promise<RunResult>,
 ): Promise<RunResult> {
+  if (targets.length === 0 && !options.allowEmpty) return refuseEmpty(report.selector);
   const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) });
   const out = { stdout: process.stdout, stderr: process.stderr };
   const watch = watchRun(options, targets.length, out);

@@ -34,11 +34,13 @@ export interface SshTransportOptions {
   /** SSH keepalive, so a host that dies mid-command is noticed: every 10 s, 3 unanswered → closed. */
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
+  /** `ssh -o` options (`User=admin`) for every host; they win over the inventory and the files (sshConfig.ts). */
+  sshOptions?: readonly string[];
 }
 
 /** Creates the in-process ssh transport. Create one per operation: it caches files for that operation. */
 export function sshTransport(options: SshTransportOptions = {}): Transport {
-  const resolver = new SshConfigResolver(options.sshConfig);
+  const resolver = new SshConfigResolver({ ...options.sshConfig, ...(options.sshOptions !== undefined ? { commandLine: options.sshOptions } : {}) });
   const context: ConnectionContext = {
     identities: new Identities(options.agent),
     knownHosts: new KnownHosts(),

@@ -93,6 +93,15 @@ function readChecked(path: string, checkPermissions: boolean): string {
   }
 }
 
+/**
+ * One line cut and checked as a file's line is (`ssh -o` text, for commandLine.ts); null for a
+ * blank line or a comment. An `Include` line reads its files, so a caller that refuses
+ * Include must do so before.
+ */
+export function parseConfigLine(file: string, line: number, raw: string, options: ReadOptions): ConfigLine | null {
+  return parseLine(file, line, raw, options, 0);
+}
+
 function parseLine(file: string, line: number, raw: string, options: ReadOptions, depth: number): ConfigLine | null {
   const fail = (at: number, message: string): never => {
     throw configError(file, line, at + 1, message);

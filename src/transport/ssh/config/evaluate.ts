@@ -70,9 +70,17 @@ interface PassState {
   wantFinal: boolean;
 }
 
-/** Evaluates `files` for `context.name`, starting from `preset` (the inventory's user, port, address). */
-export function evaluateConfig(files: readonly ConfigFile[], context: EvaluationContext, preset: Partial<RawOptions> = {}): Evaluated {
-  const options: RawOptions = { identityFiles: [], ...preset };
+/**
+ * Evaluates `files` for `context.name`, starting from `commandLine` (`ssh -o` lines, first
+ * obtained so first to win), then `preset` (the inventory's user, port, address) where the
+ * command line set nothing: as `ssh -o … -l USER -p PORT -o HostName=ADDRESS` would.
+ */
+export function evaluateConfig(files: readonly ConfigFile[], context: EvaluationContext, preset: Partial<RawOptions> = {}, commandLine: readonly ConfigLine[] = []): Evaluated {
+  const options: RawOptions = { identityFiles: [] };
+  for (const line of commandLine) apply(line, options);
+  if (preset.hostname !== undefined) options.hostname ??= preset.hostname;
+  if (preset.user !== undefined) options.user ??= preset.user;
+  if (preset.port !== undefined) options.port ??= preset.port;
   const first: PassState = { host: context.name, final: false, wantFinal: false };
   for (const file of files) walk(file.lines, options, context, first, { active: true }, false);
   let host = context.name;

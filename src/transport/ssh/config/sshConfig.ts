@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { MusterError } from '../../../core/errors.js';
 import type { Target } from '../../types.js';
 import { userShell } from '../proxyCommand.js';
-import { readConfigFile, type ConfigFile } from './configFile.js';
+import { commandLineLines } from './commandLine.js';
+import { readConfigFile, type ConfigFile, type ConfigLine } from './configFile.js';
 import { evaluateConfig, expandPlaced, type EvaluationContext, type RawOptions } from './evaluate.js';
 import { clientTokens, expandForShell, percentExpand, tildeExpand, type ConnectionFacts } from './tokens.js';
 import { parseHop } from './values.js';
@@ -59,6 +60,8 @@ export interface SshConfigOptions {
   localUser?: string;
   /** The current directory relative IdentityFile and UserKnownHostsFile paths are in, as for `ssh`. */
   cwd?: string;
+  /** `ssh -o` options (`User=admin`), for every target but not its ProxyJump hops (ssh does not pass `-o` to them). */
+  commandLine?: readonly string[];
 }
 
 /** OpenSSH 9.2's default identity files, in its order, leaving out the kinds ssh2 cannot use (sk, xmss). */
@@ -80,6 +83,7 @@ export class SshConfigResolver {
   private readonly userConfig: string | null;
   private readonly cwd: string;
   private readonly context: Omit<EvaluationContext, 'name'>;
+  private readonly commandLine: ConfigLine[];
 
   constructor(options: SshConfigOptions = {}) {
     const account = userInfo();
@@ -88,6 +92,7 @@ export class SshConfigResolver {
     this.localUser = options.localUser ?? account.username;
     this.userConfig = options.userConfig === undefined ? join(this.home, '.ssh', 'config') : options.userConfig;
     this.cwd = options.cwd ?? process.cwd();
+    this.commandLine = commandLineLines(options.commandLine ?? []);
     this.context = {
       localUser: this.localUser,
       home: this.home,
@@ -130,15 +135,18 @@ export class SshConfigResolver {
     return files.filter((file): file is ConfigFile => file !== null);
   }
 
-  /** Resolves one target. Inventory address, user and port win over ssh_config; the rest follows OpenSSH. */
-  resolve(target: Target): SshSettings {
+  /**
+   * Resolves one target. The `-o` options win, then the inventory's address, user and port,
+   * then ssh_config, as OpenSSH decides. `hop`: a ProxyJump hop, which `-o` does not reach.
+   */
+  resolve(target: Target, hop = false): SshSettings {
     const name = target.name;
     const preset: Partial<RawOptions> = {};
     if (target.user !== undefined) preset.user = target.user;
     if (target.port !== undefined) preset.port = target.port;
     // An explicit inventory address is `-o HostName=ADDRESS`; an address that is just the name leaves HostName to ssh_config.
     if (target.address !== '' && target.address !== name) preset.hostname = { value: target.address, at: undefined };
-    const { options, host } = evaluateConfig(this.configFiles(target.sshConfig), { ...this.context, name }, preset);
+    const { options, host } = evaluateConfig(this.configFiles(target.sshConfig), { ...this.context, name }, preset, hop ? [] : this.commandLine);
     const port = options.port ?? 22;
     const user = options.user ?? this.localUser;
     const facts: ConnectionFacts = {
@@ -193,6 +201,6 @@ export class SshConfigResolver {
     if (parsed.user !== undefined) target.user = parsed.user;
     if (parsed.port !== undefined) target.port = parsed.port;
     if (sshConfig !== undefined) target.sshConfig = sshConfig;
-    return this.resolve(target);
+    return this.resolve(target, true);
   }
 }
