@@ -76,7 +76,7 @@ export function command(): Command {
       const said = { name, file: added.file, revision: published.revision, roles: added.host.roles, state: added.host.state, address, key: shortDigest(signed.spki), notAfter: signed.notAfter };
       if (options.json) printJsonLine({ type: 'admitted', ...said });
       else if (!options.quiet) {
-        process.stdout.write(`admitted ${name} (roles ${said.roles.join(', ')}, state ${said.state}, address ${address}) into ${added.file}; signed until ${signed.notAfter} (key ${said.key})${refresh ? `; ${refresh}` : ''}; published revision ${published.revision}; answered: its agent starts now\n`);
+        process.stdout.write(`admitted ${name} (roles ${said.roles.join(', ')}, state ${said.state}, address ${address}) into ${added.file}; signed until ${signed.notAfter.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} (key ${said.key})${refresh ? `; ${refresh}` : ''}; published revision ${published.revision}; answered: its agent starts now\n`);
       }
     });
   });
