@@ -8,6 +8,7 @@ import { MusterError, UsageError } from '../../core/errors.js';
 import { commandJob } from '../../ops/run.js';
 import { selectFleet } from '../fanout/fleet.js';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { addOutputOptions } from '../fanout/outputOptions.js';
 import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 
@@ -17,7 +18,7 @@ interface RunOptions extends FanoutOptions {
 
 /** The `run` command. */
 export function command(): Command {
-  return addFanoutOptions(newCommand('run', 'run a shell command on every selected host (FORALL)'))
+  return addOutputOptions(addFanoutOptions(newCommand('run', 'run a shell command on every selected host (FORALL)')))
     .argument('<selector>', 'which hosts: a role, group, host, nodeset, KEY=VALUE, all; combine with , & ! (quote it)')
     .argument('<command...>', 'after --: the command line; several words are joined with spaces and the remote shell parses them, as with ssh')
     .option('--stdin <file>', 'give this file\'s contents to the command\'s stdin on every host (- reads muster\'s own stdin)')
