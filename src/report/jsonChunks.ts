@@ -30,7 +30,9 @@ export function unfinishedTail(bytes: Buffer): number {
     const byte = bytes[bytes.length - back] as number;
     if ((byte & 0xc0) === 0x80) continue;
     // A lead byte: how long its character is; unfinished if longer than what is here.
-    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    // ASCII and bytes that lead nothing (0xf8 and up) end nothing to wait for.
+    if (byte < 0xc0 || byte >= 0xf8) return 0;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
     return length > back ? back : 0;
   }
   return 0;

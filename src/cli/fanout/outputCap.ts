@@ -22,7 +22,7 @@ export function lineBoundary(bytes: Buffer): number {
 /**
  * `job` with every exec capped at `maxBytes` per stream (unless it asks for its own cap),
  * cut results taken back to a line end, and the outcome's `truncated` note naming this
- * cap: `stdout cut at 10 MiB (at a line end)`.
+ * cap: `stdout cut at 10 MiB`.
  */
 export function cappedJob<T>(job: Job<T>, maxBytes: number): Job<T> {
   return async (session, context) => {
@@ -52,6 +52,6 @@ export function cappedJob<T>(job: Job<T>, maxBytes: number): Job<T> {
     const result = await job(capped, context);
     if (cut.size === 0 || result.truncated === undefined) return result;
     const streams = (['stdout', 'stderr'] as const).filter((stream) => cut.has(stream));
-    return { ...result, truncated: `${streams.join(' and ')} cut at ${formatBytes(maxBytes)} (at a line end)` };
+    return { ...result, truncated: `${streams.join(' and ')} cut at ${formatBytes(maxBytes)}` };
   };
 }
