@@ -2,6 +2,7 @@
  * Sizes and cuts of byte strings: how a cap reads to people, and where to cut UTF-8
  * output so that a cap never splits a character.
  */
+import { UsageError } from './errors.js';
 
 /** A byte count as people read a cap: `1 MiB`, `64 KiB`, else `1000 bytes`. */
 export function formatBytes(bytes: number): string {
@@ -31,4 +32,20 @@ export function characterBoundary(bytes: Uint8Array, end: number): number {
 
 function isContinuation(byte: number | undefined): boolean {
   return ((byte ?? 0) & 0xc0) === 0x80;
+}
+
+const sizeUnits: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * Parses a size as operators write one (`--max-output 10M`): a whole number of bytes, or
+ * with K, M or G (also KB/KiB…, any case), always powers of 1024, as `formatBytes` prints
+ * them back. Throws UsageError naming `what` for anything else, 0 included.
+ *
+ * @example parseSize('10M') // 10485760
+ */
+export function parseSize(text: string, what = 'size'): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * (sizeUnits[(match[2] ?? '').toLowerCase()] ?? 1)) : Number.NaN;
+  if (!(bytes >= 1)) throw new UsageError(`Invalid ${what} "${text}": give a size of at least 1 byte, e.g. 64K, 10M or 1G`);
+  return bytes;
 }

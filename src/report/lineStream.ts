@@ -29,11 +29,13 @@ const newline = 0x0a;
 
 /**
  * A line splitter for one host's stream that calls `write` with `prefix: line\n`
- * for every complete line (once per chunk, for all the lines it completed).
+ * for every complete line (once per chunk, for all the lines it completed); with
+ * `prefix` undefined, `line\n` alone (`-N`).
  * Multi-byte characters split across chunks are kept whole.
  */
-export function lineStream(prefix: string, write: (text: string) => void, options: LineStreamOptions = {}): LineStream {
+export function lineStream(prefix: string | undefined, write: (text: string) => void, options: LineStreamOptions = {}): LineStream {
   const max = options.maxLineBytes ?? Number.POSITIVE_INFINITY;
+  const lead = prefix === undefined ? '' : `${prefix}: `;
   /** The unfinished line so far. */
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -42,7 +44,7 @@ export function lineStream(prefix: string, write: (text: string) => void, option
 
   // Lines are whole byte runs when decoded, so no decoder state is needed. A line cut or left
   // without a newline is escaped as it is, so a \r at its end shows (see formatLines).
-  const format = (bytes: Buffer, note = ''): string => `${prefix}: ${escapeControls(bytes.toString('utf8'))}${note}\n`;
+  const format = (bytes: Buffer, note = ''): string => `${lead}${escapeControls(bytes.toString('utf8'))}${note}\n`;
   const takeLine = (): Buffer => {
     const line = pending.length === 1 ? pending[0] as Buffer : Buffer.concat(pending, pendingBytes);
     pending = [];
@@ -78,7 +80,7 @@ export function lineStream(prefix: string, write: (text: string) => void, option
    */
   const formatLines = (bytes: Buffer): string => {
     const lines = escapeControls(`${bytes.toString('utf8')}\n`).slice(0, -1).split('\n');
-    return lines.map((line) => `${prefix}: ${line}\n`).join('');
+    return lines.map((line) => `${lead}${line}\n`).join('');
   };
 
   return {

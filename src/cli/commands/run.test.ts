@@ -16,11 +16,12 @@ import { muster as runMuster, musterBin, type Ran, type RunHow } from './cli.tes
 
 const unavailable = await labUnavailableReason();
 
+/** The host records (sorted by host: they come as hosts finish) and the summary record of a `--json` run. */
 function jsonLines(stdout: string): { hosts: HostRecord[]; summary: SummaryRecord } {
   const records = stdout.trim().split('\n').map((line) => JSON.parse(line) as HostRecord | SummaryRecord);
   const summary = records.at(-1);
   assert.ok(summary && summary.type === 'summary', 'the last record is the summary');
-  return { hosts: records.slice(0, -1) as HostRecord[], summary };
+  return { hosts: (records.slice(0, -1) as HostRecord[]).sort((a, b) => a.host.localeCompare(b.host)), summary };
 }
 
 describe('muster run on a real 20-host lab', { skip: unavailable ?? false }, () => {
@@ -165,7 +166,7 @@ describe('muster run on a real 20-host lab', { skip: unavailable ?? false }, () 
     assert.deepEqual([code, signal], [null, 'SIGINT'], 'ended by the second SIGINT, not by finishing');
   });
 
-  test('--json: one record per host in inventory order, then the summary', async () => {
+  test('--json: one record per host (each as it finishes), then the summary', async () => {
     const ran = await muster(['run', 'lab[01-03]', '--json', '--', 'hostname']);
     assert.equal(ran.code, 0, ran.stderr);
     const { hosts: records, summary } = jsonLines(ran.stdout);

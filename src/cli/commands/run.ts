@@ -8,6 +8,7 @@ import { MusterError, UsageError } from '../../core/errors.js';
 import { commandJob } from '../../ops/run.js';
 import { selectFleet } from '../fanout/fleet.js';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';
+import { addOutputOptions } from '../fanout/outputOptions.js';
 import { runFanout } from '../fanout/runFanout.js';
 import { newCommand } from '../globals.js';
 import { shellJoin } from '../../core/shell.js';
@@ -20,7 +21,7 @@ interface RunOptions extends FanoutOptions {
 export function command(): Command {
   // Where the literal `--` was: words before it are selectors, words after it the command.
   let afterDash: string[] | undefined;
-  const command = addFanoutOptions(newCommand('run', 'run a shell command on every selected host (FORALL)'))
+  const command = addOutputOptions(addFanoutOptions(newCommand('run', 'run a shell command on every selected host (FORALL)')))
     .usage('[SELECTOR...] [options] -- COMMAND...')
     .argument('[selector...]', 'before --: which hosts (a role, group, host, nodeset, KEY=VALUE, @failed, all; combine with , & !); several are a union; none with -w/--hostfile')
     .option('--stdin <file>', 'give this file\'s contents to the command\'s stdin on every host (- reads muster\'s own stdin)')

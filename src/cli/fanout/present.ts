@@ -1,17 +1,19 @@
 /**
- * The report of a finished fan-out, in one of three forms — the gathered blocks,
- * the `--stream` footer, or JSON Lines — then the summary line, and the exit
+ * The report of a finished fan-out, in one of five forms — the gathered blocks,
+ * `-L`/`-N` lines, the `--diff` view, the `--stream` footer, or JSON Lines — then the summary line, and the exit
  * code it comes to. It takes a `RunResult` from anywhere (`runOn`, `diffFleet`,
  * a test's hand-made one) and writes to the writers it is given.
  */
 import type { RunResult } from '../../run/engine.js';
 import { failureStatuses, type Outcome } from '../../run/outcome.js';
+import { formatByHost } from '../../report/byHost.js';
 import { describeBlock, formatGathered } from '../../report/display.js';
-import { gather } from '../../report/gather.js';
+import { gather, type Block } from '../../report/gather.js';
 import { hostRecord, jsonLine, summaryRecord } from '../../report/jsonLines.js';
 import { painter } from '../../report/paint.js';
 import { formatSummary } from '../../report/summary.js';
 import { exitCodes } from '../exit.js';
+import { formatOutputDiff } from './outputDiff.js';
 import type { Writers } from './writers.js';
 
 /** How to present a run. */
@@ -33,6 +35,12 @@ export interface PresentOptions {
   render?: ((result: RunResult, color: boolean) => string) | undefined;
   /** Replaces each host's `--json` record, for a command whose hosts answer with values (`muster call`). */
   jsonRecord?: ((outcome: Outcome) => unknown) | undefined;
+  /** Hosts whose `--json` record was written as they finished (liveJson.ts): not written again. */
+  jsonWritten?: ReadonlySet<string> | undefined;
+  /** `lines`: `-L`/`-N`, each host's lines, hosts sorted; `diff`: `--diff`. Default `gathered`. */
+  view?: 'gathered' | 'lines' | 'diff' | undefined;
+  /** Lines start with `host: ` (default); false with `-N`, which also sends the footer to stderr. */
+  prefix?: boolean | undefined;
 }
 
 /** What presenting came to: the exit code, and the summary line (also for the journal). */
@@ -60,15 +68,22 @@ export function presentRun(result: RunResult, options: PresentOptions, out: Writ
   const summary = formatSummary(result);
   if (options.json) {
     const record = options.jsonRecord ?? hostRecord;
-    for (const outcome of result.outcomes) out.stdout.write(jsonLine(record(outcome)));
+    for (const outcome of result.outcomes) if (!options.jsonWritten?.has(outcome.host)) out.stdout.write(jsonLine(record(outcome)));
     out.stdout.write(jsonLine(summaryRecord(result, exitCode)));
     return { exitCode, summary };
   }
   const gathered = () => gather(result.outcomes, options.addresses ? { addresses: options.addresses } : {});
+  // With -N stdout holds nothing but what hosts printed: the footer goes to stderr.
+  const footer = options.prefix === false ? out.stderr : out.stdout;
   if (options.stream) {
-    const paint = painter(options.color);
-    const notOk = gathered().filter((block) => block.status !== 'ok' && block.status !== 'changed');
-    for (const block of notOk) out.stdout.write(`${paint('bold', block.nodeset)} (${block.count}) ${describeBlock(block)}\n`);
+    footer.write(notOkHeaders(gathered(), options.color, false));
+  } else if (options.view === 'lines') {
+    const lines = formatByHost(result.outcomes, { prefix: options.prefix !== false });
+    out.stdout.write(lines.stdout);
+    out.stderr.write(lines.stderr);
+    footer.write(notOkHeaders(gathered(), options.color, true));
+  } else if (options.view === 'diff') {
+    out.stdout.write(formatOutputDiff(result, { color: options.color, ...(options.addresses ? { addresses: options.addresses } : {}) }));
   } else if (options.render) {
     out.stdout.write(options.render(result, options.color));
   } else {
@@ -76,4 +91,17 @@ export function presentRun(result: RunResult, options: PresentOptions, out: Writ
   }
   out.stderr.write(`${summary}\n`);
   return { exitCode, summary };
+}
+
+/**
+ * The headers of the blocks that are not ok/changed: what line views add at the end. With
+ * `cuts`, also what was cut (`-L`: the lines do not say; `--stream` notes cut lines inline).
+ */
+function notOkHeaders(blocks: readonly Block[], color: boolean, cuts: boolean): string {
+  const paint = painter(color);
+  return blocks.filter((block) => (block.status !== 'ok' && block.status !== 'changed') || (cuts && block.truncated !== undefined))
+    .map((block) => {
+      const header = block.status !== 'ok' && block.status !== 'changed' ? `${paint('bold', block.nodeset)} (${block.count}) ${describeBlock(block)}\n` : '';
+      return header + (cuts && block.truncated !== undefined ? `${paint('bold', block.nodeset)} (${block.count}) output cut: ${block.truncated}\n` : '');
+    }).join('');
 }

@@ -13,7 +13,9 @@
  * ```
  */
 import { runOn, type Job, type RunOptions, type RunResult } from '../../run/engine.js';
+import type { RunEvent } from '../../run/events.js';
 import type { Outcome } from '../../run/outcome.js';
+import { hostRecord } from '../../report/jsonLines.js';
 import { failureOf } from '../../transport/factory.js';
 import type { Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
@@ -21,8 +23,13 @@ import { flagFor } from '../optionFlags.js';
 import { inventoryOfTargets, type Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { refuseEmpty } from './emptySelection.js';
+import { liveJson } from './liveJson.js';
 import { fanoutSettings, type FanoutOptions } from './options.js';
+import { cappedJob } from './outputCap.js';
+import { outputDir } from './outputDir.js';
+import { outputSettings, type OutputOptions } from './outputOptions.js';
 import { presentRun, type PresentOptions } from './present.js';
+import { streamPrinter } from './streamPrinter.js';
 import { watchRun } from './watch.js';
 
 /** How to present and record a fan-out. */
@@ -33,6 +40,11 @@ export interface FanoutReport extends JournalNote {
   render?: PresentOptions['render'];
   /** Replaces each host's `--json` record when a command has more to say per host (`muster call`'s value). */
   jsonRecord?: (outcome: Outcome) => unknown;
+  /**
+   * Each host's `--json` record is final when the host is done, so it is written then, and
+   * `--json --stream` writes output chunks too (liveJson.ts); default false: records at the end.
+   */
+  streamJson?: boolean;
 }
 
 /**
@@ -49,14 +61,29 @@ export async function fanoutWith(
   report: FanoutReport,
   work: (run: RunOptions) => Promise<RunResult>,
 ): Promise<RunResult> {
+  // The output options (run's -L, -N, --diff, --output-dir, --max-output; absent elsewhere) first: a bad one is a usage error before any host is asked.
+  const output = outputSettings(options as FanoutOptions & OutputOptions);
   if (targets.length === 0 && !options.allowEmpty) return refuseEmpty(report.selector);
   const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) });
   const out = { stdout: process.stdout, stderr: process.stderr };
-  const watch = watchRun(options, targets.length, out);
+  const json = options.json && report.streamJson ? liveJson(out.stdout, { chunks: options.stream ?? false, record: report.jsonRecord ?? hostRecord }) : undefined;
+  const printer = options.stream && !options.json
+    ? streamPrinter(out, { prefix: output.prefix, ...(output.maxOutputBytes !== undefined ? { maxLineBytes: output.maxOutputBytes } : {}) })
+    : undefined;
+  const dir = output.outputDir !== undefined ? outputDir(output.outputDir) : undefined;
+  // No progress line where lines are printed as they come (--stream; --json records on a terminal).
+  const quiet = options.quiet || options.stream || (json !== undefined && process.stdout.isTTY);
+  const watch = watchRun({ quiet, json: options.json, stream: false }, targets.length, out);
+  const onEvent = (event: RunEvent): void => {
+    watch.onEvent(event);
+    printer?.(event);
+    json?.onEvent(event);
+    dir?.onEvent(event);
+  };
   const startedAt = new Date();
   let result: RunResult;
   try {
-    result = await work({ transport, ...run, nameOption: flagFor, signal: watch.signal, onEvent: (event) => watch.onEvent(event) });
+    result = await work({ transport, ...run, nameOption: flagFor, signal: watch.signal, onEvent });
   } finally {
     watch.stop();
     await transport.close?.();
@@ -73,7 +100,11 @@ export async function fanoutWith(
     addresses: new Map(targets.map((target) => [target.name, target.address])),
     render: report.render,
     jsonRecord: report.jsonRecord,
+    jsonWritten: json?.written,
+    view: output.view,
+    prefix: output.prefix,
   }, out);
+  dir?.finish(result, presented.exitCode);
   if (report.journal !== false && targets.length > 0) await journalRun(report, result, startedAt, presented);
   process.exitCode = presented.exitCode;
   return result;
@@ -83,11 +114,13 @@ export async function fanoutWith(
  * Runs `job` on the fleet's targets with the engine (`runOn`) and reports as
  * `fanoutWith` does: a progress line on a TTY, then the gathered blocks (stdout)
  * and the summary line (stderr); or `--stream` lines as they come and the non-ok
- * blocks' headers at the end; or `--json` records. The first Ctrl-C stops
+ * blocks' headers at the end; or `--json` records, each as its host finishes. The first Ctrl-C stops
  * starting hosts and stops the running ones (the report still prints); a second
  * one ends muster at once.
  */
 export function runFanout(fleet: Fleet | Target[], job: Job, options: FanoutOptions, report: FanoutReport): Promise<RunResult> {
   const targets = Array.isArray(fleet) ? fleet : fleet.targets;
-  return fanoutWith(targets, options, report, (run) => runOn(targets, job, run));
+  const { maxOutputBytes } = outputSettings(options as FanoutOptions & OutputOptions);
+  const capped = maxOutputBytes !== undefined ? cappedJob(job, maxOutputBytes) : job;
+  return fanoutWith(targets, options, { streamJson: true, ...report }, (run) => runOn(targets, capped, run));
 }

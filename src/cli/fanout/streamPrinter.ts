@@ -13,14 +13,16 @@ import type { Writers } from './writers.js';
  * its host, stdout to `out.stdout` and stderr to `out.stderr`; lines of
  * different hosts never interleave mid-line (see `lineStream`). A line longer
  * than `maxLineBytes` (default: the output cap, 1 MiB) is printed cut there.
+ * With `prefix: false` (`-N`) the lines are printed bare.
  */
-export function streamPrinter(out: Writers, options: { maxLineBytes?: number } = {}): (event: RunEvent) => void {
+export function streamPrinter(out: Writers, options: { maxLineBytes?: number; prefix?: boolean } = {}): (event: RunEvent) => void {
   const cap = { maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_OUTPUT_BYTES };
+  const prefixOf = (host: string): string | undefined => (options.prefix === false ? undefined : host);
   const streams = new Map<string, Record<'stdout' | 'stderr', LineStream>>();
   const streamsOf = (host: string): Record<'stdout' | 'stderr', LineStream> => {
     let pair = streams.get(host);
     if (!pair) {
-      pair = { stdout: lineStream(host, (text) => out.stdout.write(text), cap), stderr: lineStream(host, (text) => out.stderr.write(text), cap) };
+      pair = { stdout: lineStream(prefixOf(host), (text) => out.stdout.write(text), cap), stderr: lineStream(prefixOf(host), (text) => out.stderr.write(text), cap) };
       streams.set(host, pair);
     }
     return pair;
