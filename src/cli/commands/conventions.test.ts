@@ -91,3 +91,12 @@ test('set -q edits and prints nothing; without -q it says what changed', () => {
   assert.equal(said.code, 0);
   assert.match(said.stdout, /^web2: note \(unset\) → fan\n/m);
 });
+
+test('export --format ansible, an inventory script, prints no skip-state notice (ansible shows stderr as [ERROR])', () => {
+  const path = join(work, 'states.yaml');
+  writeFileSync(path, 'version: 1\nhosts:\n  web1: {address: 10.0.0.1}\n  web2: {address: 10.0.0.2, state: stop}\n');
+  const ansible = musterSync(['export', '-i', path, '--format', 'ansible']);
+  assert.deepEqual([ansible.code, ansible.stderr], [0, '']);
+  assert.deepEqual(Object.keys((JSON.parse(ansible.stdout) as { _meta: { hostvars: object } })._meta.hostvars), ['web1']);
+  assert.match(musterSync(['export', '-i', path]).stderr, /^muster: left out 1 host for their state \(stop: web2\)/);
+});
