@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { UsageError } from '../core/errors.js';
+import { OptionError, UsageError } from '../core/errors.js';
 import { checkLimit, pooledAll } from '../core/pool.js';
 import { labDown } from './teardown.js';
 import { ensureLabEnvironment, labUnavailableReason } from './environment.js';
@@ -24,6 +24,7 @@ import { labDaemons } from './daemon.js';
 import { bootHost, hostProcess, probeSsh, stopHost } from './host.js';
 import { ed25519KeyPair, type SshKeyPair } from './keys.js';
 import { countFromRoles, maxLabHosts, parseRoles, planHosts, type PlannedHost, type RoleShare } from './plan.js';
+import { shapeDifferences } from './shape.js';
 import { claimNet, labDir, labPaths, listLabNames, readLabState, releaseNet, requireHost, requireState, type LabState } from './state.js';
 
 export { labUnavailableReason };
@@ -134,12 +135,13 @@ function labAgents(net: number, brokers: number): LabAgents {
   return { servers: Array.from({ length: brokers }, (_, index) => `tls://127.${net}.255.${251 + index}:${10_000 + (net - 100) * 4 + index}`) };
 }
 
-function sameShares(a: RoleShare[], b: RoleShare[]): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 async function writeHostFiles(fsDir: string, host: PlannedHost, facts: { hostKey: SshKeyPair; authorizedKeys: string; etcHosts: string }): Promise<void> {
   const upper = join(fsDir, host.name, 'upper');
+  // The upper dir's mode is the mode of the host's `/`: made first and set to 0755 (whatever
+  // the umask), or the 0700 of /root/.ssh below (a recursive mkdir gives every folder it
+  // makes that mode) would lock every user but root out of the host.
+  await mkdir(upper, { recursive: true });
+  await chmod(upper, 0o755);
   await mkdir(join(fsDir, host.name, 'work'), { recursive: true });
   await mkdir(join(fsDir, host.name, 'root'), { recursive: true });
   await mkdir(join(upper, 'root', '.ssh'), { recursive: true, mode: 0o700 });
@@ -160,19 +162,24 @@ async function writeHostFiles(fsDir: string, host: PlannedHost, facts: { hostKey
 /**
  * Brings up lab `name` with `count` hosts and writes its inventory, ssh_config,
  * known_hosts and client key. When the lab already exists with the same count,
- * prefix and roles, it is kept (`created: false`), its stopped hosts booted again;
- * when it exists with another shape (or `recreate`, or a host will not boot), it
- * is removed and made anew.
+ * prefix, roles and agents (or neither count nor roles is given), it is kept
+ * (`created: false`), its stopped hosts booted again; with `recreate` (or when a
+ * host of it will not boot) it is removed and made anew. When it exists with
+ * another shape, labUp throws OptionError (option `recreate`) naming what differs:
+ * making it anew would remove its hosts and their files.
  * Hosts boot in parallel; resolves once every sshd greets. On failure, whatever
  * was made is removed again and the error says which host failed and why.
  */
 export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   const name = options.name ?? 'default';
   const dir = labDir(name);
-  const prefix = options.prefix ?? 'lab';
+  let roles = parseRoles((options.roles ?? []).join(','));
+  // Nothing said about its shape (`muster lab up --name ux40`): the lab as it is, when it is there.
+  const found = options.count === undefined && roles.length === 0 ? await readLabState(dir) : undefined;
+  if (found) roles = found.roles;
+  const prefix = options.prefix ?? found?.prefix ?? 'lab';
   if (!prefixPattern.test(prefix)) throw new UsageError(`Invalid prefix "${prefix}": a lower-case letter, then letters, digits or "-"`);
-  const roles = parseRoles((options.roles ?? []).join(','));
-  const count = options.count ?? countFromRoles(roles);
+  const count = found ? found.count : options.count ?? countFromRoles(roles);
   if (count === undefined) throw new UsageError('How many hosts? Give a count, or a count for every role (web:10,db:5)');
   if (!Number.isInteger(count) || count < 1 || count > maxLabHosts) {
     throw new UsageError(`Invalid host count ${count}: expected a whole number from 1 to ${maxLabHosts}`);
@@ -190,9 +197,14 @@ export async function labUp(options: LabUpOptions = {}): Promise<Lab> {
   }
   await ensureLabEnvironment(options.signal ? { signal: options.signal } : {});
 
-  const existing = await readLabState(dir);
-  const sameAgents = brokers === undefined ? existing?.agents === undefined : existing?.agents?.servers.length === brokers;
-  if (existing && !options.recreate && existing.count === count && existing.prefix === prefix && sameShares(existing.roles, roles) && sameAgents) {
+  const existing = found ?? await readLabState(dir);
+  const differences = existing ? shapeDifferences(existing, { count, prefix, roles, brokers }) : [];
+  if (existing && !options.recreate && differences.length > 0) {
+    // Making it anew would remove its hosts and every file on them: only when told to.
+    throw new OptionError('recreate', (flag) => `Lab "${name}" is already up with another shape: ${differences.join(', ')}; ` +
+      `making it anew would remove its hosts and every file on them: add ${flag('recreate')} for that (given no count and no roles, it is kept as it is)`);
+  }
+  if (existing && !options.recreate) {
     // Same shape: keep it, booting any stopped host again (with its files), as `start` would.
     const status = await labStatus(name);
     const stopped = existing.hosts.filter((host) => !status.hosts.find((candidate) => candidate.name === host.name)?.running);

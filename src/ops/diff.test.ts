@@ -58,6 +58,16 @@ describe('diff grouping', () => {
     assert.equal(diffGroups(same.result, '/x', same.contents).identical, true);
   });
 
+  it('a path missing (or unreadable) on the reference hosts fails them too: missing everywhere is not identical', () => {
+    const gone = run([['w1', 'missing'], ['w2', 'missing'], ['w3', 'missing']]);
+    const report = diffGroups(gone.result, '/nonexistent', gone.contents);
+    assert.deepEqual(report.groups.map((group) => [group.hosts.length, group.state.kind, group.reference]), [[3, 'missing', true]]);
+    assert.deepEqual(report.outcomes.map((o) => [o.status, o.exitCode, o.message]), Array(3).fill(['failed', 1, 'missing']));
+    assert.equal(report.identical, false);
+    const most = run([['w1', 'missing'], ['w2', 'a'], ['w3', 'missing']]);
+    assert.deepEqual(diffGroups(most.result, '/x', most.contents).outcomes.map((o) => o.status), ['failed', 'failed', 'failed']);
+  });
+
   it('--against a host or a local file picks the reference', () => {
     const { result, contents } = run([['w1', 'a'], ['w2', 'a'], ['w3', 'b']]);
     const byHost = diffGroups(result, '/x', contents, { host: 'w3' });

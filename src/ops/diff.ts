@@ -158,7 +158,8 @@ export async function diffFleet(targets: Target[], path: string, options: DiffFl
  * Groups a diff run's hosts by what they have at PATH, picks the reference (a
  * local file, a named host's group, else the largest group — first seen on a
  * tie), diffs every other content group against it, and rewrites the outcomes:
- * `ok` same as the reference, `failed` differs / missing / unreadable.
+ * `ok` same as the reference, `failed` differs / missing / unreadable (also when the
+ * reference group itself is missing or unreadable: a path missing everywhere fails).
  * Throws OptionError (option `against`) when `against` names a host that did not
  * answer. Hosts are grouped by their outcome's `data` (see `checksumJob`).
  */
@@ -224,6 +225,9 @@ export function diffGroups(run: RunResult<FileState>, path: string, contents: Di
   const outcomes = run.outcomes.map((outcome): Outcome<FileState> => {
     const group = groupOf.get(outcome.host);
     if (outcome.status !== 'ok' || !group) return outcome;
+    // A file missing (or unreadable) on the reference hosts is no answer to "is it the same
+    // everywhere?": those hosts fail too, so a path missing on every host exits 1.
+    if (group.reference && group.state.kind !== 'content') return { ...outcome, status: 'failed', exitCode: 1, message: describeState(group.state) };
     if (group.reference) return { ...outcome, message: 'same as the reference' };
     return { ...outcome, status: 'failed', exitCode: 1, message: describeState(group.state, true) };
   });

@@ -140,7 +140,7 @@ install)
   lock "$wait" || exit $?
   stage=locked
   if [ "$kind" = file ]; then
-    if [ -d "$d" ]; then answer 'other a directory (use -r to push directories)'; fi
+    if [ -d "$d" ]; then answer 'other a directory'; fi
     if [ ! -e "$d" ] && [ -L "$d" ]; then answer 'other a dangling symlink'; fi
     if [ -e "$d" ] && [ ! -f "$d" ]; then answer 'other not a regular file'; fi
     if [ -f "$d" ]; then

@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidFileError, OptionError, UsageError } from '../core/errors.js';
+import { formatProblem, InvalidFileError, OptionError, UsageError, type Problem } from '../core/errors.js';
+import { foldNodeset } from '../core/nodeset.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { hostTemplateContext, renderTemplate } from '../render/engine.js';
 import type { Selector } from '../render/context.js';
@@ -42,7 +43,8 @@ export async function readSource(src: string, options: { recursive?: boolean; si
 /**
  * Prepares SRC for a set of hosts. With `template`, renders it once per host with
  * that host's resolved vars (strict: an undefined variable throws InvalidFileError
- * naming the template file:line:col and the host) — all hosts before any push.
+ * naming the template file:line:col and the hosts, each problem once with its hosts
+ * folded) — all hosts before any push.
  */
 export async function prepareSource(
   src: string,
@@ -63,7 +65,8 @@ export async function prepareSource(
   }
   const rendered = new Map<string, PushContent>();
   const cache = new Map<string, PushContent>();
-  const problems = [];
+  // The same problem on many hosts is one problem: said once, with the hosts folded.
+  const problems = new Map<string, { problem: Problem; hosts: string[] }>();
   for (const host of hosts) {
     try {
       const text = renderTemplate(source, hostTemplateContext(inventory, host, options.selector), { file: src });
@@ -77,11 +80,19 @@ export async function prepareSource(
       rendered.set(host.name, content);
     } catch (error) {
       if (!(error instanceof InvalidFileError)) throw error;
-      for (const problem of error.problems) problems.push({ ...problem, message: `${problem.message} (rendering for ${host.name})` });
-      if (problems.length >= 20) break;
+      for (const problem of error.problems) {
+        const key = formatProblem(problem);
+        const seen = problems.get(key);
+        if (seen) seen.hosts.push(host.name);
+        else problems.set(key, { problem, hosts: [host.name] });
+      }
+      if (problems.size >= 20) break;
     }
   }
-  if (problems.length > 0) throw new InvalidFileError(`template ${src}`, problems);
+  if (problems.size > 0) {
+    throw new InvalidFileError(`template ${src}`, [...problems.values()].map(({ problem, hosts: names }) =>
+      ({ ...problem, message: `${problem.message} (rendering for ${foldNodeset(names)}${names.length > 1 ? `, ${names.length} hosts` : ''})` })));
+  }
   return {
     kind: 'file',
     contentFor: (host) => {

@@ -46,6 +46,9 @@ export type RemoteState =
   | { kind: 'file'; sha256: string; mode: string; owner: string }
   | { kind: 'dir'; manifest: DirManifest };
 
+/** What a file's DEST is when it is a directory (the job then pushes into it, as cp does). */
+export const directoryWhat = 'a directory';
+
 /** A remote step that did not work: what to tell people, and the command's output. */
 export interface StepFailure {
   message: string;
@@ -92,7 +95,7 @@ export async function inspect(session: Session, target: PushTarget, kind: 'file'
   const first = text.split('\n', 1)[0] ?? '';
   if (first === 'missing') return { kind: 'missing' };
   if (first.startsWith('other')) return { kind: 'other', what: first.slice(6) };
-  if (first === 'dir' && kind === 'file') return { kind: 'other', what: 'a directory (use -r to push directories)' };
+  if (first === 'dir' && kind === 'file') return { kind: 'other', what: directoryWhat };
   if (first === 'dir') return { kind: 'dir', manifest: parseRemoteManifest(text) };
   const match = /^file ([0-9a-f]{64}) (\S+) (\S+)$/.exec(first);
   if (!match) return { message: `cannot read ${target.dest}: unexpected answer ${JSON.stringify(first)}`, result };

@@ -128,11 +128,16 @@ describe('task job (local transport)', () => {
     assert.equal(await readFile(join(locked, 'f'), 'utf8'), 'old\n');
   });
 
-  it('refuses to replace a directory with a file', async () => {
+  it('never replaces a directory with a file: the file goes into it, as cp does; a directory there too fails', async () => {
     await writeFile(src, 'x\n');
-    const outcome = await runTask(pushTask({ target: ['all'], src, dest: join(dir, 'etc') }));
-    assert.equal(outcome.status, 'failed');
-    assert.match(outcome.message ?? '', /directory/);
+    await mkdir(join(dir, 'into'));
+    const outcome = await runTask(pushTask({ target: ['all'], src, dest: join(dir, 'into') }));
+    assert.equal(outcome.status, 'changed', outcome.message);
+    assert.equal(await readFile(join(dir, 'into', 'new.conf'), 'utf8'), 'x\n');
+    await mkdir(join(dir, 'twice', 'new.conf'), { recursive: true });
+    const nested = await runTask(pushTask({ target: ['all'], src, dest: join(dir, 'twice') }));
+    assert.equal(nested.status, 'failed');
+    assert.equal(nested.message, `${join(dir, 'twice', 'new.conf')} is a directory`);
   });
 
   it('pushes a directory all at once, unchanged the second time, rolled back as a whole', async () => {

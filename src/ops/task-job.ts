@@ -14,7 +14,8 @@ import type { ExecResult } from '../transport/types.js';
 import { shellJoin } from '../core/shell.js';
 import { prepareSource, type PreparedSource } from './push-source.js';
 import { compareFirstBytes, installPush, pushHandle, settlePush, thenMarker, type PushHandle } from './push-remote.js';
-import { backupSuffix, inspect, isUnchanged, type PushTarget } from './push.js';
+import { backupSuffix, directoryWhat, inspect, isUnchanged, type PushTarget } from './push.js';
+import { checkPushDest, checkTreeDest, destFor, intoDirectory } from './push-dest.js';
 import { checkDiff } from './task-check.js';
 import type { Task, TaskStep } from './task.js';
 
@@ -37,7 +38,10 @@ export async function prepareTask(task: Task, options: { inventory?: Inventory; 
       sources.push(undefined);
       continue;
     }
-    sources.push(await prepareSource(step.src, { ...options, ...(step.recursive ? { recursive: true } : {}), ...(step.template ? { template: true } : {}) }));
+    checkPushDest(step.dest);
+    const source = await prepareSource(step.src, { ...options, ...(step.recursive ? { recursive: true } : {}), ...(step.template ? { template: true } : {}) });
+    if (source.kind === 'dir') checkTreeDest(step.dest, step.src);
+    sources.push(source);
   }
   return { task, sources };
 }
@@ -97,6 +101,8 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
     /** Unchanged DESTs whose earlier `--then` never succeeded. */
     const pendingDests: string[] = [];
     const pushes: Pushed[] = [];
+    /** Push steps whose file DEST is a directory on this host: where the file goes instead. */
+    const into = new Map<number, string>();
     let exitCode: number | null = 0;
     let truncated = false;
     let stoppedAt: number | undefined;
@@ -155,12 +161,20 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
     };
 
     try {
-      for (const [index, step] of steps.entries()) {
+      for (let index = 0; index < steps.length; index += 1) {
+        const step = steps[index] as TaskStep;
         if (step.kind === 'push') {
           const source = prepared.sources[index];
           if (!source) throw new Error(`step ${index + 1} was not prepared`);
           const content = source.contentFor(target.name);
-          const where: PushTarget = { dest: step.dest, sudo, ...(step.mode !== undefined ? { mode: step.mode } : {}), ...(step.owner !== undefined ? { owner: step.owner } : {}) };
+          const dest = into.get(index) ?? destFor(step.dest, step.src);
+          /** A file's DEST that is a directory here: true when the step is to be taken again, into it (as cp does), once. */
+          const intoIt = (what: string): boolean => {
+            if (content.kind !== 'file' || what !== directoryWhat || into.has(index)) return false;
+            into.set(index, intoDirectory(dest, step.src));
+            return true;
+          };
+          const where: PushTarget = { dest, sudo, ...(step.mode !== undefined ? { mode: step.mode } : {}), ...(step.owner !== undefined ? { owner: step.owner } : {}) };
           // A file is compared inside the locked install; a tree (and --check) is inspected first.
           if (options.check || content.kind === 'dir') {
             const state = await inspect(session, where, content.kind, signal);
@@ -168,18 +182,24 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
               if (state.result) record(state.result);
               return await fail(state.message);
             }
-            if (state.kind === 'other') return await fail(`${step.dest} is ${state.what}`);
+            if (state.kind === 'other') {
+              if (intoIt(state.what)) {
+                index -= 1;
+                continue;
+              }
+              return await fail(`${dest} is ${state.what}`);
+            }
             if (isUnchanged(state, content, where)) continue;
             if (options.check) {
-              changedDests.push(step.dest);
+              changedDests.push(dest);
               stdout.push(await checkDiff(diffs, index, session, where, state, content, signal));
               continue;
             }
           }
           // Held past the install when something after it may still put it back.
           const hold = pushCount > 1 || steps.slice(index + 1).some((later) => later.kind === 'test' || later.kind === 'run');
-          const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${step.dest}.muster-${suffix}` : '', then: content.kind === 'file' ? thens : [] });
-          if (content.kind === 'dir') trees.add(step.dest);
+          const handle = pushHandle(content.kind, content, where, { hold, keep: step.backup ? `${dest}.muster-${suffix}` : '', then: content.kind === 'file' ? thens : [] });
+          if (content.kind === 'dir') trees.add(dest);
           const entry: Pushed = { handle, phase: 'sent' };
           pushes.push(entry);
           let answer = content.kind === 'file' && content.data.length > compareFirstBytes
@@ -192,27 +212,31 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
             const undidItself = answer.result?.exitCode !== null;
             if (undidItself) pushes.pop();
             if (answer.result) record(answer.result);
-            return await fail(answer.message, undidItself ? step.dest : undefined);
+            return await fail(answer.message, undidItself ? dest : undefined);
           }
           switch (answer.kind) {
             case 'same':
               pushes.pop();
-              if (answer.pendingThen !== undefined) pendingDests.push(step.dest);
+              if (answer.pendingThen !== undefined) pendingDests.push(dest);
               break;
             case 'other':
               pushes.pop();
-              return await fail(`${step.dest} is ${answer.what}`);
+              if (intoIt(answer.what)) {
+                index -= 1;
+                continue;
+              }
+              return await fail(`${dest} is ${answer.what}`);
             case 'changed':
               entry.phase = 'done';
-              changedDests.push(step.dest);
-              if (!answer.clean) return finish('failed', `could not remove the previous version kept for ${step.dest}`);
+              changedDests.push(dest);
+              if (!answer.clean) return finish('failed', `could not remove the previous version kept for ${dest}`);
               break;
             case 'installed':
               entry.phase = 'held';
-              changedDests.push(step.dest);
+              changedDests.push(dest);
               break;
             case 'differs':
-              throw new Error(`${step.dest}: the install answered a compare`);
+              throw new Error(`${dest}: the install answered a compare`);
           }
           continue;
         }

@@ -1,20 +1,46 @@
 /** `muster check`: validate the inventory and summarise it in one line. */
 import { relative, dirname, sep } from 'node:path';
 import type { Command } from 'commander';
+import { InvalidFileError, MusterError } from '../../core/errors.js';
+import { escapeControls } from '../../report/escapeControls.js';
+import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import type { Inventory } from '../../inventory/types.js';
 
 /** The `check` command. Exit 0 when valid; 2 with every problem (file:line:col) when not. */
 export function command(): Command {
-  const cmd = newCommand('check', 'validate the inventory');
+  const cmd = newCommand('check', 'validate the inventory')
+    .addHelpText('after', '\n--json: {"ok": true, …summary} when valid; {"ok": false, "problems": [{message, file, line, col}…]} (exit 2) when not.');
   return cmd.action(async () => {
     const options = cmd.opts<GlobalOptions>();
-    const inventory = await inventoryFor(options);
+    let inventory: Inventory;
+    try {
+      inventory = await inventoryFor(options);
+    } catch (error) {
+      if (!options.json || !(error instanceof MusterError)) throw error;
+      // A CI job reading --json gets the problems as data, each with its place; stderr says how many.
+      const problems = problemsOf(error);
+      printJsonLine({ ok: false, problems });
+      const said = error instanceof InvalidFileError ? `the inventory is not valid: ${problems.length} problem${problems.length === 1 ? '' : 's'} (in the JSON on stdout)` : error.message;
+      process.stderr.write(`muster: ${escapeControls(said)}\n`);
+      process.exitCode = exitCodes.usage;
+      return;
+    }
     const summary = summarise(inventory);
     if (options.json) printJsonLine({ ok: true, ...summary });
     else if (!options.quiet) process.stdout.write(`${summary.source}: ${describe(summary)} — ok\n`);
   });
+}
+
+/** An inventory error as JSON problems: an invalid file's every problem with its place, else its one message. */
+function problemsOf(error: MusterError): Record<string, unknown>[] {
+  if (!(error instanceof InvalidFileError)) return [{ message: error.message }];
+  return error.problems.map((problem) => ({
+    message: problem.message,
+    ...(problem.at ? { file: problem.at.file, line: problem.at.line, col: problem.at.col } : {}),
+    ...(problem.also ? { also: { file: problem.also.file, line: problem.also.line, col: problem.also.col } } : {}),
+  }));
 }
 
 interface Summary {

@@ -46,7 +46,8 @@ Examples:
     if (!isExportFormat(format)) throw new UsageError(`Unknown format "${format}"`);
     prefixOf({ prefix: options.prefix ?? 'MUSTER' });
     const inventory = await inventoryFor(options);
-    const { hosts } = selectFor(inventory, selectors, options);
+    // As an inventory script, anything on stderr is shown by ansible as [ERROR]: no skip-state notice there.
+    const { hosts } = selectFor(inventory, selectors, format === 'ansible' ? { ...options, quiet: true } : options);
     const text = exportAs(format, inventory, hosts, { prefix: options.prefix ?? 'MUSTER' });
     if (options.output === undefined) {
       process.stdout.write(text);

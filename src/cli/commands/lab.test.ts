@@ -78,6 +78,39 @@ describe('muster lab up, status, stop, start, down', { skip: unavailable ?? fals
     assert.match(again.stdout, new RegExp(`export MUSTER_INVENTORY=${lab.inventoryPath}\n`));
   });
 
+  test('up with another shape refuses, naming what differs, and leaves the lab and its files; no shape keeps it', async () => {
+    const status = await muster(['lab', 'status', '--name', name, '--json']);
+    const inventory = (JSON.parse(status.stdout) as { inventoryPath: string }).inventoryPath;
+    const ssh = (host: string, command: string, user = 'root') =>
+      new Promise<Ran>((resolve) => execFile('ssh', ['-F', inventory.replace(/muster\.yaml$/, 'ssh_config'), '-l', user, host, command], (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })));
+    assert.equal((await ssh('lab01', 'echo kept > /root/kept')).code, 0);
+    const refused = await muster(['lab', 'up', '3', '--name', name]);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr.split('\n')[0], `muster: Lab "${name}" is already up with another shape: roles web:2,db:1 (asked: no roles); ` +
+      'making it anew would remove its hosts and every file on them: add --recreate for that (given no count and no roles, it is kept as it is)');
+    const agents = await muster(['lab', 'up', '4', '--name', name, '--roles', 'web:2,db:1', '--agents']);
+    assert.match(agents.stderr, /^muster: Lab "[^"]+" is already up with another shape: 3 hosts \(asked: 4\), no agents \(asked: agents with 1 broker\); making/);
+    const kept = await muster(['lab', 'up', '--name', name]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /was already there with 3 hosts; left as it was/);
+    assert.equal((await ssh('lab01', 'cat /root/kept')).stdout, 'kept\n', 'the host and its files are still there');
+  });
+
+  test('an ordinary user made in a lab host logs in with a key (/ is 0755), as on a server', async () => {
+    const status = await muster(['lab', 'status', '--name', name, '--json']);
+    const sshConfig = (JSON.parse(status.stdout) as { sshConfigPath: string }).sshConfigPath;
+    const ssh = (command: string, user: string) =>
+      new Promise<Ran>((resolve) => execFile('ssh', ['-F', sshConfig, '-l', user, 'lab02', command], (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })));
+    // A password, as a sudo test gives one: sshd runs without PAM, so a locked account ('!') takes no key.
+    const made = await ssh('useradd -m -s /bin/sh alice && echo alice:secret | chpasswd && install -d -m 700 -o alice -g alice ~alice/.ssh && ' +
+      'install -m 600 -o alice -g alice /root/.ssh/authorized_keys ~alice/.ssh/ && stat -c %a /', 'root');
+    assert.deepEqual([made.code, made.stdout], [0, '755\n'], made.stderr);
+    const alice = await ssh('id -un; pwd; ls / >/dev/null && echo can-list-root', 'alice');
+    assert.deepEqual([alice.code, alice.stdout], [0, 'alice\n/home/alice\ncan-list-root\n'], alice.stderr);
+  });
+
   test('stop and start one host; status says which are stopped', async () => {
     const stop = await muster(['lab', 'stop', 'lab02', '--name', name]);
     assert.deepEqual([stop.code, stop.stdout], [0, 'lab02: stopped\n']);

@@ -9,7 +9,7 @@ import { shellQuote } from '../../core/shell.js';
 import { labDown, labList, labRoleShares, labStartHost, labStatus, labStopHost, labSummaries, labUp, type Lab, type LabStatus } from '../../lab/index.js';
 import { exitCodes } from '../exit.js';
 import type { LabAgentsUp } from './labAgents.js';
-import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
+import { newCommand, printJsonLine, withoutGlobals, type GlobalOptions } from '../globals.js';
 
 interface LabOptions extends GlobalOptions {
   name: string;
@@ -120,7 +120,8 @@ function parseBrokers(text: string): number {
 const nameOption = ['--name <name>', 'lab name (several labs can run at once)', 'default'] as const;
 
 function upCommand(): Command {
-  return newCommand('up', 'bring up N hosts (default 10) and write their inventory')
+  // A lab reads no inventory (it writes one): no -i on any lab command.
+  return withoutGlobals(newCommand('up', 'bring up N hosts (default 10) and write their inventory'), ['inventory'])
     .argument('[count]', 'how many hosts (default 10, or the sum of --roles counts)')
     .option(...nameOption)
     .option('--prefix <prefix>', 'host name prefix: PREFIX01, PREFIX02, …', 'lab')
@@ -128,22 +129,26 @@ function upCommand(): Command {
     .option('--recreate', 'make the lab anew even if it is already up as asked')
     .option('--agents', 'also a fleet CA, a broker and a real muster agent in every host (enrolled, signed, connected)')
     .option('--brokers <n>', 'with --agents: how many brokers (a cluster when more than 1; at most 3)', '1')
-    .action(async (countText: string | undefined, options: UpOptions) => {
+    .action(async (countText: string | undefined, options: UpOptions, cmd: Command) => {
       const roles = options.roles === undefined ? [] : [options.roles];
+      const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
       let count: number | undefined;
       if (countText !== undefined) {
         if (!/^\d+$/.test(countText)) throw new UsageError(`Invalid host count "${countText}": expected a whole number`);
         count = Number(countText);
-      } else if (labRoleShares(roles).some((share) => share.count === undefined) || roles.length === 0) {
+      } else if (roles.length > 0 ? labRoleShares(roles).some((share) => share.count === undefined) : before === undefined) {
+        // No count: 10 for a new lab; a lab that is there is taken as it is (labUp).
         count = 10;
       }
       const brokers = options.agents ? parseBrokers(options.brokers ?? '1') : undefined;
-      const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
+      // The default prefix only for a new lab: given no shape, a lab that is there keeps its own.
+      const prefix = cmd.getOptionValueSource('prefix') === 'default' && before !== undefined && count === undefined ? undefined : options.prefix;
       const stopped = before?.hosts.filter((host) => !host.running).length ?? 0;
       await interruptible(async (signal) => {
         const started = performance.now();
         const lab = await labUp({
-          name: options.name, prefix: options.prefix, roles, signal,
+          name: options.name, roles, signal,
+          ...(prefix === undefined ? {} : { prefix }),
           ...(count === undefined ? {} : { count }),
           ...(options.recreate ? { recreate: true } : {}),
           ...(brokers !== undefined ? { agents: { brokers } } : {}),
@@ -158,7 +163,7 @@ function upCommand(): Command {
 }
 
 function downCommand(): Command {
-  return newCommand('down', 'stop every host of a lab and remove everything it made')
+  return withoutGlobals(newCommand('down', 'stop every host of a lab and remove everything it made'), ['inventory'])
     .option(...nameOption)
     .action(async (options: LabOptions) => {
       const started = performance.now();
@@ -173,7 +178,7 @@ function downCommand(): Command {
 }
 
 function statusCommand(): Command {
-  return newCommand('status', 'the labs here, or one lab host by host (--name)')
+  return withoutGlobals(newCommand('status', 'the labs here, or one lab host by host (--name; -v: every lab host by host)'), ['inventory', 'quiet'])
     .option('--name <name>', 'one lab, host by host')
     .action(async (options: Omit<LabOptions, 'name'> & { name?: string }) => {
       if (options.name !== undefined) {
@@ -191,6 +196,11 @@ function statusCommand(): Command {
         process.stdout.write('no labs (start one with `muster lab up`)\n');
         return;
       }
+      if (options.verbose) {
+        // Every lab as `--name` shows one; a lab that cannot be read says why on its line.
+        for (const lab of labs) process.stdout.write(lab.error ? `${lab.name}  ${lab.error}\n` : describeStatus(await labStatus(lab.name), true));
+        return;
+      }
       const width = Math.max(...labs.map((lab) => lab.name.length));
       for (const lab of labs) {
         const detail = lab.error ?? `${lab.hosts} hosts, ${lab.running} running${lab.daemons > 0 ? `, ${lab.daemons} daemons` : ''}`;
@@ -200,7 +210,7 @@ function statusCommand(): Command {
 }
 
 function stopCommand(): Command {
-  return newCommand('stop', 'stop one host (sshd and every process in it): connections are refused until start')
+  return withoutGlobals(newCommand('stop', 'stop one host (sshd and every process in it): connections are refused until start'), ['inventory'])
     .argument('<host>', 'host name or address')
     .option(...nameOption)
     .action(async (host: string, options: LabOptions) => {
@@ -211,7 +221,7 @@ function stopCommand(): Command {
 }
 
 function startCommand(): Command {
-  return newCommand('start', 'start a stopped host again (same files, key and address)')
+  return withoutGlobals(newCommand('start', 'start a stopped host again (same files, key and address)'), ['inventory'])
     .argument('<host>', 'host name or address')
     .option(...nameOption)
     .action(async (host: string, options: LabOptions) => {
@@ -226,7 +236,8 @@ function startCommand(): Command {
 /** `muster lab`: its subcommands up, down, status, stop, start. */
 export function command(): Command {
   // Positional options: `lab up --json` gives --json to `up`, not to `lab`, which has it too.
-  return newCommand('lab', 'a throwaway local fleet of real sshd hosts (needs root)')
+  // Its options would do nothing before a subcommand (`muster --json lab up` gives --json to up).
+  return withoutGlobals(newCommand('lab', 'a throwaway local fleet of real sshd hosts (needs root)'), ['inventory', 'json', 'quiet', 'verbose'])
     .enablePositionalOptions()
     .addCommand(upCommand())
     .addCommand(downCommand())

@@ -9,28 +9,39 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { NodeSet, nodesetOfArguments, parseNodeset, maxNodesetSize, type LeadingDigits, type NameBudget } from '../../core/nodeset.js';
-import { newCommand } from '../globals.js';
+import { newCommand, printJsonLine, withoutGlobals, type GlobalOptions } from '../globals.js';
 
 /** The `nodeset` command. */
 export function command(): Command {
-  const cmd = newCommand('nodeset', 'nodeset arithmetic: fold, expand, count (ClusterShell\'s reading and operators)')
+  // Arithmetic on names: no inventory is read, so no -i.
+  const cmd = withoutGlobals(newCommand('nodeset', 'nodeset arithmetic: fold, expand, count (ClusterShell\'s reading and operators)'), ['inventory'])
     .argument('<action>', 'fold, expand or count')
     .argument('[nodeset...]', 'nodesets, e.g. web[001-100,200], rack[1-2]node[01-40], a[1-5]!a3; none: names from stdin')
-    .option('-S, --separator <text>', 'separator between expanded names', ' ');
+    .option('-S, --separator <text>', 'separator between expanded names', ' ')
+    .addHelpText('after', '\n--json: one object, {"nodeset": FOLDED, "count": N} (fold), {"count": N} (count), {"names": […], "count": N} (expand).\n-q: no warning about digits before a bracket.');
   return cmd.action((action: string, patterns: string[]) => {
     if (!['fold', 'expand', 'count'].includes(action)) throw new UsageError(`Unknown nodeset action "${action}": use fold, expand or count`);
+    const options = cmd.opts<GlobalOptions & { separator: string }>();
     const budget: NameBudget = { left: maxNodesetSize };
+    const onLeadingDigits = options.quiet ? () => undefined : warn;
     const set = patterns.length > 0
-      ? nodesetOfArguments(patterns, { budget, onLeadingDigits: (found) => warn(found) })
-      : fromStdin(budget);
-    if (action === 'fold') process.stdout.write(`${set.fold()}\n`);
+      ? nodesetOfArguments(patterns, { budget, onLeadingDigits })
+      : fromStdin(budget, onLeadingDigits);
+    if (options.json) printJsonLine(jsonOf(action, set));
+    else if (action === 'fold') process.stdout.write(`${set.fold()}\n`);
     else if (action === 'count') process.stdout.write(`${set.size}\n`);
-    else process.stdout.write(`${set.expand().join(cmd.opts<{ separator: string }>().separator)}\n`);
+    else process.stdout.write(`${set.expand().join(options.separator)}\n`);
   });
 }
 
+function jsonOf(action: string, set: NodeSet): Record<string, unknown> {
+  if (action === 'fold') return { nodeset: set.fold(), count: set.size };
+  if (action === 'count') return { count: set.size };
+  return { names: set.expand(), count: set.size };
+}
+
 /** Whitespace-separated words from stdin, `#` to the end of a line a comment; plain names take the fast path. */
-function fromStdin(budget: NameBudget): NodeSet {
+function fromStdin(budget: NameBudget, onLeadingDigits: (found: LeadingDigits) => void): NodeSet {
   const words: string[] = [];
   for (const line of readFileSync(0, 'utf8').split('\n')) {
     const comment = line.indexOf('#');
@@ -44,7 +55,7 @@ function fromStdin(budget: NameBudget): NodeSet {
   const rest = set.addNames(plain);
   // The cap counts over the whole command: the names added here, then every pattern.
   budget.left -= plain.length - rest.length;
-  for (const word of [...refused, ...rest]) set.update(parseNodeset(word, { budget, onLeadingDigits: (found) => warn(found) }));
+  for (const word of [...refused, ...rest]) set.update(parseNodeset(word, { budget, onLeadingDigits }));
   return set;
 }
 

@@ -272,7 +272,7 @@ test('push: bad DEST, --mode and --owner are usage errors (exit 2, one line) bef
     await writeFile(join(dir, 'src.conf'), 'x\n');
     const cases: [string[], RegExp][] = [
       [['relative/path'], /^muster: Invalid DEST "relative\/path"/],
-      [['/etc/app/'], /^muster: Invalid DEST "\/etc\/app\/"/],
+      [['etc/app/'], /^muster: Invalid DEST "etc\/app\/": give an absolute remote path/],
       [['/etc/app.conf', '--mode', 'u+rwx'], /^muster: Invalid --mode "u\+rwx"/],
       [['/etc/app.conf', '--owner', 'a b'], /^muster: Invalid --owner "a b"/],
       [['/etc/app.conf', '--owner', 'root:'], /^muster: Invalid --owner "root:"/],

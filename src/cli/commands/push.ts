@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runOn, type RunResult } from '../../run/engine.js';
+import { checkPushDest } from '../../ops/push-dest.js';
 import { prepareTask, pushTask, taskJob } from '../../ops/task-job.js';
 import { saveTask, type Task } from '../../ops/task.js';
 import { deploySummary, withDeployMessages } from '../../report/deploy.js';
@@ -38,11 +39,11 @@ export function command(): Command {
   return addFanoutOptions(newCommand('push', 'copy a file (or -r a directory) to every selected host, safely (SYNCALL)'))
     .argument('<selector>', 'which hosts (a role, group, host, nodeset, KEY=VALUE, all; combine with , & !)')
     .argument('<src>', 'local file (or directory with -r)')
-    .argument('<dest>', 'remote path (absolute)')
+    .argument('<dest>', 'remote path (absolute); ending in / (or a directory on the host, for a file): into that folder, as cp and scp')
     .option('--mode <octal>', 'file mode, e.g. 0644 (default: the replaced file\'s, else 0666 minus umask)')
     .option('--owner <user[:group]>', 'file owner (default: the replaced file\'s, else the login user)')
     .option('--template', 'render SRC per host with its resolved vars (Liquid, strict: an undefined variable stops the push before any host is touched)')
-    .option('-r, --recursive', 'push a directory: unpacked beside DEST, swapped in whole')
+    .option('-r, --recursive', 'push a directory: unpacked beside DEST, swapped in whole at DEST (DEST/: at DEST/NAME)')
     .option('--test <command>', 'run after the new file is in place; if it fails, the previous file is put back (repeatable)', collect, [])
     .option('--then <command>', 'run only where something changed and every test passed, e.g. a reload (repeatable)', collect, [])
     .option('--backup', 'keep the replaced file as DEST.muster-YYYYmmddTHHMMSS')
@@ -62,9 +63,8 @@ export function command(): Command {
       'host failed, 2 usage/inventory/template error, 3 aborted by --max-fail, 130 interrupted.',
     ].join('\n'))
     .action(async (selector: string, src: string, dest: string, options: PushOptions) => {
-      if (!dest.startsWith('/') || dest === '/' || (dest.endsWith('/') && !options.recursive)) {
-        throw new UsageError(`Invalid DEST "${dest}": give the absolute remote path of the file, e.g. /etc/app/app.conf`);
-      }
+      // Before the inventory is read: a DEST no push may take is a usage error at once.
+      checkPushDest(dest);
       const task = pushTask({
         target: [selector],
         src: resolve(src),

@@ -52,7 +52,8 @@ Examples:
     });
     if (!options.quiet) process.stderr.write(skippedNotice(result.selection));
     if (options.json) printJson(result, options.dryRun === true);
-    else process.stdout.write(describe(result, options.dryRun === true));
+    // -q: the edit is done and said by the exit code alone (errors still print).
+    else if (!options.quiet) process.stdout.write(describe(result, options.dryRun === true));
   });
 }
 
