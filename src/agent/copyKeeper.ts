@@ -244,7 +244,12 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       clearInterval(confirmTimer);
       stopWatch();
       wake();
-      await running;
+      // A JetStream request in flight (opening the bucket, creating a consumer) waits out its
+      // timeout when the broker is gone: the agent's stop does not wait for that, it closes the
+      // connection, which ends the request and then the loop.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((done) => { timer = setTimeout(done, 500); })]);
+      clearTimeout(timer);
     },
   };
 }

@@ -105,8 +105,6 @@ const kvStream = `KV_${kvBucket}`;
 
 /** The JetStream API calls that read the bucket: its info, an ordered consumer (a watch, a key listing) and its info, flow control, direct gets. */
 const kvReadSubjects = [
-  // The account's JetStream info: nats.js asks it before its first JetStream call.
-  '$JS.API.INFO',
   `$JS.API.STREAM.INFO.${kvStream}`,
   `$JS.API.CONSUMER.CREATE.${kvStream}.>`,
   `$JS.API.CONSUMER.DELETE.${kvStream}.>`,

@@ -40,7 +40,7 @@ describe('brokerConfigs', () => {
     ]);
     const byName = new Map(users.map((user) => [user.name, user.permissions]));
     // Reading the inventory bucket: every user; writing: an agent its own facts, an operator granted inventory.publish every key.
-    const kvRead = ['$JS.API.INFO', '$JS.API.STREAM.INFO.KV_muster', '$JS.API.CONSUMER.CREATE.KV_muster.>', '$JS.API.CONSUMER.DELETE.KV_muster.>', '$JS.API.CONSUMER.INFO.KV_muster.>',
+    const kvRead = ['$JS.API.STREAM.INFO.KV_muster', '$JS.API.CONSUMER.CREATE.KV_muster.>', '$JS.API.CONSUMER.DELETE.KV_muster.>', '$JS.API.CONSUMER.INFO.KV_muster.>',
       '$JS.API.STREAM.MSG.GET.KV_muster', '$JS.API.DIRECT.GET.KV_muster.>', '$JS.FC.KV_muster.>'];
     assert.deepEqual(byName.get('web01'), {
       publish: { allow: [...kvRead, '$KV.muster.facts.web01'] },

@@ -23,12 +23,17 @@ const unavailable = (await labUnavailableReason()) ?? natsMissing;
 
 type Record = { [key: string]: unknown };
 
-/** JSON Lines of a --json run, durations dropped (they differ by nature, not by transport). */
+/**
+ * JSON Lines of a --json run, durations dropped (they differ by nature, not by transport), host
+ * records in host order (a run writes each as its host finishes, so their order is the race's).
+ */
 function records(ran: Ran): Record[] {
-  return ran.stdout.trim().split('\n').filter(Boolean).map((line) => {
+  const all = ran.stdout.trim().split('\n').filter(Boolean).map((line) => {
     const { durationMs: _d, duration: _e, startedAt: _s, ...rest } = JSON.parse(line) as Record;
     return rest;
   });
+  const host = (record: Record): string => (record['type'] === 'host' ? String(record['host']) : '');
+  return [...all.filter((record) => host(record) !== '').sort((a, b) => host(a).localeCompare(host(b))), ...all.filter((record) => host(record) === '')];
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {

@@ -34,7 +34,8 @@ export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<
   if (given.transport === 'nats') throw new UsageError('--via ssh writes the copy over SSH: --transport nats is the agents\' way (they keep their copy from the bucket)');
   // Over SSH even for hosts whose muster_transport is nats: this is the way without agents.
   const options: FanoutOptions = { ...given, transport: given.transport ?? 'ssh' };
-  const fleet = await selectFleet(selectors, options);
+  // No selector: every host (the fan-out front takes an empty list for "only -w/--hostfile").
+  const fleet = await selectFleet(selectors.length > 0 ? selectors : ['all'], options);
   const snapshot = snapshotOf(fleet.inventory);
   const version = await sshPublishVersion(join(stateDirFor(fleet.inventory), 'publish-ssh.json'), digestOf(snapshot), fleet.inventory.hosts.length, operator());
   const filesFor = copyFilesFor(snapshot, version);
