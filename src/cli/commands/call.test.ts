@@ -76,7 +76,10 @@ describe('muster run over nats', () => {
     const ran = await muster(['run', 'web1,gone1,quiet1', '--transport', 'nats', '--connect-timeout', '500ms', '--json', '--', 'true'], { env });
     assert.equal(ran.code, 1, ran.stderr);
     const records = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as { host?: string; status?: string; message?: string; type: string });
-    assert.deepEqual(records.slice(0, -1).map((r) => [r.host, r.status, r.message]), [
+    // Records come as hosts finish: compared in the selector's order.
+    const order = ['web1', 'gone1', 'quiet1'];
+    const byOrder = records.slice(0, -1).sort((a, b) => order.indexOf(a.host ?? '') - order.indexOf(b.host ?? ''));
+    assert.deepEqual(byOrder.map((r) => [r.host, r.status, r.message]), [
       ['web1', 'ok', undefined],
       ['gone1', 'unreachable', 'no agent connected for gone1'],
       ['quiet1', 'timeout', 'the agent of quiet1 did not answer within 500ms'],
