@@ -38,15 +38,25 @@ export interface CopyHeader {
  * has checked against `version`.
  */
 export function localCopyFiles(snapshot: Snapshot, version: PublishedVersion, host: string): Record<LocalCopyName, string> {
+  return localCopyMaker(snapshot, version)(host);
+}
+
+/**
+ * `localCopyFiles` for many hosts of one snapshot (`publish --via ssh`): the inventory is
+ * rebuilt and muster.sh and inventory.json are made once; only host.json differs per host.
+ */
+export function localCopyMaker(snapshot: Snapshot, version: PublishedVersion): (host: string) => Record<LocalCopyName, string> {
   const inventory: Inventory = inventoryFromSnapshot(snapshot, `revision ${version.revision}`);
   const header: CopyHeader = { format: snapshotFormat, revision: version.revision, digest: version.digest, publishedAt: version.publishedAt, by: version.by };
   const said = `revision ${version.revision}, published ${version.publishedAt} by ${version.by}`;
-  const own = inventory.hostsByName.get(host);
-  const hostRecord = own ? { name: own.name, ...fleetHost(own) } : { name: host, inInventory: false };
-  return {
-    'host.json': `${JSON.stringify({ muster: header, host: hostRecord }, null, 2)}\n`,
-    // The selection `muster export --format sh` makes by default: sourcing the copy gives what it prints.
+  // The selection `muster export --format sh` makes by default: sourcing the copy gives what it prints.
+  const shared = {
     'muster.sh': `# muster local copy: ${said}\n${exportSh(inventory, select(inventory, ['all']).hosts)}`,
     'inventory.json': `${JSON.stringify({ muster: header, records: Object.fromEntries(snapshot) })}\n`,
+  };
+  return (host) => {
+    const own = inventory.hostsByName.get(host);
+    const hostRecord = own ? { name: own.name, ...fleetHost(own) } : { name: host, inInventory: false };
+    return { 'host.json': `${JSON.stringify({ muster: header, host: hostRecord }, null, 2)}\n`, ...shared };
   };
 }

@@ -9,11 +9,11 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { localCopyDir, localCopyFiles, localCopyNames } from '../../bindings/localCopy.js';
+import { localCopyDir, localCopyMaker, localCopyNames } from '../../bindings/localCopy.js';
 import { stateDirFor } from '../../ca/paths.js';
 import { UsageError } from '../../core/errors.js';
-import { metaKey, recordKey, type PublishedVersion } from '../../core/fleetKv.js';
-import { digestOf, snapshotOf, type Snapshot, type SnapshotMeta } from '../../inventory/snapshot.js';
+import type { PublishedVersion } from '../../core/fleetKv.js';
+import { digestOf, snapshotOf, type Snapshot } from '../../inventory/snapshot.js';
 import { publishFilesJob, type FolderFile } from '../../ops/publishSsh.js';
 import { sshPublishVersion } from '../../ops/publishSshVersion.js';
 import { deploySummary, withDeployMessages } from '../../report/deploy.js';
@@ -53,24 +53,13 @@ export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<
   }, async (run) => withDeployMessages(await runOn(fleet.targets, job, run)));
 }
 
-/**
- * The copy's files for each host, as `localCopyFiles` makes them. muster.sh and inventory.json
- * are the same for every host: made once, one buffer shared. host.json is the host's own: made
- * by `localCopyFiles` too, from a snapshot of the meta record and that host's record alone, so
- * a 10,000-host publish does not export the whole fleet once per host.
- */
+/** The copy's files for each host, in the order they are replaced (inventory.json, which readers check, last). */
 export function copyFilesFor(snapshot: Snapshot, version: PublishedVersion): (host: string) => FolderFile[] {
-  const meta = snapshot.get(metaKey) as SnapshotMeta;
-  const first = meta.hosts[0] ?? '';
-  const whole = localCopyFiles(snapshot, version, first);
-  const shared = { 'muster.sh': Buffer.from(whole['muster.sh']), 'inventory.json': Buffer.from(whole['inventory.json']) };
-  return (host) => {
-    const key = recordKey('host', host);
-    const own: Snapshot = new Map([[metaKey, { ...meta, hosts: snapshot.has(key) ? [host] : [], roles: [], groups: [] }]]);
-    if (snapshot.has(key)) own.set(key, snapshot.get(key));
-    const hostJson = Buffer.from(localCopyFiles(own, version, host)['host.json']);
-    return localCopyNames.map((name) => ({ name, data: name === 'host.json' ? hostJson : shared[name] }));
-  };
+  const make = localCopyMaker(snapshot, version);
+  // muster.sh and inventory.json are the same for every host: one Buffer each.
+  const sample = make('');
+  const shared = { 'muster.sh': Buffer.from(sample['muster.sh']), 'inventory.json': Buffer.from(sample['inventory.json']) };
+  return (host) => localCopyNames.map((name) => ({ name, data: name === 'host.json' ? Buffer.from(make(host)['host.json']) : shared[name] }));
 }
 
 /** Who publishes: `user@machine`, as the bucket's version says it. */
