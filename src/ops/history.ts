@@ -7,12 +7,13 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { homedir, hostname, userInfo } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { deployData, rollbackOf, type DeployData, type Rollback } from '../core/deploy.js';
 import { EnvironmentError, NotFoundError, UsageError } from '../core/errors.js';
 import type { Outcome, Status } from '../run/outcome.js';
+import { userName } from '../core/whoami.js';
 
 /** One operation to record. */
 export interface JournalEntry {
@@ -118,13 +119,7 @@ function prepare(db: Database.Database): void {
 }
 
 function who(env: NodeJS.ProcessEnv): string {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    // No passwd entry (a container with an arbitrary uid): the environment is all there is.
-    name = env['USER'] ?? env['LOGNAME'] ?? `uid ${process.getuid?.() ?? '?'}`;
-  }
+  const name = userName(env);
   const sudoUser = env['SUDO_USER'];
   return sudoUser && sudoUser !== name ? `${name} (sudo ${sudoUser})` : name;
 }

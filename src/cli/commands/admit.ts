@@ -9,7 +9,6 @@
  * the inventory any other way than by this command or by hand.
  */
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { checkCsr } from '../../ca/csr.js';
 import { shortDigest } from '../../ca/names.js';
@@ -29,6 +28,7 @@ import { natsSettings } from '../fanout/natsSettings.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import { withInventoryBucket } from '../join/operatorBucket.js';
+import { userAtHost } from '../../core/whoami.js';
 
 interface AdmitOptions extends GlobalOptions {
   role: string[];
@@ -63,7 +63,7 @@ export function command(): Command {
       const hostNames = new Set(added.inventory.hostsByName.keys());
       const signed = await signRequest(stateDir, request, address, hostNames, added.file);
       const refresh = describeRefresh(await refreshBrokers(added.inventory, stateDir));
-      const by = `${userInfo().username}@${hostname()}`;
+      const by = userAtHost();
       const published = await publishSnapshot(kv, snapshotOf(added.inventory), { by, operator });
       await answerJoin(kv, {
         name,

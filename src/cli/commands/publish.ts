@@ -4,7 +4,6 @@
  * copy over the SSH fan-out instead (publishSsh.ts).
  */
 import type { Command } from 'commander';
-import { hostname, userInfo } from 'node:os';
 import { mayPublishInventory, operatorGrants } from '../../broker/authorization.js';
 import { UsageError } from '../../core/errors.js';
 import { foldNodeset } from '../../core/nodeset.js';
@@ -16,21 +15,11 @@ import { natsSettings } from '../fanout/natsSettings.js';
 import { addFanoutOptions } from '../fanout/options.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
+import { userAtHost } from '../../core/whoami.js';
 
 interface PublishOptions extends GlobalOptions {
   operator?: string;
   via?: string;
-}
-
-/** Who publishes, as the version key says it: `user@machine`. */
-function publisher(): string {
-  let user = process.env['USER'] ?? 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (a container's uid): $USER or unknown.
-  }
-  return `${user}@${hostname()}`;
 }
 
 /** The `publish` command. */
@@ -64,7 +53,7 @@ export function command(): Command {
     let result: PublishResult;
     try {
       const kv = await openBucket(nc, Math.min(3, servers.length), settings.operator);
-      result = await publishSnapshot(kv, snapshotOf(inventory), { by: publisher(), operator: settings.operator });
+      result = await publishSnapshot(kv, snapshotOf(inventory), { by: userAtHost(), operator: settings.operator });
     } finally {
       await nc.close().catch(() => undefined);
     }

@@ -6,7 +6,6 @@
  * confirmed; each file is replaced by an atomic rename; /etc/muster is created 0755.
  * Output and exit codes as `muster push`.
  */
-import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { localCopyDir, localCopyMaker, localCopyNames } from '../../bindings/localCopy.js';
@@ -23,6 +22,7 @@ import { runOn } from '../../run/engine.js';
 import { selectFleet } from '../fanout/fleet.js';
 import type { FanoutOptions } from '../fanout/options.js';
 import { fanoutWith } from '../fanout/runFanout.js';
+import { userAtHost } from '../../core/whoami.js';
 
 /**
  * Publishes over SSH with the options of `cmd` (the fan-out options, `-i`, `--json`, `-q`).
@@ -37,7 +37,7 @@ export async function publishViaSsh(cmd: Command, selectors: string[]): Promise<
   // No selector: every host (the fan-out front takes an empty list for "only -w/--hostfile").
   const fleet = await selectFleet(selectors.length > 0 ? selectors : ['all'], options);
   const snapshot = snapshotOf(fleet.inventory);
-  const version = await sshPublishVersion(join(stateDirFor(fleet.inventory), 'publish-ssh.json'), digestOf(snapshot), fleet.inventory.hosts.length, operator());
+  const version = await sshPublishVersion(join(stateDirFor(fleet.inventory), 'publish-ssh.json'), digestOf(snapshot), fleet.inventory.hosts.length, userAtHost());
   const filesFor = copyFilesFor(snapshot, version);
   if (!options.quiet) {
     const count = fleet.hosts.length;
@@ -62,14 +62,3 @@ export function copyFilesFor(snapshot: Snapshot, version: PublishedVersion): (ho
   return (host) => localCopyNames.map((name) => ({ name, data: name === 'host.json' ? Buffer.from(make(host)['host.json']) : shared[name] }));
 }
 
-/** Who publishes: `user@machine`, as the bucket's version says it. */
-function operator(): string {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    // No passwd entry (a container with an arbitrary uid): the environment is all there is.
-    name = process.env['USER'] ?? process.env['LOGNAME'] ?? `uid${String(process.getuid?.() ?? '')}`;
-  }
-  return `${name}@${hostname()}`;
-}

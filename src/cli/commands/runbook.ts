@@ -6,7 +6,6 @@
  * before each, stopping at the first failure, and logs what ran.
  */
 import { appendFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { parseDocument } from 'yaml';
@@ -19,6 +18,7 @@ import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import { writeReport } from '../renderOutput.js';
+import { userAtHost } from '../../core/whoami.js';
 
 interface RenderOptions extends GlobalOptions {
   config?: string;
@@ -118,7 +118,7 @@ function runCommand(): Command {
     const log = (text: string): void => appendFileSync(logPath, text, { mode: 0o600 });
     try {
       // Tried before any step runs: a log that cannot be written is found now, not after a step ran unlogged.
-      log(`# muster runbook run ${file}: started ${new Date().toISOString()} by ${userInfo().username}@${hostname()}${options.yes ? ' (--yes)' : ''}\n`);
+      log(`# muster runbook run ${file}: started ${new Date().toISOString()} by ${userAtHost()}${options.yes ? ' (--yes)' : ''}\n`);
     } catch (error) {
       throw new UsageError(`Cannot write the log ${logPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} (choose another with --log FILE)`, { cause: error });
     }
