@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, ratio, timed } from './timing.mjs';
+import { peersTable, timed } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { labUp, labDown, labExec, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
@@ -93,23 +93,11 @@ function record(rows, operation, tool, sample, round) {
 }
 
 function formatTable(rows, missing) {
-  const lines = [
+  return [
     `The local copy to ${N} lab hosts, fan-out ${FANOUT}, cold connections, median of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} (${cpus().length} cores; ${new Date().toISOString().slice(0, 10)}).`,
     'muster writes host.json, muster.sh and inventory.json per host (checksum compare, atomic rename; unchanged: compared and touched only);',
     `the peers copy muster.sh alone, always written (the same figure in both rows)${missing.length > 0 ? `; not installed: ${missing.join(', ')}` : ''}.`,
     '',
-    '| operation | tool | wall (s) | client CPU (s) | muster wall ratio | muster CPU ratio |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-  ];
-  for (const operation of [...new Set(rows.map((row) => row.operation))]) {
-    const group = rows.filter((row) => row.operation === operation).map((row) => ({
-      ...row, wall: median(row.samples.map((s) => s.wall)), cpu: median(row.samples.map((s) => s.cpu)), ok: row.samples.every((s) => s.ok),
-    }));
-    const mine = group.find((row) => row.tool === 'muster');
-    for (const row of group) {
-      lines.push(`| ${operation} | ${row.tool}${row.ok ? '' : ' (errors)'} | ${row.wall.toFixed(2)} | ${row.cpu.toFixed(2)} | ${mine ? ratio(mine.wall, row.wall) : '–'} | ${mine ? ratio(mine.cpu, row.cpu) : '–'} |`);
-    }
-  }
-  lines.push('', 'Ratios are muster / tool: below 1.00x means muster took less.', '');
-  return lines.join('\n');
+    ...peersTable(rows),
+  ].join('\n');
 }

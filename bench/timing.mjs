@@ -36,3 +36,26 @@ export function median(values) {
 export function ratio(mine, theirs) {
   return theirs > 0 ? `${(mine / theirs).toFixed(2)}x` : '–';
 }
+
+/**
+ * The Markdown table of operations run by muster and its peers: `rows` are `{ operation, tool,
+ * samples: [{ wall, cpu, ok }] }`, medians shown, each row's ratio against muster's row of the
+ * same operation, then the line that says how to read the ratios.
+ */
+export function peersTable(rows) {
+  const lines = [
+    '| operation | tool | wall (s) | client CPU (s) | muster wall ratio | muster CPU ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const operation of [...new Set(rows.map((row) => row.operation))]) {
+    const group = rows.filter((row) => row.operation === operation).map((row) => ({
+      ...row, wall: median(row.samples.map((s) => s.wall)), cpu: median(row.samples.map((s) => s.cpu)), ok: row.samples.every((s) => s.ok),
+    }));
+    const mine = group.find((row) => row.tool === 'muster');
+    for (const row of group) {
+      lines.push(`| ${operation} | ${row.tool}${row.ok ? '' : ' (errors)'} | ${row.wall.toFixed(2)} | ${row.cpu.toFixed(2)} | ${mine ? ratio(mine.wall, row.wall) : '–'} | ${mine ? ratio(mine.cpu, row.cpu) : '–'} |`);
+    }
+  }
+  lines.push('', 'Ratios are muster / tool: below 1.00x means muster took less.', '');
+  return lines;
+}
