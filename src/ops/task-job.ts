@@ -6,7 +6,7 @@
  * `--check` inspects and diffs, and changes nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { deployData, type DeployData, type Rollback } from '../core/deploy.js';
+import type { DeployData } from '../core/deploy.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import type { Selector } from '../render/context.js';
 import { defaultAbortGraceMs, type Job, type JobResult } from '../run/engine.js';
@@ -17,6 +17,7 @@ import { compareFirstBytes, installPush, pushHandle, settlePush, thenMarker, typ
 import { backupSuffix, directoryWhat, inspect, isUnchanged, type PushTarget } from './push.js';
 import { checkPushDest, checkTreeDest, destFor, intoDirectory } from './push-dest.js';
 import { checkDiff } from './task-check.js';
+import { notActive, undoneData, type Undone } from './task-undo.js';
 import type { Task, TaskStep } from './task.js';
 
 /** A task with every push source read (and templates rendered) for the hosts it will run on. */
@@ -292,30 +293,6 @@ export function taskJob(prepared: PreparedTask, options: TaskJobOptions = {}): J
       signal.removeEventListener('abort', onStop);
     }
   };
-}
-
-/** What putting a host's pushes back did: rollback done or failed, DESTs left as they were, DESTs already final. */
-interface Undone {
-  rollback: Rollback | undefined;
-  kept: string[];
-  unknown: string[];
-  final: string[];
-}
-
-/** The deploy data saying an undo: the rollback, and in words what no rollback word says. */
-function undoneData(undone: Undone, extra?: string): DeployData | undefined {
-  const notes: string[] = [];
-  if (undone.kept.length > 0 && undone.rollback === undefined) notes.push(`${undone.kept.join(', ')} left as it was`);
-  if (undone.unknown.length > 0) notes.push(`cleanup did not finish for ${undone.unknown.join(', ')}: .NAME.muster-* files may remain beside it`);
-  if (extra !== undefined) notes.push(extra);
-  if (undone.rollback === undefined && notes.length === 0) return undefined;
-  return deployData(undone.rollback, notes.length > 0 ? notes.join('; ') : undefined);
-}
-
-/** Files in place whose `--then` has not succeeded, in words: a file's is run again by the next push; a tree's is not recorded. */
-function notActive(dests: readonly string[], trees: ReadonlySet<string>): string {
-  const retried = dests.every((dest) => !trees.has(dest));
-  return `${dests.join(', ')} in place but --then has not succeeded${retried ? ': the next push runs it again' : ''}`;
 }
 
 /** The last `--then`, removing the pending markers of `dests` when it succeeds. */
