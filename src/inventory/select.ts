@@ -327,23 +327,21 @@ function operand(inventory: Inventory, index: Index, atom: Atom, facts: FactsLoo
       return new Uint8Array(inventory.hosts.length).fill(1);
     case 'group':
       return groupHosts(inventory, index, atom.name, facts).picked.slice();
-    case 'vars': {
-      const out = new Uint8Array(inventory.hosts.length);
-      inventory.hosts.forEach((host, i) => {
-        if (Object.hasOwn(host.vars, atom.key) && matchesVar(host.vars[atom.key], atom.match)) out[i] = 1;
-      });
-      return out;
-    }
-    case 'fact': {
-      const out = new Uint8Array(inventory.hosts.length);
-      if (!facts) return out;
-      inventory.hosts.forEach((host, i) => {
-        const known = facts(host);
-        if (known && Object.hasOwn(known, atom.key) && matchesVar(known[atom.key], atom.match)) out[i] = 1;
-      });
-      return out;
-    }
+    case 'vars':
+      return matching(inventory.hosts, (host) => host.vars, atom);
+    case 'fact':
+      return matching(inventory.hosts, (host) => facts?.(host), atom);
   }
+}
+
+/** The hosts whose record (its vars, or its facts) has `atom.key` with a value `atom.match` takes. */
+function matching(hosts: readonly Host[], recordOf: (host: Host) => Readonly<Record<string, unknown>> | undefined, atom: { key: string; match: (value: string) => boolean }): Uint8Array {
+  const out = new Uint8Array(hosts.length);
+  hosts.forEach((host, i) => {
+    const record = recordOf(host);
+    if (record && Object.hasOwn(record, atom.key) && matchesVar(record[atom.key], atom.match)) out[i] = 1;
+  });
+  return out;
 }
 
 /** A group's hosts, evaluated on first use (recursion here is bounded: groups nest at most `maxSelectorDepth` deep). */
