@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { localCopyDir, localCopyFiles, localCopyNames } from '../bindings/localCopy.js';
-import { kvBucket, versionKey, type PublishedVersion } from '../core/fleetKv.js';
+import { kvBucket, readPublishedVersion, versionKey, type PublishedVersion } from '../core/fleetKv.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { isSnapshotKey, recordDigest, snapshotDigest } from '../inventory/snapshot.js';
 
@@ -255,12 +255,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
 }
 
 function parseVersion(entry: KvWatchEntry | { string(): string }): PublishedVersion | undefined {
-  try {
-    const version = JSON.parse(entry.string()) as PublishedVersion;
-    return typeof version.digest === 'string' && typeof version.revision === 'number' ? version : undefined;
-  } catch {
-    return undefined;
-  }
+  return readPublishedVersion(entry.string()).version;
 }
 
 /** A record as JSON; one that does not parse is kept as undefined (its digest still counts, so it can never be written as valid). */

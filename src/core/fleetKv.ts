@@ -116,3 +116,24 @@ export interface JoinAnswer {
   admittedAt: string;
   by: string;
 }
+
+/**
+ * The `version` key's text read as a `PublishedVersion`, or why it is not one: every reader
+ * (the publisher, the agents' copy keeper, `serve --from-kv`) takes it by the same rule.
+ */
+export function readPublishedVersion(text: string): { version: PublishedVersion; error?: undefined } | { version?: undefined; error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: 'the version key is not JSON' };
+  }
+  const v = parsed as Partial<PublishedVersion> | null;
+  // Revision 0 only with a publishing mark: the first publish, under way.
+  const lowest = v && typeof v === 'object' && v.publishing !== undefined ? 0 : 1;
+  if (!v || typeof v !== 'object' || !Number.isSafeInteger(v.revision) || (v.revision ?? 0) < lowest || typeof v.digest !== 'string'
+    || typeof v.publishedAt !== 'string' || typeof v.by !== 'string' || typeof v.hosts !== 'number') {
+    return { error: 'the version key is not a published version (revision ≥ 1, digest, publishedAt, by, hosts)' };
+  }
+  return { version: v as PublishedVersion };
+}

@@ -11,7 +11,7 @@
  * version's digest, so the records written meanwhile are never read as half of two publishes.
  */
 import type { KV } from '@nats-io/kv';
-import { kvBucket, parseKey, versionKey, type PublishedVersion, type RecordKind } from '../core/fleetKv.js';
+import { kvBucket, parseKey, readPublishedVersion, versionKey, type PublishedVersion, type RecordKind } from '../core/fleetKv.js';
 import { digestOf, isSnapshotKey, recordText, type Snapshot } from '../inventory/snapshot.js';
 import { bucketFailure, PublishError, readBucket, type HeldValue } from './publishBucket.js';
 
@@ -63,13 +63,8 @@ function recordOf(key: string): { kind: RecordKind; name: string } | undefined {
 }
 
 function parseVersion(held: HeldValue | undefined): PublishedVersion | undefined {
-  if (!held) return undefined;
-  try {
-    return JSON.parse(held.text) as PublishedVersion;
-  } catch {
-    // A version that does not parse is overwritten by the next publish, as if absent.
-    return undefined;
-  }
+  // A version that is not one is overwritten by the next publish, as if absent.
+  return held ? readPublishedVersion(held.text).version : undefined;
 }
 
 /** Whether JetStream refused a compare-and-set: the key moved since it was read. */

@@ -6,7 +6,7 @@
  * snapshot has (meta, host, role, group; facts and unknown keys are not part of it).
  */
 import { MusterError } from '../core/errors.js';
-import { versionKey, type PublishedVersion } from '../core/fleetKv.js';
+import { readPublishedVersion, versionKey, type PublishedVersion } from '../core/fleetKv.js';
 import { isSnapshotKey, recordDigest, snapshotDigest, type Snapshot } from '../inventory/snapshot.js';
 
 /** What a put or delete touched. */
@@ -84,18 +84,11 @@ export class HeldRecords {
   }
 }
 
-/** The version key's value read, or why it is not a `PublishedVersion`. */
+/** The version key's value read (core/fleetKv.ts), or why it is not a `PublishedVersion`. */
 function readVersion(value: Uint8Array): HeldVersion {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(value));
+    return readPublishedVersion(decoder.decode(value));
   } catch {
-    return { error: 'the version key is not JSON' };
+    return { error: 'the version key is not UTF-8' };
   }
-  const v = parsed as Partial<PublishedVersion> | null;
-  if (!v || typeof v !== 'object' || !Number.isSafeInteger(v.revision) || (v.revision ?? 0) < 1 || typeof v.digest !== 'string'
-    || typeof v.publishedAt !== 'string' || typeof v.by !== 'string' || typeof v.hosts !== 'number') {
-    return { error: 'the version key is not a published version (revision ≥ 1, digest, publishedAt, by, hosts)' };
-  }
-  return { version: v as PublishedVersion };
 }
