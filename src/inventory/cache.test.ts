@@ -15,14 +15,15 @@ states: [ok, warn, stop]
 skip_states: [stop]
 ssh_config: ssh/config
 roles:
-  web: { description: front, vars: { http_port: 80, nested: { a: [1, 2] } } }
-  db: {}
+  web: { description: front, vars: { http_port: 80, nested: { a: [1, 2] } }, files: { /etc/motd: { src: files/motd } } }
+  db: { provision: { profile: deb12 } }
+profiles: { deb12: { kernel: d-i/linux, initrd: d-i/initrd.gz } }
 groups: { tokyo: "dc=tk1" }
 checks: { ping: { command: "ping {{ host.address }}", on: web } }
 hosts:
   web[01-20]: { roles: [web], address: "10.0.0.[1-20]", vars: { dc: tk1 } }
   db1: { roles: [db, web], state: stop, note: "disk", port: 22, vars: { http_port: 8080 } }
-  db2: { roles: [db] }
+  db2: { roles: [db], files: { /etc/old: { absent: true } }, provision: { interfaces: { eth0: { mac: "52:54:00:00:00:02" } } } }
 `;
 
 /** Everything a consumer can see of an inventory, as plain data. */
@@ -52,6 +53,8 @@ test('a cached inventory is the same as a parsed one, provenance included', asyn
   assert.notEqual(cached, parsed);
   assert.deepEqual(view(cached), view(parsed));
   assert.deepEqual(cached.hostsByName.get('web07')?.provenance['http_port'], parsed.hostsByName.get('web07')?.provenance['http_port']);
+  assert.deepEqual(cached.hostsByName.get('db2')?.provision?.places['interfaces\0eth0\0mac'], parsed.hostsByName.get('db2')?.provision?.places['interfaces\0eth0\0mac']);
+  assert.ok(cached.profiles && cached.hostsByName.get('db2')?.files?.value['/etc/old']?.absent);
   assert.deepEqual(select(cached, ['web']).skipped.map((host) => host.name), ['db1']);
   assert.deepEqual(select(cached, ['tokyo']).hosts.length, 20);
   // Hosts stay independent after a cache read too.

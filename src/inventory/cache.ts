@@ -33,7 +33,7 @@ export interface CacheOptions {
 /** How many cache files a folder keeps unless told. */
 export const defaultMaxCacheFiles = 64;
 
-const format = 1;
+const format = 2;
 
 interface Entry {
   /** Host names of the entry, in order. */
@@ -46,6 +46,9 @@ interface Entry {
   p?: number;
   o?: string;
   v: Record<string, VarValue>;
+  /** The entry's own `files:` and `provision:` sections. */
+  f?: Host['files'];
+  q?: Host['provision'];
   /** Provenance of each key: an index into `provenance`. */
   w: Record<string, number>;
   /** definedAt: index into `paths`, line, col. */
@@ -61,6 +64,7 @@ interface Stored {
   skipStates: string[];
   sshConfig?: string;
   agents?: AgentsSettings;
+  profiles?: Inventory['profiles'];
   roles: Role[];
   groups: Group[];
   checks: Check[];
@@ -140,6 +144,8 @@ export function readCache(slot: { key: string; file: string }): Inventory | unde
       if (entry.u !== undefined) host.user = entry.u;
       if (entry.p !== undefined) host.port = entry.p;
       if (entry.o !== undefined) host.note = entry.o;
+      if (entry.f !== undefined) host.files = entry.f;
+      if (entry.q !== undefined) host.provision = entry.q;
       hosts.push(host);
     });
   }
@@ -155,6 +161,7 @@ export function readCache(slot: { key: string; file: string }): Inventory | unde
   };
   if (stored.sshConfig !== undefined) inventory.sshConfig = stored.sshConfig;
   if (stored.agents !== undefined) inventory.agents = stored.agents;
+  if (stored.profiles !== undefined) inventory.profiles = stored.profiles;
   return inventory;
 }
 
@@ -194,6 +201,8 @@ export function writeCache(slot: { key: string; file: string }, inventory: Inven
     if (host.user !== undefined) entry.u = host.user;
     if (host.port !== undefined) entry.p = host.port;
     if (host.note !== undefined) entry.o = host.note;
+    if (host.files !== undefined) entry.f = host.files;
+    if (host.provision !== undefined) entry.q = host.provision;
     entries.push(entry);
     last = { at: host.definedAt, entry };
   }
@@ -212,6 +221,7 @@ export function writeCache(slot: { key: string; file: string }, inventory: Inven
   };
   if (inventory.sshConfig !== undefined) stored.sshConfig = inventory.sshConfig;
   if (inventory.agents !== undefined) stored.agents = inventory.agents;
+  if (inventory.profiles !== undefined) stored.profiles = inventory.profiles;
   const temp = `${slot.file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(slot.file), { recursive: true, mode: 0o700 });

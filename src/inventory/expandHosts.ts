@@ -10,9 +10,10 @@ import type { ParsedFile } from './inventoryFile.js';
 import { maxInventoryHosts } from './limits.js';
 import type { Merged } from './mergeFiles.js';
 import { namePattern, type HostEntry } from './schema.js';
-import { childPairs, keyPosition, positionAt, section, valuePosition } from './sourcePosition.js';
+import { childPairs, keyPosition, positionAt, section, sectionOf, valuePosition } from './sourcePosition.js';
 import { keyText } from './yamlPath.js';
-import type { Host, Provenance, VarValue } from './types.js';
+// zod leaves absent optional keys out (never `key: undefined`), so its data is these types as they are.
+import type { Host, HostProvisionSpec, ManagedFileSpec, Provenance, VarValue } from './types.js';
 
 /** Where the hosts of one entry come from: the file, the entry's key and its fields. */
 interface EntryAt {
@@ -59,6 +60,10 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
       const single = names.length === 1;
       const user = spec.user ?? merged.user?.value;
       const port = spec.port ?? merged.port?.value;
+      const filesPair = entry.fields.get('files');
+      const files = spec.files && filesPair ? sectionOf(entry.file, filesPair, spec.files as Record<string, ManagedFileSpec>) : undefined;
+      const provisionPair = entry.fields.get('provision');
+      const provision = spec.provision && provisionPair ? sectionOf(entry.file, provisionPair, spec.provision as HostProvisionSpec) : undefined;
       const duplicates = new Map<Host, string[]>();
       const sharedAddress = new Map<Host, string[]>();
       names.forEach((name, i) => {
@@ -66,6 +71,8 @@ export function expandHosts(files: ParsedFile[], merged: Merged, states: string[
         if (user !== undefined) host.user = user;
         if (port !== undefined) host.port = port;
         if (spec.note !== undefined) host.note = spec.note;
+        if (files) host.files = files;
+        if (provision) host.provision = provision;
         const first = byName.get(name);
         if (first) {
           duplicates.set(first, [...(duplicates.get(first) ?? []), name]);

@@ -11,5 +11,5 @@ test('schema/muster.schema.json is the one generated from the zod schema (run `n
 test('the JSON Schema is strict and knows the format', () => {
   const schema = JSON.parse(inventoryJsonSchema()) as { additionalProperties: boolean; properties: Record<string, { additionalProperties?: unknown }> };
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks', 'agents']);
+  assert.deepEqual(Object.keys(schema.properties), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks', 'agents', 'profiles']);
 });

@@ -7,10 +7,11 @@ import { dirname, resolve } from 'node:path';
 import { isScalar, type Pair } from 'yaml';
 import type { Problem, SourceLocation } from '../core/errors.js';
 import type { ParsedFile } from './inventoryFile.js';
-import { childPairs, keyPosition, placedEntries, positionAt, section, valuePosition, type Placed } from './sourcePosition.js';
+import { childPairs, keyPosition, placedEntries, positionAt, section, sectionOf, valuePosition, type Placed } from './sourcePosition.js';
 import { keyText } from './yamlPath.js';
 import type { AgentsFileSection } from './schema.js';
-import type { AgentsSettings, Check, Group, Role, VarValue } from './types.js';
+// zod leaves absent optional keys out (never `key: undefined`), so its data is these types as they are.
+import type { AgentsSettings, Check, Group, ManagedFileSpec, ProfileSpec, ProvisionDefaults, Role, Section, VarValue } from './types.js';
 
 /** A role with the place of each of its vars (for provenance). */
 export type PlacedRole = Role & { placed: Map<string, Placed<VarValue>> };
@@ -28,6 +29,7 @@ export interface Merged {
   skipStates?: Placed<string[]>;
   sshConfig?: Placed<string>;
   agents?: Placed<AgentsSettings>;
+  profiles?: Section<Record<string, ProfileSpec>>;
   user?: Placed<string>;
   port?: Placed<number>;
   defaultVars: Map<string, Placed<VarValue>>;
@@ -72,6 +74,11 @@ export function mergeFiles(files: ParsedFile[], problems: Problem[]): Merged {
     once('skipStates', data.skip_states, topAt('skip_states'), '"skip_states"');
     if (data.ssh_config !== undefined) once('sshConfig', resolve(dirname(resolve(file.path)), data.ssh_config), topAt('ssh_config'), '"ssh_config"');
     if (data.agents !== undefined) once('agents', agentsSettings(data.agents, file.path), topAt('agents'), '"agents"');
+    const profiles = root.get('profiles');
+    if (data.profiles !== undefined && profiles) {
+      if (merged.profiles) problems.push({ message: '"profiles" is defined twice', at: keyPosition(file, profiles), also: merged.profiles.at });
+      else merged.profiles = sectionOf(file, profiles, data.profiles as Record<string, ProfileSpec>);
+    }
     if (file.broken.has('states') || file.broken.has('skip_states')) merged.statesKnown = false;
     for (const role of file.declaredRoles) merged.declaredRoles.add(role);
     if (file.broken.has('roles')) merged.rolesKnown = false;
@@ -90,8 +97,13 @@ export function mergeFiles(files: ParsedFile[], problems: Problem[]): Merged {
     }
     mergeNamed(file, 'roles', merged.roles, problems, (name, pair, at) => {
       const spec = data.roles?.[name] ?? {};
-      const role: PlacedRole = { name, vars: spec.vars ?? {}, definedAt: at, placed: placedEntries(file, childPairs(pair.value).get('vars')?.value, spec.vars) };
+      const fields = childPairs(pair.value);
+      const role: PlacedRole = { name, vars: spec.vars ?? {}, definedAt: at, placed: placedEntries(file, fields.get('vars')?.value, spec.vars) };
       if (spec.description !== undefined) role.description = spec.description;
+      const files = fields.get('files');
+      if (spec.files !== undefined && files) role.files = sectionOf(file, files, spec.files as Record<string, ManagedFileSpec>);
+      const provision = fields.get('provision');
+      if (spec.provision !== undefined && provision) role.provision = sectionOf(file, provision, spec.provision as ProvisionDefaults);
       return role;
     });
     mergeNamed(file, 'groups', merged.groups, problems, (name, pair, at) => {

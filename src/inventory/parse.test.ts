@@ -140,9 +140,9 @@ test('malformed YAML: one line with its position', () => {
 test('unknown keys and wrong types are errors at the key or value', () => {
   const problems = problemsOf([{ path: 'f.yaml', text: 'hostz: {}\ndefaults:\n  port: "22"\nhosts:\n  a:\n    adress: x\n  b:\n    port: 70000\n' }]);
   assert.deepEqual(problems, [
-    'f.yaml:1:1: unknown key "hostz" (allowed: version, defaults, states, skip_states, roles, groups, hosts, ssh_config, checks, agents)',
+    'f.yaml:1:1: unknown key "hostz" (allowed: version, defaults, states, skip_states, roles, groups, hosts, ssh_config, checks, agents, profiles)',
     'f.yaml:3:9: "defaults.port" must be a number, not the text "22"',
-    'f.yaml:6:5: unknown key "adress" in "hosts.a" (allowed: roles, address, user, port, state, note, vars)',
+    'f.yaml:6:5: unknown key "adress" in "hosts.a" (allowed: roles, address, user, port, state, note, vars, files, provision)',
     'f.yaml:8:11: "hosts.b.port": must be <=65535',
   ]);
 });

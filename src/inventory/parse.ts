@@ -69,6 +69,7 @@ function build(files: ParsedFile[], problems: Problem[]): Inventory {
   };
   if (merged.sshConfig) inventory.sshConfig = merged.sshConfig.value;
   if (merged.agents) inventory.agents = merged.agents.value;
+  if (merged.profiles) inventory.profiles = merged.profiles;
 
   for (const group of merged.groups.values()) {
     selectorProblem(inventory, group.selector, group, `group "${group.name}"`, problems, group.name);

@@ -23,6 +23,52 @@ const address = z.string().regex(/^[A-Za-z0-9_:[][A-Za-z0-9_.:%,/[\]-]*$/, {
   error: 'an address is a host name, IPv4 or IPv6 address, or a nodeset pattern of them: letters, digits, ".", ":", "%", "_", "-" and [ , / ] (no spaces or shell characters)',
 });
 
+// Managed files (docs/files.md). `mode` is a string: YAML 1.2 reads an unquoted 0644 as the number 644.
+const managedFile = z.strictObject({
+  src: z.string().min(1).optional().describe('The file or folder in the repository, relative to the inventory\'s root.'),
+  mode: z.string({ error: 'a mode is a quoted octal string, e.g. "0644" (unquoted, 0644 is the number 644)' }).regex(/^0?[0-7]{3}$/, { error: 'a mode is octal, e.g. "0644"' }).optional(),
+  owner: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, { error: 'an owner is USER or USER:GROUP' }).optional(),
+  template: z.boolean().optional().describe('Render src with the host\'s vars, as `muster render` does.'),
+  test: z.string().min(1).optional().describe('Run with the new file in place ({} is its path); a failure rolls back every file of the host.'),
+  then: z.string().min(1).optional().describe('Run once the host\'s files are in place and tested (a reload).'),
+  absent: z.literal(true).optional().describe('The file must not exist.'),
+}).refine((spec) => (spec.src === undefined) === (spec.absent === true), { error: 'a managed file has a "src", or "absent: true" (not both)' });
+
+const managedFiles = z.record(z.string().regex(/^\/[^\0\n]*$/, { error: 'a managed file is an absolute path' }), managedFile)
+  .describe('Files owned here: absolute path -> where it comes from and how it is installed.');
+
+// Provisioning (docs/provision.md).
+const mac = z.string().regex(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/, { error: 'a MAC address is six hex pairs, e.g. 52:54:00:12:34:56' });
+const provisionDefaults = {
+  profile: name('Profile').optional().describe('A name under `profiles`.'),
+  netboot: z.boolean().optional().describe('Boot the installer from the network (false once installed, so it never reinstalls by accident).'),
+  kopts: z.string().optional().describe('Extra kernel options for the installer.'),
+};
+const networkInterface = z.strictObject({
+  mac,
+  ip: z.ipv4().optional(),
+  netmask: z.ipv4().optional(),
+  gateway: z.ipv4().optional(),
+  dns: z.array(z.ipv4()).optional(),
+  dhcp: z.boolean().optional().describe('A dynamic address instead of `ip`.'),
+  boot: z.boolean().optional().describe('This interface network-boots (the first one when none says so).'),
+});
+const roleProvision = z.strictObject(provisionDefaults).describe('Provisioning defaults for the role\'s hosts.');
+const hostProvision = z.strictObject({
+  ...provisionDefaults,
+  interfaces: z.record(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'an interface name may use only letters, digits, "_", ".", ":" and "-"' }), networkInterface).optional(),
+}).describe('How the host is installed by network boot.');
+const profile = z.strictObject({
+  distro: z.string().optional(),
+  kernel: z.string().min(1).describe('Relative to the TFTP root.'),
+  initrd: z.string().min(1).describe('Relative to the TFTP root.'),
+  options: z.string().optional().describe('Kernel options for every host of the profile.'),
+  installer: z.strictObject({
+    kind: z.enum(['preseed', 'kickstart', 'cloud-init']),
+    template: z.string().min(1).describe('The answer file template, relative to the inventory\'s root.'),
+  }).optional(),
+}).describe('An install profile.');
+
 const defaults = z.strictObject({
   user: user.optional().describe('Login user for every host (else ssh_config, else the current user).'),
   port: port.optional().describe('SSH port for every host (else ssh_config, else 22).'),
@@ -32,6 +78,8 @@ const defaults = z.strictObject({
 const role = z.strictObject({
   description: z.string().optional(),
   vars: vars.optional(),
+  files: managedFiles.optional(),
+  provision: roleProvision.optional(),
 }).nullable().describe('A role; hosts list the roles they play.');
 
 const host = z.strictObject({
@@ -42,6 +90,8 @@ const host = z.strictObject({
   state: name('State').optional().describe('One of `states`; the first state when absent.'),
   note: z.string().optional().describe('Free text, e.g. why the host is in its state.'),
   vars: vars.optional(),
+  files: managedFiles.optional().describe('Files this host owns, overriding its roles\' for the same path.'),
+  provision: hostProvision.optional(),
 }).nullable().describe('A host, or a nodeset pattern (web[001-100].lan) making one host per name.');
 
 const check = z.strictObject({
@@ -72,6 +122,7 @@ export const inventoryFileSchema = z.strictObject({
   ssh_config: z.string().min(1).optional().describe('An ssh_config file (relative to this file) honoured when connecting to these hosts.'),
   checks: z.record(name('Check'), check).optional().describe('The monitoring model.'),
   agents: agents.optional(),
+  profiles: z.record(name('Profile'), profile).optional().describe('Install profiles for network boot.'),
 });
 
 /** What one file holds once validated. */

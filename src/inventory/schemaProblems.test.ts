@@ -6,10 +6,10 @@ import { parseYamlSource } from './sourcePosition.js';
 
 test('allowed keys are the schema\'s own, in its order, wherever a mapping has fixed keys', () => {
   // The list users read after an unknown top-level key (it was a hand-written list before).
-  assert.deepEqual(allowedKeys([]), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks', 'agents']);
+  assert.deepEqual(allowedKeys([]), ['version', 'defaults', 'states', 'skip_states', 'roles', 'groups', 'hosts', 'ssh_config', 'checks', 'agents', 'profiles']);
   assert.deepEqual(allowedKeys(['defaults']), ['user', 'port', 'vars']);
-  assert.deepEqual(allowedKeys(['roles', 'web']), ['description', 'vars']);
-  assert.deepEqual(allowedKeys(['hosts', 'web[1-2]']), ['roles', 'address', 'user', 'port', 'state', 'note', 'vars']);
+  assert.deepEqual(allowedKeys(['roles', 'web']), ['description', 'vars', 'files', 'provision']);
+  assert.deepEqual(allowedKeys(['hosts', 'web[1-2]']), ['roles', 'address', 'user', 'port', 'state', 'note', 'vars', 'files', 'provision']);
   assert.deepEqual(allowedKeys(['checks', 'ping']), ['command', 'on', 'description']);
   assert.equal(allowedKeys(['hosts']), undefined);
   assert.equal(allowedKeys(['hosts', 'a', 'vars']), undefined);

@@ -36,10 +36,12 @@ export function checkFile(source: YamlSource, raw: Record<string, unknown>, prob
     return checked;
   }
   if (isRecord(raw['roles'])) for (const role of Object.keys(raw['roles'])) checked.declaredRoles.add(role);
+  // Every issue is worded before any part is dropped: a second issue in a dropped part
+  // (two bad files of one role) would otherwise find its value gone and say it is missing.
   for (const issue of result.error.issues) {
     for (const { message, path, want } of describeIssue(issue, raw, wording)) problems.push({ message, at: pathPosition(source, path, want) });
-    prune(raw, issue, checked.broken);
   }
+  for (const issue of result.error.issues) prune(raw, issue, checked.broken);
   checked.data = raw as InventoryFile;
   return checked;
 }

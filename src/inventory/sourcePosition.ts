@@ -3,8 +3,9 @@
  * path (at its key or its value), a pair's key or value. Shared by the inventory
  * parser, `muster set` and task files, so every message names places the same way.
  */
-import { LineCounter, isMap, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import type { Problem, SourceLocation } from '../core/errors.js';
+import type { Section } from './types.js';
 import { findPair, keyText, yamlOffset } from './yamlPath.js';
 
 /** A YAML text parsed with the line index that turns its offsets into places. */
@@ -92,4 +93,40 @@ export function placedEntries<T>(source: YamlSource, node: unknown, values: Reco
     if (Object.hasOwn(values, key)) out.set(key, { value: values[key] as T, at: keyPosition(source, pair) });
   }
   return out;
+}
+
+/**
+ * A validated nested section (`files:`, `provision:`, `profiles:`) with the
+ * place of every key and list item under `pair`'s value, so that it can be
+ * checked after its YAML nodes are let go.
+ */
+export function sectionOf<T>(source: YamlSource, pair: Pair, value: T): Section<T> {
+  const places: Record<string, SourceLocation> = Object.create(null) as Record<string, SourceLocation>;
+  const walk = (node: unknown, prefix: string): void => {
+    const below = (key: string): string => (prefix === '' ? key : `${prefix}\0${key}`);
+    if (isMap(node)) {
+      for (const child of node.items as Pair[]) {
+        const path = below(keyText(child));
+        places[path] = keyPosition(source, child);
+        walk(child.value, path);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const path = below(String(i));
+        places[path] = positionAt(source, (item as Node | null)?.range?.[0] ?? 0);
+        walk(item, path);
+      });
+    }
+  };
+  walk(pair.value, '');
+  return { value, at: keyPosition(source, pair), places };
+}
+
+/** The place of a key path below a section (`['/etc/motd', 'src']`): the deepest written part of it, else the section's key. */
+export function placeOf(section: Section<unknown>, path: readonly string[]): SourceLocation {
+  for (let n = path.length; n > 0; n--) {
+    const at = section.places[path.slice(0, n).join('\0')];
+    if (at) return at;
+  }
+  return section.at;
 }

@@ -31,6 +31,81 @@ export interface Host {
   provenance: Record<string, Provenance>;
   /** The host entry (or pattern) that made this host. */
   definedAt: SourceLocation;
+  /** The files this host entry itself declares (`files:`); its roles' are on each Role. Shared by the hosts of a pattern. */
+  files?: Section<Record<string, ManagedFileSpec>>;
+  /** The host entry's own `provision:` (roles' defaults are on each Role). Shared by the hosts of a pattern. */
+  provision?: Section<HostProvisionSpec>;
+}
+
+/**
+ * A nested section of the inventory kept as written, with the place of every
+ * key under it, so that what reads it later (managed files, provisioning) can
+ * name file:line:col after the YAML nodes are gone. `places` is keyed by the
+ * key path below the section joined with "\0" (`placeOf` in sourcePosition.ts reads it).
+ */
+export interface Section<T> {
+  value: T;
+  /** The place of the section's own key (`files:`, `provision:`, `profiles:`). */
+  at: SourceLocation;
+  places: Record<string, SourceLocation>;
+}
+
+/** One managed file as a role or host declares it under `files:` (docs/files.md). */
+export interface ManagedFileSpec {
+  /** The file (or, for a folder, the folder) in the repository, relative to the inventory's root; absent with `absent: true`. */
+  src?: string;
+  /** Octal, as a string: "0644". */
+  mode?: string;
+  /** `user` or `user:group`. */
+  owner?: string;
+  /** Render `src` with the host's vars (the engine of `muster render`). */
+  template?: boolean;
+  /** Run on the host with the new file in place; a failure rolls the host's files back. `{}` is the file's path. */
+  test?: string;
+  /** Run on the host after the files are in place and tested (a reload). */
+  then?: string;
+  /** The file must not exist. */
+  absent?: boolean;
+}
+
+/** One network interface of a host to provision. */
+export interface InterfaceSpec {
+  mac: string;
+  ip?: string;
+  netmask?: string;
+  gateway?: string;
+  dns?: string[];
+  /** Address by DHCP (dynamic) instead of the fixed `ip`. */
+  dhcp?: boolean;
+  /** This interface network-boots (at most one per host; the first when none says so). */
+  boot?: boolean;
+}
+
+/** What a role gives as defaults for the provisioning of its hosts. */
+export interface ProvisionDefaults {
+  /** A name under `profiles:`. */
+  profile?: string;
+  /** Whether the host boots the installer from the network; false once installed. */
+  netboot?: boolean;
+  /** Extra kernel options for the installer. */
+  kopts?: string;
+}
+
+/** A host's `provision:`: the role defaults, overridden, plus its interfaces. */
+export interface HostProvisionSpec extends ProvisionDefaults {
+  interfaces?: Record<string, InterfaceSpec>;
+}
+
+/** An install profile under `profiles:` (docs/provision.md). */
+export interface ProfileSpec {
+  distro?: string;
+  /** Kernel and initrd, relative to the TFTP root. */
+  kernel: string;
+  initrd: string;
+  /** Kernel options for every host of the profile. */
+  options?: string;
+  /** The installer answer file, a template relative to the inventory's root. */
+  installer?: { kind: 'preseed' | 'kickstart' | 'cloud-init'; template: string };
 }
 
 /** A role as declared under `roles:`. */
@@ -39,6 +114,10 @@ export interface Role {
   description?: string;
   vars: Record<string, VarValue>;
   definedAt: SourceLocation;
+  /** The files the role owns (`files:`). */
+  files?: Section<Record<string, ManagedFileSpec>>;
+  /** Provisioning defaults for the role's hosts. */
+  provision?: Section<ProvisionDefaults>;
 }
 
 /** A named selector declared under `groups:`. */
@@ -82,6 +161,8 @@ export interface Inventory {
   sshConfig?: string;
   /** The `agents` section (docs/agents.md), `state` made absolute; absent when the inventory has none. */
   agents?: AgentsSettings;
+  /** Install profiles (`profiles:`), absent when the inventory has none. */
+  profiles?: Section<Record<string, ProfileSpec>>;
 }
 
 /** How agents, brokers and operators are set up (the inventory's `agents` section). */

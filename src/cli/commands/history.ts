@@ -8,7 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { shellJoin } from '../../core/shell.js';
 import { foldNodeset } from '../../core/nodeset.js';
-import { getHistory, historyPath, hostsOfRun, listHistory, type HistoryRun } from '../../ops/history.js';
+import { getHistory, historyPath, hostsOfRun, listHistory, type HistoryRun } from '../../history/journal.js';
 import { failureStatuses, type Status } from '../../run/outcome.js';
 import { formatGathered } from '../../report/display.js';
 import { gather } from '../../report/gather.js';

@@ -55,7 +55,7 @@ test('check: every problem, one line each with file:line:col, exit 2, no stack',
   assertUsageFailure(result, /^muster: Cannot load inventory: inventory\/a\.yaml:3:28: unknown role "nope" \(roles: web\)\n/);
   const lines = result.stderr.trimEnd().split('\n');
   assert.deepEqual(lines.slice(1), [
-    '  inventory/a.yaml:3:35: unknown key "colour" in "hosts.web[1-2]" (allowed: roles, address, user, port, state, note, vars)',
+    '  inventory/a.yaml:3:35: unknown key "colour" in "hosts.web[1-2]" (allowed: roles, address, user, port, state, note, vars, files, provision)',
     '  inventory/a.yaml:4:24: address pattern "10.0.0.[1-3]" makes 3 addresses but host pattern "web[3-4]" makes 2 hosts',
     '  inventory/b.yaml:2:3: host "web1" is defined twice (first at inventory/a.yaml:3:3)',
   ]);

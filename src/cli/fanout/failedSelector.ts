@@ -36,7 +36,7 @@ export function mentionsFailed(selectors: readonly string[]): boolean {
  * be, so an expression naming other hosts is a UsageError saying what to do instead.
  */
 export async function resolveFailed(selectors: readonly string[], inventory: Inventory): Promise<ResolvedSelectors> {
-  const { hostsOfRun } = await import('../../ops/history.js');
+  const { hostsOfRun } = await import('../../history/journal.js');
   const cache = new Map<string, { id: number; command: string; hosts: string[] }>();
   const notes: string[] = [];
   const lookup = (id: string | undefined): string[] => {

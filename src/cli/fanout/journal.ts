@@ -21,7 +21,7 @@ export interface JournalNote {
  * be written is a warning on stderr, never a failed command (see `journal`).
  */
 export async function journalRun(note: JournalNote, result: RunResult, startedAt: Date, presented: Presented): Promise<void> {
-  const { journal } = await import('../../ops/history.js');
+  const { journal } = await import('../../history/journal.js');
   journal({
     command: note.command,
     argv: note.argv ?? process.argv.slice(2),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { deployData } from '../core/deploy.js';
 import { EnvironmentError, NotFoundError } from '../core/errors.js';
 import type { Outcome } from '../run/outcome.js';
-import { getHistory, historyPath, journal, journalOutputCap, listHistory } from './history.js';
+import { getHistory, historyPath, journal, journalOutputCap, listHistory } from './journal.js';
 
 function outcome(host: string, status: Outcome['status'], stdout: string, extra: Partial<Outcome> = {}): Outcome {
   return { host, status, exitCode: status === 'ok' || status === 'changed' ? 0 : 1, stdout, stderr: '', durationMs: 12, ...extra };
