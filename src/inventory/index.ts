@@ -9,3 +9,6 @@ export { select, checkSelector } from './select.js';
 export { resolveHost } from './resolve.js';
 export { inventoryFileSchema } from './schema.js';
 export type { Check, Group, Host, Inventory, Provenance, Role, Selection, VarValue } from './types.js';
+export type { HostProvisionSpec, InterfaceSpec, ManagedFileSpec, ProfileSpec, ProvisionDefaults, Section } from './types.js';
+export { placeOf } from './sourcePosition.js';
+export { declaredFiles, inventoryRoot, type DeclaredFile, type FileConflict } from './managedFiles.js';

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidFileError } from '../core/errors.js';
 import { parseInventory } from './parse.js';
+import { declaredFiles } from './managedFiles.js';
 import { placeOf } from './sourcePosition.js';
 
 const text = `profiles:
@@ -49,4 +50,18 @@ hosts:
     for (const want of [/^1:\d+ .*initrd/m, /^3:\d+ .*absolute path/m, /^3:\d+ .*"src", or "absent: true"/m, /^3:\d+ .*mode.*string/m, /^5:\d+ .*MAC/m, /^5:\d+ .*ip/m]) assert.match(text, want);
     return true;
   });
+});
+
+test('a host owns its roles\' files in order, its own replacing theirs; two roles differing is a conflict', () => {
+  const inventory = parseInventory([{ path: '/repo/muster.yaml', text: `roles:
+  a: { files: { /etc/x: { src: a/x }, /etc/y: { src: a/y } } }
+  b: { files: { /etc/x: { src: b/x }, /etc/y: { src: a/y } } }
+hosts:
+  h1: { roles: [a, b], files: { /etc/y: { src: h1/y } } }
+` }]);
+  const host = inventory.hostsByName.get('h1');
+  assert.ok(host);
+  const { files, conflicts } = declaredFiles(inventory, host);
+  assert.deepEqual(files.map((file) => `${file.path} ${file.spec.src} ${file.layer} ${file.at.line}`), ['/etc/x a/x role:a 2', '/etc/y h1/y host 5']);
+  assert.deepEqual(conflicts.map((conflict) => `${conflict.path} ${conflict.first.at.line} ${conflict.second.at.line}`), ['/etc/x 2 3']);
 });
