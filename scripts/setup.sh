@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what muster's tests and demo need: npm packages, and — when root — the
 # Debian packages of the real components they run (sshd, nginx, nagios4, promtool,
-# nats-server, ansible-core), sudo for the --sudo tests, and the small tools the
+# nats-server, ansible-core, chromium, dnsmasq, qemu and the netboot files), sudo for the --sudo tests, and the small tools the
 # tests call that a minimal image may lack. Safe to run again: it installs only
 # what is missing.
 set -euo pipefail
@@ -29,9 +29,23 @@ declare -A wanted=(
   [/usr/bin/patch]=patch
   [/usr/bin/pgrep]=procps
   [/usr/bin/nodeset]=clustershell
+  # the web view's browser tests (issue 16)
+  [/usr/bin/chromium]=chromium
+  # network-boot provisioning (issue 14): DHCP/TFTP, boot loaders, the installer, validators, the VM
+  [/usr/sbin/dnsmasq]=dnsmasq-base
+  [/usr/lib/PXELINUX/pxelinux.0]=pxelinux
+  [/usr/lib/syslinux/modules/bios/ldlinux.c32]=syslinux-common
+  [/usr/bin/grub-mknetdir]=grub-common
+  [/usr/lib/grub/x86_64-efi/kernel.img]=grub-efi-amd64-bin
+  [/usr/lib/ipxe/undionly.kpxe]=ipxe
+  [/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64/linux]=debian-installer-12-netboot-amd64
+  [/usr/bin/cloud-init]=cloud-init
+  [/usr/bin/qemu-system-x86_64]=qemu-system-x86
+  [/usr/lib/ipxe/qemu/pxe-virtio.rom]=ipxe-qemu
+  [/usr/sbin/bridge]=iproute2
 )
 missing=()
-for cmd in "${!wanted[@]}"; do [ -x "$cmd" ] || missing+=("${wanted[$cmd]}"); done
+for cmd in "${!wanted[@]}"; do [ -e "$cmd" ] || missing+=("${wanted[$cmd]}"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: not root, so cannot install: ${missing[*]} (tests that need them will say so and be skipped)" >&2
