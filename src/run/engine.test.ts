@@ -85,6 +85,23 @@ test('runOn: batches run one after another, each complete before the next starts
   assert.deepEqual(order, ['B1/4', 'd0', 'B2/4', 'd1', 'd2', 'd3', 'B3/4', 'd4', 'd5', 'd6', 'B4/4', 'd7']);
 });
 
+test('runOn --batch-wait: each batch after the first starts that long after the last one ended; Ctrl-C cuts the wait', async () => {
+  const times: number[] = [];
+  const started = performance.now();
+  const { job } = recordingJob(new Set());
+  await runOn(targets(3), job, { transport: fakeTransport(), batch: '1', batchWaitMs: 150, onEvent: (e) => { if (e.type === 'batch-started') times.push(performance.now() - started); } });
+  assert.equal(times.length, 3);
+  assert.ok((times[1] ?? 0) - (times[0] ?? 0) >= 145 && (times[2] ?? 0) - (times[1] ?? 0) >= 145, `batches started at ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const before = performance.now();
+  const result = await runOn(targets(3), job, { transport: fakeTransport(), batch: '1', batchWaitMs: 60_000, signal: controller.signal });
+  assert.ok(performance.now() - before < 5000, 'the wait ends at the interrupt');
+  assert.deepEqual(result.outcomes.map((o) => o.status), ['ok', 'skipped', 'skipped']);
+  assert.equal(result.interrupted, true);
+});
+
 test('runOn --max-fail: failures EQUAL to the threshold let every batch run', async () => {
   const { job } = recordingJob(new Set(['h1', 'h2']));
   const result = await runOn(targets(10), job, { transport: fakeTransport(), batch: '2', maxFail: 2 });

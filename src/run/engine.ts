@@ -7,7 +7,8 @@
  * Semantics (docs/run.md says the same to users):
  * - Batches run one after another; a batch starts only when the previous one has
  *   finished. Inside a batch at most `forks` hosts run at once. Without `batch`
- *   all hosts form one batch.
+ *   all hosts form one batch. `batchWaitMs` settles between batches (Salt's
+ *   `--batch-wait`): the next batch starts that long after the previous one ended.
  * - Failures are outcomes whose status is in `failureStatuses` (failed,
  *   unreachable, timeout). Once failures EXCEED the threshold (see
  *   `failureThreshold`), no further host starts, in this batch or any later one;
@@ -77,6 +78,8 @@ export interface RunOptions {
   forks?: number;
   /** Rolling batches, e.g. `1,5,25%` or `[1, 5, 20]`; see `batchSizes`. Default: one batch. */
   batch?: string | number[];
+  /** Between batches, wait this long after one ends before the next starts (let a reloaded service settle). Default 0. */
+  batchWaitMs?: number;
   /** Failure threshold, `N` or `P%` of the targets; see `failureThreshold`. Default: none. */
   maxFail?: string | number;
   /** Per host, for the job after connecting. (Connecting is bounded by the transport's own options.) */
@@ -180,6 +183,8 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
     let offset = 0;
     for (const [batchIndex, size] of sizes.entries()) {
       if (starting.signal.aborted) break;
+      if (batchIndex > 0 && options.batchWaitMs) await settle(options.batchWaitMs, starting.signal);
+      if (starting.signal.aborted) break;
       const indices = Array.from({ length: size }, (_, i) => offset + i);
       offset += size;
       emit({ type: 'batch-started', batch: batchIndex + 1, of: sizes.length, hosts: indices.map((i) => (targets[i] as Target).name) });
@@ -210,6 +215,19 @@ export async function runOn<T = unknown>(targets: Target[], job: Job<T>, options
     ...(stopMessage !== undefined ? { stopMessage } : {}),
     durationMs: performance.now() - startedAt,
   };
+}
+
+/** Waits `ms`, or less when `signal` is aborted (a threshold crossed or Ctrl-C while waiting). */
+function settle(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(finish, ms);
+    signal.addEventListener('abort', finish, { once: true });
+    function finish(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      done();
+    }
+  });
 }
 
 /** How long a job has to settle once its signal is aborted, unless `abortGraceMs` says otherwise (a stopped push settles within it). */

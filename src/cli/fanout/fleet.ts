@@ -2,8 +2,8 @@
  * The hosts a fan-out command works on: the inventory, the selected hosts and
  * their transport targets, and how an inventory host becomes a target. The
  * selection is the union of the selectors (inventory hosts, `@failed`) and the hosts
- * named on the command line (`-w`, `--hostfile`), less `-x`; `-l`/`-p` then set
- * every target's login.
+ * named on the command line (`-w`, `--hostfile`), less `-x`, `--pick` of them at random;
+ * `-l`/`-p` then set every target's login.
  */
 import { MusterError } from '../../core/errors.js';
 import type { Host, Inventory } from '../../inventory/types.js';
@@ -12,6 +12,7 @@ import { inventoryFor, selectFor } from '../inventory.js';
 import { parseHostList, parsePortOption, readHostfile, type AdhocHost } from './adhocHosts.js';
 import { excludedNames } from './exclude.js';
 import { mentionsFailed, resolveFailed } from './failedSelector.js';
+import { pickRandom } from './pick.js';
 
 /** The selected hosts of an operation, and their transport targets (same order). */
 export interface Fleet {
@@ -35,6 +36,8 @@ export interface FleetOptions {
   port?: string;
   /** `-x`, repeatable: selectors or nodesets left out. */
   exclude?: string[];
+  /** `--pick N`: a random N of what is left. */
+  pick?: string;
 }
 
 /**
@@ -97,7 +100,8 @@ export async function selectFleet(selectors: string[], options: FleetOptions): P
     byName.set(named.name, { host: inventory.hostsByName.get(named.name) ?? adhocHost(named.name, inventory), login: named });
   }
   const excluded = await excludedNames(options.exclude ?? [], inventory);
-  const chosen = [...byName.values()].filter(({ host }) => !excluded.has(host.name));
+  const kept = [...byName.values()].filter(({ host }) => !excluded.has(host.name));
+  const chosen = options.pick === undefined ? kept : pickRandom(kept, options.pick);
   const targets = chosen.map(({ host, login }) => {
     const target = targetOf(host, inventory);
     const user = login?.user ?? options.user;

@@ -42,6 +42,12 @@ export interface FanoutOptions extends GlobalOptions, FleetOptions {
   retryDelay?: string;
   /** `--allow-empty`: a selection of no host is not an error. */
   allowEmpty?: boolean;
+  /** `--list-hosts`: print the selection and run nothing. */
+  listHosts?: boolean;
+  /** `--batch-wait D`: settle between batches. */
+  batchWait?: string;
+  /** `--watch D`: run again every D until Ctrl-C, the screen redrawn. */
+  watch?: string;
 }
 
 /**
@@ -60,9 +66,11 @@ export function addFanoutOptions(command: Command): Command {
     .option('--connect-timeout <duration>', 'give up connecting to a host after this long (default: ssh_config ConnectTimeout, else 10s)')
     .option('--timeout <duration>', 'per host, for the work after connecting: the remote command is killed and the host is `timeout`')
     .option('--batch <sizes>', 'rolling batches, e.g. 1,5,25% (a canary, then wider; the last size repeats; P% of the selected hosts, rounded up)')
+    .option('--batch-wait <duration>', 'between batches, wait this long after one ends before the next starts (as salt --batch-wait)')
     .option('--max-fail <n|p%>', 'once failures (failed, unreachable, timeout) EXCEED this, start no more hosts (P% of the selected hosts, rounded down)')
     .option('--sudo', 'run remote commands through sudo -n')
     .option('--stream', 'print output lines as they come, as `host: line`, instead of the gathered view')
+    .option('--watch <duration>', 'run again every DURATION until Ctrl-C, the screen redrawn each time (as watch(1)); not journaled')
     .addOption(new Option('--transport <name>', 'how to reach every host (default: each host\'s muster_transport variable, else ssh)').choices([...transportNames]))
     .option('--operator <name>', 'nats: the operator certificate to use (default: $MUSTER_OPERATOR, else the only one in STATE/ca/operators/)')
     .option('--accept-new', 'record unknown host keys (as OpenSSH accept-new); changed keys are always refused')
@@ -100,6 +108,7 @@ export interface FanoutFleet {
 export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { targets: [] }, env: NodeJS.ProcessEnv = process.env): FanoutSettings {
   const connectTimeoutMs = options.connectTimeout !== undefined ? positiveDuration(options.connectTimeout, '--connect-timeout') : undefined;
   const timeoutMs = options.timeout !== undefined ? positiveDuration(options.timeout, '--timeout') : undefined;
+  const batchWaitMs = options.batchWait !== undefined ? positiveDuration(options.batchWait, '--batch-wait') : undefined;
   const nameOf = (target: Target): string => options.transport ?? target.transport ?? 'ssh';
   const names = new Set(fleet.targets.map(nameOf));
   if (names.size === 0) names.add(options.transport ?? 'ssh');
@@ -134,6 +143,7 @@ export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { ta
       forks,
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.maxFail !== undefined ? { maxFail: options.maxFail } : {}),
+      ...(batchWaitMs !== undefined ? { batchWaitMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     },
   };
@@ -150,8 +160,15 @@ function parseCount(text: string, flag: string): number {
   return Number(text);
 }
 
-function positiveDuration(text: string, flag: string): number {
-  const ms = parseDuration(text);
+/** A duration flag's value in ms, more than 0; a bad one is a usage error naming the flag. */
+export function positiveDuration(text: string, flag: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError(`Invalid ${flag} "${text}": use a number of seconds or a form like 500ms, 30s, 5m, 1h30m`);
+  }
   if (ms <= 0) throw new UsageError(`Invalid ${flag} "${text}": must be more than 0`);
   return ms;
 }

@@ -24,11 +24,13 @@ import { inventoryOfTargets, type Fleet } from './fleet.js';
 import { journalRun, type JournalNote } from './journal.js';
 import { refuseEmpty } from './emptySelection.js';
 import { liveJson } from './liveJson.js';
-import { fanoutSettings, type FanoutOptions } from './options.js';
+import { listHosts } from './listHosts.js';
+import { fanoutSettings, positiveDuration, type FanoutOptions } from './options.js';
 import { cappedJob } from './outputCap.js';
 import { outputDir } from './outputDir.js';
 import { outputSettings, type OutputOptions } from './outputOptions.js';
 import { presentRun, type PresentOptions } from './present.js';
+import { repeatEvery } from './repeat.js';
 import { streamPrinter } from './streamPrinter.js';
 import { watchRun } from './watch.js';
 
@@ -51,7 +53,8 @@ export interface FanoutReport extends JournalNote {
  * Runs `work` with the engine's options made from `options` (transport, forks,
  * batches, threshold, timeout) plus the watch's signal and events, then presents
  * what it returns (see `presentRun`), journals it (unless `report.journal` is
- * false or there were no hosts) and sets process.exitCode. `targets` are the
+ * false or there were no hosts) and sets process.exitCode; `--list-hosts` prints the
+ * targets instead, `--watch D` does it all again every D. `targets` are the
  * hosts `work` runs on: they size the progress line and give the addresses the
  * gathered view generalises. Returns the result for commands that show more.
  */
@@ -62,8 +65,23 @@ export async function fanoutWith(
   work: (run: RunOptions) => Promise<RunResult>,
 ): Promise<RunResult> {
   // The output options (run's -L, -N, --diff, --output-dir, --max-output; absent elsewhere) first: a bad one is a usage error before any host is asked.
-  const output = outputSettings(options as FanoutOptions & OutputOptions);
+  outputSettings(options as FanoutOptions & OutputOptions);
   if (targets.length === 0 && !options.allowEmpty) return refuseEmpty(report.selector);
+  if (options.listHosts) return listHosts(targets, options);
+  if (options.watch === undefined) return fanoutOnce(targets, options, report, work);
+  const every = positiveDuration(options.watch, '--watch');
+  // Each round is a look, not a change to remember: the journal would fill with them.
+  return repeatEvery(every, options.watch, `muster ${process.argv.slice(2).join(' ')}`, () => fanoutOnce(targets, options, { ...report, journal: false }, work));
+}
+
+/** One fan-out of `fanoutWith`: run, present, journal, exit code. */
+async function fanoutOnce(
+  targets: readonly Target[],
+  options: FanoutOptions,
+  report: FanoutReport,
+  work: (run: RunOptions) => Promise<RunResult>,
+): Promise<RunResult> {
+  const output = outputSettings(options as FanoutOptions & OutputOptions);
   const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) });
   const out = { stdout: process.stdout, stderr: process.stderr };
   const json = options.json && report.streamJson ? liveJson(out.stdout, { chunks: options.stream ?? false, record: report.jsonRecord ?? hostRecord }) : undefined;

@@ -1,7 +1,8 @@
 /**
  * The options that say which hosts a fan-out reaches and how to log in, as the tools
  * operators come from spell them: `-w` and `-x` (pdsh, clush), `--hostfile` (pssh `-h`),
- * `-l`, `-p` and `-o` (ssh), and `--allow-empty` for a selection that may be empty.
+ * `-l`, `-p` and `-o` (ssh), `--pick` (clush), `--list-hosts` (ansible), and
+ * `--allow-empty` for a selection that may be empty.
  * Shared by run, push, diff, fetch, apply (through addFanoutOptions) and call.
  */
 import type { Command } from 'commander';
@@ -20,6 +21,8 @@ export function addTargetOptions(command: Command): Command {
     .option('-l, --user <user>', 'log in as this user on every host (wins over the inventory and ssh_config; a host file\'s user@ wins over it)')
     .option('-p, --port <port>', 'connect to this port on every host (wins over the inventory and ssh_config; a host file\'s :port wins over it)')
     .option('-o, --ssh-option <Key=Value>', 'an ssh_config option for every host, as ssh -o (wins over the inventory and ssh_config files; repeatable)', collect)
+    .option('--pick <n>', 'a random N of the selected hosts (as clush --pick)')
+    .option('--list-hosts', 'print the selected hosts, folded, and exit: nothing runs (as ansible --list-hosts)')
     .option('--allow-empty', 'a selection that matches no host is not an error (exit 0)');
   allowMissingSelector(command);
   return command;
