@@ -6,7 +6,7 @@
 import { runChild } from './childProcess.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { stopProcessGroup } from './processGroup.js';
-import { sudoLine } from './sudo.js';
+import { sudoInput, sudoLine, type Sudo } from './sudo.js';
 import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Session, type Target, type Transport } from './types.js';
 
 /**
@@ -14,9 +14,9 @@ import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type
  * KILL); falls back to KILLing the process group if the script cannot run. A script still
  * running when stopProcessGroup gives up on it is TERMed (sudo passes that on to its shell).
  */
-function killSession(sid: number, sudo: boolean): Promise<void> {
-  const run = (command: string, signal: AbortSignal): Promise<unknown> =>
-    runChild('sh', ['-c', command], { signal });
+function killSession(sid: number, sudo: Sudo): Promise<void> {
+  const run = (command: string, signal: AbortSignal, stdin: string | Buffer | undefined): Promise<unknown> =>
+    runChild('sh', ['-c', command], { signal, ...(stdin !== undefined ? { stdin } : {}) });
   return stopProcessGroup(sid, sudo, run, () => {
     try {
       process.kill(-sid, 'SIGKILL');
@@ -49,14 +49,15 @@ class LocalSession implements Session {
     const { signal } = options;
     if (signal?.aborted) throw signal.reason;
     if (this.closed) throw new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`);
-    const sudo = options.sudo === true;
+    const sudo = options.sudo;
+    const stdin = sudoInput(sudo, options.stdin);
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
     // detached: the child leads a new session (setsid), so the kill reaches all it starts,
     // including what moved to a process group of its own (timeout, job control).
     const exit = await runChild('sh', ['-c', sudoLine(command, sudo)], {
       detached: true,
-      stdin: options.stdin,
+      ...(stdin !== undefined ? { stdin } : {}),
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => stderr.push(chunk),
       signal,

@@ -14,6 +14,7 @@ import { connectTimedOut, DEFAULT_CONNECT_TIMEOUT_MS } from './connectTimeout.js
 import { failureFromText } from './failureText.js';
 import { execResult, OutputCapture } from './outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from './processGroup.js';
+import { sudoInput } from './sudo.js';
 import type { ConnectOptions, ExecOptions, ExecResult, Session, Target, Transport } from './types.js';
 import { ConnectError, ExecAbortedError } from './types.js';
 
@@ -66,9 +67,11 @@ async function runSsh(
   binary: string,
   args: string[],
   signal: AbortSignal,
+  stdin?: string | Buffer,
 ): Promise<{ code: number | null; stderr: string }> {
   const chunks: Buffer[] = [];
   const exit = await runChild(binary, args, {
+    ...(stdin !== undefined ? { stdin } : {}),
     onStderr: (chunk) => chunks.push(chunk),
     signal,
   });
@@ -136,14 +139,15 @@ class OpensshSession implements Session {
     if (this.closed) throw new ConnectError(this.target.name, 'closed', `session to ${this.target.name} is closed`);
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
-    const group = new RemoteProcessGroup(command, options.sudo === true, (chunk) => stderr.push(chunk));
+    const group = new RemoteProcessGroup(command, options.sudo, (chunk) => stderr.push(chunk));
     const over = (line: string): string[] => this.args(['-o', 'ControlMaster=no', '--', this.target.name, line]);
     // The kill goes over the master too; without a known group only the local client is ended.
     const killGroup = (): Promise<void> => stopProcessGroup(group.known(), group.sudo,
-      (kill, killSignal) => runSsh(this.binary, over(kill), killSignal), () => undefined);
+      (kill, killSignal, killStdin) => runSsh(this.binary, over(kill), killSignal, killStdin), () => undefined);
 
+    const stdin = sudoInput(options.sudo, options.stdin);
     const exit = await runChild(this.binary, over(group.line), {
-      stdin: options.stdin,
+      ...(stdin !== undefined ? { stdin } : {}),
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => group.pushStderr(chunk),
       signal,

@@ -12,7 +12,7 @@
  * The local transport knows its command's group without a marker (it starts the session
  * itself) and runs the same kill script, through the same `stopProcessGroup` sequence.
  */
-import { sudoLine } from './sudo.js';
+import { killerOf, sudoInput, sudoLine, type Sudo } from './sudo.js';
 
 /** How long an abort waits for the process-group marker when the command was aborted at once. */
 export const PGID_WAIT_MS = 2_000;
@@ -25,7 +25,7 @@ const MARKER_PREFIX = Buffer.from('\x1emuster-pgid=');
 const MAX_HELD_BYTES = 64 * 1024;
 
 /** The command line sent to the host: prints the process group, then runs `command` (under `sudo -n` when asked). */
-export function wrapRemoteCommand(command: string, sudo: boolean): string {
+export function wrapRemoteCommand(command: string, sudo: Sudo): string {
   return `printf '\\036muster-pgid=%s\\n' "$$" >&2\n${sudoLine(command, sudo)}`;
 }
 
@@ -37,13 +37,13 @@ export function wrapRemoteCommand(command: string, sudo: boolean): string {
  * killed), so the caller can report the command dead. Without pkill/pgrep (procps) only the
  * group is reached.
  */
-export function killGroupCommand(pgid: number, sudo: boolean): string {
+export function killGroupCommand(pgid: number, sudo: Sudo): string {
   const script = `p=${pgid}; `
     + 'alive() { kill -0 -$p 2>/dev/null || pgrep -s $p >/dev/null 2>&1; }; '
     + 'kill -TERM -$p 2>/dev/null; pkill -TERM -s $p 2>/dev/null; i=0; '
     + 'while alive; do i=$((i+1)); '
     + 'if [ $i -ge 20 ]; then kill -KILL -$p 2>/dev/null; pkill -KILL -s $p 2>/dev/null; exit 0; fi; sleep 0.1; done; exit 0';
-  return sudoLine(script, sudo);
+  return sudoLine(script, killerOf(sudo));
 }
 
 /**
@@ -112,7 +112,7 @@ export class RemoteProcessGroup {
   private readonly filter: PgidMarkerFilter;
   private readonly arrived: Promise<number>;
 
-  constructor(command: string, readonly sudo: boolean, emitStderr: (chunk: Buffer) => void) {
+  constructor(command: string, readonly sudo: Sudo, emitStderr: (chunk: Buffer) => void) {
     this.line = wrapRemoteCommand(command, sudo);
     let resolvePgid: (pgid: number) => void = () => undefined;
     this.arrived = new Promise<number>((resolveArrived) => { resolvePgid = resolveArrived; });
@@ -164,8 +164,8 @@ export class RemoteProcessGroup {
  */
 export async function stopProcessGroup(
   pgid: number | undefined | Promise<number | undefined>,
-  sudo: boolean,
-  run: (command: string, signal: AbortSignal) => Promise<unknown>,
+  sudo: Sudo,
+  run: (command: string, signal: AbortSignal, stdin: string | Buffer | undefined) => Promise<unknown>,
   fallback: () => void,
 ): Promise<void> {
   const group = await pgid;
@@ -182,7 +182,7 @@ export async function stopProcessGroup(
     }, KILL_WAIT_MS);
   });
   try {
-    await Promise.race([run(killGroupCommand(group, sudo), deadline.signal), waited]);
+    await Promise.race([run(killGroupCommand(group, sudo), deadline.signal, sudoInput(killerOf(sudo), undefined)), waited]);
   } catch {
     // The kill script could not run: the direct signal is all that is left.
     fallback();

@@ -29,6 +29,12 @@ export interface ConnectOptions {
 /** Takes output chunks as they come; a returned promise holds back reading until it settles (see `ExecOptions.onStdout`). */
 export type ChunkSink = ((chunk: Buffer) => void) | ((chunk: Buffer) => Promise<void>);
 
+/** Who an exec becomes through sudo and with what password; `{}` is root without one (sudo -n). See sudo.ts. */
+export interface SudoAs {
+  user?: string;
+  password?: string;
+}
+
 export interface ExecOptions {
   /** Bytes written to the command's stdin, then EOF. Without it stdin is closed at once. */
   stdin?: string | Buffer;
@@ -37,8 +43,8 @@ export interface ExecOptions {
    * `exec` then rejects with an `ExecAbortedError` that keeps the output that came before.
    */
   signal?: AbortSignal;
-  /** Run through `sudo -n`. */
-  sudo?: boolean;
+  /** Run through sudo: `true` as root with `sudo -n`; a `SudoAs` as another user or with a password (sudo.ts). */
+  sudo?: boolean | SudoAs;
   /** Cap on each of stdout and stderr kept in the result; default 1 MiB. (The callbacks see everything.) */
   maxOutputBytes?: number;
   /**

@@ -11,22 +11,23 @@ import { commandLineLines } from '../../transport/ssh/config/commandLine.js';
 import type { Inventory } from '../../inventory/types.js';
 import { defaultForks, type RunOptions } from '../../run/engine.js';
 import { routingTransport, transportFor, transportNames, type TransportOptions } from '../../transport/factory.js';
-import type { Target, Transport } from '../../transport/types.js';
+import type { SudoAs, Target, Transport } from '../../transport/types.js';
 import type { GlobalOptions } from '../globals.js';
 import type { FleetOptions } from './fleet.js';
 import { natsSettings } from './natsSettings.js';
 import { retryConnects, retrySettings } from './retryConnect.js';
 import { addTargetOptions } from './targetOptions.js';
+import type { SudoOptions } from './sudoOptions.js';
+import { sudoAsTransport } from '../../transport/sudo.js';
 
 /** The parsed fan-out options (commander's camelCase names). */
-export interface FanoutOptions extends GlobalOptions, FleetOptions {
+export interface FanoutOptions extends GlobalOptions, FleetOptions, SudoOptions {
   /** Absent: `defaultForks`, or `defaultNatsForks` when every host goes over nats. */
   forks?: string;
   connectTimeout?: string;
   timeout?: string;
   batch?: string;
   maxFail?: string;
-  sudo?: boolean;
   stream?: boolean;
   /** Given: every host goes this way. Absent: each host's `muster_transport`, else ssh. */
   transport?: string;
@@ -68,7 +69,10 @@ export function addFanoutOptions(command: Command): Command {
     .option('--batch <sizes>', 'rolling batches, e.g. 1,5,25% (a canary, then wider; the last size repeats; P% of the selected hosts, rounded up)')
     .option('--batch-wait <duration>', 'between batches, wait this long after one ends before the next starts (as salt --batch-wait)')
     .option('--max-fail <n|p%>', 'once failures (failed, unreachable, timeout) EXCEED this, start no more hosts (P% of the selected hosts, rounded down)')
-    .option('--sudo', 'run remote commands through sudo -n')
+    .option('--sudo', 'run remote commands through sudo (as root, sudo -n: never waiting for a password unless given one)')
+    .option('--sudo-user <user>', 'with --sudo: become this user instead of root (as ansible --become-user)')
+    .option('-K, --ask-sudo-pass', 'with --sudo: ask once for sudo\'s password (never echoed, logged, journaled or on a command line)')
+    .option('--sudo-password-file <file>', 'with --sudo: sudo\'s password is the first line of this file (for scripts; as ansible --become-password-file)')
     .option('--stream', 'print output lines as they come, as `host: line`, instead of the gathered view')
     .option('--watch <duration>', 'run again every DURATION until Ctrl-C, the screen redrawn each time (as watch(1)); not journaled')
     .addOption(new Option('--transport <name>', 'how to reach every host (default: each host\'s muster_transport variable, else ssh)').choices([...transportNames]))
@@ -105,13 +109,15 @@ export interface FanoutFleet {
  * that makes each one it needs once. Nats needs `fleet.inventory`'s broker and an operator
  * (see natsSettings.ts): asked only when some host goes over nats.
  */
-export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { targets: [] }, env: NodeJS.ProcessEnv = process.env): FanoutSettings {
+export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { targets: [] }, env: NodeJS.ProcessEnv = process.env, sudoAs?: SudoAs): FanoutSettings {
   const connectTimeoutMs = options.connectTimeout !== undefined ? positiveDuration(options.connectTimeout, '--connect-timeout') : undefined;
   const timeoutMs = options.timeout !== undefined ? positiveDuration(options.timeout, '--timeout') : undefined;
   const batchWaitMs = options.batchWait !== undefined ? positiveDuration(options.batchWait, '--batch-wait') : undefined;
   const nameOf = (target: Target): string => options.transport ?? target.transport ?? 'ssh';
   const names = new Set(fleet.targets.map(nameOf));
   if (names.size === 0) names.add(options.transport ?? 'ssh');
+  // The agents run commands as root through their own sudo wrapping: no other user, no password to hand over.
+  if (sudoAs && names.has('nats')) throw new UsageError('--sudo-user, -K and --sudo-password-file work over ssh, openssh and local, not over nats');
   for (const target of fleet.targets) {
     if (options.transport === undefined && target.transport !== undefined && !(transportNames as readonly string[]).includes(target.transport)) {
       throw new UsageError(`Host ${target.name}: muster_transport "${target.transport}" is not a transport: use ${transportNames.join(', ')}`);
@@ -135,6 +141,7 @@ export function fanoutSettings(options: FanoutOptions, fleet: FanoutFleet = { ta
       return picked;
     });
   }
+  if (sudoAs) transport = sudoAsTransport(transport, sudoAs);
   const retry = retrySettings(options.retry, options.retryDelay);
   if (retry) transport = retryConnects(transport, retry);
   return {

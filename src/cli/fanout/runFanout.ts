@@ -17,7 +17,7 @@ import type { RunEvent } from '../../run/events.js';
 import type { Outcome } from '../../run/outcome.js';
 import { hostRecord } from '../../report/jsonLines.js';
 import { failureOf } from '../../transport/factory.js';
-import type { Target } from '../../transport/types.js';
+import type { SudoAs, Target } from '../../transport/types.js';
 import { useColor } from '../globals.js';
 import { flagFor } from '../optionFlags.js';
 import { inventoryOfTargets, type Fleet } from './fleet.js';
@@ -31,6 +31,8 @@ import { outputDir } from './outputDir.js';
 import { outputSettings, type OutputOptions } from './outputOptions.js';
 import { presentRun, type PresentOptions } from './present.js';
 import { repeatEvery } from './repeat.js';
+import { sudoSettings } from './sudoOptions.js';
+import { explainSudoRefusal } from './sudoRefusal.js';
 import { streamPrinter } from './streamPrinter.js';
 import { watchRun } from './watch.js';
 
@@ -68,10 +70,12 @@ export async function fanoutWith(
   outputSettings(options as FanoutOptions & OutputOptions);
   if (targets.length === 0 && !options.allowEmpty) return refuseEmpty(report.selector);
   if (options.listHosts) return listHosts(targets, options);
-  if (options.watch === undefined) return fanoutOnce(targets, options, report, work);
+  // Asked once, before any host is reached (and not once per --watch round).
+  const sudoAs = await sudoSettings(options);
+  if (options.watch === undefined) return fanoutOnce(targets, options, report, work, sudoAs);
   const every = positiveDuration(options.watch, '--watch');
   // Each round is a look, not a change to remember: the journal would fill with them.
-  return repeatEvery(every, options.watch, `muster ${process.argv.slice(2).join(' ')}`, () => fanoutOnce(targets, options, { ...report, journal: false }, work));
+  return repeatEvery(every, options.watch, `muster ${process.argv.slice(2).join(' ')}`, () => fanoutOnce(targets, options, { ...report, journal: false }, work, sudoAs));
 }
 
 /** One fan-out of `fanoutWith`: run, present, journal, exit code. */
@@ -80,9 +84,10 @@ async function fanoutOnce(
   options: FanoutOptions,
   report: FanoutReport,
   work: (run: RunOptions) => Promise<RunResult>,
+  sudoAs: SudoAs | undefined,
 ): Promise<RunResult> {
   const output = outputSettings(options as FanoutOptions & OutputOptions);
-  const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) });
+  const { transport, run } = fanoutSettings(options, { targets, inventory: inventoryOfTargets(targets) }, process.env, sudoAs);
   const out = { stdout: process.stdout, stderr: process.stderr };
   const json = options.json && report.streamJson ? liveJson(out.stdout, { chunks: options.stream ?? false, record: report.jsonRecord ?? hostRecord }) : undefined;
   const printer = options.stream && !options.json
@@ -110,6 +115,7 @@ async function fanoutOnce(
   // way for one reason, which is said once (exit 2) instead of once per host.
   const failure = failureOf(transport);
   if (failure && !result.outcomes.some((outcome) => outcome.status === 'ok' || outcome.status === 'changed')) throw failure;
+  if (options.sudo) result = { ...result, outcomes: result.outcomes.map(explainSudoRefusal) };
   const presented = presentRun(result, {
     json: options.json,
     stream: options.stream,

@@ -7,6 +7,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { ChannelSlots } from '../channelSlots.js';
 import { execResult, feed, OutputCapture } from '../outputCapture.js';
 import { RemoteProcessGroup, stopProcessGroup } from '../processGroup.js';
+import { sudoInput } from '../sudo.js';
 import { ConnectError, ExecAbortedError, type ExecOptions, type ExecResult, type Session, type Target } from '../types.js';
 
 /** The session of the in-process ssh transport; `sshTransport`'s `connect` builds it. */
@@ -44,7 +45,7 @@ export class SshSession implements Session {
     }
     const stdout = new OutputCapture(options.maxOutputBytes, options.onStdout);
     const stderr = new OutputCapture(options.maxOutputBytes, options.onStderr);
-    const group = new RemoteProcessGroup(command, options.sudo === true, (chunk) => stderr.push(chunk));
+    const group = new RemoteProcessGroup(command, options.sudo, (chunk) => stderr.push(chunk));
 
     return new Promise<ExecResult>((resolvePromise, reject) => {
       let exitCode: number | null = null;
@@ -92,7 +93,8 @@ export class SshSession implements Session {
           }
           finish(undefined, execResult(exitCode, exitSignal, stdout, stderr));
         });
-        if (options.stdin !== undefined) opened.end(options.stdin);
+        const stdin = sudoInput(options.sudo, options.stdin);
+        if (stdin !== undefined) opened.end(stdin);
         else opened.end();
         // Aborted and given up on before the channel even opened: the command must not live on.
         if (settled && aborting) void this.killRemote(group, () => opened).finally(() => opened.close());
@@ -107,7 +109,7 @@ export class SshSession implements Session {
    * direct child.
    */
   private killRemote(group: RemoteProcessGroup, channel: () => ClientChannel | undefined): Promise<void> {
-    return stopProcessGroup(group.known(), group.sudo, (kill, signal) => this.execKill(kill, signal), () => channel()?.signal('KILL'));
+    return stopProcessGroup(group.known(), group.sudo, (kill, signal, stdin) => this.execKill(kill, signal, stdin), () => channel()?.signal('KILL'));
   }
 
   /**
@@ -116,7 +118,7 @@ export class SshSession implements Session {
    * hangs does not hold the slot; sshd does not signal a command whose channel closes, and the
    * script writes nothing, so it still runs its own bounded course on the host.
    */
-  private execKill(kill: string, signal: AbortSignal): Promise<void> {
+  private execKill(kill: string, signal: AbortSignal, stdin: string | Buffer | undefined): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
     return new Promise<void>((resolveKill, reject) => {
       let opened: ClientChannel | undefined;
@@ -135,7 +137,8 @@ export class SshSession implements Session {
         });
         killChannel.resume();
         killChannel.stderr.resume();
-        killChannel.end();
+        if (stdin !== undefined) killChannel.end(stdin);
+        else killChannel.end();
         // Given up on before the channel even opened: it has no use left.
         if (signal.aborted) killChannel.close();
       });
