@@ -21,6 +21,7 @@ export const registry: CommandEntry[] = [
   { name: 'run', summary: 'run a command on every selected host (FORALL)', load: () => import('./commands/run.js') },
   { name: 'push', summary: 'copy a file to every selected host, test, roll back on failure (SYNCALL)', load: () => import('./commands/push.js') },
   { name: 'diff', summary: 'is this file the same everywhere? groups and diffs (DIFFALL)', load: () => import('./commands/diff.js') },
+  { name: 'adopt', summary: 'put the live files of the selected hosts into the repository, declared under files: (variants as host overrides)', load: () => import('./commands/adopt.js') },
   { name: 'fetch', summary: 'gather a file from every selected host into LOCALDIR/HOST/', load: () => import('./commands/fetch.js') },
   { name: 'facts', summary: 'what the hosts are (os, kernel, cpus, memory, disks, addresses), gathered; over ssh, from the agents or their bucket', load: () => import('./commands/facts.js') },
   { name: 'reconcile', summary: 'hosts whose facts contradict the inventory: address, hostname, stopped but answering, not seen', load: () => import('./commands/reconcile.js') },
