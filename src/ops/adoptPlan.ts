@@ -156,7 +156,7 @@ export async function planAdopt(inventory: Inventory, hosts: readonly Host[], pa
     if (plan.writes.some((write) => write.changes)) plan.changes = true;
     plan.declaredAt = declaredPlaces(inventory, hosts, path);
     if (plan.declaredAt.length > 0 && plan.changes && !force) {
-      throw new MusterError(`${path} is managed already (declared at ${plan.declaredAt.join(', ')}); add --force to adopt it again from the hosts; nothing was adopted`);
+      throw new MusterError(`${path} is managed already (declared in ${plan.declaredAt.join(', ')}); add --force to adopt it again from the hosts; nothing was adopted`);
     }
     plans.push(plan);
   }
