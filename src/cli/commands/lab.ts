@@ -13,10 +13,12 @@ import { newCommand, printJsonLine, withoutGlobals, type GlobalOptions } from '.
 
 interface LabOptions extends GlobalOptions {
   name: string;
+  inventory?: string;
 }
 
 interface UpOptions extends LabOptions {
   prefix: string;
+  like?: string;
   roles?: string;
   recreate?: boolean;
   agents?: boolean;
@@ -120,9 +122,10 @@ function parseBrokers(text: string): number {
 const nameOption = ['--name <name>', 'lab name (several labs can run at once)', 'default'] as const;
 
 function upCommand(): Command {
-  // A lab reads no inventory (it writes one): no -i on any lab command.
-  return withoutGlobals(newCommand('up', 'bring up N hosts (default 10) and write their inventory'), ['inventory'])
+  // A lab reads no inventory (it writes one), but for `up --like`, which reads the real one (-i).
+  return newCommand('up', 'bring up N hosts (default 10) and write their inventory')
     .argument('[count]', 'how many hosts (default 10, or the sum of --roles counts)')
+    .option('--like <selector>', 'one lab host for each selected real host, named, roled and given files like it, in a second inventory (LABDIR/like/muster.yaml; the real inventory from -i as usual)')
     .option(...nameOption)
     .option('--prefix <prefix>', 'host name prefix: PREFIX01, PREFIX02, …', 'lab')
     .option('--roles <roles>', 'roles in contiguous blocks: web,db,cache (split evenly) or web:10,db:5 (exact counts)')
@@ -130,6 +133,8 @@ function upCommand(): Command {
     .option('--agents', 'also a fleet CA, a broker and a real muster agent in every host (enrolled, signed, connected)')
     .option('--brokers <n>', 'with --agents: how many brokers (a cluster when more than 1; at most 3)', '1')
     .action(async (countText: string | undefined, options: UpOptions, cmd: Command) => {
+      if (options.like !== undefined) return likeUp(options.like, countText, options);
+      if (options.inventory !== undefined) throw new UsageError('-i is read by lab up --like only: a lab writes its own inventory');
       const roles = options.roles === undefined ? [] : [options.roles];
       const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
       let count: number | undefined;
@@ -160,6 +165,38 @@ function upCommand(): Command {
         else process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name), stopped, agents));
       });
     });
+}
+
+/** `lab up --like SEL`: a lab of as many hosts as SEL selects, and the like inventory for them (labLike.ts, lab/like.ts). */
+async function likeUp(selector: string, countText: string | undefined, options: UpOptions): Promise<void> {
+  if (countText !== undefined || options.roles !== undefined) throw new UsageError('--like gives the lab one host per selected host, with their roles: no count or --roles with it');
+  if (options.agents) throw new UsageError('--like with --agents is not supported: the like hosts are reached over SSH');
+  const { likeSelection, likeSpec } = await import('./labLike.js');
+  const { writeLikeInventory } = await import('../../lab/like.js');
+  const { inventory, hosts } = await likeSelection(selector, options);
+  await interruptible(async (signal) => {
+    const started = performance.now();
+    const lab = await labUp({ name: options.name, count: hosts.length, prefix: options.prefix, signal, ...(options.recreate ? { recreate: true } : {}) });
+    const like = await writeLikeInventory(likeSpec(lab, selector, inventory, hosts));
+    const pairs = hosts.map((host, index) => ({ name: host.name, address: lab.hosts[index]?.address ?? '', lab: lab.hosts[index]?.name ?? '', roles: host.roles }));
+    if (options.json) printJsonLine({ ...lab, like: { selector, inventory: like, from: inventory.files, hosts: pairs } });
+    else if (options.quiet) process.stdout.write(`${like}\n`);
+    else {
+      process.stdout.write(describeUp(lab, elapsed(started), nameFlag(options.name), 0).replace(/\nUse it:[^]*$/, '\n'));
+      const roles = [...new Set(hosts.flatMap((host) => host.roles))];
+      process.stdout.write([
+        `  like        ${foldNodeset(hosts.map((host) => host.name))} of ${inventory.files.join(', ')}${roles.length > 0 ? `, roles ${roles.join(', ')}` : ''}`,
+        `  inventory   ${like} (the real names, roles, vars and files; the lab's addresses)`,
+        '',
+        'Try it:',
+        `  export MUSTER_INVENTORY=${shellQuote(like)}`,
+        '  muster ls',
+        '  muster converge --check',
+        `Take it down: muster lab down${nameFlag(options.name)}`,
+        '',
+      ].join('\n'));
+    }
+  });
 }
 
 function downCommand(): Command {
