@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { labDown, labExec, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
+import { labDown, labExec, labStopHost, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
 import { declaredFiles } from '../../inventory/managedFiles.js';
 import { parseInventory } from '../../inventory/parse.js';
 import { assertNoStack, muster as runMuster, type Ran } from './cli.test-helper.js';
@@ -145,5 +145,14 @@ describe('muster adopt on a lab whose hosts disagree', { skip: unavailable ?? fa
     assert.equal(await readFile(join(repo, 'files/host/lab02/etc/hostname'), 'utf8'), 'lab02\n');
     assert.equal((await srcOf('lab01', '/etc/hostname'))?.src, 'files/host/lab01/etc/hostname');
     assert.equal(await srcOf('lab03', '/etc/hostname'), undefined);
+  });
+
+  test('a host that cannot be reached is said and left out; the others are adopted; exit 1', async () => {
+    await labStopHost(name, 'lab03');
+    const ran = await muster(['adopt', 'all', '/etc/os-release']);
+    assert.equal(ran.code, 1, ran.stderr);
+    assert.match(ran.stdout, /^\/etc\/os-release: 1 variant on 4 hosts\n {2}lab\[01-02,04-05\] \(4\) .* -> files\/web\/etc\/os-release \(role web\)$/m);
+    assert.match(ran.stdout, /^not read: lab03 \(1; see the summary\): nothing adopted for it$/m);
+    assert.equal((await srcOf('lab01', '/etc/os-release'))?.src, 'files/web/etc/os-release');
   });
 });

@@ -62,7 +62,11 @@ export function command(): Command {
         command: 'adopt',
         selector,
         journal: false,
-        render: (_run, color) => (result ? formatAdoptReport(result, color, options.dryRun === true) : ''),
+        render: (run, color) => {
+          const unread = run.outcomes.filter((outcome) => outcome.status !== 'ok').map((outcome) => outcome.host);
+          const note = unread.length > 0 ? `not read: ${foldNodeset(unread)} (${unread.length}; see the summary): nothing adopted for ${unread.length === 1 ? 'it' : 'them'}\n` : '';
+          return (result ? formatAdoptReport(result, color, options.dryRun === true) : '') + note;
+        },
       }, async (run) => {
         const read = await runOn(fleet.targets, adoptReadJob(paths, options.sudo ? { sudo: true } : {}), run);
         const live = new Map<string, Map<string, LiveFile>>();
