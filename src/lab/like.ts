@@ -42,6 +42,8 @@ export interface LikeSpec {
   from: string[];
   /** The real inventory's root (what its `src` paths are relative to). */
   root: string;
+  /** The real `defaults.vars` the selected hosts resolve. */
+  defaultVars: Record<string, unknown>;
   states: string[];
   skipStates: string[];
   roles: LikeRole[];
@@ -70,6 +72,7 @@ export function likeInventoryText(spec: LikeSpec): string {
     `skip_states: ${line(spec.skipStates)}`,
     'defaults:',
     '  user: root',
+    `  vars: ${line(spec.defaultVars)}`,
     'ssh_config: ../ssh_config',
     'roles:',
     ...spec.roles.map((role) => `  ${line(role.name)}: ${line({ ...(role.description !== undefined ? { description: role.description } : {}), vars: role.vars, ...(role.files ? { files: role.files } : {}) })}`),

@@ -83,6 +83,7 @@ describe('muster lab up --like', { skip: unavailable ?? false }, () => {
       assert.equal(host.state, twin.state);
       const { muster_transport: _transport, ...vars } = twin.vars;
       assert.deepEqual(host.vars, vars);
+      for (const key of Object.keys(vars)) assert.equal(host.provenance[key]?.layer, twin.provenance[key]?.layer, key);
       assert.match(host.address, /^127\.\d+\.0\.[1-3]$/);
       assert.equal(host.port, undefined);
       const files = (inventory: typeof like, h: typeof host) => declaredFiles(inventory, h).files.map((file) => [file.path, file.spec, file.layer]);

@@ -21,7 +21,8 @@ export async function likeSelection(selector: string, options: { inventory?: str
 
 /**
  * The like inventory of `lab` for `hosts`: lab host i stands for real host i.
- * Vars are each host's resolved vars (so they resolve the same in the lab),
+ * Vars are written in the layer they resolve from (defaults, role, host), so
+ * they resolve the same in the lab, with the same provenance layers,
  * less `muster_transport` (on roles too): the lab is reached over SSH whatever the real
  * hosts use. Address, port and user are the lab's.
  */
@@ -39,11 +40,13 @@ export function likeSpec(lab: Lab, selector: string, inventory: Inventory, hosts
     selector,
     from: inventory.files,
     root: inventoryRoot(inventory),
+    defaultVars: withoutTransport(Object.fromEntries(hosts.flatMap((host) => Object.entries(host.vars).filter(([key]) => host.provenance[key]?.layer === 'defaults')))),
     states: inventory.states,
     skipStates: inventory.skipStates,
     roles,
     hosts: hosts.map((host, index) => {
-      const vars = withoutTransport(host.vars);
+      // The host's own vars only: defaults and roles give the rest, so each var resolves from the layer it does in the real inventory.
+      const vars = withoutTransport(Object.fromEntries(Object.entries(host.vars).filter(([key]) => host.provenance[key]?.layer === 'host')));
       return {
         name: host.name,
         address: lab.hosts[index]?.address ?? '',
