@@ -13,12 +13,12 @@ import { newCommand, printJsonLine, withoutGlobals, type GlobalOptions } from '.
 
 interface LabOptions extends GlobalOptions {
   name: string;
-  inventory?: string;
 }
 
 interface UpOptions extends LabOptions {
   prefix: string;
   like?: string;
+  from?: string;
   roles?: string;
   recreate?: boolean;
   agents?: boolean;
@@ -122,10 +122,12 @@ function parseBrokers(text: string): number {
 const nameOption = ['--name <name>', 'lab name (several labs can run at once)', 'default'] as const;
 
 function upCommand(): Command {
-  // A lab reads no inventory (it writes one), but for `up --like`, which reads the real one (-i).
-  return newCommand('up', 'bring up N hosts (default 10) and write their inventory')
+  // A lab reads no inventory (it writes one): no -i on any lab command. `up --like` reads the
+  // real one, found as every command finds it, or named with --from (not -i: that would read as the lab's).
+  return withoutGlobals(newCommand('up', 'bring up N hosts (default 10) and write their inventory'), ['inventory'])
     .argument('[count]', 'how many hosts (default 10, or the sum of --roles counts)')
-    .option('--like <selector>', 'one lab host for each selected real host, named, roled and given files like it, in a second inventory (LABDIR/like/muster.yaml; the real inventory from -i as usual)')
+    .option('--like <selector>', 'one lab host for each selected real host, named, roled and given files like it, in a second inventory (LABDIR/like/muster.yaml)')
+    .option('--from <inventory>', 'with --like: the real inventory (default: $MUSTER_INVENTORY, else muster.yaml or inventory/ here or above)')
     .option(...nameOption)
     .option('--prefix <prefix>', 'host name prefix: PREFIX01, PREFIX02, …', 'lab')
     .option('--roles <roles>', 'roles in contiguous blocks: web,db,cache (split evenly) or web:10,db:5 (exact counts)')
@@ -134,7 +136,7 @@ function upCommand(): Command {
     .option('--brokers <n>', 'with --agents: how many brokers (a cluster when more than 1; at most 3)', '1')
     .action(async (countText: string | undefined, options: UpOptions, cmd: Command) => {
       if (options.like !== undefined) return likeUp(options.like, countText, options);
-      if (options.inventory !== undefined) throw new UsageError('-i is read by lab up --like only: a lab writes its own inventory');
+      if (options.from !== undefined) throw new UsageError('--from names the real inventory of --like: give --like SEL with it');
       const roles = options.roles === undefined ? [] : [options.roles];
       const before = (await labList()).includes(options.name) ? await labStatus(options.name).catch(() => undefined) : undefined;
       let count: number | undefined;
@@ -173,7 +175,7 @@ async function likeUp(selector: string, countText: string | undefined, options: 
   if (options.agents) throw new UsageError('--like with --agents is not supported: the like hosts are reached over SSH');
   const { likeSelection, likeSpec } = await import('./labLike.js');
   const { writeLikeInventory } = await import('../../lab/like.js');
-  const { inventory, hosts } = await likeSelection(selector, options);
+  const { inventory, hosts } = await likeSelection(selector, { ...(options.from !== undefined ? { inventory: options.from } : {}), ...(options.quiet ? { quiet: true } : {}) });
   await interruptible(async (signal) => {
     const started = performance.now();
     const lab = await labUp({ name: options.name, count: hosts.length, prefix: options.prefix, signal, ...(options.recreate ? { recreate: true } : {}) });

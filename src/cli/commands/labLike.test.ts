@@ -67,7 +67,8 @@ describe('muster lab up --like', { skip: unavailable ?? false }, () => {
   });
 
   test('3 hosts named, roled and given files like the real ones; reachable under their real names; down cleans up', async () => {
-    const up = await muster(['lab', 'up', '--like', 'web', '--name', name]);
+    // From another folder, the real inventory named with --from.
+    const up = await runMuster(['lab', 'up', '--like', 'web', '--from', join(repo, 'muster.yaml'), '--name', name], { env, cwd: '/' });
     assert.equal(up.code, 0, up.stderr);
     assert.match(up.stdout, /^ {2}like {8}web\[01-03\]\.example\.lan of .*\/muster\.yaml, roles web$/m);
     const likePath = /^ {2}inventory {3}(\S+like\/muster\.yaml) \(the real names/m.exec(up.stdout)?.[1] ?? '';
@@ -111,6 +112,7 @@ describe('muster lab up --like', { skip: unavailable ?? false }, () => {
   test('bad input: one clear line', async () => {
     assertUsageFailure(await muster(['lab', 'up', '3', '--like', 'web', '--name', name]), /^muster: --like gives the lab one host per selected host, with their roles: no count or --roles with it$/m);
     assertUsageFailure(await muster(['lab', 'up', '--like', 'cache', '--name', name]), /^muster: Invalid selector: "cache" is not a role, group or host$/m);
-    assertUsageFailure(await muster(['lab', 'up', '-i', 'muster.yaml', '--name', name]), /^muster: -i is read by lab up --like only/m);
+    assertUsageFailure(await muster(['lab', 'up', '--from', 'muster.yaml', '--name', name]), /^muster: --from names the real inventory of --like: give --like SEL with it$/m);
+    assertUsageFailure(await muster(['lab', 'up', '--like', 'web', '--from', 'nowhere.yaml', '--name', name]), /^muster: Cannot load inventory: nowhere\.yaml does not exist$/m);
   });
 });
