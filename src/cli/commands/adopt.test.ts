@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDown, labExec, labStopHost, labUnavailableReason, labUp, type Lab } from '../../lab/index.js';
 import { declaredFiles } from '../../inventory/managedFiles.js';
@@ -145,6 +146,19 @@ describe('muster adopt on a lab whose hosts disagree', { skip: unavailable ?? fa
     assert.equal(await readFile(join(repo, 'files/host/lab02/etc/hostname'), 'utf8'), 'lab02\n');
     assert.equal((await srcOf('lab01', '/etc/hostname'))?.src, 'files/host/lab01/etc/hostname');
     assert.equal(await srcOf('lab03', '/etc/hostname'), undefined);
+  });
+
+  test('--dry-run writes nothing; two adopts at once both land (the inventory is locked as muster set locks it)', async () => {
+    const before = await yaml();
+    const dry = await muster(['adopt', 'all', '/etc/issue', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^would write 1 file under .*: files\/web\/etc\/issue$/m);
+    assert.equal(await yaml(), before);
+    assert.equal(existsSync(join(repo, 'files/web/etc/issue')), false);
+    const both = await Promise.all([muster(['adopt', 'all', '/etc/issue']), muster(['adopt', 'all', '/etc/debian_version'])]);
+    for (const ran of both) assert.equal(ran.code, 0, ran.stderr);
+    assert.equal((await srcOf('lab04', '/etc/issue'))?.src, 'files/web/etc/issue');
+    assert.equal((await srcOf('lab04', '/etc/debian_version'))?.src, 'files/web/etc/debian_version');
   });
 
   test('a host that cannot be reached is said and left out; the others are adopted; exit 1', async () => {
