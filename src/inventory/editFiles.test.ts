@@ -73,6 +73,16 @@ describe('addFileEntries', () => {
     assert.equal(inventory.hostsByName.get('db01')?.files?.value['/etc/a b.conf']?.src, 'files/host/db01/etc/a b.conf');
   });
 
+  test('an entry with no spec is removed; the last one leaves files: {}', () => {
+    const added = edit([{ owner: { host: 'web02' }, path: '/etc/a', spec: spec('files/host/web02/etc/a') }, { owner: { host: 'web02' }, path: '/etc/b', spec: spec('files/host/web02/etc/b') }]);
+    const one = edit([{ owner: { host: 'web02' }, path: '/etc/a', spec: undefined }], added);
+    assert.doesNotMatch(one, /\/etc\/a:/);
+    assert.match(one, /^ {4}files:\n {6}\/etc\/b: \{ src: files\/host\/web02\/etc\/b/m);
+    const none = edit([{ owner: { host: 'web02' }, path: '/etc/b', spec: undefined }], one);
+    assert.match(none, /^ {2}web02:\n {4}address: 192\.0\.2\.2\n {4}roles: \[web\]\n {4}files: \{\}\n/m);
+    assert.equal(parseInventory([{ path: 'muster.yaml', text: none }]).hostsByName.get('web02')?.files?.value['/etc/b'], undefined);
+  });
+
   test('refuses an anchored map, and a role that is not there, with one clear line', () => {
     const anchored = 'version: 1\nroles:\n  web: &base\n    vars: { a: 1 }\n  api: *base\nhosts:\n  h1: { roles: [web] }\n';
     assert.throws(() => edit([{ owner: { role: 'web' }, path: '/etc/x', spec: spec('files/web/etc/x') }], anchored), /^MusterError: Cannot edit the map at muster\.yaml:3: it is anchored \(&base\)/);

@@ -13,14 +13,15 @@ import type { InventorySource } from './inventoryFile.js';
 import type { YamlSource } from './sourcePosition.js';
 import { splitPatterns, type EditSplit } from './splitPatterns.js';
 import type { ManagedFileSpec } from './types.js';
-import { applySplices, columnOf, fillNull, isNullNode, lineEndAfter, mapOf, pairOf, rangeOf, setInMap, yamlKey, yamlValue, type Splice } from './yamlSplice.js';
+import { applySplices, columnOf, fillNull, isNullNode, lineEndAfter, mapOf, pairOf, rangeOf, removeFromMap, setInMap, yamlKey, yamlValue, type Splice } from './yamlSplice.js';
 
 /** One managed file to declare: under role `role`'s `files:`, or under host `host`'s own entry. */
 export interface FileEntryEdit {
   owner: { role: string } | { host: string };
   /** The absolute path on the hosts (the key under `files:`). */
   path: string;
-  spec: ManagedFileSpec;
+  /** The entry to write; undefined removes the path's entry (a host override no longer wanted). */
+  spec: ManagedFileSpec | undefined;
 }
 
 /** What `addFileEntries` made: the new text of every file it changed, and the patterns it split. */
@@ -44,7 +45,9 @@ export function addFileEntries(sources: readonly InventorySource[], edits: reado
   for (const host of overridden.reverse()) texts = splitPatterns(texts, new Set([host]), splits);
   for (const edit of edits) {
     const found = findOwner(texts, edit.owner);
-    const splice = plainKey(setFileEntry(found.source, found.pair, found.parentColumn, edit.path, specText(edit.spec)), edit.path);
+    const splice = edit.spec === undefined
+      ? removeFileEntry(found.source, found.pair, edit.path)
+      : plainKey(setFileEntry(found.source, found.pair, found.parentColumn, edit.path, specText(edit.spec)), edit.path);
     texts.set(found.source.path, applySplices(found.source.text, splice));
   }
   const changed = new Map<string, string>();
@@ -128,6 +131,17 @@ function setFileEntry(source: YamlSource, pair: Pair, parentColumn: number, path
   }
   const filesIndent = columnOf(text, rangeOf((files.items[0] as Pair).key)[0]);
   return setInMap(text, files, path, { inline: value }, { indent: filesIndent, step: layout.step });
+}
+
+/** The splices that remove PATH from the entry's `files:` (none when it has no such entry). */
+function removeFileEntry(source: YamlSource, pair: Pair, path: string): Splice[] {
+  const body = mapOf(pair);
+  const filesPair = body ? pairOf(body, 'files') : undefined;
+  const files = mapOf(filesPair);
+  if (!files || !filesPair) return [];
+  unshared(source, files, filesPair);
+  const splice = removeFromMap(source.text, files, path, filesPair);
+  return splice ? [splice] : [];
 }
 
 /**

@@ -60,6 +60,8 @@ export interface PathPlan {
   changes: boolean;
   /** The src each host that had the file gets once adopted. */
   srcOf: Map<string, string>;
+  /** Host overrides removed, the host now matching the role's file (their src stays in the repository, unnamed). */
+  dropped: { host: string; src: string | undefined }[];
 }
 
 /** The plan of one `muster adopt`. */
@@ -122,7 +124,11 @@ export async function planAdopt(inventory: Inventory, hosts: readonly Host[], pa
         const src = repoSrc(path, { role: into.role });
         plan.writes.push({ src, content: variant.content, secret: variant.secret, changes: true });
         specs.set(`role:${into.role}`, { owner: { role: into.role }, spec: { ...spec, src } });
-        for (const host of variant.hosts) plan.srcOf.set(host, src);
+        for (const host of variant.hosts) {
+          plan.srcOf.set(host, src);
+          // A host override of the path (an earlier adopt's, say) would keep winning over the role's file: it goes.
+          if (hosts.find((candidate) => candidate.name === host)?.files?.value[path] !== undefined) specs.set(`host:${host}`, { owner: { host }, spec: undefined });
+        }
       } else {
         for (const host of variant.hosts) {
           const src = repoSrc(path, { host });
@@ -147,6 +153,12 @@ export async function planAdopt(inventory: Inventory, hosts: readonly Host[], pa
     for (const { owner, spec } of [...specs.values()].sort((a, b) => order(a) - order(b))) {
       const section = 'role' in owner ? inventory.roles.get(owner.role)?.files : inventory.hostsByName.get(owner.host)?.files;
       const existing = section?.value[path];
+      if (spec === undefined) {
+        plan.edits.push({ owner, path, spec: undefined });
+        if ('host' in owner) plan.dropped.push({ host: owner.host, src: existing?.src });
+        plan.changes = true;
+        continue;
+      }
       // Keys adopt does not know (test, then, template) are kept: --force refreshes the content, not the checks.
       const merged: ManagedFileSpec = { ...existing, ...spec };
       delete merged.absent;
@@ -165,7 +177,8 @@ export async function planAdopt(inventory: Inventory, hosts: readonly Host[], pa
 
 interface DeclaredSpec {
   owner: FileEntryEdit['owner'];
-  spec: ManagedFileSpec;
+  /** Undefined: the owner's entry for the path is removed. */
+  spec: ManagedFileSpec | undefined;
 }
 
 /** Groups the hosts' answers for one path into variants (largest first, first seen on a tie), missing, and the rest. */
@@ -190,7 +203,7 @@ function groupPath(path: string, hosts: readonly Host[], live: ReadonlyMap<strin
   }
   const sorted = [...variants.values()].sort((a, b) => b.hosts.length - a.hosts.length);
   if (sorted[0] && 'role' in into) sorted[0].as = 'role';
-  return { path, variants: sorted, missing, other: [...other].map(([what, names]) => ({ what, hosts: names })), writes: [], edits: [], declaredAt: [], changes: false, srcOf: new Map() };
+  return { path, variants: sorted, missing, other: [...other].map(([what, names]) => ({ what, hosts: names })), writes: [], edits: [], declaredAt: [], changes: false, srcOf: new Map(), dropped: [] };
 }
 
 function declaresSrc(inventory: Inventory, src: string): boolean {

@@ -116,6 +116,14 @@ describe('muster adopt on a lab whose hosts disagree', { skip: unavailable ?? fa
     assert.match(forced.stdout, /^ {2}lab02 \(1\) .* -> files\/host\/lab02\/etc\/cron\.d\/backup \(host override\)$/m);
     assert.equal((await srcOf('lab02', '/etc/cron.d/backup'))?.src, 'files/host/lab02/etc/cron.d/backup');
     assert.equal((await srcOf('lab03', '/etc/cron.d/backup'))?.src, 'files/web/etc/cron.d/backup');
+
+    // lab02 put back as the others: adopted again, its override goes and the role's file reaches it.
+    await on('lab02', put('/etc/cron.d/backup', cron));
+    const again = await muster(['adopt', 'all', '/etc/cron.d/backup', '--force']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^\/etc\/cron\.d\/backup: 1 variant on 5 hosts\n.*\n {2}lab02: its host override is removed, it has the role's file now \(files\/host\/lab02\/etc\/cron\.d\/backup is no longer named: git rm it\)$/m);
+    assert.deepEqual(await srcOf('lab02', '/etc/cron.d/backup'), { src: 'files/web/etc/cron.d/backup', mode: '0644', owner: 'root:root' });
+    assert.equal((await srcOf('lab02', '/etc/nginx/nginx.conf'))?.src, 'files/web/etc/nginx/nginx.conf');
   });
 
   test('bad input: one clear line, exit 2, nothing written', async () => {

@@ -108,6 +108,7 @@ export function formatAdoptReport(result: AdoptResult, color: boolean, dryRun: b
     });
     if (path.missing.length > 0) out.push(paint('yellow', `  missing on ${foldNodeset(path.missing)} (${path.missing.length}): not adopted for ${path.missing.length === 1 ? 'it' : 'them'}`));
     for (const other of path.other) out.push(paint('yellow', `  ${escapeControls(other.what)} on ${foldNodeset(other.hosts)} (${other.hosts.length}): not adopted`));
+    for (const dropped of path.dropped) out.push(`  ${dropped.host}: its host override is removed, it has the role's file now${dropped.src ? ` (${dropped.src} is no longer named: git rm it)` : ''}`);
     out.push(...variantDiffs(path));
   }
   if (result.roleOthers.length > 0 && 'role' in result.plan.into) {
