@@ -37,5 +37,6 @@ export const registry: CommandEntry[] = [
   { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'pending', summary: 'hosts that asked to join (muster agent join), with their facts', load: () => import('./commands/pending.js') },
   { name: 'admit', summary: 'let a host that asked to join into the inventory: write it, sign it, answer it', load: () => import('./commands/admit.js') },
+  { name: 'import', summary: 'a muster.yaml from an Ansible inventory, ClusterShell groups or /etc/hosts, folded into patterns', load: () => import('./commands/import.js') },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
