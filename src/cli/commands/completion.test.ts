@@ -35,7 +35,7 @@ test('bash completion: commands, subcommands, options from the definitions, and 
     assert.deepEqual(complete(['muster', 'ls', 't'], how), ['tokyo']);
     assert.deepEqual(complete(['muster', 'export', '-f', ''], how), ['sh', 'json', 'yaml', 'env', 'ansible']);
     // Every option commander defines for run is offered, and nothing else: the script cannot drift.
-    const run = (await commandDefinitions()).find((def) => def.path === 'run');
+    const run = (await commandDefinitions(registry)).find((def) => def.path === 'run');
     const flags = run?.options.flatMap((option) => [option.short, option.long].filter((flag) => flag !== undefined)) ?? [];
     assert.ok(flags.includes('--max-fail'));
     assert.deepEqual(complete(['muster', 'run', '-'], how).sort(), [...flags].sort());

@@ -10,14 +10,21 @@ import { UsageError } from '../../core/errors.js';
 import { newCommand, withoutGlobals, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import { bashScript, zshScript } from '../help/bashScript.js';
-import { commandDefinitions } from '../help/definitions.js';
+import { commandDefinitions, type CommandSource } from '../help/definitions.js';
 import { fishScript } from '../help/fishScript.js';
 
 const shells = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 const kinds = ['roles', 'groups', 'hosts', 'selectors'] as const;
 
-/** The `completion` command. */
-export function command(): Command {
+/**
+ * The `completion` command for the registry's `entries`: registry.ts hands itself over when it loads this
+ * module (this module importing the registry would be a cycle, the registry loading every command).
+ */
+export function withRegistry(entries: readonly CommandSource[]): { command: () => Command } {
+  return { command: () => completionCommand(entries) };
+}
+
+function completionCommand(entries: readonly CommandSource[]): Command {
   const cmd = withoutGlobals(newCommand('completion', 'a shell completion script: commands, options, and role/group/host names'), ['json', 'quiet'])
     .argument('[shell]', 'bash, zsh or fish')
     .addOption(new Option('--words <kind>', 'print the inventory\'s names of KIND, one a line (what the scripts call)').choices([...kinds]).hideHelp())
@@ -33,7 +40,7 @@ Role, group and host names are read from the inventory when completing (-i on th
       return;
     }
     if (shell === undefined || !(shell in shells)) throw new UsageError(`Which shell? muster completion bash, zsh or fish${shell === undefined ? '' : ` (not "${shell}")`}`);
-    process.stdout.write(shells[shell as keyof typeof shells](await commandDefinitions()));
+    process.stdout.write(shells[shell as keyof typeof shells](await commandDefinitions(entries)));
   });
 }
 
@@ -51,3 +58,4 @@ async function words(kind: (typeof kinds)[number], options: GlobalOptions): Prom
   }
   return names.length > 0 ? `${names.join('\n')}\n` : '';
 }
+

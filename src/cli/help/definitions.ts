@@ -4,7 +4,6 @@
  * page, so neither can drift from the options the CLI really takes.
  */
 import type { Command, Option } from 'commander';
-import { registry } from '../registry.js';
 
 /** One option: its flags, what it says, whether it takes a value and which. */
 export interface OptionDef {
@@ -31,10 +30,17 @@ export interface CommandDef {
   helpAfter: string;
 }
 
-/** Every registered command, loaded and walked, in the registry's order. */
-export async function commandDefinitions(): Promise<CommandDef[]> {
+/** A registry entry (registry.ts), by shape: this module is below the registry, which loads the commands that use it. */
+export interface CommandSource {
+  name: string;
+  summary: string;
+  load: () => Promise<{ command: () => Command }>;
+}
+
+/** The given registry's commands, loaded and walked, in its order. */
+export async function commandDefinitions(entries: readonly CommandSource[]): Promise<CommandDef[]> {
   const defs: CommandDef[] = [];
-  for (const entry of registry) {
+  for (const entry of entries) {
     const module = await entry.load();
     defs.push(walk(module.command(), entry.name, entry.summary));
   }

@@ -11,7 +11,7 @@ import { manPage, roff } from './man.js';
 const hasGroff = spawnSync('groff', ['--version'], { stdio: 'ignore' }).status === 0;
 
 test('man page: every registered command and subcommand, with its options and summary', async () => {
-  const defs = await commandDefinitions();
+  const defs = await commandDefinitions(registry);
   const page = manPage(defs, '0.0.0');
   for (const entry of registry) {
     assert.ok(page.includes(`.SS "muster ${roff(entry.name)} `), `section for ${entry.name}`);
@@ -26,7 +26,7 @@ test('man page: groff renders it without a warning, and the text reads back', { 
   const dir = mkdtempSync(join(tmpdir(), 'muster-man-'));
   try {
     const file = join(dir, 'muster.1');
-    writeFileSync(file, manPage(await commandDefinitions(), '0.0.0'));
+    writeFileSync(file, manPage(await commandDefinitions(registry), '0.0.0'));
     const out = spawnSync('groff', ['-man', '-Tutf8', '-ww', file], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80' } });
     assert.equal(out.status, 0);
     assert.equal(out.stderr, '', 'no groff warning');
