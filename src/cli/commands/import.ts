@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { InvalidFileError, MusterError, UsageError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/writeFileAtomic.js';
 import { parseInventory } from '../../inventory/index.js';
@@ -25,14 +25,22 @@ interface ImportOptions extends GlobalOptions {
 
 /** The `import` command and its three sources. */
 export function command(): Command {
-  return withoutGlobals(newCommand('import', 'a muster.yaml from an Ansible inventory, ClusterShell groups or /etc/hosts'), ['inventory', 'json', 'quiet'])
+  return withoutLocalCopy(withoutGlobals(newCommand('import', 'a muster.yaml from an Ansible inventory, ClusterShell groups or /etc/hosts'), ['inventory', 'json', 'quiet'])
     .addCommand(source('ansible', '<source>', 'an Ansible inventory (INI, YAML, a folder or a dynamic-inventory script), read by ansible-inventory --list', async (path) => mapAnsible(await readAnsible(path), path)))
     .addCommand(source('clush', '<file>', 'ClusterShell groups: a groups.d YAML file, the flat "group: nodeset" file, or groups.conf', (path) => Promise.resolve(readClush(path))))
-    .addCommand(source('hosts', '[file]', 'a hosts file (default /etc/hosts): address → name, aliases in the note', (path) => Promise.resolve(readHostsFile(path ?? '/etc/hosts'))));
+    .addCommand(source('hosts', '[file]', 'a hosts file (default /etc/hosts): address → name, aliases in the note', (path) => Promise.resolve(readHostsFile(path ?? '/etc/hosts')))));
+}
+
+/** Import reads no inventory, so no --from-local-copy either (withoutGlobals has no name for it). */
+function withoutLocalCopy(cmd: Command): Command {
+  const options = cmd.options as Option[];
+  const at = options.findIndex((option) => option.long === '--from-local-copy');
+  if (at >= 0) options.splice(at, 1);
+  return cmd;
 }
 
 function source(name: string, argument: string, summary: string, read: (path: string) => Promise<ImportedFleet>): Command {
-  const cmd = withoutGlobals(newCommand(name, summary), ['inventory', 'json'])
+  const cmd = withoutLocalCopy(withoutGlobals(newCommand(name, summary), ['inventory', 'json']))
     .argument(argument, name === 'ansible' ? 'what ansible -i takes' : 'the file to read')
     .option('-o, --output <file>', 'write FILE (atomically) instead of printing the YAML')
     .option('--force', 'replace an existing --output file')
@@ -57,6 +65,8 @@ function source(name: string, argument: string, summary: string, read: (path: st
       return;
     }
     await writeFileAtomic(options.output, text, { createMode: 0o644, followSymlinks: false });
-    if (!options.quiet) process.stderr.write(`muster import: wrote ${options.output}: ${hosts} hosts, ${fleet.roles.size} roles, ${fleet.groups.size} groups\n`);
+    if (!options.quiet) process.stderr.write(`muster import: wrote ${options.output}: ${count(hosts, 'host')}, ${count(fleet.roles.size, 'role')}, ${count(fleet.groups.size, 'group')}\n`);
   });
 }
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -60,8 +60,12 @@ function list(source: string, extra: string[]): Promise<{ json: ListJson; warnin
           reject(new MusterError('ansible-inventory is not installed (Debian: apt install ansible-core); muster import ansible reads the inventory through it, as ansible does'));
           return;
         }
-        const reason = lines.find((line) => /ERROR|error/.test(line)) ?? lines[0] ?? error.message;
-        reject(new MusterError(`ansible-inventory -i ${source} failed: ${reason.replace(/^\[?ERROR\]?!?:?\s*/, '')}`));
+        // Ansible wraps its messages; the plugins' own reasons ("with ini plugin: …") say more than the final ERROR.
+        const messages = stderr.split(/\n(?=\[WARNING\]|ERROR!|\[ERROR\])/).map((text) => text.replace(/-\n/g, '-').replace(/\s+/g, ' ').trim());
+        const plugins = messages.map((text) => /Failed to parse .* with (\w+) plugin: (.*)$/.exec(text)).filter((match) => match !== null).map((match) => `${match[1] ?? ''}: ${match[2] ?? ''}`);
+        const final = messages.find((text) => /^(ERROR!|\[ERROR\])/.test(text)) ?? lines[0] ?? error.message;
+        const reason = plugins.length > 0 ? `no inventory plugin could parse it (${plugins.join('; ')})` : final;
+        reject(new MusterError(`ansible-inventory -i ${source} failed: ${reason.replace(/^(ERROR!|\[ERROR\]:?)\s*/, '')}`));
         return;
       }
       try {
