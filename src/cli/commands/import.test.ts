@@ -99,6 +99,22 @@ test('import ansible: a shared ansible_host stays with the first host and is sai
   }
 });
 
+test('import ansible: a dynamic-inventory script is run by ansible-inventory; a 20-host run folds with its addresses', { skip: noAnsible }, () => {
+  const { dir, env } = scratch();
+  try {
+    const hostvars = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`n${String(i + 1).padStart(2, '0')}`, { ansible_host: `10.2.0.${i + 1}` }]));
+    writeFileSync(join(dir, 'fleet.json'), JSON.stringify({ _meta: { hostvars }, all: { children: ['compute'] }, compute: { hosts: Object.keys(hostvars), vars: { slurm: true } } }));
+    writeFileSync(join(dir, 'inventory.sh'), `#!/bin/sh\nexec cat '${join(dir, 'fleet.json')}'\n`);
+    chmodSync(join(dir, 'inventory.sh'), 0o755);
+    const ran = musterSync(['import', 'ansible', join(dir, 'inventory.sh')], { env });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /^ {2}n\[01-20\]: \{ roles: \[ compute \], address: "10\.2\.0\.\[1-20\]" \}$/m);
+    assert.match(ran.stdout, /^ {2}compute: \{ vars: \{ slurm: true \} \}$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('import: an existing -o file is refused without --force, a bad source is one line, nothing is left behind', { skip: noAnsible }, () => {
   const { dir, env } = scratch();
   try {

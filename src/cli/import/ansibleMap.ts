@@ -43,12 +43,15 @@ export function mapAnsible(read: AnsibleRead, source: string): ImportedFleet {
     fleet.groups.set(name, [...group.children.filter((child) => !reserved.has(child)), ...(hosts.length > 0 ? [foldNodeset(hosts)] : [])].join(','));
   }
 
+  // Each host's leaf groups, found once (a 10,000-host group must not be searched once per host).
+  const leafOf = new Map<string, string[]>();
+  for (const role of leaves) for (const host of read.groups.get(role)?.hosts ?? []) leafOf.set(host, [...(leafOf.get(host) ?? []), role]);
   const ignored = new Map<string, string[]>();
   const addressOwners = new Map<string, string>();
   for (const name of hostNames) {
     if (refused.has(name)) continue;
     const resolved = read.resolved.get(name) ?? {};
-    const roles = leaves.filter((role) => read.groups.get(role)?.hosts.includes(name))
+    const roles = [...(leafOf.get(name) ?? [])]
       .sort((a, b) => (depth.get(a) ?? 0) - (depth.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
     const host: ImportedHost = { name, roles, vars: {} };
     const address = connection(resolved, 'host');
