@@ -38,5 +38,7 @@ export const registry: CommandEntry[] = [
   { name: 'broker', summary: 'nats-server configured from the inventory: up [--cluster N] [--systemd], down, status, config', load: () => import('./commands/broker.js') },
   { name: 'pending', summary: 'hosts that asked to join (muster agent join), with their facts', load: () => import('./commands/pending.js') },
   { name: 'admit', summary: 'let a host that asked to join into the inventory: write it, sign it, answer it', load: () => import('./commands/admit.js') },
+  { name: 'import', summary: 'a muster.yaml from an Ansible inventory, ClusterShell groups or /etc/hosts, folded into patterns', load: () => import('./commands/import.js') },
+  { name: 'completion', summary: 'a bash, zsh or fish completion script: commands, options, role/group/host names', load: () => import('./commands/completion.js').then((module) => module.withRegistry(registry)) },
   { name: 'lab', summary: 'a throwaway local fleet of real sshd hosts', load: () => import('./commands/lab.js') },
 ];
