@@ -65,6 +65,14 @@ export function withoutGlobals(cmd: Command, names: readonly GlobalOption[]): Co
   return cmd;
 }
 
+/** The commands whose `-v` prints more; every other command is offered no `-v` (it would do nothing). */
+const verboseReaders = new Set(['muster ca list', 'muster lab status']);
+
+/** Drops `-v` from command `path` (`muster lab status`) unless it reads it: for the CLI, its completion and its man page alike. */
+export function withoutIdleVerbose(cmd: Command, path: string): Command {
+  return verboseReaders.has(path) ? cmd : withoutGlobals(cmd, ['verbose']);
+}
+
 /** Whether to paint output: a TTY, no NO_COLOR, no --no-color, not --json. */
 export function useColor(options: Pick<GlobalOptions, 'color' | 'json'>, stream: NodeJS.WriteStream = process.stdout): boolean {
   return options.color && !options.json && !process.env['NO_COLOR'] && stream.isTTY === true;

@@ -11,7 +11,7 @@ import { escapeControls } from '../report/escapeControls.js';
 import { cliMessage } from './optionFlags.js';
 import { registry } from './registry.js';
 import { exitCodeFor, exitCodes } from './exit.js';
-import { withoutGlobals } from './globals.js';
+import { withoutIdleVerbose } from './globals.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -131,9 +131,6 @@ function withGlobals(cmd: Command, globals: string[], rest: string[]): string[] 
   return [...names, ...moved];
 }
 
-/** The commands whose `-v` prints more; every other command is offered no `-v` (it would do nothing). */
-const verboseReaders = new Set(['muster ca list', 'muster lab status']);
-
 /**
  * What every command gets from the boundary: commander's own errors said as
  * muster's are (`muster: …`, a suggestion on the same line), and `-v` only where
@@ -141,7 +138,7 @@ const verboseReaders = new Set(['muster ca list', 'muster lab status']);
  */
 function conventions(cmd: Command, path = cmd.name()): Command {
   cmd.configureOutput({ outputError: (text, write) => write(musterLine(text)) });
-  if (!verboseReaders.has(path)) withoutGlobals(cmd, ['verbose']);
+  withoutIdleVerbose(cmd, path);
   for (const sub of cmd.commands) conventions(sub, `${path} ${sub.name()}`);
   return cmd;
 }

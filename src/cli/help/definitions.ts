@@ -4,6 +4,7 @@
  * page, so neither can drift from the options the CLI really takes.
  */
 import type { Command, Option } from 'commander';
+import { withoutIdleVerbose } from '../globals.js';
 
 /** One option: its flags, what it says, whether it takes a value and which. */
 export interface OptionDef {
@@ -48,6 +49,8 @@ export async function commandDefinitions(entries: readonly CommandSource[]): Pro
 }
 
 function walk(cmd: Command, path: string, summary: string): CommandDef {
+  // Offered exactly as the CLI offers it (main.ts applies the same rule when it runs).
+  withoutIdleVerbose(cmd, `muster ${path}`);
   const options = (cmd.options as Option[]).filter((option) => !option.hidden).map((option): OptionDef => ({
     flags: option.flags,
     ...(option.short ? { short: option.short } : {}),
