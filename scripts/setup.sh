@@ -29,6 +29,10 @@ declare -A wanted=(
   [/usr/bin/patch]=patch
   [/usr/bin/pgrep]=procps
   [/usr/bin/nodeset]=clustershell
+  # the completion scripts, checked by their shells
+  [/usr/bin/zsh]=zsh
+  [/usr/bin/fish]=fish
+  [/usr/bin/groff]=groff-base
   # the web view's browser tests (issue 16)
   [/usr/bin/chromium]=chromium
   # network-boot provisioning (issue 14): DHCP/TFTP, boot loaders, the installer, validators, the VM
