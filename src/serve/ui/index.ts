@@ -39,11 +39,6 @@ export interface UiOptions {
 const htmlType = 'text/html; charset=utf-8';
 const maxCachedPages = 64;
 
-/** Whether `url` is the UI's (the handler's test, before anything else it does). */
-export function isUiUrl(url: string): boolean {
-  return url === '/ui' || url.startsWith('/ui/') || url.startsWith('/ui?');
-}
-
 export class WebUi {
   readonly live: UiLive;
   readonly #session: UiSession | undefined;

@@ -62,7 +62,7 @@ export function page(frame: PageFrame): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title} · muster</title><link rel="stylesheet" href="/ui/assets/ui.css"><script src="/ui/assets/ui.js" defer></script></head>
 <body data-index="${frame.index}"${frame.tab === 'login' ? '' : html` data-live="/ui/live"`}>
-<a class="skip" href="#main">Skip to content</a>
+<a class="skiplink" href="#main">Skip to content</a>
 <nav class="top" aria-label="muster">${tab('fleet', '/ui/', 'Fleet')} ${tab('runs', '/ui/runs', 'Runs')}<span class="live" id="live" role="status" aria-live="polite"></span></nav>
 ${frame.header ?? ''}<main id="main" tabindex="-1">${frame.main}</main>
 </body></html>
