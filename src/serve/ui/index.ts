@@ -78,7 +78,7 @@ export class WebUi {
     }
     if (first === 'live' && segments.length === 1) return this.#livePoll(request, state, params, waited);
     try {
-      return this.#answer(request, this.#page(url, segments, params, state));
+      return this.#answer(request, this.#page(segments, params, state));
     } catch (error) {
       const status = statusOf(error);
       if (status === undefined || !(error instanceof MusterError)) throw error;
@@ -91,13 +91,15 @@ export class WebUi {
     this.live.stop();
   }
 
-  #page(url: string, segments: string[], params: URLSearchParams, state: HandlerState): Prepared {
+  #page(segments: string[], params: URLSearchParams, state: HandlerState): Prepared {
     const index = this.live.index;
     if (this.#pagesIndex !== index) {
       this.#pages.clear();
       this.#pagesIndex = index;
     }
-    const cached = this.#pages.get(url);
+    // Keyed by what the page shows, so a cache buster or a tracking parameter costs no new render.
+    const key = `${segments.join('\u0000')}\u0000${['q', 'host', 'command'].map((name) => params.get(name) ?? '').join('\u0000')}`;
+    const cached = this.#pages.get(key);
     if (cached) return cached;
     this.#journal.refresh(this.live.journalIndex);
     const inventory = state.snapshot.inventory;
@@ -122,7 +124,7 @@ export class WebUi {
       return this.#errorPage(404, 'No such page', index);
     }
     const prepared = uiResponse(status, htmlType, page(frame), index);
-    if (this.#pages.size < maxCachedPages) this.#pages.set(url, prepared);
+    if (this.#pages.size < maxCachedPages) this.#pages.set(key, prepared);
     return prepared;
   }
 
