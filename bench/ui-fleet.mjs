@@ -37,14 +37,16 @@ journal({
 }, { stateDir: dir });
 
 const server = await startServer({ inventory: { path: join(dir, 'muster.yaml') }, port: 0, accessLog: false, watch: false, ui: { history: { stateDir: dir }, watchJournal: false } });
-const timeGet = async (path) => {
+const timeGet = async (path, encoding = 'identity') => {
   const started = performance.now();
-  const response = await fetch(`${server.url}${path}`);
-  const body = Buffer.from(await response.arrayBuffer());
-  return { ms: performance.now() - started, bytes: body.length };
+  const response = await fetch(`${server.url}${path}`, { headers: { 'accept-encoding': encoding } });
+  await response.arrayBuffer();
+  // fetch decompresses: the bytes on the wire are the Content-Length.
+  return { ms: performance.now() - started, bytes: Number(response.headers.get('content-length')) };
 };
 const firstRender = await timeGet('/ui/');
 const cachedRender = await timeGet('/ui/');
+const gzipped = await timeGet('/ui/', 'gzip');
 const css = await timeGet('/ui/assets/ui.css');
 const js = await timeGet('/ui/assets/ui.js');
 
@@ -81,7 +83,7 @@ const summary = (samples) => ({ ttfb: median(samples, 'ttfb'), dom_interactive: 
 console.log(JSON.stringify({
   hosts: count, tiles: cached[0].tiles, fresh_tiles: fresh[0].tiles,
   server_first_render_ms: Math.round(firstRender.ms), server_cached_ms: Math.round(cachedRender.ms),
-  html_bytes: firstRender.bytes, css_bytes: css.bytes, js_bytes: js.bytes,
+  html_bytes: firstRender.bytes, html_gzip_bytes: gzipped.bytes, css_bytes: css.bytes, js_bytes: js.bytes,
   browser_ms_cached: summary(cached), browser_ms_fresh: summary(fresh),
   rounds,
 }));

@@ -30,6 +30,7 @@ export interface RequestHeaders {
   readonly authorization?: string | undefined;
   readonly 'if-none-match'?: string | undefined;
   readonly cookie?: string | undefined;
+  readonly 'accept-encoding'?: string | undefined;
 }
 
 /** A request as a plain value. */

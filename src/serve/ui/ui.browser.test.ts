@@ -82,6 +82,27 @@ describe('serve --ui in headless Chromium over a real lab', { skip: unavailable 
     await shot('ui-fleet-bad-selector.png');
   });
 
+  test('with JavaScript off the lists and the filter still work; the keyboard reaches the skip link, then the tiles', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await plain.goto(`${server.url}/ui/`);
+    await plain.fill('#q', 'web');
+    await plain.press('#q', 'Enter');
+    await plain.waitForURL(/\?q=web$/);
+    assert.deepEqual(await plain.locator('.tiles a.t').allTextContents(), ['lab01', 'lab02']);
+    assert.equal(await plain.locator('button.copy-button').isVisible(), false, 'no copy button without the script; the list is a plain field');
+    await context.close();
+
+    await page.goto(`${server.url}/ui/`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 20 && !(await page.evaluate(() => document.activeElement?.classList.contains('t'))); i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'lab01');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/ui\/hosts\/lab01$/);
+  });
+
   test('the host page: vars with file:line:col, roles, and its last run with output', async () => {
     await page.goto(`${server.url}/ui/`);
     await page.click('a.t >> text=lab04');

@@ -12,6 +12,7 @@ import { journal } from '../../history/journal.js';
 import { editInventory, fleetText, get, serverFor, tempInventory } from '../server.test-helper.js';
 import type { MetadataServer } from '../server.js';
 import { assetDir } from './assets.js';
+import { readHostFacts } from './facts.js';
 import { escapeHtml, html } from './html.js';
 
 const hostile = fleetText.replace('note: disk replaced', 'note: "<script>alert(1)</script> & \\"x\\""');
@@ -36,6 +37,21 @@ test('the assets are found from dist/serve/ui and from dist/bundle alike (templa
   const root = join(assetDir(), '..', '..');
   assert.equal(assetDir(join(root, 'dist', 'bundle')), assetDir());
   assert.equal(assetDir(join(root, 'dist', 'serve', 'ui')), assetDir());
+});
+
+test('stored facts are read as muster facts writes them (dotted keys); none, or another host\'s, are no facts', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const state = mkdtempSync(join(tmpdir(), 'muster-ui-facts-'));
+  try {
+    mkdirSync(join(state, 'facts'));
+    writeFileSync(join(state, 'facts', 'web1.json'), JSON.stringify({ host: 'web1', via: 'nats', gatheredAt: 'g', seenAt: 's', facts: { os: { id: 'debian' }, cpus: 4 } }));
+    writeFileSync(join(state, 'facts', 'web2.json'), JSON.stringify({ host: 'other', via: 'ssh', gatheredAt: 'g', seenAt: 's', facts: {} }));
+    assert.deepEqual(readHostFacts(state, 'web1'), { via: 'nats', gatheredAt: 'g', seenAt: 's', rows: [['cpus', '4'], ['os.id', 'debian']] });
+    assert.equal(readHostFacts(state, 'web2'), undefined);
+    assert.equal(readHostFacts(state, 'web3'), undefined);
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
 });
 
 describe('serve --ui over HTTP', () => {
@@ -66,6 +82,23 @@ describe('serve --ui over HTTP', () => {
     assert.doesNotMatch(reply.body, /<script>alert/);
     assert.match(reply.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;x&quot;/);
     assert.doesNotMatch(reply.body, /<script>|\sstyle=|\son\w+=/, 'no inline script, style or handler');
+  });
+
+  test('pages are gzipped for clients that take it (another ETag), plain for the rest', async () => {
+    const { request } = await import('node:http');
+    const { gunzipSync } = await import('node:zlib');
+    const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: server.port, path: '/ui/', headers: { 'accept-encoding': 'gzip, br' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+    const plain = await get(server, '/ui/');
+    assert.equal(raw.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(raw.body).toString('utf8'), plain.body);
+    assert.notEqual(raw.headers['etag'], plain.headers['etag']);
+    assert.equal(plain.headers['content-encoding'], undefined);
   });
 
   test('a selector filters server-side; a bad one is a 400 with the character marked', async () => {
