@@ -74,7 +74,10 @@ for (let round = 0; round < rounds; round++) {
   cached.push(await measure('/ui/'));
   fresh.push(await measure(`/ui/?q=all${'+'.repeat(round + 1)}`));
 }
-if (shot) await page.screenshot({ path: shot, fullPage: false });
+if (shot) {
+  await page.goto(`${server.url}/ui/`, { waitUntil: 'load' });
+  await page.screenshot({ path: shot, fullPage: false });
+}
 const median = (samples, key) => {
   const values = samples.map((s) => s[key]).sort((a, b) => a - b);
   return Math.round(values[Math.floor(values.length / 2)]);

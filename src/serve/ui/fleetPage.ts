@@ -46,23 +46,29 @@ function tile(host: Host, stateClass: string, last: LastOutcome | undefined): Ht
   return html`<a class="t ${outcome} ${stateClass}" href="/ui/hosts/${segment(host.name)}" title="${title}">${host.name}</a>`;
 }
 
-/** The counts table: each role (and the whole fleet shown) by state. */
+/**
+ * The counts table: a column per role (and one for the whole of what is shown), a row per
+ * state and the total. States are few and roles many, so the table grows sideways (scrolled
+ * when wide) and the tiles stay near the top.
+ */
 function counts(inventory: Inventory, hosts: readonly Host[]): Html {
   const byRole = new Map<string, Map<string, number>>();
   const add = (role: string, state: string): void => {
-    let row = byRole.get(role);
-    if (!row) byRole.set(role, (row = new Map()));
-    row.set(state, (row.get(state) ?? 0) + 1);
+    let column = byRole.get(role);
+    if (!column) byRole.set(role, (column = new Map()));
+    column.set(state, (column.get(state) ?? 0) + 1);
   };
   for (const host of hosts) {
     add('all shown', host.state);
     for (const role of host.roles.length > 0 ? host.roles : ['(no role)']) add(role, host.state);
   }
-  const states = inventory.states;
-  return html`<table class="counts"><caption>Hosts per role and state</caption>
-<thead><tr><th scope="col">role</th>${states.map((state) => html`<th scope="col">${state}</th>`)}<th scope="col">total</th></tr></thead>
-<tbody>${[...byRole].map(([role, row]) => html`<tr><th scope="row">${role === 'all shown' || role === '(no role)' ? role
-    : html`<a href="/ui/${query({ q: `role:${role}` })}">${role}</a>`}</th>${states.map((state) => html`<td>${row.get(state) ?? ''}</td>`)}<td>${[...row.values()].reduce((a, b) => a + b, 0)}</td></tr>`)}</tbody></table>`;
+  const columns = [...byRole];
+  const total = (column: Map<string, number>): number => [...column.values()].reduce((a, b) => a + b, 0);
+  return html`<div class="scroll"><table class="counts"><caption>Hosts per role and state</caption>
+<thead><tr><th scope="col">state</th>${columns.map(([role]) => html`<th scope="col">${role === 'all shown' || role === '(no role)' ? role
+    : html`<a href="/ui/${query({ q: `role:${role}` })}">${role}</a>`}</th>`)}</tr></thead>
+<tbody>${inventory.states.map((state) => html`<tr><th scope="row">${state}</th>${columns.map(([, column]) => html`<td>${column.get(state) ?? ''}</td>`)}</tr>`)}
+<tr class="total"><th scope="row">total</th>${columns.map(([, column]) => html`<td>${total(column)}</td>`)}</tr></tbody></table></div>`;
 }
 
 /** The legend of colours (outcomes) and borders (states). */
