@@ -47,6 +47,7 @@ export class WebUi {
   readonly #assets: Map<string, Buffer>;
   readonly #pages = new Map<string, Prepared>();
   #pagesIndex = 0;
+  #pagesReload: unknown;
 
   constructor(options: UiOptions = {}) {
     this.#assets = loadAssets();
@@ -94,9 +95,11 @@ export class WebUi {
 
   #page(segments: string[], params: URLSearchParams, state: HandlerState): Prepared {
     const index = this.live.index;
-    if (this.#pagesIndex !== index) {
+    // A failed reload makes no new version, but the pages must say it: it also empties the cache.
+    if (this.#pagesIndex !== index || this.#pagesReload !== state.lastReload) {
       this.#pages.clear();
       this.#pagesIndex = index;
+      this.#pagesReload = state.lastReload;
     }
     // Keyed by what the page shows, so a cache buster or a tracking parameter costs no new render.
     const key = `${segments.join('\u0000')}\u0000${['q', 'host', 'command'].map((name) => params.get(name) ?? '').join('\u0000')}`;
@@ -123,6 +126,10 @@ export class WebUi {
       frame = { title: `Run #${second}`, tab: 'runs', index, ...view };
     } else {
       return this.#errorPage(404, 'No such page', index);
+    }
+    const reload = state.lastReload;
+    if (!reload.ok) {
+      frame.warning = html`<p class="warning" role="alert">The inventory on disk does not load (${reload.error ?? 'see /v1/status'}${reload.problems?.[0]?.at ? html`, at ${reload.problems[0].at}` : ''}): showing the last good version, loaded ${state.snapshot.loadedAt.toISOString()}.</p>`;
     }
     const prepared = uiResponse(status, htmlType, page(frame), index);
     if (this.#pages.size < maxCachedPages) this.#pages.set(key, prepared);

@@ -52,6 +52,8 @@ export interface PageFrame {
   index: number;
   /** Markup above `main` that a live update keeps (the filter box, so typing is not lost). */
   header?: Html;
+  /** Said above everything: the inventory on disk does not load. */
+  warning?: Html;
   main: Part;
 }
 
@@ -65,7 +67,7 @@ export function page(frame: PageFrame): string {
 <body data-index="${frame.index}"${frame.tab === 'login' ? '' : html` data-live="/ui/live"`}>
 <a class="skiplink" href="#main">Skip to content</a>
 <nav class="top" aria-label="muster">${tab('fleet', '/ui/', 'Fleet')} ${tab('runs', '/ui/runs', 'Runs')}<span class="live" id="live" role="status" aria-live="polite"></span></nav>
-${frame.header ?? ''}<main id="main" tabindex="-1">${frame.main}</main>
+${frame.warning ?? ''}${frame.header ?? ''}<main id="main" tabindex="-1">${frame.main}</main>
 </body></html>
 `.text;
 }

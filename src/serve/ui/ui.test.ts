@@ -143,6 +143,18 @@ describe('serve --ui over HTTP', () => {
     assert.match(fleet.body, /class="t o-failed s0" href="\/ui\/hosts\/web004\.example\.lan"/);
   });
 
+  test('an inventory that stops loading is said on every page, the last good version still shown', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, 'version: 1\nhosts: [oops\n');
+    assert.equal(await server.reload(), 'failed');
+    const reply = await get(server, '/ui/');
+    assert.match(reply.body, /<p class="warning" role="alert">The inventory on disk does not load \(/);
+    assert.match(reply.body, />web001\.example\.lan</);
+    editInventory(file);
+    assert.notEqual(await server.reload(), 'failed', 'the mended file loads (here or by the file watch first)');
+    assert.doesNotMatch((await get(server, '/ui/')).body, /class="warning"/);
+  });
+
   test('an inventory edit moves the live index too', async () => {
     const { index } = JSON.parse((await get(server, '/ui/live')).body) as { index: number };
     const waiting = get(server, `/ui/live?index=${index}&wait=20s`);
