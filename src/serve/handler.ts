@@ -22,13 +22,15 @@ import { maxUrlLength, parseRequest } from './request.js';
 import { RequestError, statusOf } from './requestError.js';
 import { preparedFor, remember } from './snapshot.js';
 import { serverResponse, type ServerFacts } from './status.js';
-import { blockFor } from './watches.js';
+import { blockFor, type WatchSet } from './watches.js';
 
 /** The headers the handler reads; Node's `req.headers` is one. */
 export interface RequestHeaders {
   readonly accept?: string | undefined;
   readonly authorization?: string | undefined;
   readonly 'if-none-match'?: string | undefined;
+  readonly cookie?: string | undefined;
+  readonly 'accept-encoding'?: string | undefined;
 }
 
 /** A request as a plain value. */
@@ -38,6 +40,8 @@ export interface ServeRequest {
   /** The request target as sent: path and query, still percent-encoded. */
   readonly url: string;
   readonly headers: RequestHeaders;
+  /** The body, read only for the web UI's login form (the API takes none). */
+  readonly body?: Buffer | undefined;
 }
 
 /** What the handler reads: the server's facts (snapshot, last reload, watchers) and its settings. */
@@ -48,6 +52,8 @@ export interface HandlerState extends ServerFacts {
   readonly log?: AccessLog | undefined;
   /** The jitter of blocking queries (default Math.random). */
   readonly random?: (() => number) | undefined;
+  /** The web UI (`serve --ui`): answers every /ui request itself, its login included. */
+  readonly ui?: { handle(request: ServeRequest, state: HandlerState, waited: boolean): Answer | Wait } | undefined;
 }
 
 /** A response to send; `note` is the reason of a refusal or error, for the access log. */
@@ -68,6 +74,9 @@ export interface Wait {
   index: number;
   ms: number;
   resume: () => Answer;
+  /** The web UI's wait: parked in its own watch set, news being `current()` other than `index`. */
+  watches?: WatchSet;
+  current?: () => number;
 }
 
 const noBody = Buffer.alloc(0);
@@ -92,6 +101,7 @@ function resume(request: ServeRequest, state: HandlerState): Answer {
 
 function route(request: ServeRequest, state: HandlerState, waited: boolean): Answer | Wait {
   const { method, url, headers } = request;
+  if (state.ui && (url === '/ui' || url.startsWith('/ui/') || url.startsWith('/ui?'))) return state.ui.handle(request, state, waited);
   if (method !== 'GET' && method !== 'HEAD') {
     throw new RequestError(405, `Method ${method} not allowed: this server is read-only (GET, HEAD)`, { allow: 'GET, HEAD' });
   }

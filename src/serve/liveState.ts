@@ -14,7 +14,7 @@ import type { WatchSet } from './watches.js';
  * parked across a reload is answered from the new snapshot), and `settings`.
  * `startedAt` defaults to now.
  */
-export function liveState(reloader: ServedSource, watches: WatchSet, settings: Partial<Pick<HandlerState, 'token' | 'log' | 'random' | 'startedAt'>> = {}): HandlerState {
+export function liveState(reloader: ServedSource, watches: WatchSet, settings: Partial<Pick<HandlerState, 'token' | 'log' | 'random' | 'startedAt' | 'ui'>> = {}): HandlerState {
   return {
     get snapshot() {
       return reloader.snapshot;

@@ -22,12 +22,12 @@ export interface ClosingResponse {
  * the news is already here: it resumes at once, without parking.
  */
 export async function park(wait: Wait, watches: WatchSet, state: Pick<HandlerState, 'snapshot'>, res: ClosingResponse): Promise<Answer | undefined> {
-  if (state.snapshot.index !== wait.index) return wait.resume();
+  if ((wait.current?.() ?? state.snapshot.index) !== wait.index) return wait.resume();
   const controller = new AbortController();
   const onClose = (): void => controller.abort();
   res.once('close', onClose);
   try {
-    if ((await watches.wait(wait.ms, { signal: controller.signal })) === 'aborted') return undefined;
+    if ((await (wait.watches ?? watches).wait(wait.ms, { signal: controller.signal })) === 'aborted') return undefined;
   } finally {
     res.off('close', onClose);
   }

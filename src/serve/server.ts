@@ -27,6 +27,7 @@ import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
 import type { Snapshot } from './snapshot.js';
 import { WatchSet } from './watches.js';
+import { readBody, WebUi, type UiOptions } from './ui/index.js';
 
 export { defaultLimits, type Limits } from './httpShell.js';
 export type { ReloadOutcome } from './reloader.js';
@@ -63,6 +64,8 @@ export interface ServeOptions {
    * are then unused. Throws as `Reloader.open` does: the server never starts without a snapshot.
    */
   openSource?: (hooks: { log: AccessLog | undefined; onChange: (snapshot: Snapshot) => void; signal?: AbortSignal }) => Promise<ServedSource>;
+  /** Also serve the web view of the fleet at /ui/ (docs/ui.md); `true` for the defaults. */
+  ui?: boolean | UiOptions;
   /** Request limits; defaults in `defaultLimits`. */
   limits?: Partial<Limits>;
   signal?: AbortSignal;
@@ -98,7 +101,11 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const limits: Limits = { ...defaultLimits, ...options.limits };
   const log = options.accessLog === false ? undefined : options.accessLog ?? createAccessLog();
   const watches = new WatchSet();
-  const onChange = (): void => watches.release();
+  const ui = options.ui ? new WebUi({ token: options.token, secure: options.tls !== undefined, ...(options.ui === true ? {} : options.ui) }) : undefined;
+  const onChange = (): void => {
+    watches.release();
+    ui?.live.changed();
+  };
   const reloader: ServedSource = options.openSource
     ? await options.openSource({ log, onChange, ...(options.signal ? { signal: options.signal } : {}) })
     : await Reloader.open({
@@ -114,6 +121,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const state = liveState(reloader, watches, {
     token: options.token === undefined ? undefined : new BearerToken(options.token),
     log,
+    ui,
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -138,8 +146,10 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       bytes = answer.response.body.length;
       res.end(answer.response.body);
     };
-    const request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
+    let request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const respond = async (): Promise<void> => {
+      // Only the UI's login form has a body; every other request is answered before any await.
+      if (ui && req.method === 'POST' && req.url?.startsWith('/ui/login')) request = { ...request, body: await readBody(req) };
       const handled = handle(request, state);
       // An answer at once is sent in this same call, before the first await.
       const answer = handled.kind === 'response' ? handled : await park(handled, watches, state, res);
@@ -164,6 +174,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
 
   const shell = await listenHttp({ host: options.host ?? defaultHost, port: options.port ?? defaultPort, tls: options.tls, limits, log }, onRequest);
   reloader.watch();
+  ui?.live.watch();
 
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
@@ -173,6 +184,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   function close(): Promise<void> {
     closing ??= (async () => {
       reloader.stop();
+      ui?.stop();
       options.signal?.removeEventListener('abort', onAbort);
       try {
         // Watchers get their answer now rather than a cut connection; later ones do not wait.

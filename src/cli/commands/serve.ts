@@ -19,6 +19,7 @@ interface ServeCommandOptions extends GlobalOptions {
   fromKv?: boolean;
   operator?: string;
   broker?: string;
+  ui?: boolean;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -37,6 +38,7 @@ export function command(): Command {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--client-ca <file>', 'require client certificates signed by this PEM CA (needs --tls-cert)')
     .option('--token-file <file>', 'require "Authorization: Bearer TOKEN", the token read from this file (not for /v1/health)')
+    .option('--ui', 'also serve a web view of the fleet at /ui/ (same address, TLS and token; docs/ui.md)')
     .option('--no-watch', 'do not watch the inventory files for edits')
     .option('--from-kv', 'answer from the KV bucket muster publish writes, not the inventory files')
     .option('--operator <name>', 'with --from-kv: the operator certificate to read the bucket with (default $MUSTER_OPERATOR, else the only one)')
@@ -57,6 +59,7 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
       host: listen.host,
       port: listen.port,
       watch: options.watch,
+      ui: options.ui === true,
       accessLog: options.quiet ? false : createAccessLog({ json: options.json === true }),
     };
     if (options.fromKv !== true && (options.operator !== undefined || options.broker !== undefined)) throw new UsageError('--operator and --broker go with --from-kv');
