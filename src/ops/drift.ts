@@ -1,0 +1,228 @@
+/**
+ * `muster drift`: every host's managed files compared with the repository, one
+ * connection and one probe exec per host (driftProbe.ts), and the contents of a
+ * differing file read once per distinct content across the fleet (a second exec,
+ * only on hosts holding a content not yet read). The fleet view (driftGroups)
+ * then puts, per path, the hosts with the same state together, so each diff is
+ * shown once with its folded host list.
+ */
+import { foldNodeset } from '../core/nodeset.js';
+import type { Job } from '../run/engine.js';
+import type { RunResult } from '../run/engine.js';
+import { contentDiff } from './diff-unified.js';
+import { probe, readContents, type PathState } from './driftProbe.js';
+import type { ManagedFile, ManagedPlan } from './managedSources.js';
+import { isUnchanged, normalizeMode, ownerMatches, type DirManifest, type PushContent } from './push.js';
+
+/** How a path compares: what drift reports per file and host. */
+export type Verdict = 'in sync' | 'drifted' | 'missing' | 'parent folder missing' | 'unexpected' | 'not a file' | 'unreadable';
+
+/** One managed path on one host. */
+export interface FileCheck {
+  path: string;
+  verdict: Verdict;
+  /** What differs: `content`, `mode 644, wanted 640`, `owner www:www, wanted root:root`, or what is there instead. */
+  details: string[];
+  state: PathState;
+  /** Its content is never shown (mode 0600 or stricter, or a key/secret by name) unless asked. */
+  secret: boolean;
+}
+
+/** A host's answer: every managed path, in declaration order. */
+export interface HostDrift {
+  files: FileCheck[];
+}
+
+/** Contents read during a drift run, one per (path, checksum): read from the first host that has it. */
+export class DriftContents {
+  private readonly held = new Map<string, Buffer | null>();
+  private readonly pending = new Set<string>();
+
+  private static key(path: string, sha: string): string {
+    return `${path}\0${sha}`;
+  }
+
+  /** True once per (path, checksum): the caller reads it. */
+  claim(path: string, sha: string): boolean {
+    const key = DriftContents.key(path, sha);
+    if (this.pending.has(key) || this.held.has(key)) return false;
+    this.pending.add(key);
+    return true;
+  }
+
+  release(path: string, sha: string): void {
+    this.pending.delete(DriftContents.key(path, sha));
+  }
+
+  set(path: string, sha: string, content: Buffer | null): void {
+    this.held.set(DriftContents.key(path, sha), content);
+  }
+
+  get(path: string, sha: string): Buffer | null | undefined {
+    return this.held.get(DriftContents.key(path, sha));
+  }
+}
+
+/** No group or other permission bits: a secret's mode (0600, 0400, 0640 is not). */
+function secretMode(mode: string | undefined): boolean {
+  if (mode === undefined || !/^[0-7]{3,4}$/.test(mode)) return false;
+  return (Number.parseInt(mode, 8) & 0o077) === 0;
+}
+
+/** Names that hold keys or secrets whatever their mode says. */
+const secretName = /(\.key|\.pem|\.p12|\.pfx|_rsa|_ed25519|\/shadow-?|secret|password|token)[^/]*$/i;
+
+export function isSecret(file: ManagedFile, state: PathState): boolean {
+  const remoteMode = state.kind === 'file' || state.kind === 'unreadable' ? state.mode : undefined;
+  return secretMode(file.spec.mode) || secretMode(remoteMode) || secretName.test(file.path);
+}
+
+/** Compares one path's state with what the repository says for this host. */
+export function compare(file: ManagedFile, content: PushContent | undefined, state: PathState): FileCheck {
+  const check = (verdict: Verdict, details: string[] = []): FileCheck => ({ path: file.path, verdict, details, state, secret: isSecret(file, state) });
+  if (file.kind === 'absent') return state.kind === 'present' ? check('unexpected', [state.what]) : check('in sync');
+  switch (state.kind) {
+    case 'missing':
+      return check('missing');
+    case 'noparent':
+      return check('parent folder missing');
+    case 'other':
+    case 'present':
+      return check('not a file', [state.what]);
+    case 'absent':
+      return check('missing');
+    case 'unreadable':
+      return check('unreadable', [state.reason]);
+    case 'dir': {
+      if (!content || content.kind !== 'dir') return check('not a file', ['a directory']);
+      const target = { dest: file.path, ...(file.spec.mode ? { mode: file.spec.mode } : {}), ...(file.spec.owner ? { owner: file.spec.owner } : {}) };
+      return isUnchanged(state, content, target) ? check('in sync') : check('drifted', manifestChanges(state.manifest, content.manifest, file.spec.mode));
+    }
+    case 'file': {
+      if (!content || content.kind !== 'file') return check('not a file', ['a file, wanted a directory']);
+      const details: string[] = [];
+      if (state.sha256 !== content.sha256) details.push('content');
+      if (file.spec.mode !== undefined && state.mode !== normalizeMode(file.spec.mode)) details.push(`mode ${state.mode}, wanted ${normalizeMode(file.spec.mode)}`);
+      if (file.spec.owner !== undefined && !ownerMatches(state.owner, file.spec.owner)) details.push(`owner ${state.owner}, wanted ${file.spec.owner}`);
+      return details.length === 0 ? check('in sync') : check('drifted', details);
+    }
+  }
+}
+
+/** What differs between a host's tree and the repository's, one line per entry (the tree's manifest diff). */
+export function manifestChanges(host: DirManifest, repo: DirManifest, mode: string | undefined): string[] {
+  const wantedMode = mode === undefined ? undefined : normalizeMode(mode);
+  const there = new Map(host.entries.map((entry) => [entry.path, entry]));
+  const lines: string[] = [];
+  if (host.mode !== repo.mode) lines.push(`. folder mode ${host.mode}, wanted ${repo.mode}`);
+  for (const want of repo.entries) {
+    const have = there.get(want.path);
+    there.delete(want.path);
+    if (!have) lines.push(`+ ${want.path} (missing on the host)`);
+    else if (have.type !== want.type) lines.push(`~ ${want.path} is a ${have.type}, wanted a ${want.type}`);
+    else if (want.type === 'f' && have.sha256 !== want.sha256) lines.push(`~ ${want.path} content differs`);
+    else if (want.type === 'l' && have.link !== want.link) lines.push(`~ ${want.path} -> ${have.link ?? ''}, wanted -> ${want.link ?? ''}`);
+    else if (want.type !== 'l' && have.mode !== (want.type === 'f' && wantedMode !== undefined ? wantedMode : want.mode)) lines.push(`~ ${want.path} mode ${have.mode}, wanted ${want.type === 'f' && wantedMode !== undefined ? wantedMode : want.mode}`);
+  }
+  for (const extra of there.keys()) lines.push(`- ${extra} (not in the repository)`);
+  return lines.length > 0 ? lines : ['owner differs'];
+}
+
+/** The job of `muster drift`: one probe exec, and one read of the differing contents no other host has given yet. */
+export function driftJob(plan: ManagedPlan, contents: DriftContents, options: { sudo?: boolean; showSecrets?: boolean } = {}): Job<HostDrift> {
+  return async (session, { target, signal }) => {
+    const files = plan.get(target.name) ?? [];
+    const sudo = options.sudo ?? false;
+    const states = files.length === 0 ? [] : await probe(session, files, { signal, sudo });
+    const checks = files.map((file, index) => compare(file, file.source?.contentFor(target.name), states[index] as PathState));
+    const wanted: { path: string; size: number; sha256: string }[] = [];
+    for (const check of checks) {
+      if (check.state.kind !== 'file' || !check.details.includes('content')) continue;
+      if (check.secret && !options.showSecrets) continue;
+      if (contents.claim(check.path, check.state.sha256)) wanted.push({ path: check.path, size: check.state.size, sha256: check.state.sha256 });
+    }
+    try {
+      const read = await readContents(session, wanted, { signal, sudo });
+      wanted.forEach((file, index) => contents.set(file.path, file.sha256, read[index] ?? null));
+    } catch (error) {
+      for (const file of wanted) contents.release(file.path, file.sha256);
+      throw error;
+    }
+    const off = checks.filter((check) => check.verdict !== 'in sync');
+    const data = { files: checks };
+    if (off.length === 0) return { status: 'ok', exitCode: 0, stdout: '', stderr: '', message: `in sync (${plural(checks.length, 'file')})`, data };
+    return { status: 'failed', exitCode: 1, stdout: '', stderr: '', message: `drifted: ${off.map((check) => check.path).join(', ')}`, data };
+  };
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** Hosts with the same state of one path. */
+export interface DriftGroup {
+  verdict: Verdict;
+  details: string[];
+  hosts: string[];
+  /** The unified diff from the hosts' content to the repository's (drifted content), or the tree's changes. */
+  diff?: string;
+}
+
+/** One managed path across the fleet. */
+export interface PathReport {
+  path: string;
+  groups: DriftGroup[];
+}
+
+/**
+ * The fleet view: per path (first-declared order), groups of hosts with the same
+ * state — the same verdict, what differs, the hosts' checksum and the wanted one
+ * — in sync first, then by size. Each drifted content group's diff is computed
+ * once. `plan` gives the wanted contents; secrets get a line in place of a diff.
+ */
+export function driftGroups(run: RunResult<HostDrift>, plan: ManagedPlan, contents: DriftContents, options: { showSecrets?: boolean } = {}): PathReport[] {
+  const paths = new Map<string, Map<string, DriftGroup & { sample: { host: string; check: FileCheck; file: ManagedFile } }>>();
+  for (const outcome of run.outcomes) {
+    if (!outcome.data) continue;
+    const files = plan.get(outcome.host) ?? [];
+    outcome.data.files.forEach((check, index) => {
+      const file = files[index];
+      if (!file) return;
+      let groups = paths.get(check.path);
+      if (!groups) paths.set(check.path, (groups = new Map()));
+      const wanted = file.source?.contentFor(outcome.host);
+      const wantedKey = wanted?.kind === 'file' ? wanted.sha256 : '';
+      const have = check.state.kind === 'file' ? check.state.sha256 : '';
+      const key = check.verdict === 'in sync' ? 'in sync' : JSON.stringify([check.verdict, check.details, have, check.verdict === 'drifted' ? wantedKey : '']);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { verdict: check.verdict, details: check.details, hosts: [], sample: { host: outcome.host, check, file } }));
+      group.hosts.push(outcome.host);
+    });
+  }
+  const reports: PathReport[] = [];
+  for (const [path, byKey] of paths) {
+    const groups = [...byKey.values()].sort((a, b) => Number(b.verdict === 'in sync') - Number(a.verdict === 'in sync') || b.hosts.length - a.hosts.length);
+    reports.push({
+      path,
+      groups: groups.map(({ sample, ...group }) => {
+        const diff = diffOf(group, sample, contents, options.showSecrets ?? false);
+        return diff === undefined ? group : { ...group, diff };
+      }),
+    });
+  }
+  return reports;
+}
+
+function diffOf(group: DriftGroup, sample: { host: string; check: FileCheck; file: ManagedFile }, contents: DriftContents, showSecrets: boolean): string | undefined {
+  const { check, file } = sample;
+  if (group.verdict !== 'drifted') return undefined;
+  if (check.state.kind === 'dir') return `${check.details.join('\n')}\n`;
+  if (check.state.kind !== 'file' || !check.details.includes('content')) return undefined;
+  const mode = check.state.mode;
+  if (check.secret && !showSecrets) return `(content differs; not shown: ${file.path} is a secret (mode ${mode}); --show-secrets shows it)\n`;
+  const have = contents.get(file.path, check.state.sha256);
+  if (!have) return `(${file.path} could not be read whole from ${sample.host}; no diff shown)\n`;
+  const wanted = file.source?.contentFor(sample.host);
+  if (wanted?.kind !== 'file') return undefined;
+  return contentDiff({ content: have, label: `${foldNodeset(group.hosts)}:${file.path}` }, { content: wanted.data, label: `repository:${file.spec.src ?? ''}` });
+}
