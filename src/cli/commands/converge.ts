@@ -9,7 +9,7 @@ import { runOn, type RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
 import { convergeJob } from '../../ops/converge.js';
 import { DriftContents, driftGroups, driftJob, type HostDrift, type PathReport } from '../../ops/drift.js';
-import { driftRecord, formatDrift } from '../../ops/driftView.js';
+import { driftRecord, formatDrift } from './driftView.js';
 import { prepareManaged } from '../../ops/managedSources.js';
 import { deploySummary, withDeployMessages } from '../../report/deploy.js';
 import { formatGathered } from '../../report/display.js';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { runOn, type RunResult } from '../../run/engine.js';
 import { DriftContents, driftGroups, driftJob, type HostDrift, type PathReport } from '../../ops/drift.js';
-import { driftRecord, formatDrift } from '../../ops/driftView.js';
+import { driftRecord, formatDrift } from './driftView.js';
 import { prepareManaged } from '../../ops/managedSources.js';
 import { selectFleet } from '../fanout/fleet.js';
 import { addFanoutOptions, type FanoutOptions } from '../fanout/options.js';

@@ -3,12 +3,12 @@
  * of hosts (folded, counted, what they have), then each group's diff once. Hosts
  * that could not answer are named last; the run's summary line follows.
  */
-import { foldNodeset } from '../core/nodeset.js';
-import type { Outcome } from '../run/outcome.js';
-import { escapeControls } from '../report/escapeControls.js';
-import { hostRecord } from '../report/jsonLines.js';
-import { painter } from '../report/paint.js';
-import { plural, type HostDrift, type PathReport } from './drift.js';
+import { foldNodeset } from '../../core/nodeset.js';
+import type { Outcome } from '../../run/outcome.js';
+import { escapeControls } from '../../report/escapeControls.js';
+import { hostRecord } from '../../report/jsonLines.js';
+import { painter } from '../../report/paint.js';
+import { plural, type HostDrift, type PathReport } from '../../ops/drift.js';
 
 /** The drift view of `reports`; `silent` are the hosts that gave no answer. */
 export function formatDrift(reports: readonly PathReport[], silent: readonly string[], color = false): string {
