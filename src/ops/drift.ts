@@ -6,7 +6,6 @@
  * then puts, per path, the hosts with the same state together, so each diff is
  * shown once with its folded host list.
  */
-import { foldNodeset } from '../core/nodeset.js';
 import type { Job } from '../run/engine.js';
 import type { RunResult } from '../run/engine.js';
 import { contentDiff } from './diff-unified.js';
@@ -176,12 +175,13 @@ export interface PathReport {
 
 /**
  * The fleet view: per path (first-declared order), groups of hosts with the same
- * state — the same verdict, what differs, the hosts' checksum and the wanted one
- * — in sync first, then by size. Each drifted content group's diff is computed
- * once. `plan` gives the wanted contents; secrets get a line in place of a diff.
+ * state — the same verdict, what differs and the same diff (a template rendered
+ * per host still folds when its hosts drifted the same way) — in sync first, then
+ * by size. Each distinct diff is computed once; secrets get a line in place of one.
  */
 export function driftGroups(run: RunResult<HostDrift>, plan: ManagedPlan, contents: DriftContents, options: { showSecrets?: boolean } = {}): PathReport[] {
-  const paths = new Map<string, Map<string, DriftGroup & { sample: { host: string; check: FileCheck; file: ManagedFile } }>>();
+  const paths = new Map<string, Map<string, DriftGroup>>();
+  const diffs = new Map<string, string | undefined>();
   for (const outcome of run.outcomes) {
     if (!outcome.data) continue;
     const files = plan.get(outcome.host) ?? [];
@@ -191,38 +191,30 @@ export function driftGroups(run: RunResult<HostDrift>, plan: ManagedPlan, conten
       let groups = paths.get(check.path);
       if (!groups) paths.set(check.path, (groups = new Map()));
       const wanted = file.source?.contentFor(outcome.host);
-      const wantedKey = wanted?.kind === 'file' ? wanted.sha256 : '';
       const have = check.state.kind === 'file' ? check.state.sha256 : '';
-      const key = check.verdict === 'in sync' ? 'in sync' : JSON.stringify([check.verdict, check.details, have, check.verdict === 'drifted' ? wantedKey : '']);
+      const diffKey = JSON.stringify([check.path, have, wanted?.kind === 'file' ? wanted.sha256 : '', check.details]);
+      if (!diffs.has(diffKey)) diffs.set(diffKey, diffOf(check, file, wanted, outcome.host, contents, options.showSecrets ?? false));
+      const diff = diffs.get(diffKey);
+      const key = check.verdict === 'in sync' ? 'in sync' : JSON.stringify([check.verdict, check.details, diff ?? null]);
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { verdict: check.verdict, details: check.details, hosts: [], sample: { host: outcome.host, check, file } }));
+      if (!group) groups.set(key, (group = { verdict: check.verdict, details: check.details, hosts: [], ...(diff !== undefined ? { diff } : {}) }));
       group.hosts.push(outcome.host);
     });
   }
-  const reports: PathReport[] = [];
-  for (const [path, byKey] of paths) {
-    const groups = [...byKey.values()].sort((a, b) => Number(b.verdict === 'in sync') - Number(a.verdict === 'in sync') || b.hosts.length - a.hosts.length);
-    reports.push({
-      path,
-      groups: groups.map(({ sample, ...group }) => {
-        const diff = diffOf(group, sample, contents, options.showSecrets ?? false);
-        return diff === undefined ? group : { ...group, diff };
-      }),
-    });
-  }
-  return reports;
+  return [...paths].map(([path, byKey]) => ({
+    path,
+    groups: [...byKey.values()].sort((a, b) => Number(b.verdict === 'in sync') - Number(a.verdict === 'in sync') || b.hosts.length - a.hosts.length),
+  }));
 }
 
-function diffOf(group: DriftGroup, sample: { host: string; check: FileCheck; file: ManagedFile }, contents: DriftContents, showSecrets: boolean): string | undefined {
-  const { check, file } = sample;
-  if (group.verdict !== 'drifted') return undefined;
+/** The diff of one drifted path from the host's content to the repository's; labels name no host, so equal diffs fold. */
+function diffOf(check: FileCheck, file: ManagedFile, wanted: PushContent | undefined, host: string, contents: DriftContents, showSecrets: boolean): string | undefined {
+  if (check.verdict !== 'drifted') return undefined;
   if (check.state.kind === 'dir') return `${check.details.join('\n')}\n`;
   if (check.state.kind !== 'file' || !check.details.includes('content')) return undefined;
-  const mode = check.state.mode;
-  if (check.secret && !showSecrets) return `(content differs; not shown: ${file.path} is a secret (mode ${mode}); --show-secrets shows it)\n`;
+  if (check.secret && !showSecrets) return `(content differs; not shown: ${file.path} is a secret (mode ${check.state.mode}); --show-secrets shows it)\n`;
   const have = contents.get(file.path, check.state.sha256);
-  if (!have) return `(${file.path} could not be read whole from ${sample.host}; no diff shown)\n`;
-  const wanted = file.source?.contentFor(sample.host);
+  if (!have) return `(${file.path} could not be read whole from ${host}; no diff shown)\n`;
   if (wanted?.kind !== 'file') return undefined;
-  return contentDiff({ content: have, label: `${foldNodeset(group.hosts)}:${file.path}` }, { content: wanted.data, label: `repository:${file.spec.src ?? ''}` });
+  return contentDiff({ content: have, label: `host:${file.path}` }, { content: wanted.data, label: `repository:${file.spec.src ?? ''}` });
 }
