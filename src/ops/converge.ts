@@ -5,11 +5,15 @@
  * and owner, the lock held until the host is done), its `test` right after it
  * with the new file in place, the `absent: true` removals, then each distinct
  * `then` once, after every file is in place and tested. A failed test puts back
- * every file of THAT host; a lost host settles each file old or new.
+ * every file of THAT host; a lost host settles each file old or new. Only the
+ * files the probe found different are installed: each install is two execs and,
+ * with several files, a lock holder per file until the host is done.
  */
 import type { DeployData } from '../core/deploy.js';
 import { shellQuote } from '../core/shell.js';
 import type { Job } from '../run/engine.js';
+import { compare } from './drift.js';
+import { probe, type PathState } from './driftProbe.js';
 import type { ManagedFile, ManagedPlan } from './managedSources.js';
 import type { PreparedSource } from './push-source.js';
 import { taskJob, type PreparedTask } from './task-job.js';
@@ -61,18 +65,21 @@ export function convergeTask(files: readonly ManagedFile[]): PreparedTask {
 }
 
 /**
- * The job of `muster converge`: each host's own task (hosts of different roles
- * own different files). A host whose only change was a removal is `changed`.
+ * The job of `muster converge`: first the drift probe (one exec: every managed
+ * path's checksum, mode and owner), then the task of only the files that differ
+ * (hosts of different roles own different files). An in-sync host costs that one
+ * exec: nothing is written, no test or then runs. A host whose only change was a
+ * removal is `changed`.
  */
 export function convergeJob(plan: ManagedPlan, options: { sudo?: boolean; startedAt?: Date } = {}): Job<DeployData> {
-  const jobs = new Map<string, Job<DeployData>>();
   return async (session, context) => {
     const name = context.target.name;
     const files = plan.get(name) ?? [];
     if (files.length === 0) return { status: 'ok', exitCode: 0, stdout: '', stderr: '', message: 'no managed files' };
-    let job = jobs.get(name);
-    if (!job) jobs.set(name, (job = taskJob(convergeTask(files), { ...options, check: false })));
-    const result = await job(session, context);
+    const states = await probe(session, files, { signal: context.signal, ...(options.sudo ? { sudo: true } : {}) });
+    const off = files.filter((file, index) => compare(file, file.source?.contentFor(name), states[index] as PathState).verdict !== 'in sync');
+    if (off.length === 0) return { status: 'ok', exitCode: 0, stdout: '', stderr: '', message: 'unchanged' };
+    const result = await taskJob(convergeTask(off), { ...options, check: false })(session, context);
     const removed = result.stdout.split('\n').filter((line) => line.startsWith(removedMark)).map((line) => line.slice(removedMark.length));
     if (removed.length === 0 || result.status !== 'ok') return result;
     return { ...result, status: 'changed', message: `removed ${removed.join(', ')}` };
