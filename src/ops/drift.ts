@@ -25,6 +25,8 @@ export interface FileCheck {
   state: PathState;
   /** Its content is never shown (mode 0600 or stricter, or a key/secret by name) unless asked. */
   secret: boolean;
+  /** A tree's entries that differ, one line each (`manifestChanges`): its diff. */
+  changes?: string[];
 }
 
 /** A host's answer: every managed path, in declaration order. */
@@ -95,7 +97,9 @@ export function compare(file: ManagedFile, content: PushContent | undefined, sta
     case 'dir': {
       if (!content || content.kind !== 'dir') return check('not a file', ['a directory']);
       const target = { dest: file.path, ...(file.spec.mode ? { mode: file.spec.mode } : {}), ...(file.spec.owner ? { owner: file.spec.owner } : {}) };
-      return isUnchanged(state, content, target) ? check('in sync') : check('drifted', manifestChanges(state.manifest, content.manifest, file.spec.mode));
+      if (isUnchanged(state, content, target)) return check('in sync');
+      const changes = manifestChanges(state.manifest, content.manifest, file.spec.mode);
+      return { ...check('drifted', [`${plural(changes.length, 'entry')} of the tree`]), changes };
     }
     case 'file': {
       if (!content || content.kind !== 'file') return check('not a file', ['a file, wanted a directory']);
@@ -155,6 +159,7 @@ export function driftJob(plan: ManagedPlan, contents: DriftContents, options: { 
 }
 
 export function plural(count: number, word: string): string {
+  if (count !== 1 && word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
@@ -192,7 +197,7 @@ export function driftGroups(run: RunResult<HostDrift>, plan: ManagedPlan, conten
       if (!groups) paths.set(check.path, (groups = new Map()));
       const wanted = file.source?.contentFor(outcome.host);
       const have = check.state.kind === 'file' ? check.state.sha256 : '';
-      const diffKey = JSON.stringify([check.path, have, wanted?.kind === 'file' ? wanted.sha256 : '', check.details]);
+      const diffKey = JSON.stringify([check.path, have, wanted?.kind === 'file' ? wanted.sha256 : '', check.details, check.changes ?? null]);
       if (!diffs.has(diffKey)) diffs.set(diffKey, diffOf(check, file, wanted, outcome.host, contents, options.showSecrets ?? false));
       const diff = diffs.get(diffKey);
       const key = check.verdict === 'in sync' ? 'in sync' : JSON.stringify([check.verdict, check.details, diff ?? null]);
@@ -210,7 +215,7 @@ export function driftGroups(run: RunResult<HostDrift>, plan: ManagedPlan, conten
 /** The diff of one drifted path from the host's content to the repository's; labels name no host, so equal diffs fold. */
 function diffOf(check: FileCheck, file: ManagedFile, wanted: PushContent | undefined, host: string, contents: DriftContents, showSecrets: boolean): string | undefined {
   if (check.verdict !== 'drifted') return undefined;
-  if (check.state.kind === 'dir') return `${check.details.join('\n')}\n`;
+  if (check.state.kind === 'dir') return `${(check.changes ?? []).join('\n')}\n`;
   if (check.state.kind !== 'file' || !check.details.includes('content')) return undefined;
   if (check.secret && !showSecrets) return `(content differs; not shown: ${file.path} is a secret (mode ${check.state.mode}); --show-secrets shows it)\n`;
   const have = contents.get(file.path, check.state.sha256);
