@@ -58,6 +58,7 @@ function inventory(lab: Lab, extra = ''): string {
     '    files:',
     '      /etc/cron.d/backup: { src: files/cron/backup, mode: "0644", owner: root:root }',
     '      /etc/cron.d/old-job: { absent: true }',
+    '      /srv/scripts: { src: files/cron/scripts }',
     hosts,
   ].filter((line) => line !== '').join('\n');
 }
@@ -102,6 +103,9 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     await writeFile(join(work, 'files/web/secret.key'), 'the-real-secret\n');
     await chmod(join(work, 'files/web/secret.key'), 0o600);
     await writeFile(join(work, 'files/cron/backup'), '0 3 * * * root /usr/local/bin/backup\n');
+    await mkdir(join(work, 'files/cron/scripts/lib'), { recursive: true });
+    await writeFile(join(work, 'files/cron/scripts/run.sh'), '#!/bin/sh\n. ./lib/common.sh\n');
+    await writeFile(join(work, 'files/cron/scripts/lib/common.sh'), 'x=1\n');
     await writeFile(join(work, 'muster.yaml'), inventory(lab));
     await Promise.all(web.map((host) => on(host, 'mkdir -p /srv/www /var/log/nginx /etc/app')));
     const first = await muster(['converge']);
@@ -118,7 +122,7 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
   test('an in-sync fleet: drift exits 0; converge writes nothing and runs no then', async () => {
     const drift = await muster(['drift']);
     assert.equal(drift.code, 0, drift.stdout + drift.stderr);
-    assert.match(drift.stdout, /^all 5 managed paths in sync$/m);
+    assert.match(drift.stdout, /^all 6 managed paths in sync$/m);
     await Promise.all(web.map((host) => on(host, 'rm -f /root/then-ran')));
     const mtime = await on('lab02', 'stat -c %y /etc/nginx/site.conf /srv/www/index.html');
     const ran = await muster(['converge']);
@@ -134,7 +138,7 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
       on('lab02', "sed -i '1i # local tweak' /etc/nginx/site.conf"),
       on('lab03', 'rm -rf /etc/app'),
       on('lab04', 'echo leaked-value > /etc/app/secret.key && rm /srv/www/index.html'),
-      on('lab05', 'chmod 600 /etc/cron.d/backup'),
+      on('lab05', 'chmod 600 /etc/cron.d/backup && echo x >> /srv/scripts/run.sh && touch /srv/scripts/stray'),
       on('lab06', 'echo "* * * * * root true" > /etc/cron.d/old-job'),
     ]);
     const ran = await muster(['drift']);
@@ -150,7 +154,8 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     assert.doesNotMatch(out, /leaked-value|the-real-secret/);
     assert.match(out, /^\/etc\/cron\.d\/backup: 1 in sync, 1 not, of 2 hosts\n {2}lab06 \(1\) +in sync\n {2}lab05 \(1\) +drifted: mode 600, wanted 644$/m);
     assert.match(out, /^\/etc\/cron\.d\/old-job: 1 in sync, 1 not, of 2 hosts\n {2}lab05 \(1\) +in sync\n {2}lab06 \(1\) +unexpected: a file$/m);
-    assert.match(out, /^5 of 5 managed paths drifted$/m);
+    assert.match(out, /^\/srv\/scripts: 1 in sync, 1 not, of 2 hosts\n {2}lab06 \(1\) +in sync\n {2}lab05 \(1\) +drifted: 2 entries of the tree\n-+ lab05\n~ run\.sh content differs\n- stray \(not in the repository\)$/m);
+    assert.match(out, /^6 of 6 managed paths drifted$/m);
     const shown = await muster(['drift', 'lab04', '--show-secrets']);
     assert.match(shown.stdout, /^-leaked-value\n\+the-real-secret$/m);
   });
@@ -200,6 +205,22 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     }
     await writeFile(join(work, 'files/web/site.conf'), site('v2'));
     await writeFile(join(work, 'files/web/index.html'), 'hello v1\n');
+  });
+
+  test('a host stopped while a test runs (--timeout) is put back: the old files, no temporary, no test left running', async () => {
+    await writeFile(join(work, 'slow.yaml'), inventory(lab, '      /etc/slow.conf: { src: files/web/index.html, test: "sleep 30" }'));
+    const before = await on('lab01', 'sha256sum /etc/nginx/site.conf');
+    await writeFile(join(work, 'files/web/site.conf'), site('v9'));
+    try {
+      const ran = await muster(['-i', join(work, 'slow.yaml'), 'converge', 'lab01', '--timeout', '1s']);
+      assert.equal(ran.code, 1, ran.stdout + ran.stderr);
+      assert.match(ran.stdout, /^lab01 \(1\) timeout: timed out after 1\.0s; rolled back$/m);
+      assert.equal(await on('lab01', 'sha256sum /etc/nginx/site.conf'), before);
+      assert.equal(await on('lab01', 'ls /etc/slow.conf 2>/dev/null | wc -l; ls -a /etc /etc/nginx | grep -c muster; pgrep -c -x sleep'), '0\n0\n0\n');
+      assert.match(await served('lab01', /^v2 /), /^v2 lab01/);
+    } finally {
+      await writeFile(join(work, 'files/web/site.conf'), site('v2'));
+    }
   });
 
   test('a missing src stops drift, converge and check before any host is touched, at its file:line:col', async () => {
