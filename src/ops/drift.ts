@@ -64,6 +64,9 @@ export class DriftContents {
   }
 }
 
+/** Files larger than this are compared by checksum only: their diff would not be read by anyone. */
+export const maxDiffBytes = 8 * 1024 * 1024;
+
 /** No group or other permission bits: a secret's mode (0600, 0400, 0640 is not). */
 function secretMode(mode: string | undefined): boolean {
   if (mode === undefined || !/^[0-7]{3,4}$/.test(mode)) return false;
@@ -142,6 +145,7 @@ export function driftJob(plan: ManagedPlan, contents: DriftContents, options: { 
     for (const check of checks) {
       if (check.state.kind !== 'file' || !check.details.includes('content')) continue;
       if (check.secret && !options.showSecrets) continue;
+      if (check.state.size > maxDiffBytes) continue;
       if (contents.claim(check.path, check.state.sha256)) wanted.push({ path: check.path, size: check.state.size, sha256: check.state.sha256 });
     }
     try {
@@ -218,6 +222,7 @@ function diffOf(check: FileCheck, file: ManagedFile, wanted: PushContent | undef
   if (check.state.kind === 'dir') return `${(check.changes ?? []).join('\n')}\n`;
   if (check.state.kind !== 'file' || !check.details.includes('content')) return undefined;
   if (check.secret && !showSecrets) return `(content differs; not shown: ${file.path} is a secret (mode ${check.state.mode}); --show-secrets shows it)\n`;
+  if (check.state.size > maxDiffBytes) return `(content differs; ${check.state.size} bytes on the host: too large to diff)\n`;
   const have = contents.get(file.path, check.state.sha256);
   if (!have) return `(${file.path} could not be read whole from ${host}; no diff shown)\n`;
   if (wanted?.kind !== 'file') return undefined;

@@ -33,6 +33,7 @@ export function formatDrift(reports: readonly PathReport[], silent: readonly str
       out.push(paint('dim', `--------------- ${foldNodeset(group.hosts)}`), escapeControls(group.diff.replace(/\n$/, '')));
     }
   }
+  if (reports.length === 0 && silent.length === 0) out.push('no managed files on these hosts (files: under their roles or host entries, docs/files.md)');
   if (reports.length > 0) out.push(drifted === 0 ? paint('green', `all ${plural(reports.length, 'managed path')} in sync`) : paint('yellow', `${drifted} of ${plural(reports.length, 'managed path')} drifted`));
   if (silent.length > 0) out.push(paint('red', `not compared: ${foldNodeset([...silent])} (${silent.length}); see the summary`));
   return `${out.join('\n')}\n`;
