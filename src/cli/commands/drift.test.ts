@@ -189,6 +189,10 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /^\+ {4}this_is_not_a_directive on;$/m);
     assert.match(check.stdout, /^would change: lab\[01-04\] \(4\)$/m);
+    const canary = await muster(['converge', '--batch', '1,50%', '--max-fail', '0']);
+    assert.equal(canary.code, 3, canary.stdout + canary.stderr);
+    assert.match(canary.stdout, /^rolled back: +lab01 \(1\)$/m);
+    assert.match(canary.stdout, /^not started: +lab\[02-06\] \(5\)$/m);
     const ran = await muster(['converge', '--json']);
     assert.equal(ran.code, 1);
     const records = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; host: string; status: string; rollback?: string; stderr?: string });
