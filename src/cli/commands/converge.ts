@@ -7,7 +7,6 @@
 import type { Command } from 'commander';
 import { runOn, type RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
-import { convergeJob } from '../../ops/converge.js';
 import { DriftContents, driftGroups, driftJob, type HostDrift, type PathReport } from '../../ops/drift.js';
 import { driftRecord, formatDrift } from './driftView.js';
 import { prepareManaged } from '../../ops/managedSources.js';
@@ -60,6 +59,8 @@ export function command(): Command {
         });
         return;
       }
+      // Loaded here: the install machinery (and the template engine) is not needed by --check.
+      const { convergeJob } = await import('../../ops/converge.js');
       const job = convergeJob(plan, { ...sudo, startedAt: new Date() });
       await fanoutWith(fleet.targets, options, {
         command: 'converge',
