@@ -7,6 +7,7 @@ import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
 import type { Inventory } from '../../inventory/types.js';
+import { prepareManaged } from '../../ops/managedSources.js';
 
 /** The `check` command. Exit 0 when valid; 2 with every problem (file:line:col) when not. */
 export function command(): Command {
@@ -17,6 +18,8 @@ export function command(): Command {
     let inventory: Inventory;
     try {
       inventory = await inventoryFor(options);
+      // The managed files too: a missing src, two roles disagreeing, a template that does not render (docs/files.md).
+      await prepareManaged(inventory, inventory.hosts);
     } catch (error) {
       if (!options.json || !(error instanceof MusterError)) throw error;
       // A CI job reading --json gets the problems as data, each with its place; stderr says how many.
