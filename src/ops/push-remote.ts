@@ -61,7 +61,8 @@ lock() {
 }
 unlock() { [ -z "$locked" ] || rm -f -- "$lk"; locked=; }
 # The holder leads a session of its own: its group is it and its sleep.
-release() { rm -f -- "$h"; [ -z "$1" ] || kill -TERM "-$1" 2>/dev/null || kill "$1" 2>/dev/null; }
+# A holder that already saw its hold file go and exited is not a failure: the settle's answer stands.
+release() { rm -f -- "$h"; [ -z "$1" ] || kill -TERM "-$1" 2>/dev/null || kill "$1" 2>/dev/null || true; }
 # Puts the previous version back, whichever step the install reached. A file's previous
 # version is a hard link of DEST until the rename; a tree's is moved aside just before it.
 undo() {
