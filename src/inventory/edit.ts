@@ -53,15 +53,22 @@ export interface EditResult extends EditPlan {
  */
 export async function editInventory(options: EditOptions): Promise<EditResult> {
   if (options.dryRun) return planAndWrite(options);
-  // Read, plan, verify and write under a lock on every file, so two edits at once
-  // serialize: the second reads the text the first wrote (it used to read the old
-  // text too, and its rename then dropped the first edit). Sorted, so two editors
-  // never hold one file each while waiting for the other's; by real path, so two
-  // links to one file take one lock.
+  return withInventoryLocked(options, () => planAndWrite(options));
+}
+
+/**
+ * Runs `work` (read, plan, verify, write) under a lock on every file of the
+ * inventory, so two edits at once serialize: the second reads the text the first
+ * wrote (it used to read the old text too, and its rename then dropped the first
+ * edit). Sorted, so two editors never hold one file each while waiting for the
+ * other's; by real path, so two links to one file take one lock. Every command
+ * that edits the inventory YAML (set, adopt, provision enable) goes through here.
+ */
+export function withInventoryLocked<T>(options: FindOptions, work: () => Promise<T>): Promise<T> {
   const files = [...new Set(findInventorySources(options).files.map(realPathOf))].sort();
-  const lockFrom = (i: number): Promise<EditResult> => {
+  const lockFrom = (i: number): Promise<T> => {
     const file = files[i];
-    return file === undefined ? planAndWrite(options) : withFileLock(file, () => lockFrom(i + 1));
+    return file === undefined ? work() : withFileLock(file, () => lockFrom(i + 1));
   };
   return lockFrom(0);
 }

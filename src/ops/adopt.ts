@@ -9,13 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidFileError, MusterError, formatProblem } from '../core/errors.js';
-import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { addFileEntries } from '../inventory/editFiles.js';
-import { findInventorySources, type FindOptions } from '../inventory/find.js';
+import { withInventoryLocked } from '../inventory/edit.js';
+import type { FindOptions } from '../inventory/find.js';
 import { declaredFiles, inventoryRoot } from '../inventory/managedFiles.js';
 import { parseInventory } from '../inventory/parse.js';
 import { readInventorySources } from '../inventory/read.js';
@@ -53,12 +52,7 @@ export interface AdoptResult {
 
 /** Plans and writes one adoption, holding the inventory's file locks throughout (see the file comment). */
 export async function adoptFiles(request: AdoptRequest): Promise<AdoptResult> {
-  const files = [...new Set(findInventorySources(request).files.map(realPathOf))].sort();
-  const lockFrom = (i: number): Promise<AdoptResult> => {
-    const file = files[i];
-    return file === undefined ? planAndWrite(request) : withFileLock(file, () => lockFrom(i + 1));
-  };
-  return lockFrom(0);
+  return withInventoryLocked(request, () => planAndWrite(request));
 }
 
 async function planAndWrite(request: AdoptRequest): Promise<AdoptResult> {
@@ -149,11 +143,3 @@ async function writeRepoFile(path: string, content: Buffer, mode: number): Promi
   }
 }
 
-function realPathOf(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return file;
-    throw error;
-  }
-}

@@ -7,7 +7,7 @@
  * positional parameter quoted by `shellQuote`, never spliced into the script.
  */
 import type { Session } from '../transport/types.js';
-import { sha256, shScript, type DirEntry, type DirManifest } from './push.js';
+import { manifestOf, sha256, shScript, type DirManifest } from './push.js';
 
 /** A managed path as the probe is asked about it. */
 export interface ProbeItem {
@@ -138,31 +138,7 @@ export function parseProbe(text: string, items: readonly ProbeItem[]): PathState
 /** A folder's listing and checksums, as the probe prints them, in the form push's manifests take. */
 function parseManifest(block: readonly string[]): DirManifest {
   const split = block.indexOf('-- sums');
-  const listing = split < 0 ? block : block.slice(0, split);
-  const bySum = new Map<string, string>();
-  for (const line of split < 0 ? [] : block.slice(split + 1)) {
-    if (line.length > 66) bySum.set(line.slice(66).replace(/^\.\//, ''), line.slice(0, 64));
-  }
-  const manifest: DirManifest = { mode: '', entries: [] };
-  for (const line of listing) {
-    const match = /^(\S) (\S+) (\S+) ([^\t]*)\t(.*)$/.exec(line);
-    if (!match) continue;
-    const [, type = '', mode = '', owner = '', path = '', link = ''] = match;
-    if (path === '') {
-      manifest.mode = mode;
-      continue;
-    }
-    if (type !== 'f' && type !== 'd' && type !== 'l') {
-      manifest.entries.push({ type: 'f', path, mode: `special:${type}`, owner });
-      continue;
-    }
-    const entry: DirEntry = { type, path, mode: type === 'l' ? '' : mode, owner };
-    if (type === 'f') entry.sha256 = bySum.get(path) ?? '';
-    if (type === 'l') entry.link = link;
-    manifest.entries.push(entry);
-  }
-  manifest.entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return manifest;
+  return split < 0 ? manifestOf(block, []) : manifestOf(block.slice(0, split), block.slice(split + 1));
 }
 
 const readScript = 'exec cat -- "$@"';

@@ -104,13 +104,22 @@ export async function inspect(session: Session, target: PushTarget, kind: 'file'
 
 function parseRemoteManifest(text: string): DirManifest {
   const [listing = '', sums = ''] = text.split('\n--\n');
+  return manifestOf(listing.split('\n').slice(1), sums.split('\n'));
+}
+
+/**
+ * A folder's manifest from the host's `find` listing (`TYPE MODE OWNER PATH\tLINK`, the folder
+ * itself with an empty PATH) and its `sha256sum` lines (`HASH  ./path`), sorted by path. Shared
+ * by push's compare and drift's probe, which print both the same way.
+ */
+export function manifestOf(listing: readonly string[], sums: readonly string[]): DirManifest {
   const bySum = new Map<string, string>();
-  for (const line of sums.split('\n')) {
-    // `HASH  ./path`; names with a newline or backslash come escaped and simply never match.
+  for (const line of sums) {
+    // Names with a newline or backslash come escaped and simply never match.
     if (line.length > 66) bySum.set(line.slice(66).replace(/^\.\//, ''), line.slice(0, 64));
   }
   const manifest: DirManifest = { mode: '', entries: [] };
-  for (const line of listing.split('\n').slice(1)) {
+  for (const line of listing) {
     const match = /^(\S) (\S+) (\S+) ([^\t]*)\t(.*)$/.exec(line);
     if (!match) continue;
     const [, type = '', mode = '', owner = '', path = '', link = ''] = match;
