@@ -5,7 +5,7 @@ const allowed = {
   cli: ['report', 'ops', 'history', 'serve', 'render', 'bindings', 'run', 'broker', 'ca', 'agent', 'transport', 'inventory', 'lab', 'core'],
   report: ['run', 'core'],
   ops: ['run', 'history', 'transport', 'render', 'inventory', 'core'],
-  serve: ['provision', 'history', 'render', 'inventory', 'bindings', 'core'],
+  serve: ['provision', 'history', 'report', 'render', 'inventory', 'bindings', 'core'],
   // The journal stores outcomes: it knows their type (run/outcome.ts), nothing else of run.
   history: ['run', 'core'],
   provision: ['render', 'inventory', 'core'],

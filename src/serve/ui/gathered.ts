@@ -1,44 +1,21 @@
 /**
- * A run's outcomes gathered as `muster run` shows them (identical results once,
- * with the folded list of the hosts that gave them), failures first: on a
- * page, what went wrong is what one opens it for. The report layer's `gather`
- * is not serve's to import; this is the same rule, said in a few lines.
+ * A run's outcomes gathered as `muster run` shows them (report/gather.ts:
+ * identical results once, with the folded list of the hosts that gave them),
+ * failures first: on a page, what went wrong is what one opens it for.
  */
 import { foldNodeset } from '../../core/nodeset.js';
 import type { HistoryDetail } from '../../history/journal.js';
+import { gather, type Block } from '../../report/gather.js';
 import { html, type Html } from './html.js';
 
 type Outcome = HistoryDetail['outcomes'][number];
 
-export interface Block {
-  status: Outcome['status'];
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  message?: string;
-  truncated?: string;
-  hosts: string[];
-}
-
 /** Failures first, then changed, ok, skipped; the bigger block first within a status. */
 export const statusRank: Readonly<Record<string, number>> = { failed: 0, timeout: 1, unreachable: 2, changed: 3, ok: 4, skipped: 5 };
 
-/** Outcomes grouped by identical (status, exit code, stdout, stderr, message), in display order. */
+/** Outcomes grouped by identical (status, exit code, stdout, stderr, message), failures first. */
 export function gatherOutcomes(outcomes: readonly Outcome[]): Block[] {
-  const blocks = new Map<string, Block>();
-  for (const outcome of outcomes) {
-    // The host's own name in its message ("web01: connection refused") would split blocks.
-    const message = outcome.message?.split(outcome.host).join('HOST');
-    const key = JSON.stringify([outcome.status, outcome.exitCode, outcome.stdout, outcome.stderr, message ?? null]);
-    let block = blocks.get(key);
-    if (!block) {
-      block = { status: outcome.status, exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr, hosts: [], ...(message !== undefined ? { message } : {}) };
-      blocks.set(key, block);
-    }
-    if (outcome.truncated !== undefined) block.truncated = outcome.truncated;
-    block.hosts.push(outcome.host);
-  }
-  return [...blocks.values()].sort((a, b) => (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || b.hosts.length - a.hosts.length);
+  return gather(outcomes).sort((a, b) => (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || b.count - a.count);
 }
 
 /** Output text as lines; a diff's lines get classes (+, -, @@) so the page colours them. */
