@@ -28,8 +28,16 @@ export interface NetbootEdit {
   splits: EditSplit[];
 }
 
+/** Options of `setNetboot`. */
+export interface NetbootOptions extends FindOptions {
+  host: string;
+  netboot: boolean;
+  /** Checks the edited inventory before anything is written (the provisioning layer's own checks); throws to refuse. */
+  verify?: (after: Inventory, host: string) => void;
+}
+
 /** Sets `provision: netboot: VALUE` on the entry of `host` (see the file comment). */
-export async function setNetboot(options: FindOptions & { host: string; netboot: boolean }): Promise<NetbootEdit> {
+export async function setNetboot(options: NetbootOptions): Promise<NetbootEdit> {
   const files = [...new Set(findInventorySources(options).files)].sort();
   const lockFrom = (i: number): Promise<NetbootEdit> => {
     const file = files[i];
@@ -38,7 +46,7 @@ export async function setNetboot(options: FindOptions & { host: string; netboot:
   return lockFrom(0);
 }
 
-async function planAndWrite(options: FindOptions & { host: string; netboot: boolean }): Promise<NetbootEdit> {
+async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
   const { sources } = await readInventorySources(options);
   const before = parseInventory(sources);
   const host = before.hostsByName.get(options.host);
@@ -60,6 +68,7 @@ async function planAndWrite(options: FindOptions & { host: string; netboot: bool
   if (now !== options.netboot || after.hosts.length !== before.hosts.length) {
     throw new MusterError(`Refusing the edit: the edited inventory does not say netboot: ${options.netboot} for ${host.name} (nothing was written)`);
   }
+  options.verify?.(after, host.name);
   const written: string[] = [];
   for (const source of sources) {
     const text = texts.get(source.path);

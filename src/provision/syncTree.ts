@@ -125,7 +125,7 @@ export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copie
     writeFileSync(manifestTemp, manifest);
     renameSync(manifestTemp, join(dir, manifestName));
   } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw new MusterError(`Cannot sync ${dir}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) throw new MusterError(`Cannot sync ${dir}: ${(error as Error).message}`, { cause: error });
     throw error;
   } finally {
     rmSync(staging, { recursive: true, force: true });

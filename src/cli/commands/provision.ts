@@ -6,7 +6,9 @@
  * host's netboot in the YAML, comments kept.
  */
 import type { Command } from 'commander';
-import { InvalidFileError } from '../../core/errors.js';
+import { InvalidFileError, MusterError, formatProblem } from '../../core/errors.js';
+import type { Inventory } from '../../inventory/types.js';
+import { checkProvision } from '../../provision/validate.js';
 import { setNetboot } from '../../inventory/editProvision.js';
 import { buildTree } from '../../provision/tree.js';
 import { syncProvision, type ProvisionSyncReport } from '../../provision/sync.js';
@@ -105,12 +107,18 @@ function printSync(report: ProvisionSyncReport, options: GlobalOptions): void {
   process.stderr.write(`muster: ${plural(hosts, 'host')} (${on} netboot on): ${report.created.length} created, ${report.changed.length} changed, ${report.removed.length} removed, ${report.unchanged} unchanged${dnsmasq}\n`);
 }
 
+/** An enable that would leave the host unprovisionable (no interface, no profile) is refused with its problems; nothing is written. */
+function refuseInvalid(after: Inventory, host: string): void {
+  const problems = checkProvision(after).problems.filter((problem) => problem.message.startsWith(`${host}: `));
+  if (problems.length > 0) throw new MusterError(`Refusing the edit (nothing was written; lines are those of the edited text): ${problems.map(formatProblem).join('\n  ')}`);
+}
+
 function flipCommand(name: 'enable' | 'disable'): Command {
   const netboot = name === 'enable';
   return newCommand(name, `set provision: netboot: ${String(netboot)} on HOST in the inventory YAML (comments kept)`)
     .argument('<host>', 'one host, by name')
     .action(async (host: string, options: GlobalOptions) => {
-      const edit = await setNetboot({ host, netboot, ...(options.inventory !== undefined ? { path: options.inventory } : {}) });
+      const edit = await setNetboot({ host, netboot, verify: refuseInvalid, ...(options.inventory !== undefined ? { path: options.inventory } : {}) });
       if (options.json) printJsonLine({ host: edit.host, old: edit.old ?? null, netboot: edit.netboot, written: edit.written });
       else if (!options.quiet) {
         const split = edit.splits.map((s) => `split ${s.pattern} (${s.file}:${s.line}) into ${s.kept} and ${s.split}\n`).join('');
