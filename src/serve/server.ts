@@ -23,6 +23,7 @@ import { failureAnswer, handle, type Answer, type ServeRequest } from './handler
 import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
 import { park } from './park.js';
+import { isProvisionRequest, provisionAnswer } from './provisionRoute.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
 import type { Snapshot } from './snapshot.js';
@@ -140,6 +141,8 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     };
     const request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const respond = async (): Promise<void> => {
+      // Provisioning (provisionRoute.ts) has its own rules: POST, the token also as ?token=, plain text.
+      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, log, tls: options.tls !== undefined }));
       const handled = handle(request, state);
       // An answer at once is sent in this same call, before the first await.
       const answer = handled.kind === 'response' ? handled : await park(handled, watches, state, res);
