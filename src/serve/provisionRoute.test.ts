@@ -37,7 +37,7 @@ describe('serve /v1/provision', () => {
       assert.equal((await fetch(`${server.url}/v1/provision/web1.example.lan/installed`, { method: 'POST' })).status, 401);
       const done = await fetch(`${server.url}/v1/provision/web1.example.lan/installed`, { method: 'POST', headers: { authorization: 'Bearer s3cret' } });
       assert.equal(done.status, 200, await done.clone().text());
-      assert.match(readFileSync(join(dir, 'muster.yaml'), 'utf8'), /  web1\.example\.lan:\n(?:    .*\n)*?      netboot: false\n/);
+      assert.match(readFileSync(join(dir, 'muster.yaml'), 'utf8'), / {2}web1\.example\.lan:\n(?: {4}.*\n)*? {6}netboot: false\n/);
       // The server reloads the edited inventory: the installed host's file is gone.
       let status = 200;
       for (let i = 0; i < 100 && status === 200; i++) {
