@@ -105,16 +105,24 @@ export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copie
   mkdirSync(dir, { recursive: true });
   removeStaleStaging(dir);
   const staging = join(dir, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Each folder made once: 5,000 hosts' installer folders were 40,000 mkdir calls.
+  const made = new Set<string>();
+  const folderOf = (path: string): void => {
+    const folder = dirname(path);
+    if (made.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    made.add(folder);
+  };
   try {
     for (const file of staged) {
       const to = join(staging, file.path);
-      mkdirSync(dirname(to), { recursive: true });
+      folderOf(to);
       file.write(to);
     }
     options.onStaged?.(staged.length);
     for (const file of staged) {
       const to = join(dir, file.path);
-      mkdirSync(dirname(to), { recursive: true });
+      folderOf(to);
       renameSync(join(staging, file.path), to);
     }
     for (const path of result.removed) {

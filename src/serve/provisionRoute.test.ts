@@ -16,7 +16,8 @@ describe('serve /v1/provision', () => {
     const dir = fixtureFolder();
     folders.push(dir);
     const notes: string[] = [];
-    const log = { log: (_entry: AccessEntry) => undefined, note: (message: string, fields: Record<string, string | number> = {}) => { notes.push(`${message} ${JSON.stringify(fields)}`); }, flush: () => undefined };
+    const urls: string[] = [];
+    const log = { log: (entry: AccessEntry) => { urls.push(entry.url); }, note: (message: string, fields: Record<string, string | number> = {}) => { notes.push(`${message} ${JSON.stringify(fields)}`); }, flush: () => undefined };
     const server = await startServer({ inventory: { path: join(dir, 'muster.yaml') }, port: 0, token: 's3cret', accessLog: log, debounceMs: 20, settleMs: 20 });
     try {
       const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${server.url}${path}`, { headers });
@@ -45,6 +46,8 @@ describe('serve /v1/provision', () => {
         status = (await get('/v1/provision/web1.example.lan/preseed.cfg?token=s3cret')).status;
       }
       assert.equal(status, 404);
+      assert.ok(urls.some((u) => u === '/v1/provision/web1.example.lan/preseed.cfg?token=…'), urls.join('\n'));
+      assert.ok(urls.every((u) => !u.includes('s3cret')), 'the token never reaches the access log');
     } finally {
       await server.close();
     }

@@ -43,6 +43,11 @@ function text(status: number, body: string, extra: Record<string, string> = {}):
   };
 }
 
+/** The request target as logged: a `?token=` is never written to the access log. */
+export function withoutToken(url: string): string {
+  return url.includes('token=') ? url.replace(/([?&]token=)[^&#]*/g, '$1…') : url;
+}
+
 /** Whether a request is this route's: the rest of the server never sees it. */
 export function isProvisionRequest(url: string | undefined): boolean {
   return url !== undefined && url.startsWith(prefix);

@@ -23,7 +23,7 @@ import { failureAnswer, handle, type Answer, type ServeRequest } from './handler
 import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
 import { park } from './park.js';
-import { isProvisionRequest, provisionAnswer } from './provisionRoute.js';
+import { isProvisionRequest, provisionAnswer, withoutToken } from './provisionRoute.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
 import type { Snapshot } from './snapshot.js';
@@ -126,7 +126,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
         time: new Date(),
         remote: req.socket.remoteAddress ?? '-',
         method: req.method ?? '-',
-        url: req.url ?? '',
+        url: withoutToken(req.url ?? ''),
         status: res.statusCode,
         bytes,
         ms: performance.now() - started,
