@@ -21,7 +21,7 @@ const timeoutMs = 180_000;
 // first DHCP packet (tap RX stays 0), while under TCG it boots; KVM is used where it works.
 const accel = ['-accel', process.env['MUSTER_BOOT_ACCEL'] ?? 'tcg'];
 // Named outright: qemu looks for it in /usr/share/qemu, where only qemu-system-data links it.
-const rom = '/usr/lib/ipxe/qemu/efi-virtio.rom';
+const rom = '/usr/lib/ipxe/qemu/efi-e1000.rom';
 
 function missing(): string | undefined {
   if (process.env['MUSTER_PXE_BOOT'] !== '1') {
@@ -94,7 +94,7 @@ describe('a real PXE boot', () => {
     const serial = join(dir, 'serial.log');
     writeFileSync(serial, '');
     startInNs(['qemu-system-x86_64', ...accel, '-m', '1024', '-boot', 'n', '-display', 'none', '-no-reboot', '-serial', `file:${serial}`,
-      '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `virtio-net-pci,netdev=n0,mac=${mac},romfile=${rom}`]);
+      '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', `e1000,netdev=n0,mac=${mac},romfile=${rom}`]);
 
     const deadline = Date.now() + timeoutMs;
     const fetched = (): Record<string, string> | undefined => serveLog.split('\n').filter((line) => line.includes('"provision: fetched"')).map((line) => JSON.parse(line) as Record<string, string>)[0];
