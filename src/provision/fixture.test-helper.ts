@@ -2,7 +2,7 @@
  * The provisioning tests' fleet: testdata/fleet.yaml read through the real
  * inventory parser; its templates are the examples in templates/provision/.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInventory } from '../inventory/index.js';
@@ -18,7 +18,9 @@ export function fixtureInventory(edit: (text: string) => string = (text) => text
 
 /** A folder under /work (lab hosts and qemu never see /tmp) holding muster.yaml and templates/provision/. */
 export function fixtureFolder(edit: (text: string) => string = (text) => text): string {
-  const dir = mkdtempSync(join(process.env['MUSTER_TEST_TMP'] ?? '/work/provision-scratch', 'fleet-'));
+  const base = process.env['MUSTER_TEST_TMP'] ?? '/work/provision-scratch';
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'fleet-'));
   writeFileSync(join(dir, 'muster.yaml'), edit(readFileSync(fixturePath, 'utf8')));
   cpSync(templatesDir, join(dir, 'templates/provision'), { recursive: true });
   return dir;
