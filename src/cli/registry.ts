@@ -33,6 +33,7 @@ export const registry: CommandEntry[] = [
   { name: 'render', summary: 'render Liquid templates with the inventory, to files or per host (--check for CI)', load: () => import('./commands/render.js') },
   { name: 'gen', summary: 'generate nagios, prometheus, munin, hosts, ssh-config, keepalived, nginx-upstream config', load: () => import('./commands/gen.js') },
   { name: 'runbook', summary: 'procedure documents: render a runbook template, list its steps, run them', load: () => import('./commands/runbook.js') },
+  { name: 'provision', summary: 'network-boot provisioning from the inventory: check, sync -o DIR (dnsmasq, PXE/GRUB/iPXE, installer files), enable|disable HOST', load: () => import('./commands/provision.js') },
   { name: 'serve', summary: 'metadata HTTP server', load: () => import('./commands/serve.js') },
   { name: 'ca', summary: 'the fleet CA: init, list, request, sign (hosts, --operator, --join), revoke, show', load: () => import('./commands/ca.js') },
   { name: 'agent', summary: 'the daemon on every host: run (default), enroll, join, package (.deb), install SEL (over SSH)', load: () => import('./commands/agent.js') },

@@ -23,6 +23,7 @@ import { failureAnswer, handle, type Answer, type ServeRequest } from './handler
 import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
 import { park } from './park.js';
+import { isProvisionRequest, provisionAnswer, withoutToken } from './provisionRoute.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
 import type { Snapshot } from './snapshot.js';
@@ -133,7 +134,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
         time: new Date(),
         remote: req.socket.remoteAddress ?? '-',
         method: req.method ?? '-',
-        url: req.url ?? '',
+        url: withoutToken(req.url ?? ''),
         status: res.statusCode,
         bytes,
         ms: performance.now() - started,
@@ -148,6 +149,8 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     };
     let request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const respond = async (): Promise<void> => {
+      // Provisioning (provisionRoute.ts) has its own rules: POST, the token also as ?token=, plain text.
+      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, log, tls: options.tls !== undefined }));
       // Only the UI's login form has a body; every other request is answered before any await.
       if (ui && req.method === 'POST' && req.url?.startsWith('/ui/login')) request = { ...request, body: await readBody(req) };
       const handled = handle(request, state);

@@ -1,0 +1,102 @@
+// `muster provision sync` on a generated fleet of N systems (default 5,000), each its own host
+// entry with a MAC, a fixed IP and netboot on, the Debian preseed profile of templates/provision:
+// a full sync into an empty folder, an unchanged sync, and a one-host change (one IP edited in
+// the YAML), each as the real CLI (node start and inventory parse included) and in process
+// (inventory already loaded), best of 3. Goals (issue 14): full < 5 s, one-host change < 100 ms;
+// Cobbler users report 10-20 min for a few thousand systems and 10-20 s per edit.
+// Run: flock /work/bench.lock node bench/provision-sync.mjs [N]
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { parseInventory } = await import(join(root, 'dist/inventory/index.js'));
+const { syncProvision } = await import(join(root, 'dist/provision/sync.js'));
+const count = Number(process.argv[2] ?? 5000);
+const work = join(process.env['BENCH_DIR'] ?? '/work/provision-scratch', `bench-${count}`);
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+cpSync(join(root, 'templates/provision'), join(work, 'templates/provision'), { recursive: true });
+
+const hex = (n) => n.toString(16).padStart(2, '0');
+const lines = [
+  'profiles:',
+  '  debian12:',
+  '    kernel: debian-installer/amd64/linux',
+  '    initrd: debian-installer/amd64/initrd.gz',
+  '    options: --- quiet',
+  '    installer: { kind: preseed, template: templates/provision/debian-preseed.cfg.liquid }',
+  'roles:',
+  '  node:',
+  '    provision: { profile: debian12, netboot: true }',
+  'hosts:',
+];
+for (let i = 0; i < count; i++) {
+  const ip = `10.${Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`;
+  lines.push(`  n${String(i).padStart(5, '0')}.dc1.lan:`, '    roles: [node]', `    address: ${ip}`, '    provision:', '      interfaces:',
+    `        eth0: { mac: "52:54:00:${hex((i >> 16) & 255)}:${hex((i >> 8) & 255)}:${hex(i & 255)}", ip: ${ip}, netmask: 255.255.0.0, gateway: 10.0.0.254 }`);
+}
+const yamlPath = join(work, 'muster.yaml');
+writeFileSync(yamlPath, `${lines.join('\n')}\n`);
+const out = join(work, 'out');
+const url = 'http://10.0.0.254:8080';
+
+function cli() {
+  const started = performance.now();
+  execFileSync(process.execPath, [join(root, 'bin/muster.js'), 'provision', 'sync', '-o', out, '--url', url, '-i', yamlPath, '-q'], { stdio: 'ignore' });
+  return performance.now() - started;
+}
+let edit = 0;
+function editOneHost() {
+  edit++;
+  const text = readFileSync(yamlPath, 'utf8');
+  const from = /ip: 10\.0\.0\.(\d+), netmask/.exec(text);
+  writeFileSync(yamlPath, text.replace(from[0], `ip: 10.0.${200 + (edit % 50)}.${from[1]}, netmask`));
+}
+const best = (runs) => Math.min(...runs);
+
+const results = {};
+// The CLI: a fresh folder each full run; the parse cache warm after the first.
+const full = [];
+for (let i = 0; i < 3; i++) {
+  rmSync(out, { recursive: true, force: true });
+  full.push(cli());
+}
+results.cliFull = best(full);
+const unchanged = [];
+for (let i = 0; i < 3; i++) unchanged.push(cli());
+results.cliUnchanged = best(unchanged);
+const one = [];
+for (let i = 0; i < 3; i++) {
+  editOneHost();
+  one.push(cli());
+}
+results.cliOneHost = best(one);
+
+// In process: the inventory loaded once, as a long-running caller (muster serve) would have it.
+const inventory = () => parseInventory([{ path: yamlPath, text: readFileSync(yamlPath, 'utf8') }]);
+const inv = inventory();
+rmSync(out, { recursive: true, force: true });
+let t = performance.now();
+const report = await syncProvision(inv, { dir: out, url });
+results.libFull = performance.now() - t;
+results.files = report.created.length;
+t = performance.now();
+await syncProvision(inv, { dir: out, url });
+results.libUnchanged = performance.now() - t;
+editOneHost();
+const edited = inventory();
+t = performance.now();
+const changed = await syncProvision(edited, { dir: out, url });
+results.libOneHost = performance.now() - t;
+results.libOneHostChanged = changed.changed;
+const parse = performance.now();
+inventory();
+results.parseMs = performance.now() - parse;
+
+for (const [key, value] of Object.entries(results)) console.log(`${key.padEnd(18)} ${typeof value === 'number' ? `${value.toFixed(0)}${key === 'files' ? '' : ' ms'}` : JSON.stringify(value)}`);
+console.log(`goals: full < 5000 ms (${results.cliFull < 5000 ? 'met' : 'missed'}), one-host change < 100 ms (CLI ${results.cliOneHost < 100 ? 'met' : 'missed'}, in process ${results.libOneHost < 100 ? 'met' : 'missed'})`);
+// KEEP=1 keeps the generated fleet (for profiling).
+if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
