@@ -7,9 +7,9 @@
  */
 import { isMap, type Pair } from 'yaml';
 import { MusterError, UsageError } from '../core/errors.js';
-import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
-import { findInventorySources, type FindOptions } from './find.js';
+import { withInventoryLocked } from './edit.js';
+import type { FindOptions } from './find.js';
 import { hostEntries, lineOf, parseEditSource } from './hostEntries.js';
 import { parseInventory } from './parse.js';
 import { readInventorySources } from './read.js';
@@ -38,12 +38,7 @@ export interface NetbootOptions extends FindOptions {
 
 /** Sets `provision: netboot: VALUE` on the entry of `host` (see the file comment). */
 export async function setNetboot(options: NetbootOptions): Promise<NetbootEdit> {
-  const files = [...new Set(findInventorySources(options).files)].sort();
-  const lockFrom = (i: number): Promise<NetbootEdit> => {
-    const file = files[i];
-    return file === undefined ? planAndWrite(options) : withFileLock(file, () => lockFrom(i + 1));
-  };
-  return lockFrom(0);
+  return withInventoryLocked(options, () => planAndWrite(options));
 }
 
 async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
