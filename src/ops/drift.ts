@@ -228,3 +228,22 @@ function diffOf(check: FileCheck, file: ManagedFile, wanted: PushContent | undef
   if (wanted?.kind !== 'file') return undefined;
   return contentDiff({ content: have, label: `host:${file.path}` }, { content: wanted.data, label: `repository:${file.spec.src ?? ''}` });
 }
+
+/**
+ * Each drifted host's part of the fleet view, as its outcome's stdout: the paths
+ * off and their diffs (secrets already replaced by a line). The terminal view
+ * and `--json` show the fleet view itself; this is what the journal keeps, so
+ * `muster history ID` and the web view gather a drift run like any other
+ * (hosts that drifted the same way fold, each diff once).
+ */
+export function withDriftText<T>(run: RunResult<T>, reports: readonly PathReport[]): RunResult<T> {
+  const text = new Map<string, string>();
+  for (const report of reports) {
+    for (const group of report.groups) {
+      if (group.verdict === 'in sync') continue;
+      const part = `${report.path}: ${group.verdict}${group.details.length > 0 ? ` (${group.details.join(', ')})` : ''}\n${group.diff ? `${group.diff.endsWith('\n') ? group.diff : `${group.diff}\n`}` : ''}`;
+      for (const host of group.hosts) text.set(host, (text.get(host) ?? '') + part);
+    }
+  }
+  return { ...run, outcomes: run.outcomes.map((outcome) => (text.has(outcome.host) ? { ...outcome, stdout: text.get(outcome.host) ?? '' } : outcome)) };
+}

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { runOn, type RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
-import { DriftContents, driftGroups, driftJob, type HostDrift, type PathReport } from '../../ops/drift.js';
+import { DriftContents, driftGroups, driftJob, withDriftText, type HostDrift, type PathReport } from '../../ops/drift.js';
 import { driftRecord, formatDrift } from './driftView.js';
 import { prepareManaged } from '../../ops/managedSources.js';
 import { deploySummary, withDeployMessages } from '../../report/deploy.js';
@@ -55,7 +55,8 @@ export function command(): Command {
           const contents = new DriftContents();
           const result = await runOn(fleet.targets, driftJob(plan, contents, { ...sudo, ...show }), run);
           reports = driftGroups(result, plan, contents, show);
-          return { ...result, outcomes: result.outcomes.map(wouldChange) };
+          const described = withDriftText(result, reports);
+          return { ...described, outcomes: described.outcomes.map(wouldChange) };
         });
         return;
       }

@@ -156,6 +156,12 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     assert.match(out, /^\/etc\/cron\.d\/old-job: 1 in sync, 1 not, of 2 hosts\n {2}lab05 \(1\) +in sync\n {2}lab06 \(1\) +unexpected: a file$/m);
     assert.match(out, /^\/srv\/scripts: 1 in sync, 1 not, of 2 hosts\n {2}lab06 \(1\) +in sync\n {2}lab05 \(1\) +drifted: 2 entries of the tree\n-+ lab05\n~ run\.sh content differs\n- stray \(not in the repository\)$/m);
     assert.match(out, /^6 of 6 managed paths drifted$/m);
+    // The journal keeps each host's part of the view, so history (and the web view) gather it too.
+    const kept = await muster(['history', '--json', '-n', '1']);
+    const id = (JSON.parse(kept.stdout.trim().split('\n')[0] ?? '{}') as { id?: number }).id;
+    const again = await muster(['history', String(id)]);
+    assert.match(again.stdout, /^lab\[01-02\] \(2\) failed, exit 1: drifted: \/etc\/nginx\/site\.conf\n-+\n\/etc\/nginx\/site\.conf: drifted \(content\)\n--- host:/m);
+    assert.doesNotMatch(again.stdout, /leaked-value|the-real-secret/);
     const shown = await muster(['drift', 'lab04', '--show-secrets']);
     assert.match(shown.stdout, /^-leaked-value\n\+the-real-secret$/m);
   });

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { runOn, type RunResult } from '../../run/engine.js';
-import { DriftContents, driftGroups, driftJob, type HostDrift, type PathReport } from '../../ops/drift.js';
+import { DriftContents, driftGroups, driftJob, withDriftText, type HostDrift, type PathReport } from '../../ops/drift.js';
 import { driftRecord, formatDrift } from './driftView.js';
 import { prepareManaged } from '../../ops/managedSources.js';
 import { selectFleet } from '../fanout/fleet.js';
@@ -47,7 +47,7 @@ export function command(): Command {
         const contents = new DriftContents();
         const result = await runOn(fleet.targets, driftJob(plan, contents, { ...(options.sudo ? { sudo: true } : {}), ...show }), run);
         reports = driftGroups(result, plan, contents, show);
-        return result;
+        return withDriftText(result, reports);
       });
     });
 }

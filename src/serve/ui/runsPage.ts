@@ -34,6 +34,9 @@ ${runs.length === 0 ? html`<p>No runs${filter.host || filter.command ? ' match' 
   return { header, main };
 }
 
+/** Runs whose output blocks are diffs (drift's are each host's part of the fleet view: paths off and their diffs). */
+const diffRuns = new Set(['diff', 'drift', 'converge --check']);
+
 /** One run's main part; `host` (a name part) narrows it to the hosts whose name holds it. */
 export function runPage(journal: JournalView, id: number, host: string): { header: Html; main: Html } {
   const run = journal.detail(id);
@@ -44,6 +47,6 @@ export function runPage(journal: JournalView, id: number, host: string): { heade
 <p><code>muster ${shellJoin(run.argv)}</code></p>
 <p class="dim">${run.startedAt} · ${run.durationMs} ms · by ${run.user} on ${run.machine} · exit ${run.exitCode}</p>
 <p>${run.summary || countsText(run)}${host ? html` · showing ${outcomes.length} of ${run.outcomes.length} hosts` : ''}</p>
-${blocksHtml(gatherOutcomes(outcomes), run.command === 'diff')}`;
+${blocksHtml(gatherOutcomes(outcomes), diffRuns.has(run.command))}`;
   return { header, main };
 }
