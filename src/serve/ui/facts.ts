@@ -40,3 +40,18 @@ function flatten(value: Record<string, unknown>, prefix: string, into: [string, 
     else into.push([path, typeof item === 'string' ? item : JSON.stringify(item)]);
   }
 }
+
+/** As `muster reconcile --max-unseen` says by default: a host whose agent said nothing for longer is not seen. */
+export const unseenAfterMs = 15 * 60_000;
+
+/** When the host last said its facts (its agent's publish, or the SSH gathering), or undefined: for the fleet's tiles. */
+export function readSeenAt(stateDir: string, host: string): string | undefined {
+  const name = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(host) ? host : kvToken(host);
+  try {
+    const record = JSON.parse(readFileSync(join(stateDir, 'facts', `${name}.json`), 'utf8')) as { host?: unknown; seenAt?: unknown };
+    return record.host === host && typeof record.seenAt === 'string' ? record.seenAt : undefined;
+  } catch {
+    // No facts stored for this host: never seen by muster facts.
+    return undefined;
+  }
+}

@@ -10,6 +10,7 @@ import { foldNodeset } from '../../core/nodeset.js';
 import { select } from '../../inventory/select.js';
 import type { Host, Inventory } from '../../inventory/types.js';
 import { html, query, segment, type Html } from './html.js';
+import { readSeenAt, unseenAfterMs } from './facts.js';
 import type { JournalView, LastOutcome } from './journalView.js';
 
 /** The outcome classes, in the order the legend shows them. */
@@ -40,10 +41,30 @@ ${' '.repeat(at)}^</pre></div>`;
 }
 
 /** The class and title of a tile. */
-function tile(host: Host, stateClass: string, last: LastOutcome | undefined): Html {
+function tile(host: Host, stateClass: string, last: LastOutcome | undefined, seen: Seen | undefined): Html {
   const outcome = last ? `o-${last.status}` : 'o-none';
-  const title = `${host.state}${last ? ` · ${last.status} in #${last.runId} ${last.command}` : ''}${host.note ? ` · ${host.note}` : ''}`;
-  return html`<a class="t ${outcome} ${stateClass}" href="/ui/hosts/${segment(host.name)}" title="${title}">${host.name}</a>`;
+  const seenText = seen === undefined ? '' : seen.at === undefined ? ' · never seen' : ` · last seen ${seen.at}`;
+  const title = `${host.state}${last ? ` · ${last.status} in #${last.runId} ${last.command}` : ''}${seenText}${host.note ? ` · ${host.note}` : ''}`;
+  return html`<a class="t ${outcome} ${stateClass}${seen?.gone ? ' gone' : ''}" href="/ui/hosts/${segment(host.name)}" title="${title}">${host.name}</a>`;
+}
+
+/** With agents: when a host last said its facts, and whether that is longer ago than `unseenAfterMs`. */
+interface Seen {
+  at: string | undefined;
+  gone: boolean;
+}
+
+/** Each host's `Seen`, when the inventory has agents (their facts are kept under its state folder); else none. */
+function seenOf(inventory: Inventory, hosts: readonly Host[]): (host: Host) => Seen | undefined {
+  const state = inventory.agents?.state;
+  if (state === undefined) return () => undefined;
+  const now = Date.now();
+  const seen = new Map(hosts.map((host) => {
+    const at = readSeenAt(state, host.name);
+    const age = at === undefined ? Infinity : now - Date.parse(at);
+    return [host.name, { at, gone: !(age <= unseenAfterMs) }];
+  }));
+  return (host) => seen.get(host.name);
 }
 
 /**
@@ -74,7 +95,7 @@ function counts(inventory: Inventory, hosts: readonly Host[]): Html {
 /** The legend of colours (outcomes) and borders (states). */
 function legend(inventory: Inventory, stateClass: (state: string) => string): Html {
   return html`<p class="legend">Last outcome: ${outcomeNames.map((name) => html`<span class="t o-${name}">${name}</span> `)}<span class="t o-none">no run</span>
- · State: ${inventory.states.map((state) => html`<span class="t o-none ${stateClass(state)}">${state}</span> `)}</p>`;
+ · State: ${inventory.states.map((state) => html`<span class="t o-none ${stateClass(state)}">${state}</span> `)}${inventory.agents?.state !== undefined ? html` · <span class="t o-none gone">not seen for 15m</span>` : ''}</p>`;
 }
 
 /** The fleet page for the query `q` (empty: every host). */
@@ -101,11 +122,12 @@ export function fleetPage(inventory: Inventory, journal: JournalView, q: string)
     list.push(host);
   }
   const folded = foldNodeset(hosts.map((host) => host.name));
+  const seen = seenOf(inventory, hosts);
   const main = html`${problem}
 <section class="summary" aria-label="Summary"><p><strong>${hosts.length}</strong> of ${inventory.hosts.length} hosts${q ? html` picked by <code>${q}</code>` : ''}.</p>
 <p class="copy"><label for="nodeset">Hosts shown</label> <input id="nodeset" class="nodeset" readonly value="${folded}"> <button type="button" class="copy-button" data-copy="nodeset" hidden>Copy</button></p>
 ${counts(inventory, hosts)}${legend(inventory, stateClass)}</section>
 ${[...groups].map(([key, list]) => html`<section class="group" aria-label="${key}"><h2>${key} <span class="n">(${list.length})</span></h2>
-<div class="tiles">${list.map((host) => tile(host, stateClass(host.state), journal.lastOutcome(host.name)))}</div></section>`)}`;
+<div class="tiles">${list.map((host) => tile(host, stateClass(host.state), journal.lastOutcome(host.name), seen(host)))}</div></section>`)}`;
   return { header: filterForm(q, problem !== undefined), main, status: problem ? 400 : 200 };
 }

@@ -12,7 +12,10 @@ import { journal } from '../../history/journal.js';
 import { editInventory, fleetText, get, serverFor, tempInventory } from '../server.test-helper.js';
 import type { MetadataServer } from '../server.js';
 import { assetDir } from './assets.js';
+import { parseInventory } from '../../inventory/parse.js';
 import { readHostFacts } from './facts.js';
+import { fleetPage } from './fleetPage.js';
+import { JournalView } from './journalView.js';
 import { escapeHtml, html } from './html.js';
 
 const hostile = fleetText.replace('note: disk replaced', 'note: "<script>alert(1)</script> & \\"x\\""');
@@ -37,6 +40,27 @@ test('the assets are found from dist/serve/ui and from dist/bundle alike (templa
   const root = join(assetDir(), '..', '..');
   assert.equal(assetDir(join(root, 'dist', 'bundle')), assetDir());
   assert.equal(assetDir(join(root, 'dist', 'serve', 'ui')), assetDir());
+});
+
+test('with agents, a tile says when its host was last seen and fades one not seen for 15 minutes', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const state = mkdtempSync(join(tmpdir(), 'muster-ui-seen-'));
+  try {
+    mkdirSync(join(state, 'facts'));
+    const fresh = new Date(Date.now() - 60_000).toISOString();
+    writeFileSync(join(state, 'facts', 'web1.json'), JSON.stringify({ host: 'web1', via: 'nats', gatheredAt: fresh, seenAt: fresh, facts: {} }));
+    writeFileSync(join(state, 'facts', 'web2.json'), JSON.stringify({ host: 'web2', via: 'nats', gatheredAt: 'g', seenAt: '2026-01-01T00:00:00.000Z', facts: {} }));
+    const inventory = parseInventory([{ path: join(state, 'muster.yaml'), text: `agents: { state: ${state} }\nhosts: { web1: {}, web2: {}, web3: {} }\n` }]);
+    const page = fleetPage(inventory, new JournalView({ stateDir: state }), '').main.text;
+    const tileOf = (host: string): string => new RegExp(`<a class="t [^"]*" href="/ui/hosts/${host}" title="[^"]*"`).exec(page)?.[0] ?? '';
+    assert.doesNotMatch(tileOf('web1'), / gone"/);
+    assert.match(tileOf('web1'), new RegExp(`last seen ${fresh}`));
+    assert.match(tileOf('web2'), / gone".*last seen 2026-01-01/);
+    assert.match(tileOf('web3'), / gone".*never seen/);
+    assert.match(page, /not seen for 15m/);
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
 });
 
 test('stored facts are read as muster facts writes them (dotted keys); none, or another host\'s, are no facts', async () => {
