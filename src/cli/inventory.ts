@@ -10,7 +10,7 @@ import { foldNodeset } from '../core/nodeset.js';
 import { loadInventory } from '../inventory/load.js';
 import { select, type FactsLookup } from '../inventory/select.js';
 import type { Host, Inventory, Selection } from '../inventory/types.js';
-import { flattenFacts, type FlatFacts } from '../ops/factsFlat.js';
+import { flattenFacts, type FlatFacts } from '../core/factsFlat.js';
 import { readStoredFacts } from '../ops/factsStore.js';
 import { inventoryFromLocalCopy, localCopyDirFor, type SourceOptions } from './localCopySource.js';
 

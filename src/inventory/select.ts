@@ -27,7 +27,7 @@ type Atom =
   | { kind: 'fact'; key: string; match: (value: string) => boolean };
 
 /**
- * A host's facts as dotted keys (`os.id`, `memory.total`, `addresses`: ops/factsFlat.ts),
+ * A host's facts as dotted keys (`os.id`, `memory.total`, `addresses`: core/factsFlat.ts),
  * or undefined when none are known: such a host matches no `fact.` atom.
  */
 export type FactsLookup = (host: Host) => Readonly<Record<string, unknown>> | undefined;

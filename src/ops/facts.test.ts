@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flattenFacts } from './factsFlat.js';
+import { flattenFacts } from '../core/factsFlat.js';
 import { gatherFacts, showValue } from './factsGather.js';
 import { FactsOutputError, parseFactsOutput } from './factsScript.js';
 

@@ -6,7 +6,7 @@
  * are how hosts are told apart. Pure: the caller formats and escapes.
  */
 import { foldNodeset } from '../core/nodeset.js';
-import type { FlatFacts, FlatValue } from './factsFlat.js';
+import type { FlatFacts, FlatValue } from '../core/factsFlat.js';
 
 /** One row: a key (set on its first row only), a value as text, and the hosts that have it. */
 export interface FactsRow {

@@ -8,7 +8,7 @@
 import { stringify } from 'yaml';
 import type { RunResult } from '../../run/engine.js';
 import type { Outcome } from '../../run/outcome.js';
-import { flattenFacts, type FlatFacts } from '../../ops/factsFlat.js';
+import { flattenFacts, type FlatFacts } from '../../core/factsFlat.js';
 import { gatherFacts } from '../../ops/factsGather.js';
 import type { FactsData } from '../../ops/factsJob.js';
 import { formatGathered } from '../../report/display.js';

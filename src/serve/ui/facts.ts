@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { flattenFacts } from '../../core/factsFlat.js';
 import { kvToken } from '../../core/fleetKv.js';
+import type { FactsLookup } from '../../inventory/select.js';
 
 export interface HostFacts {
   via: string;
@@ -54,4 +56,23 @@ export function readSeenAt(stateDir: string, host: string): string | undefined {
     // No facts stored for this host: never seen by muster facts.
     return undefined;
   }
+}
+
+/** The stored facts as `fact.KEY=VALUE` selectors read them (as the CLI's selection does), each host read once. */
+export function factsLookup(stateDir: string): FactsLookup {
+  const read = new Map<string, Readonly<Record<string, unknown>> | undefined>();
+  return (host) => {
+    if (!read.has(host.name)) {
+      const name = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(host.name) ? host.name : kvToken(host.name);
+      let flat: Readonly<Record<string, unknown>> | undefined;
+      try {
+        const record = JSON.parse(readFileSync(join(stateDir, 'facts', `${name}.json`), 'utf8')) as { host?: unknown; facts?: unknown };
+        if (record.host === host.name && typeof record.facts === 'object' && record.facts !== null) flat = flattenFacts(record.facts);
+      } catch {
+        // No facts stored for this host: it matches no fact. atom.
+      }
+      read.set(host.name, flat);
+    }
+    return read.get(host.name);
+  };
 }

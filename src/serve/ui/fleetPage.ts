@@ -10,7 +10,7 @@ import { foldNodeset } from '../../core/nodeset.js';
 import { select } from '../../inventory/select.js';
 import type { Host, Inventory } from '../../inventory/types.js';
 import { html, query, segment, type Html } from './html.js';
-import { readSeenAt, unseenAfterMs } from './facts.js';
+import { factsLookup, readSeenAt, unseenAfterMs } from './facts.js';
 import type { JournalView, LastOutcome } from './journalView.js';
 
 /** The outcome classes, in the order the legend shows them. */
@@ -104,7 +104,8 @@ export function fleetPage(inventory: Inventory, journal: JournalView, q: string)
   let problem: Html | undefined;
   if (q.trim() !== '') {
     try {
-      hosts = select(inventory, [q], { allStates: true }).hosts;
+      const state = inventory.agents?.state;
+      hosts = select(inventory, [q], { allStates: true, ...(state !== undefined ? { facts: factsLookup(state) } : {}) }).hosts;
     } catch (error) {
       if (!(error instanceof SelectorError)) throw error;
       problem = selectorProblem(error);

@@ -58,6 +58,11 @@ test('with agents, a tile says when its host was last seen and fades one not see
     assert.match(tileOf('web2'), / gone".*last seen 2026-01-01/);
     assert.match(tileOf('web3'), / gone".*never seen/);
     assert.match(page, /not seen for 15m/);
+    // fact.KEY=VALUE filters as on the command line, from the same stored facts.
+    writeFileSync(join(state, 'facts', 'web3.json'), JSON.stringify({ host: 'web3', via: 'ssh', gatheredAt: fresh, seenAt: fresh, facts: { os: { id: 'debian' } } }));
+    const picked = fleetPage(inventory, new JournalView({ stateDir: state }), 'fact.os.id=debian').main.text;
+    assert.match(picked, /<strong>1<\/strong> of 3 hosts/);
+    assert.match(picked, /href="\/ui\/hosts\/web3"/);
   } finally {
     rmSync(state, { recursive: true, force: true });
   }
