@@ -33,8 +33,13 @@ export function convergeTask(files: readonly ManagedFile[]): PreparedTask {
   const sources: (PreparedSource | undefined)[] = [];
   const removals: TaskStep[] = [];
   const thens: string[] = [];
+  // A `then` step follows installed files (the task skips it when none changed): one declared only
+  // by removed paths runs as a plain step after the removals instead, so a removal reloads too.
+  const removalThens: string[] = [];
   for (const file of files) {
-    if (file.spec.then !== undefined && !thens.includes(file.spec.then)) thens.push(file.spec.then);
+    const then = file.spec.then;
+    if (then !== undefined && file.kind !== 'absent' && !thens.includes(then)) thens.push(then);
+    if (then !== undefined && file.kind === 'absent' && !removalThens.includes(then)) removalThens.push(then);
     if (file.kind === 'absent') {
       const p = shellQuote(file.path);
       removals.push({ kind: 'run', command: `if [ -e ${p} ] || [ -L ${p} ]; then rm -rf -- ${p} && echo ${shellQuote(`${removedMark}${file.path}`)}; fi` });
@@ -55,6 +60,10 @@ export function convergeTask(files: readonly ManagedFile[]): PreparedTask {
   }
   for (const removal of removals) {
     steps.push(removal);
+    sources.push(undefined);
+  }
+  for (const command of removalThens.filter((then) => !thens.includes(then))) {
+    steps.push({ kind: 'run', command });
     sources.push(undefined);
   }
   for (const command of thens) {

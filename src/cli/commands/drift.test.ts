@@ -57,7 +57,7 @@ function inventory(lab: Lab, extra = ''): string {
     '  cron:',
     '    files:',
     '      /etc/cron.d/backup: { src: files/cron/backup, mode: "0644", owner: root:root }',
-    '      /etc/cron.d/old-job: { absent: true }',
+    '      /etc/cron.d/old-job: { absent: true, then: "touch /root/cron-reloaded" }',
     '      /srv/scripts: { src: files/cron/scripts }',
     hosts,
   ].filter((line) => line !== '').join('\n');
@@ -173,6 +173,7 @@ describe('muster drift / converge on a real lab running nginx and cron files', {
     assert.equal(ran.code, 1, ran.stderr);
     assert.match(ran.stdout, /^lab03 \(1\) failed, exit 10: cannot install \/etc\/app\/secret\.key: cannot create a temporary file in \/etc\/app; rolled back$/m);
     assert.match(ran.stdout, /^lab06 \(1\) changed: removed \/etc\/cron\.d\/old-job$/m);
+    assert.equal(await on('lab06', 'test -e /root/cron-reloaded && echo reloaded'), 'reloaded\n', 'a removal runs its then too');
     assert.match(await served('lab03', /^v1 /), /^v1 lab03/, 'lab03 kept its old config');
     await on('lab03', 'mkdir /etc/app');
     const again = await muster(['converge']);
