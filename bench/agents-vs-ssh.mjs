@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { median, ratio, timed } from './timing.mjs';
+import { median, ratio, timed, whenLabAvailable } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -29,13 +29,7 @@ const LAB = process.env.LAB ?? 'bench-agents';
 const muster = [process.execPath, join(root, 'bin/muster.js')];
 
 const { labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
-const unavailable = await labUnavailableReason();
-if (unavailable) {
-  process.stderr.write(`bench: cannot bring up a lab: ${unavailable}\n`);
-  process.exitCode = 1;
-} else {
-  await main();
-}
+await whenLabAvailable(labUnavailableReason, main);
 
 async function main() {
   process.stderr.write(`bench: lab "${LAB}" with ${N} hosts and agents…\n`);

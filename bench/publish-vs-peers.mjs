@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { peersTable, timed } from './timing.mjs';
+import { peersTable, timed, whenLabAvailable } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { labUp, labDown, labExec, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
@@ -31,13 +31,7 @@ const LAB = process.env.LAB ?? 'bench-publish';
 const wanted = (process.env.TOOLS ?? 'muster,clush,pdcp').split(',');
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
-const unavailable = await labUnavailableReason();
-if (unavailable) {
-  process.stderr.write(`bench: cannot bring up a lab: ${unavailable}\n`);
-  process.exitCode = 1;
-} else {
-  await main();
-}
+await whenLabAvailable(labUnavailableReason, main);
 
 async function main() {
   process.stderr.write(`bench: lab "${LAB}" with ${N} hosts…\n`);

@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, ratio, timed } from './timing.mjs';
+import { median, ratio, timed, whenLabAvailable } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { labUp, labDown, labUnavailableReason } = await import(join(root, 'dist/lab/index.js'));
@@ -28,13 +28,7 @@ const FANOUT = Number(process.env.FANOUT ?? N);
 const LAB = process.env.LAB ?? 'bench-peers';
 const wanted = (process.env.TOOLS ?? 'muster,clush,pdsh,pssh,ansible').split(',');
 
-const unavailable = await labUnavailableReason();
-if (unavailable) {
-  process.stderr.write(`bench: cannot bring up a lab: ${unavailable}\n`);
-  process.exitCode = 1;
-} else {
-  await main();
-}
+await whenLabAvailable(labUnavailableReason, main);
 
 async function main() {
   process.stderr.write(`bench: lab "${LAB}" with ${N} hosts…\n`);

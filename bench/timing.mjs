@@ -59,3 +59,14 @@ export function peersTable(rows) {
   lines.push('', 'Ratios are muster / tool: below 1.00x means muster took less.', '');
   return lines;
 }
+
+/** Runs a benchmark's `main` when a lab can come up here; else says why and exits 1. */
+export async function whenLabAvailable(labUnavailableReason, main) {
+  const unavailable = await labUnavailableReason();
+  if (unavailable) {
+    process.stderr.write(`bench: cannot bring up a lab: ${unavailable}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  await main();
+}
