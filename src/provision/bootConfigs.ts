@@ -38,26 +38,43 @@ function grubWords(args: string): string {
 
 const header = (plan: ProvisionPlan, comment: string): string => `${comment} muster provision: ${plan.host.name} (profile ${plan.profileName}); generated from the inventory, edits are overwritten\n`;
 
-/** `pxelinux.cfg/01-<mac>`: paths relative to the TFTP root, where pxelinux.0 is. */
-export function pxelinuxConfig(plan: ProvisionPlan, url: string | undefined): { path: string; text: string } {
-  const { kernel, initrd } = plan.profileSpec;
-  const text = `${header(plan, '#')}DEFAULT install\nPROMPT 0\nTIMEOUT 0\nLABEL install\n  KERNEL ${kernel}\n  INITRD ${initrd}\n  APPEND ${kernelArgs(plan, url)}\n`;
-  return { path: `tftp/pxelinux.cfg/${macFileName(plan.boot.mac)}`, text };
+/** A host's three boot menus (pxelinux, GRUB, iPXE), its kernel line made once for the three. */
+export function bootMenus(plan: ProvisionPlan, url: string | undefined): { path: string; text: string }[] {
+  const args = kernelArgs(plan, url);
+  const [pxelinux, grub, ipxe] = bootMenuPaths(plan);
+  return [
+    { path: pxelinux, text: pxelinuxConfig(plan, args) },
+    { path: grub, text: grubConfig(plan, args) },
+    { path: ipxe, text: ipxeScript(plan, args) },
+  ];
 }
 
-/** `grub/grub.cfg-01-<mac>`: Debian's grubnetx64.efi has the prefix /grub and reads this file first. */
-export function grubConfig(plan: ProvisionPlan, url: string | undefined): { path: string; text: string } {
-  const { kernel, initrd } = plan.profileSpec;
-  const text = `${header(plan, '#')}set timeout=0\nset default=0\nmenuentry 'Install ${plan.host.name}' {\n  linux /${kernel} ${grubWords(kernelArgs(plan, url))}\n  initrd /${initrd}\n}\n`;
-  return { path: `tftp/grub/grub.cfg-${macFileName(plan.boot.mac)}`, text };
+/** How many menus bootMenus makes for a host. */
+export const bootMenuCount = 3;
+
+/** Where a host's boot menus go, named by its boot MAC as each loader looks for them. */
+function bootMenuPaths(plan: ProvisionPlan): [pxelinux: string, grub: string, ipxe: string] {
+  const mac = macFileName(plan.boot.mac);
+  return [`tftp/pxelinux.cfg/${mac}`, `tftp/grub/grub.cfg-${mac}`, `tftp/ipxe/${plan.boot.mac.replaceAll(':', '-')}.ipxe`];
 }
 
-/** `ipxe/<mac>.ipxe`, chained from boot.ipxe by `${mac:hexhyp}`. Absolute paths: relative ones resolve against the script's own URL. */
-export function ipxeScript(plan: ProvisionPlan, url: string | undefined): { path: string; text: string } {
+/** `pxelinux.cfg/01-<mac>`'s text: paths relative to the TFTP root, where pxelinux.0 is. */
+function pxelinuxConfig(plan: ProvisionPlan, args: string): string {
+  const { kernel, initrd } = plan.profileSpec;
+  return `${header(plan, '#')}DEFAULT install\nPROMPT 0\nTIMEOUT 0\nLABEL install\n  KERNEL ${kernel}\n  INITRD ${initrd}\n  APPEND ${args}\n`;
+}
+
+/** `grub/grub.cfg-01-<mac>`'s text: Debian's grubnetx64.efi has the prefix /grub and reads this file first. */
+function grubConfig(plan: ProvisionPlan, args: string): string {
+  const { kernel, initrd } = plan.profileSpec;
+  return `${header(plan, '#')}set timeout=0\nset default=0\nmenuentry 'Install ${plan.host.name}' {\n  linux /${kernel} ${grubWords(args)}\n  initrd /${initrd}\n}\n`;
+}
+
+/** `ipxe/<mac>.ipxe`'s text, chained from boot.ipxe by `${mac:hexhyp}`. Absolute paths: relative ones resolve against the script's own URL. */
+function ipxeScript(plan: ProvisionPlan, args: string): string {
   const { kernel, initrd } = plan.profileSpec;
   const name = initrd.split('/').pop() ?? initrd;
-  const text = `#!ipxe\n${header(plan, '#')}kernel /${kernel} initrd=${name} ${kernelArgs(plan, url)}\ninitrd /${initrd}\nboot\n`;
-  return { path: `tftp/ipxe/${plan.boot.mac.replaceAll(':', '-')}.ipxe`, text };
+  return `#!ipxe\n${header(plan, '#')}kernel /${kernel} initrd=${name} ${args}\ninitrd /${initrd}\nboot\n`;
 }
 
 /** The menus every client gets before its own: iPXE chains to the host's script, GRUB's fallback says there is nothing to install. */

@@ -64,6 +64,13 @@ export function templateCache(inventory: Inventory): TemplateCache {
   return new TemplateCache(inventoryRoot(inventory));
 }
 
+/** The names of a host's answer files, as installerFilesOf makes them, without rendering them. */
+export function installerFileNames(plan: ProvisionPlan): string[] {
+  const installer = plan.profileSpec.installer;
+  if (!installer) return [];
+  return installer.kind === 'cloud-init' ? [installerFiles['cloud-init'], 'meta-data'] : [installerFiles[installer.kind]];
+}
+
 /**
  * The answer files of a host (none when its profile has no installer), or the
  * problems rendering them: the template's own file:line:col, or where the
@@ -75,8 +82,9 @@ export function installerFilesOf(inventory: Inventory, plan: ProvisionPlan, url:
   try {
     const { file, text } = cache.read(installer.template);
     const context = withValues(hostTemplateContext(inventory, plan.host), { provision: provisionView(plan, url) });
-    const files: InstallerFile[] = [{ name: installerFiles[installer.kind], text: renderTemplate(text, context, { file }) }];
-    if (installer.kind === 'cloud-init') files.push({ name: 'meta-data', text: `instance-id: ${plan.host.name}\nlocal-hostname: ${plan.hostname}\n` });
+    const [answer, metaData] = installerFileNames(plan);
+    const files: InstallerFile[] = [{ name: answer ?? installerFiles[installer.kind], text: renderTemplate(text, context, { file }) }];
+    if (metaData !== undefined) files.push({ name: metaData, text: `instance-id: ${plan.host.name}\nlocal-hostname: ${plan.hostname}\n` });
     return { files, problems: [] };
   } catch (error) {
     if (error instanceof InvalidFileError) return { files: [], problems: error.problems.map((p) => ({ ...p, message: `${plan.host.name}: ${p.message}` })) };

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { InvalidFileError } from '../core/errors.js';
 import { fixtureInventory } from './fixture.test-helper.js';
 import { syncProvision } from './sync.js';
+import { manifestName } from './manifest.js';
 
 mkdirSync('/work/provision-scratch', { recursive: true });
 const scratch = mkdtempSync('/work/provision-scratch/sync-');
@@ -92,7 +93,7 @@ describe('provision sync', () => {
     const edited = await syncProvision(fixtureInventory((t) => t.replace('ip: 10.0.0.11,', 'ip: 10.0.0.15,')), { dir, url });
     assert.deepEqual(edited.changed.sort(), ['dhcp-hosts', 'installer/web1.example.lan/preseed.cfg']);
     const now = snapshot(dir);
-    for (const [path, was] of before) if (!edited.changed.includes(path) && path !== '.muster-provision.json') assert.deepEqual(now.get(path), was, path);
+    for (const [path, was] of before) if (!edited.changed.includes(path) && path !== manifestName) assert.deepEqual(now.get(path), was, path);
   });
 
   it('a host that leaves or stops netbooting loses its files; files sync did not write are kept', async () => {

@@ -11,7 +11,8 @@ import { InvalidFileError, MusterError } from '../core/errors.js';
 import { withFileLock } from '../core/fileLock.js';
 import type { Inventory } from '../inventory/types.js';
 import { dhcpHostsPath, dnsmasqConfPath } from './dnsmasq.js';
-import { manifestName, syncTree, type SyncOptions, type SyncResult } from './syncTree.js';
+import { fingerprintsOf, manifestName, type Manifest } from './manifest.js';
+import { readManifest, syncTree, type SyncOptions, type SyncResult } from './syncTree.js';
 import { buildTree, type ProvisionTree, type TreeOptions } from './tree.js';
 
 /** Options of `syncProvision`. */
@@ -19,6 +20,8 @@ export interface ProvisionSyncOptions extends Omit<TreeOptions, 'dir'>, SyncOpti
   dir: string;
   /** dnsmasq's pid file: SIGHUP it when only the reservations changed. */
   pidFile?: string;
+  /** Render and compare every host, fingerprints or not (a file in DIR edited by hand is then put back). */
+  full?: boolean;
 }
 
 /** What happened to dnsmasq. */
@@ -33,12 +36,26 @@ export interface ProvisionSyncReport extends SyncResult {
 /** Checks, builds and writes the provisioning tree; an `InvalidFileError` with every problem, and nothing written, when it is not valid. */
 export async function syncProvision(inventory: Inventory, options: ProvisionSyncOptions): Promise<ProvisionSyncReport> {
   const dir = resolve(options.dir);
-  const tree = buildTree(inventory, { ...options, dir });
-  if (tree.problems.length > 0) throw new InvalidFileError('the provisioning', tree.problems);
-  if (options.check) return { ...syncTree(dir, tree, options), tree, dnsmasq: 'none' };
+  const build = (previous: Manifest): ProvisionTree => {
+    const tree = buildTree(inventory, { ...options, dir, ...(options.full ? {} : { previous: fingerprintsOf(previous) }) });
+    if (tree.problems.length > 0) throw new InvalidFileError('the provisioning', tree.problems);
+    return tree;
+  };
+  let previous = readManifest(dir);
+  let tree = build(previous);
+  if (options.check) return { ...syncTree(dir, tree, options, previous), tree, dnsmasq: 'none' };
   mkdirSync(dir, { recursive: true });
-  // Two syncs into one folder would each stage and rename: serialize them.
-  const result = await withFileLock(join(dir, manifestName), () => Promise.resolve(syncTree(dir, tree, options)));
+  // Two syncs into one folder would each stage and rename: serialize them. Kept hosts are
+  // kept on the word of the manifest the tree was built from: if another sync wrote DIR in
+  // between, build again from what it wrote.
+  const result = await withFileLock(join(dir, manifestName), () => {
+    const now = readManifest(dir);
+    if (now.text !== previous.text) {
+      previous = now;
+      tree = build(now);
+    }
+    return Promise.resolve(syncTree(dir, tree, options, previous));
+  });
   return { ...result, tree, dnsmasq: options.pidFile === undefined ? 'none' : tellDnsmasq(options.pidFile, result) };
 }
 

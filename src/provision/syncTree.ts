@@ -5,17 +5,17 @@
  * written into a staging folder inside DIR, and only once all are staged are
  * they renamed into place, so a sync stopped while staging (an error, a kill)
  * leaves the old tree as it was; files of hosts that left are removed last.
- * A manifest lists what sync wrote, so nothing else in DIR is ever removed.
+ * The manifest (manifest.ts) lists what sync wrote, so nothing else in DIR is
+ * ever removed, and each host's fingerprint, so an unchanged host costs
+ * nothing on the next sync.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MusterError } from '../core/errors.js';
 import type { CopiedFile } from './loaders.js';
+import { manifestName, manifestText, parseManifest, removedFiles, type Manifest } from './manifest.js';
 import type { ProvisionTree } from './tree.js';
-
-/** The manifest's name in DIR: the files sync owns. */
-export const manifestName = '.muster-provision.json';
 
 /** What a sync did (or, with `check`, would do), paths relative to DIR. */
 export interface SyncResult {
@@ -55,20 +55,17 @@ function sameCopy(path: string, want: CopiedFile): boolean {
   }
 }
 
-function readManifest(dir: string): string[] {
-  const text = readText(join(dir, manifestName));
-  if (text === undefined) return [];
-  try {
-    const parsed = JSON.parse(text) as { files?: unknown };
-    return Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && !f.startsWith('/') && !f.split('/').includes('..')) : [];
-  } catch {
-    // A manifest that is not JSON owns nothing: sync then removes nothing.
-    return [];
-  }
+/** The manifest in `dir` (manifest.ts). */
+export function readManifest(dir: string): Manifest {
+  return parseManifest(readText(join(dir, manifestName)));
 }
 
-/** Brings `dir` to `tree` (see the file comment); a `MusterError` naming the path on a filesystem failure, with the staging folder removed. */
-export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copies'>, options: SyncOptions = {}): SyncResult {
+/**
+ * Brings `dir` to `tree` (see the file comment), `previous` being its manifest as the tree
+ * was built from it; a `MusterError` naming the path on a filesystem failure, with the
+ * staging folder removed.
+ */
+export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copies' | 'shared' | 'hosts'>, options: SyncOptions = {}, previous = readManifest(dir)): SyncResult {
   const result: SyncResult = { created: [], changed: [], removed: [], unchanged: 0, texts: new Map() };
   const staged: { path: string; write: (to: string) => void }[] = [];
   for (const [path, text] of tree.texts) {
@@ -95,11 +92,10 @@ export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copie
       },
     });
   }
-  const wanted = new Set([...tree.texts.keys(), ...tree.copies.keys()]);
-  const previous = readManifest(dir);
-  result.removed = previous.filter((path) => !wanted.has(path));
-  const manifest = `${JSON.stringify({ files: [...wanted].sort() }, null, 1)}\n`;
-  const manifestChanged = readText(join(dir, manifestName)) !== manifest;
+  for (const files of tree.hosts.values()) if (files.kept) result.unchanged += files.count;
+  result.removed = removedFiles(previous, tree.shared, tree.hosts);
+  const manifest = manifestText(tree.shared, tree.hosts, previous);
+  const manifestChanged = previous.text !== manifest;
   if (options.check || (staged.length === 0 && result.removed.length === 0 && !manifestChanged)) return result;
 
   mkdirSync(dir, { recursive: true });
@@ -130,6 +126,8 @@ export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copie
       pruneEmpty(dir, dirname(path));
     }
     const manifestTemp = join(staging, manifestName);
+    // The manifest may be all that changed (a host's fingerprint): staging is then still to make.
+    folderOf(manifestTemp);
     writeFileSync(manifestTemp, manifest);
     renameSync(manifestTemp, join(dir, manifestName));
   } catch (error) {

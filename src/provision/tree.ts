@@ -7,10 +7,12 @@
  */
 import type { Problem } from '../core/errors.js';
 import type { Inventory } from '../inventory/types.js';
-import { grubConfig, ipxeScript, pxelinuxConfig, sharedBootFiles } from './bootConfigs.js';
+import { bootMenuCount, bootMenus, sharedBootFiles } from './bootConfigs.js';
 import { dhcpHosts, dhcpHostsPath, dnsmasqConf, dnsmasqConfPath } from './dnsmasq.js';
-import { installerFilesOf, templateCache } from './installer.js';
+import { Fingerprints } from './fingerprint.js';
+import { installerFileNames, installerFilesOf, templateCache } from './installer.js';
 import { copiedFiles, type CopiedFile } from './loaders.js';
+import type { HostFiles } from './manifest.js';
 import type { ProvisionPlan } from './model.js';
 import { checkProvision } from './validate.js';
 
@@ -24,12 +26,18 @@ export interface TreeOptions {
   bootFiles?: string;
   /** Dynamic DHCP ranges for `dhcp: true` interfaces. */
   dhcpRanges?: string[];
+  /** Each host's fingerprint from the last sync (fingerprint.ts): a host whose fingerprint is the same keeps its files unread. */
+  previous?: ReadonlyMap<string, string>;
 }
 
 /** The folder's wanted content by path relative to it. */
 export interface ProvisionTree {
   texts: Map<string, string>;
   copies: Map<string, CopiedFile>;
+  /** The files of no one host (dnsmasq's, the shared menus, the loaders). */
+  shared: string[];
+  /** Each netboot host's files; those of a host whose fingerprint did not change (`kept`) are neither made nor compared. */
+  hosts: Map<string, HostFiles>;
   plans: ProvisionPlan[];
   problems: Problem[];
 }
@@ -44,16 +52,34 @@ export function buildTree(inventory: Inventory, options: TreeOptions): Provision
   texts.set(dhcpHostsPath, dhcpHosts(plans));
   for (const file of sharedBootFiles()) texts.set(file.path, file.text);
   const cache = templateCache(inventory);
+  const fingerprinter = new Fingerprints(cache, options.url);
+  const shared = [...texts.keys()];
+  const hosts = new Map<string, HostFiles>();
   const used = new Set<string>();
   for (const plan of plans) {
     if (!plan.netboot.value) continue;
     used.add(plan.profileName);
-    for (const file of [pxelinuxConfig(plan, options.url), grubConfig(plan, options.url), ipxeScript(plan, options.url)]) texts.set(file.path, file.text);
+    const installerPath = (name: string): string => `installer/${plan.host.name}/${name}`;
+    const fingerprint = fingerprinter.of(plan);
+    if (fingerprint !== undefined && options.previous?.get(plan.host.name) === fingerprint) {
+      hosts.set(plan.host.name, { kept: true, fingerprint, count: bootMenuCount + installerFileNames(plan).length });
+      continue;
+    }
+    const files: HostFiles & { kept: false } = { kept: false, fingerprint, paths: [] };
+    hosts.set(plan.host.name, files);
+    for (const menu of bootMenus(plan, options.url)) {
+      texts.set(menu.path, menu.text);
+      files.paths.push(menu.path);
+    }
     const installer = installerFilesOf(inventory, plan, options.url, cache);
     problems.push(...installer.problems);
-    for (const file of installer.files) texts.set(`installer/${plan.host.name}/${file.name}`, file.text);
+    for (const file of installer.files) {
+      texts.set(installerPath(file.name), file.text);
+      files.paths.push(installerPath(file.name));
+    }
   }
   const copied = copiedFiles(inventory, used, options.bootFiles);
   problems.push(...copied.problems);
-  return { texts, copies: copied.files, plans, problems };
+  shared.push(...copied.files.keys());
+  return { texts, copies: copied.files, shared, hosts, plans, problems };
 }

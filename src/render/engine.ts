@@ -164,3 +164,17 @@ export function renderTemplate(source: string, context: object, options: RenderO
     throw asInvalidFile(error, options.file, source) ?? error;
   }
 }
+
+/**
+ * The root-scope names a template reads (`host`, `hosts`, `provision`, …), found
+ * by static analysis of the template as renderTemplate parses it (included files
+ * not followed). Throws as renderTemplate does when it does not parse.
+ */
+export function templateGlobals(source: string, file: string): string[] {
+  try {
+    const { engine, templates } = parse(source, file);
+    return engine.globalVariablesSync(templates, { partials: false });
+  } catch (error) {
+    throw asInvalidFile(error, file, source) ?? error;
+  }
+}

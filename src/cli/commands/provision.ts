@@ -25,6 +25,7 @@ interface SyncFlags extends GlobalOptions {
   bootFiles?: string;
   dhcpRange: string[];
   pidFile?: string;
+  full?: boolean;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -56,6 +57,7 @@ function syncCommand(): Command {
     .option('--boot-files <dir>', 'where profiles\' kernel/initrd paths are found (default: Debian\'s d-i netboot tree)')
     .option('--dhcp-range <start,end>', 'a dynamic range for interfaces with dhcp: true (repeatable)', (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--pid-file <file>', 'dnsmasq\'s pid file: SIGHUP it when only the reservations changed')
+    .option('--full', 'render and compare every host, also those unchanged since the last sync (puts back files edited by hand in DIR)')
     .addHelpText('after', `
 Examples:
   muster provision sync -o /srv/provision --url http://10.0.0.1:8080 --pid-file /run/dnsmasq-provision.pid
@@ -70,6 +72,7 @@ Examples:
         ...(options.bootFiles !== undefined ? { bootFiles: options.bootFiles } : {}),
         ...(options.dhcpRange.length > 0 ? { dhcpRanges: options.dhcpRange } : {}),
         ...(options.pidFile !== undefined ? { pidFile: options.pidFile } : {}),
+        ...(options.full ? { full: true } : {}),
       });
       if (options.check) printCheck(report, options);
       else printSync(report, options);
