@@ -127,12 +127,14 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    // Read now: by 'close' the socket may be gone (a refusal answered before its body was read, then cut).
+    const remote = req.socket.remoteAddress ?? '-';
     let note: string | undefined;
     let bytes = 0;
     res.once('close', () => {
       log?.log({
         time: new Date(),
-        remote: req.socket.remoteAddress ?? '-',
+        remote,
         method: req.method ?? '-',
         url: withoutToken(req.url ?? ''),
         status: res.statusCode,
