@@ -6,7 +6,8 @@
  * traffic to 127.0.0.1 comes from 127.0.0.1). Inside lab03 the preseed's late_command,
  * fetched from a real `muster serve`, runs as d-i runs it (in-target stubbed: lab03 is the
  * target): enroll.sh makes the key, the CSR is autosigned and the brokers refreshed, the
- * callback marks lab03 installed; its agent started, `muster run --transport nats` answers.
+ * callback marks lab03 installed, and with muster-agent "installed" (stubbed, as systemctl is:
+ * lab hosts have no systemd) the unit is enabled; its agent started, `muster run --transport nats` answers.
  * Then a reinstall that autosign does not cover: the CSR waits, `muster ca sign` and
  * `muster agent install` (over SSH, with the key enroll.sh made) finish it.
  * Needs root, openssh-server and nats-server; skipped with the reason otherwise.
@@ -52,7 +53,14 @@ describe('agents enrolled by the installer: a lab host\'s late_command against m
     const preseed = await fetch(`${url}/v1/provision/lab03/preseed.cfg`, { headers: auth });
     assert.equal(preseed.status, 200);
     const late = /^d-i preseed\/late_command string (.*)$/m.exec(await preseed.text())?.[1] ?? assert.fail('no late_command');
-    const stub = 'mkdir -p /tmp/stub && printf \'#!/bin/sh\\nexec "$@"\\n\' > /tmp/stub/in-target && chmod 755 /tmp/stub/in-target';
+    // muster-agent "installed" and a systemctl that records its arguments: the script enables the unit where there is one.
+    const stub = [
+      'mkdir -p /tmp/stub',
+      'printf \'#!/bin/sh\\nexec "$@"\\n\' > /tmp/stub/in-target',
+      'printf \'#!/bin/sh\\nexit 0\\n\' > /tmp/stub/muster-agent',
+      'printf \'#!/bin/sh\\necho "$*" >> /tmp/stub/systemctl.args\\n\' > /tmp/stub/systemctl',
+      'chmod 755 /tmp/stub/*',
+    ].join(' && ');
     const ran = await labExec(lab, 'lab03', `${stub} && PATH=/tmp/stub:$PATH sh -c ${shellQuote(late)}`);
     assert.equal(ran.code, 0, ran.stderr);
     return ran;
@@ -108,7 +116,8 @@ describe('agents enrolled by the installer: a lab host\'s late_command against m
 
   test('autosigned, lab03 answers muster run over nats; a reinstall autosign does not cover waits, and ca sign + agent install finish it', async () => {
     const first = await installerLastStep();
-    assert.match(first.stdout, /^muster enroll: lab03: signed \(serial=[0-9A-F]+\); wrote \/etc\/muster-agent\/agent\.crt\nlab03: netboot false\n$/);
+    assert.match(first.stdout, /^muster enroll: lab03: signed \(serial=[0-9A-F]+\); wrote \/etc\/muster-agent\/agent\.crt\nmuster enroll: lab03: muster-agent\.service enabled\nlab03: netboot false\n$/);
+    assert.equal((await labExec(lab, 'lab03', 'cat /tmp/stub/systemctl.args')).stdout, 'enable muster-agent.service\n');
     const mode = await labExec(lab, 'lab03', 'stat -c %a /etc/muster-agent/agent.key && cat /etc/muster-agent/agent.json');
     assert.match(mode.stdout, /^600\n\{\n {2}"name": "lab03",\n {2}"servers": \[\n {4}"tls:\/\/127\./);
     assert.match(await readFile(lab.inventoryPath, 'utf8'), / {6}netboot: false\n/);
