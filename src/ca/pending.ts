@@ -14,10 +14,14 @@ import { checkKeyRules } from './keyRules.js';
 import { shortDigest } from './names.js';
 import { caPaths } from './paths.js';
 
-/** Where a CSR came from: fetched over SSH from an address (auto-sign may trust that), a file given by hand, or a host's request to join (admitted). */
+/**
+ * Where a CSR came from: fetched over SSH from an address (auto-sign may trust that), a file
+ * given by hand, a host's request to join (admitted), or POSTed by a host's installer to
+ * `muster serve` from one of its reserved addresses (provision; auto-sign may trust that too).
+ */
 export interface CsrSource {
-  via: 'ssh' | 'file' | 'join';
-  /** The address it was fetched from (ssh), or the file it was read from (file). */
+  via: 'ssh' | 'file' | 'join' | 'provision';
+  /** The address it was fetched from (ssh) or POSTed from (provision), or the file it was read from (file). */
   address?: string;
 }
 

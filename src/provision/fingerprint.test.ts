@@ -78,6 +78,16 @@ describe('provision sync skips the hosts that did not change', () => {
     assert.deepEqual([after.created, after.changed, after.removed], [[], [], []]);
   });
 
+  it('agents coming into the inventory re-render every answer file (they then enroll their host\'s agent)', async () => {
+    const dir = freshDir();
+    await syncProvision(fixtureInventory(), { dir, url });
+    const withAgents = (text: string): string => `agents:\n  servers: [tls://10.0.0.1:4222]\n${text}`;
+    const report = await syncProvision(fixtureInventory(withAgents), { dir, url });
+    assert.ok(report.changed.includes(web1Preseed), report.changed.join(' '));
+    assert.match(readFileSync(join(dir, web1Preseed), 'utf8'), /enroll\.sh/);
+    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory(withAgents)));
+  });
+
   it('a MAC moved to another host, or swapped between two, leaves every menu where its loader looks', async () => {
     const dir = freshDir();
     await syncProvision(fixtureInventory(), { dir, url });

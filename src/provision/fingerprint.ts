@@ -41,7 +41,8 @@ function sha1(text: string): string {
 export class Fingerprints {
   private readonly templates = new Map<string, string | undefined>();
 
-  constructor(private readonly cache: TemplateCache, private readonly url: string | undefined) {}
+  /** `enroll`: whether the answer files enroll agents (installer.ts enrollsAgents). */
+  constructor(private readonly cache: TemplateCache, private readonly url: string | undefined, private readonly enroll: boolean) {}
 
   /** The host's fingerprint; undefined when its answer file depends on more than the host. */
   of(plan: ProvisionPlan): string | undefined {
@@ -51,7 +52,7 @@ export class Fingerprints {
     const { host } = plan;
     // Values, not places (file:line): an edit above a host moves none of its files.
     const inputs = JSON.stringify([
-      outputFormat, this.url ?? null, template,
+      outputFormat, this.url ?? null, this.enroll, template,
       host.name, host.address, host.user ?? null, host.port ?? null, host.roles, host.state, host.note ?? null, host.vars,
       plan.profileName, plan.profileSpec, plan.netboot.value, plan.kopts?.value ?? null, host.provision?.value.interfaces ?? null,
     ]);

@@ -27,8 +27,11 @@ function interfaceView(i: ResolvedInterface): Record<string, unknown> {
   return { name: i.name, mac: i.mac, ip: i.ip ?? null, netmask: i.netmask ?? null, prefix, gateway: i.gateway ?? null, dns: i.dns ?? [], dhcp: i.dhcp === true };
 }
 
-/** The `provision` object of a template's context. */
-export function provisionView(plan: ProvisionPlan, url: string | undefined): Record<string, unknown> {
+/**
+ * The `provision` object of a template's context. `agents` is the inventory's `agents`
+ * section: where it names servers, `enroll` is the URL of the host's enroll.sh.
+ */
+export function provisionView(plan: ProvisionPlan, url: string | undefined, agents?: { servers: readonly string[] }): Record<string, unknown> {
   const base = url === undefined ? null : hostUrl(url, plan);
   return {
     profile: plan.profileName,
@@ -40,7 +43,14 @@ export function provisionView(plan: ProvisionPlan, url: string | undefined): Rec
     url: base,
     // POST here (the installer's last step) marks the host installed: netboot false.
     callback: base === null ? null : `${base}installed`,
+    // Run in the installed system before the callback, it enrolls the host's agent (serve's enroll.sh).
+    enroll: base === null || !enrollsAgents(agents) ? null : `${base}enroll.sh`,
   };
+}
+
+/** Whether installers enroll their host's agent: the inventory has agents, with brokers. */
+export function enrollsAgents(agents: { servers: readonly string[] } | undefined): boolean {
+  return agents !== undefined && agents.servers.length > 0;
 }
 
 /** Reads templates once per sync: 5,000 hosts of one profile read its template once. */
@@ -81,7 +91,7 @@ export function installerFilesOf(inventory: Inventory, plan: ProvisionPlan, url:
   if (!installer) return { files: [], problems: [] };
   try {
     const { file, text } = cache.read(installer.template);
-    const context = withValues(hostTemplateContext(inventory, plan.host), { provision: provisionView(plan, url) });
+    const context = withValues(hostTemplateContext(inventory, plan.host), { provision: provisionView(plan, url, inventory.agents) });
     const [answer, metaData] = installerFileNames(plan);
     const files: InstallerFile[] = [{ name: answer ?? installerFiles[installer.kind], text: renderTemplate(text, context, { file }) }];
     if (metaData !== undefined) files.push({ name: metaData, text: `instance-id: ${plan.host.name}\nlocal-hostname: ${plan.hostname}\n` });

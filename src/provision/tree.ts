@@ -10,7 +10,7 @@ import type { Inventory } from '../inventory/types.js';
 import { bootMenuCount, bootMenus, sharedBootFiles } from './bootConfigs.js';
 import { dhcpHosts, dhcpHostsPath, dnsmasqConf, dnsmasqConfPath } from './dnsmasq.js';
 import { Fingerprints } from './fingerprint.js';
-import { installerFileNames, installerFilesOf, templateCache } from './installer.js';
+import { enrollsAgents, installerFileNames, installerFilesOf, templateCache } from './installer.js';
 import { copiedFiles, type CopiedFile } from './loaders.js';
 import type { HostFiles } from './manifest.js';
 import type { ProvisionPlan } from './model.js';
@@ -52,7 +52,7 @@ export function buildTree(inventory: Inventory, options: TreeOptions): Provision
   texts.set(dhcpHostsPath, dhcpHosts(plans));
   for (const file of sharedBootFiles()) texts.set(file.path, file.text);
   const cache = templateCache(inventory);
-  const fingerprinter = new Fingerprints(cache, options.url);
+  const fingerprinter = new Fingerprints(cache, options.url, enrollsAgents(inventory.agents));
   const shared = [...texts.keys()];
   const hosts = new Map<string, HostFiles>();
   const used = new Set<string>();

@@ -14,3 +14,4 @@ export type { TlsFiles } from './httpShell.js';
 export { BucketSource, type BucketSourceOptions } from './bucketSource.js';
 export type { ServedSource } from './servedSource.js';
 export type { SourceFacts } from './status.js';
+export type { AgentEnroller, AgentSetup, EnrollOutcome, NoAgentSetup } from './agentEnroller.js';

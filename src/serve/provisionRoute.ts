@@ -7,7 +7,8 @@
  * `POST /v1/provision/{host}/installed`, the installer's last step, which
  * sets `netboot: false` in the YAML (the token required when serve has one).
  * The bearer token is also accepted as `?token=`, since a kernel command
- * line can carry a URL but not a header.
+ * line can carry a URL but not a header. `enroll.sh` and `POST …/enroll`, the
+ * agent's part, are enrollRoute.ts's.
  */
 import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
@@ -18,8 +19,11 @@ import { installerFiles } from '../provision/bootConfigs.js';
 import { installerFilesOf, templateCache } from '../provision/installer.js';
 import { checkProvision, type ProvisionCheck } from '../provision/validate.js';
 import type { AccessLog } from './accessLog.js';
+import type { AgentEnroller } from './agentEnroller.js';
 import type { BearerToken } from './bearerToken.js';
+import { enrollAnswer, isEnrollFile } from './enrollRoute.js';
 import type { Answer } from './handler.js';
+import { textAnswer as text } from './textAnswer.js';
 
 const prefix = '/v1/provision/';
 
@@ -30,18 +34,11 @@ export interface ProvisionRouteState {
   log?: AccessLog | undefined;
   /** Whether the server speaks TLS (the URL templates see). */
   tls: boolean;
+  /** The fleet CA, for enroll.sh and POST …/enroll (absent: those answer 404). */
+  enroller?: AgentEnroller | undefined;
 }
 
 const checks = new WeakMap<Inventory, ProvisionCheck>();
-
-function text(status: number, body: string, extra: Record<string, string> = {}): Answer {
-  const bytes = Buffer.from(body);
-  return {
-    kind: 'response',
-    response: { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...extra }, body: bytes },
-    ...(status >= 400 ? { note: body.trim() } : {}),
-  };
-}
 
 /** The request target as logged: a `?token=` is never written to the access log. */
 export function withoutToken(url: string): string {
@@ -71,6 +68,12 @@ export async function provisionAnswer(req: IncomingMessage, state: ProvisionRout
   const plan = check.plans.find((p) => p.host.name === hostName);
   const remote = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '-';
   const reserved = plan?.interfaces.find((i) => i.ip === remote);
+  const base = `${state.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  if (isEnrollFile(file)) {
+    // The script carries on the token this request was accepted with (serve keeps only its digest).
+    const token = state.token && authorization !== undefined ? authorization.slice('Bearer '.length).trim() : undefined;
+    return enrollAnswer({ req, inventory, host: hostName, file, plan, remote, base, token, enroller: state.enroller, log: state.log });
+  }
   if (req.method === 'POST' && file === 'installed') {
     if (!inventory.hostsByName.has(hostName)) return text(404, `No host ${hostName}\n`);
     const path = inventory.files.length === 1 ? inventory.files[0] : dirname(inventory.files[0] ?? '.');
@@ -86,7 +89,6 @@ export async function provisionAnswer(req: IncomingMessage, state: ProvisionRout
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, `Method ${req.method ?? ''} not allowed here (GET, or POST .../installed)\n`, { allow: 'GET, HEAD, POST' });
   if (!plan) return text(404, `No provisioning for ${hostName} (not in the inventory, or its provisioning is not valid)\n`);
   if (!plan.netboot.value) return text(404, `${hostName}: netboot is off (installed); muster provision enable ${hostName} to reinstall\n`);
-  const base = `${state.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
   const rendered = installerFilesOf(inventory, plan, base, templateCache(inventory));
   if (rendered.problems.length > 0) return text(500, `${rendered.problems.map((p) => p.message).join('; ')}\n`);
   const found = rendered.files.find((f) => f.name === file);

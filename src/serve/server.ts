@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FindOptions } from '../inventory/index.js';
 import { createAccessLog, type AccessLog } from './accessLog.js';
+import type { AgentEnroller } from './agentEnroller.js';
 import { BearerToken } from './bearerToken.js';
 import { failureAnswer, handle, type Answer, type ServeRequest } from './handler.js';
 import { liveState } from './liveState.js';
@@ -67,6 +68,11 @@ export interface ServeOptions {
   openSource?: (hooks: { log: AccessLog | undefined; onChange: (snapshot: Snapshot) => void; signal?: AbortSignal }) => Promise<ServedSource>;
   /** Also serve the web view of the fleet at /ui/ (docs/ui.md); `true` for the defaults. */
   ui?: boolean | UiOptions;
+  /**
+   * The fleet CA, for the installer's `enroll.sh` and `POST /v1/provision/HOST/enroll`
+   * (enrollRoute.ts); `muster serve` gives the CLI's (cli/serveEnroll.ts). Absent: those 404.
+   */
+  enroller?: AgentEnroller;
   /** Request limits; defaults in `defaultLimits`. */
   limits?: Partial<Limits>;
   signal?: AbortSignal;
@@ -127,12 +133,14 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    // Read now: by 'close' the socket may be gone (a refusal answered before its body was read, then cut).
+    const remote = req.socket.remoteAddress ?? '-';
     let note: string | undefined;
     let bytes = 0;
     res.once('close', () => {
       log?.log({
         time: new Date(),
-        remote: req.socket.remoteAddress ?? '-',
+        remote,
         method: req.method ?? '-',
         url: withoutToken(req.url ?? ''),
         status: res.statusCode,
@@ -150,7 +158,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     let request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const respond = async (): Promise<void> => {
       // Provisioning (provisionRoute.ts) has its own rules: POST, the token also as ?token=, plain text.
-      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, log, tls: options.tls !== undefined }));
+      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, log, tls: options.tls !== undefined, enroller: options.enroller }));
       // Only the UI's login form has a body; every other request is answered before any await.
       if (ui && req.method === 'POST' && req.url?.startsWith('/ui/login')) request = { ...request, body: await readBody(req) };
       const handled = handle(request, state);

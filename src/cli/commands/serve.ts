@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
+import { serveEnroller } from '../serveEnroll.js';
 import { bucketSourceOpener } from './serveFromKv.js';
 
 interface ServeCommandOptions extends GlobalOptions {
@@ -61,6 +62,8 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
       watch: options.watch,
       ui: options.ui === true,
       accessLog: options.quiet ? false : createAccessLog({ json: options.json === true }),
+      // The installer's agent enrollment (docs/provision.md): the fleet CA of this machine's state folder.
+      enroller: serveEnroller(),
     };
     if (options.fromKv !== true && (options.operator !== undefined || options.broker !== undefined)) throw new UsageError('--operator and --broker go with --from-kv');
     if (options.fromKv === true) {
