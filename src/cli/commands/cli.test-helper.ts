@@ -1,7 +1,7 @@
 /**
  * The real CLI (bin/muster.js) as a child process, for the commands' end-to-end
  * tests: what a user sees is the exit code, stdout and stderr, so that is what
- * they assert on. One runner instead of one per test file.
+ * they assert on. One runner instead of one per test file, and one way to wait.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -63,4 +63,15 @@ export function assertUsageFailure(ran: Pick<Ran, 'code' | 'stderr'>, message: R
 /** An expected failure printed as one line: no stack trace, not reported as an internal error. */
 export function assertNoStack(stderr: string): void {
   assert.doesNotMatch(stderr, /\n\s+at .*:\d+:\d+|internal error/);
+}
+
+/** Polls `check` every 200 ms until it gives a value, failing the test after `timeoutMs` with what it waited for. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (Date.now() - started > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

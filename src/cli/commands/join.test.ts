@@ -19,20 +19,10 @@ import { joinFiles } from '../../ca/paths.js';
 import { kvBucket } from '../../core/fleetKv.js';
 import { joinInboxPrefix } from '../../core/subjects.js';
 import { labDown, labExec, labStartDaemon, labStopDaemon, labUnavailableReason, type Lab } from '../../lab/index.js';
-import { musterBin, muster as runMuster, type Ran } from './cli.test-helper.js';
+import { musterBin, muster as runMuster, until, type Ran } from './cli.test-helper.js';
 
 const natsMissing = spawnSync('sh', ['-c', 'command -v nats-server'], { stdio: 'ignore' }).status === 0 ? undefined : 'nats-server is not installed';
 const unavailable = (await labUnavailableReason()) ?? natsMissing;
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const found = await check();
-    if (found !== undefined) return found;
-    if (Date.now() - started > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('hosts that join: agent join, pending, admit (3 lab hosts, real agents and broker)', { skip: unavailable ?? false }, () => {
   const name = `test-join-${process.pid}`;

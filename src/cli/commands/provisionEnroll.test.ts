@@ -21,21 +21,11 @@ import { join } from 'node:path';
 import { shellQuote } from '../../core/shell.js';
 import { labDown, labExec, labStartDaemon, labStopDaemon, labUnavailableReason, type Lab } from '../../lab/index.js';
 import { templatesDir } from '../../provision/fixture.test-helper.js';
-import { musterBin, muster as runMuster, type Ran } from './cli.test-helper.js';
+import { musterBin, muster as runMuster, until, type Ran } from './cli.test-helper.js';
 
 const natsMissing = spawnSync('sh', ['-c', 'command -v nats-server'], { stdio: 'ignore' }).status === 0 ? undefined : 'nats-server is not installed';
 const unavailable = (await labUnavailableReason()) ?? natsMissing;
 const token = 'lab-provision-token';
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const found = await check();
-    if (found !== undefined) return found;
-    if (Date.now() - started > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('agents enrolled by the installer: a lab host\'s late_command against muster serve (real agents and broker)', { skip: unavailable ?? false }, () => {
   const name = `test-penroll-${process.pid}`;
