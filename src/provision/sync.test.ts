@@ -83,6 +83,36 @@ describe('provision sync', () => {
     assert.match(readFileSync(join(tftp, 'pxelinux.cfg/01-52-54-00-00-00-11'), 'utf8'), /APPEND auto=true priority=critical url=http:\/\/10\.0\.0\.1:8080\/v1\/provision\/web1\.example\.lan\/preseed\.cfg hostname=web1 domain=example\.lan vga=788 --- quiet console=ttyS0\n/);
   });
 
+  it('with agents, every kind of answer file enrolls the agent before its callback, and its consumer still accepts it', async (t) => {
+    const dir = freshDir();
+    const withAgents = (text: string): string => `agents:\n  servers: [tls://10.0.0.1:4222]\n${text.replace('    address: 10.0.0.21\n', '    address: 10.0.0.21\n    vars: { provision_token: s3cret }\n')}`;
+    await syncProvision(fixtureInventory(withAgents), { dir, url });
+    const enrollUrl = (host: string): string => `${url}/v1/provision/${host}/enroll.sh`;
+    const preseed = readFileSync(join(dir, 'installer/web1.example.lan/preseed.cfg'), 'utf8');
+    execFileSync('debconf-set-selections', ['-c', join(dir, 'installer/web1.example.lan/preseed.cfg')]);
+    assert.ok(preseed.indexOf(enrollUrl('web1.example.lan')) < preseed.indexOf('/installed'), 'preseed: enroll, then installed');
+    // The kickstart's %post is a shell script run in the installed system: it must parse, enroll first, carry the token.
+    const kickstart = readFileSync(join(dir, 'installer/db1.example.lan/ks.cfg'), 'utf8');
+    const post = /%post\n([^]*?)%end/.exec(kickstart)?.[1] ?? assert.fail('no %post');
+    execFileSync('sh', ['-n', '-c', post]);
+    assert.ok(post.indexOf(enrollUrl('db1.example.lan')) < post.indexOf('/installed'), 'kickstart: enroll, then installed');
+    assert.match(post, /-H 'Authorization: Bearer s3cret' -o "\$f" http/);
+    assert.match(kickstart, /^openssl$/m, 'enroll.sh needs openssl in the installed system');
+    const userData = join(dir, 'installer/edge1.example.lan/user-data');
+    if (tool('cloud-init')) execFileSync('cloud-init', ['schema', '--config-file', userData], { stdio: 'pipe' });
+    else t.diagnostic('cloud-init not installed: its schema check skipped');
+    const lateCommands = readFileSync(userData, 'utf8').split('late-commands:')[1] ?? assert.fail('no late-commands');
+    const commands = lateCommands.split('\n').filter((line) => line.startsWith('    - ')).map((line) => JSON.parse(line.slice(6)) as string);
+    assert.equal(commands.length, 2);
+    assert.match(commands[0] ?? '', /^curtin in-target --target=\/target -- sh -c '/);
+    execFileSync('sh', ['-n', '-c', commands[0] ?? '']);
+    assert.ok((commands[0] ?? '').includes(enrollUrl('edge1.example.lan')));
+    assert.match(commands[1] ?? '', /\/installed$/);
+    // No agents, no enroll: the answer files are as before.
+    await syncProvision(fixtureInventory(), { dir, url });
+    assert.doesNotMatch(readFileSync(join(dir, 'installer/db1.example.lan/ks.cfg'), 'utf8'), /enroll/);
+  });
+
   it('an unchanged sync writes nothing (same inodes, same mtimes); one host changed rewrites only its files', async () => {
     const dir = freshDir();
     await syncProvision(fixtureInventory(), { dir, url });
