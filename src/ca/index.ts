@@ -9,6 +9,7 @@ export { initCa, renewBrokerCertificate, brokerAltNames, defaultCaDays, maxBroke
 export { submitCsr, listPending, readPendingEntry, type PendingCsr, type CsrSource, type SubmitOptions } from './pending.js';
 export { checkCsr, maxCsrBytes, type CheckedCsr } from './csr.js';
 export { signPending, signOperator, signJoin, defaultCertDays, defaultJoinDays, type SignOptions } from './sign.js';
+export { certifyCsr, type CertifyOptions, type Certified } from './certify.js';
 export { revokeCertificate } from './revoke.js';
 export { listCa, showCertificate, type CaListing, type CertificateDetails } from './list.js';
 export { certificateStatus, viewOf, type CertStatus, type CertView } from './certificate.js';

@@ -2,20 +2,18 @@
  * The fleet CA behind `muster serve`'s agent enrollment (serve/agentEnroller.ts; the routes
  * are serve/enrollRoute.ts). serve may not import the CA or the brokers, so `muster serve`
  * makes this here and hands it over. It does what `muster agent install` does with a CSR
- * (agentInstallJob.ts `certify`): a key that already has an active certificate gets that
- * one; else the CSR is filed (source `provision`, the address it came from), signed at once
- * when `agents.autosign` selects the host, else left pending; after a signature the brokers
+ * (ca/certify.ts): a key that already has an active certificate gets that one; else the CSR
+ * is filed (source `provision`, the address it came from), signed at once when
+ * `agents.autosign` selects the host, else left pending; after a signature the brokers
  * are refreshed before the answer, so the agent can connect as soon as it has its
  * certificate. Everything is read from the inventory serve has now (it reloads on edits).
  */
 import { readFile } from 'node:fs/promises';
 import { describeRefresh, refreshBrokers } from '../broker/process.js';
-import { checkCsr, maxCsrBytes } from '../ca/csr.js';
+import { certifyCsr } from '../ca/certify.js';
+import { maxCsrBytes } from '../ca/csr.js';
 import { CsrRefusedError } from '../ca/errors.js';
 import { caPaths, stateDirFor } from '../ca/paths.js';
-import { submitCsr } from '../ca/pending.js';
-import { activeCertificates, readIndex } from '../ca/records.js';
-import { signPending } from '../ca/sign.js';
 import { MusterError, SelectorError } from '../core/errors.js';
 import { select } from '../inventory/select.js';
 import type { Inventory } from '../inventory/types.js';
@@ -61,19 +59,16 @@ export function serveEnroller(options: ServeEnrollerOptions = {}): AgentEnroller
     async enroll(inventory, host, csrPem, remote): Promise<EnrollOutcome> {
       const stateDir = stateDirFor(inventory, env);
       try {
-        const csr = await checkCsr(csrPem, `the CSR from ${remote}`);
-        if (csr.name !== host) return { kind: 'refused', message: `Refused the CSR from ${remote}: it is for ${csr.name}, not ${host}` };
-        const existing = activeCertificates(await readIndex(stateDir)).find((record) => record.kind === 'agent' && record.name === host && record.spki === csr.spki);
-        if (existing) return { kind: 'existing', certificate: await readFile(existing.path, 'utf8'), serial: existing.serial, ...brokersField(await refreshed(inventory, stateDir)) };
         const selector = inventory.agents?.autosign;
         const autosign = selector !== undefined && select(inventory, [selector], { allStates: true }).hosts.some((h) => h.name === host);
-        const hostNames = new Set(inventory.hosts.map((h) => h.name));
-        await submitCsr(stateDir, csr.pem, { hostNames, source: { via: 'provision', address: remote }, expectedName: host });
-        if (!autosign) return { kind: 'pending' };
-        const [record] = await signPending(stateDir, [host], { hostNames });
-        if (!record) throw new MusterError(`Signing ${host} gave no certificate`);
-        const brokers = await refreshed(inventory, stateDir);
-        return { kind: 'signed', certificate: await readFile(record.path, 'utf8'), serial: record.serial, ...brokersField(brokers) };
+        const certified = await certifyCsr(stateDir, csrPem, {
+          name: host, what: `the CSR from ${remote}`, autosign,
+          hostNames: new Set(inventory.hosts.map((h) => h.name)), source: { via: 'provision', address: remote },
+        });
+        if (certified.kind === 'pending') return { kind: 'pending' };
+        const { record } = certified;
+        // Signed now, or already: either way the brokers must know the user before the agent connects.
+        return { kind: certified.kind, certificate: await readFile(record.path, 'utf8'), serial: record.serial, ...brokersField(await refreshed(inventory, stateDir)) };
       } catch (error) {
         // The CA's refusals, and a bad autosign selector, are the request's answer; anything else is a 500.
         if (error instanceof CsrRefusedError || error instanceof SelectorError) return { kind: 'refused', message: error.message };

@@ -14,10 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { MusterError, UsageError } from '../../core/errors.js';
 import { shellJoin, shellQuote } from '../../core/shell.js';
 import { caPaths, stateDirFor } from '../../ca/paths.js';
-import { readIndex, activeCertificates } from '../../ca/records.js';
-import { checkCsr } from '../../ca/csr.js';
-import { submitCsr } from '../../ca/pending.js';
-import { signPending } from '../../ca/sign.js';
+import { certifyCsr } from '../../ca/certify.js';
 import { select } from '../../inventory/select.js';
 import type { Host, Inventory } from '../../inventory/types.js';
 import type { Job, JobResult } from '../../run/engine.js';
@@ -216,15 +213,13 @@ function certificatePath(stateDir: string, name: string): string {
   return `${caPaths(stateDir).agents}/${name}.crt`;
 }
 
-/** Submits the CSR; signs it when autosign selects the host. A key with an active certificate keeps it. */
+/** Takes the CSR to a certificate (ca/certify.ts): signed when autosign selects the host; a key with an active certificate keeps it. */
 async function certify(settings: InstallSettings, host: Host, csr: string): Promise<InstallData> {
-  const { spki } = await checkCsr(csr, `the CSR of ${host.name}`);
-  const existing = activeCertificates(await readIndex(settings.stateDir)).find((record) => record.kind === 'agent' && record.name === host.name && record.spki === spki);
-  if (existing) return { certificate: 'existing', serial: existing.serial };
-  await submitCsr(settings.stateDir, csr, { hostNames: settings.hostNames, source: { via: 'ssh', address: host.address } });
-  if (!settings.autosign.has(host.name)) return { certificate: 'pending' };
-  const [record] = await signPending(settings.stateDir, [host.name]);
-  return { certificate: 'signed', ...(record ? { serial: record.serial } : {}) };
+  const certified = await certifyCsr(settings.stateDir, csr, {
+    name: host.name, what: `the CSR of ${host.name}`, autosign: settings.autosign.has(host.name),
+    hostNames: settings.hostNames, source: { via: 'ssh', address: host.address },
+  });
+  return certified.kind === 'pending' ? { certificate: 'pending' } : { certificate: certified.kind, serial: certified.record.serial };
 }
 
 /** Starts the agent on its host as `settings.start` says; resolves to how (`systemd`, `pid 1234`). */
