@@ -6,23 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseInventory } from '../inventory/index.js';
 import { bootMenus } from './bootConfigs.js';
 import { outputFormat } from './fingerprint.js';
-import { fixtureFolder, fixtureInventory } from './fixture.test-helper.js';
+import { fixtureFolder, fixtureInventory, outputFolders } from './fixture.test-helper.js';
 import { manifestName } from './manifest.js';
 import { syncProvision } from './sync.js';
 import { checkProvision } from './validate.js';
 
-mkdirSync('/work/provision-scratch', { recursive: true });
-const scratch = mkdtempSync('/work/provision-scratch/fingerprint-');
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { fresh: freshDir } = outputFolders('fingerprint');
 const url = 'http://10.0.0.1:8080';
-let n = 0;
-const freshDir = (): string => join(scratch, `out${n++}`);
 const web1Preseed = 'installer/web1.example.lan/preseed.cfg';
 
 /** Every file under `dir` but the manifest, relative, with its text (`dir` in it written DIR: dnsmasq.conf names it). */

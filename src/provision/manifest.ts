@@ -23,7 +23,7 @@ export type HostFiles = { kept: false; fingerprint: string | undefined; paths: s
 export interface Manifest {
   /** Files of no one host: dnsmasq's, the shared menus, the loaders. */
   shared: string[];
-  /** Each host's fingerprint ('' for none) and its line, whose files are split out when needed. */
+  /** Each host's fingerprint ('' for none: never equal to one) and its line, whose files are split out when needed. */
   hosts: Map<string, { fingerprint: string; line: string }>;
   /** The text as read; undefined when there was none. */
   text: string | undefined;
@@ -47,13 +47,6 @@ export function parseManifest(text: string | undefined): Manifest {
     }
   }
   return manifest;
-}
-
-/** Each host's fingerprint from a manifest. */
-export function fingerprintsOf(manifest: Manifest): Map<string, string> {
-  const fingerprints = new Map<string, string>();
-  for (const [host, entry] of manifest.hosts) if (entry.fingerprint !== '') fingerprints.set(host, entry.fingerprint);
-  return fingerprints;
 }
 
 function filesOf(line: string): string[] {

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { InvalidFileError } from '../core/errors.js';
-import { fixtureInventory } from './fixture.test-helper.js';
+import { fixtureInventory, outputFolders } from './fixture.test-helper.js';
 import { syncProvision } from './sync.js';
 import { manifestName } from './manifest.js';
 
-mkdirSync('/work/provision-scratch', { recursive: true });
-const scratch = mkdtempSync('/work/provision-scratch/sync-');
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch, fresh: freshDir } = outputFolders('sync');
 const url = 'http://10.0.0.1:8080';
-let n = 0;
-const freshDir = (): string => join(scratch, `out${n++}`);
 
 /** Every file under `dir` (relative) with its inode, mtime and bytes. */
 function snapshot(dir: string): Map<string, { ino: number; mtimeMs: number; text: string }> {

@@ -11,7 +11,7 @@ import { InvalidFileError, MusterError } from '../core/errors.js';
 import { withFileLock } from '../core/fileLock.js';
 import type { Inventory } from '../inventory/types.js';
 import { dhcpHostsPath, dnsmasqConfPath } from './dnsmasq.js';
-import { fingerprintsOf, manifestName, type Manifest } from './manifest.js';
+import { manifestName, type Manifest } from './manifest.js';
 import { readManifest, syncTree, type SyncOptions, type SyncResult } from './syncTree.js';
 import { buildTree, type ProvisionTree, type TreeOptions } from './tree.js';
 
@@ -37,7 +37,7 @@ export interface ProvisionSyncReport extends SyncResult {
 export async function syncProvision(inventory: Inventory, options: ProvisionSyncOptions): Promise<ProvisionSyncReport> {
   const dir = resolve(options.dir);
   const build = (previous: Manifest): ProvisionTree => {
-    const tree = buildTree(inventory, { ...options, dir, ...(options.full ? {} : { previous: fingerprintsOf(previous) }) });
+    const tree = buildTree(inventory, { ...options, dir, ...(options.full ? {} : { previous: previous.hosts }) });
     if (tree.problems.length > 0) throw new InvalidFileError('the provisioning', tree.problems);
     return tree;
   };

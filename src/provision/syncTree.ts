@@ -65,7 +65,7 @@ export function readManifest(dir: string): Manifest {
  * was built from it; a `MusterError` naming the path on a filesystem failure, with the
  * staging folder removed.
  */
-export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copies' | 'shared' | 'hosts'>, options: SyncOptions = {}, previous = readManifest(dir)): SyncResult {
+export function syncTree(dir: string, tree: Pick<ProvisionTree, 'texts' | 'copies' | 'shared' | 'hosts'>, options: SyncOptions, previous: Manifest): SyncResult {
   const result: SyncResult = { created: [], changed: [], removed: [], unchanged: 0, texts: new Map() };
   const staged: { path: string; write: (to: string) => void }[] = [];
   for (const [path, text] of tree.texts) {

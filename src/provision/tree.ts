@@ -26,8 +26,8 @@ export interface TreeOptions {
   bootFiles?: string;
   /** Dynamic DHCP ranges for `dhcp: true` interfaces. */
   dhcpRanges?: string[];
-  /** Each host's fingerprint from the last sync (fingerprint.ts): a host whose fingerprint is the same keeps its files unread. */
-  previous?: ReadonlyMap<string, string>;
+  /** Each host's fingerprint from the last sync's manifest (fingerprint.ts): a host whose fingerprint is the same keeps its files unread. */
+  previous?: ReadonlyMap<string, { fingerprint: string }>;
 }
 
 /** The folder's wanted content by path relative to it. */
@@ -61,7 +61,7 @@ export function buildTree(inventory: Inventory, options: TreeOptions): Provision
     used.add(plan.profileName);
     const installerPath = (name: string): string => `installer/${plan.host.name}/${name}`;
     const fingerprint = fingerprinter.of(plan);
-    if (fingerprint !== undefined && options.previous?.get(plan.host.name) === fingerprint) {
+    if (fingerprint !== undefined && options.previous?.get(plan.host.name)?.fingerprint === fingerprint) {
       hosts.set(plan.host.name, { kept: true, fingerprint, count: bootMenuCount + installerFileNames(plan).length });
       continue;
     }
