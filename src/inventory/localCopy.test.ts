@@ -32,7 +32,7 @@ test('a copy as the writer made it reads back as the same inventory, with its he
   const { dir, version } = await writtenCopy();
   try {
     const copy = await readLocalCopy(dir, { env: {} });
-    assert.deepEqual(copy.header, { format: 1, revision: 7, digest: version.digest, publishedAt: version.publishedAt, by: 'alice@ops1' });
+    assert.deepEqual(copy.header, { format: 2, revision: 7, digest: version.digest, publishedAt: version.publishedAt, by: 'alice@ops1' });
     const original = await loadInventory({ path: fixturePath });
     const all = (inventory: typeof original) => select(inventory, ['all'], { allStates: true }).hosts;
     assert.equal(exportSh(copy.inventory, all(copy.inventory)), exportSh(original, all(original)));
@@ -71,8 +71,8 @@ test('a truncated, edited, foreign-format or missing copy is refused with one li
     delete removed.records[hostKey];
     await refused(JSON.stringify(removed), /is corrupt \(digest mismatch\)/);
     const foreign = JSON.parse(text) as { muster: { format: number } };
-    foreign.muster.format = 2;
-    await refused(JSON.stringify(foreign), /is of format 2, this muster reads 1: not used/);
+    foreign.muster.format = 1;
+    await refused(JSON.stringify(foreign), /is of format 1, this muster reads 2: not used/);
     await refused('[]', /is corrupt \(no muster header and records\)/);
     await rm(path);
     await assert.rejects(readLocalCopy(dir, { env: {} }), /inventory\.json does not exist: this host holds no copy \(muster publish writes it\)$/);

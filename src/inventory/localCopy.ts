@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { MusterError, UsageError } from '../core/errors.js';
 import { readRegularFile } from '../core/readRegularFile.js';
-import { inventoryFromSnapshot, recordDigest, recordText, snapshotDigest, snapshotFormat, type Snapshot } from './snapshot.js';
+import { inventoryFromSnapshot, recordDigest, recordText, snapshotFormat, type Snapshot } from './snapshot.js';
+import { snapshotDigest } from './snapshotDigest.js';
 import type { Inventory } from './types.js';
 
 /** Where the copy lives on a host (bindings/localCopy.ts `localCopyDir`). */
@@ -117,7 +118,7 @@ function corrupt(why: string): string {
  * The header and records of inventory.json's text, once their digest is the header's.
  * Exported for the tests and for a reader holding the text already.
  */
-export function checkedCopy(text: string, path: string): { header: LocalCopyHeader; snapshot: Snapshot } {
+export function checkedCopy(text: string, path: string): { header: LocalCopyHeader; snapshot: Snapshot; digests: Map<string, string> } {
   const refuse = (why: string): never => {
     throw new LocalCopyError(path, `${path} ${corrupt(why)}`);
   };
@@ -140,7 +141,7 @@ export function checkedCopy(text: string, path: string): { header: LocalCopyHead
   const snapshot: Snapshot = new Map(Object.entries(records));
   const digests = new Map([...snapshot].map(([key, record]) => [key, recordDigest(recordText(record))]));
   if (snapshotDigest(digests) !== header['digest']) return refuse('digest mismatch');
-  return { header: header as unknown as LocalCopyHeader, snapshot };
+  return { header: header as unknown as LocalCopyHeader, snapshot, digests };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

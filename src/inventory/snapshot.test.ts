@@ -30,8 +30,8 @@ test('a snapshot missing a record, or of another format, is refused naming where
   const partial = new Map(snapshot);
   partial.delete(recordKey('host', first));
   assert.throws(() => inventoryFromSnapshot(partial, '/etc/muster/inventory.json'), new RegExp(`^MusterError: /etc/muster/inventory.json: the host record of "${first}" is missing$`));
-  const other = new Map(snapshot).set(metaKey, { ...(snapshot.get(metaKey) as object), format: 2 });
-  assert.throws(() => inventoryFromSnapshot(other, 'bucket muster'), /bucket muster: snapshot format 2, this muster reads 1/);
+  const other = new Map(snapshot).set(metaKey, { ...(snapshot.get(metaKey) as object), format: 1 });
+  assert.throws(() => inventoryFromSnapshot(other, 'bucket muster'), /bucket muster: snapshot format 1, this muster reads 2/);
   assert.notEqual(digestOf(partial), digestOf(snapshot));
 });
 

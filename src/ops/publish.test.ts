@@ -11,7 +11,8 @@ import { copyFixture, type CopyFixture } from '../agent/copyFixture.test-helper.
 import { assertNoStack, muster } from '../cli/commands/cli.test-helper.js';
 import { kvBucket, versionKey, type PublishedVersion } from '../core/fleetKv.js';
 import { loadInventory } from '../inventory/load.js';
-import { isSnapshotKey, recordDigest, snapshotDigest, snapshotOf } from '../inventory/snapshot.js';
+import { isSnapshotKey, recordDigest, snapshotOf } from '../inventory/snapshot.js';
+import { snapshotDigest } from '../inventory/snapshotDigest.js';
 import { publishSnapshot } from './publish.js';
 import { openBucket, readBucket } from './publishBucket.js';
 

@@ -7,7 +7,8 @@
  */
 import { MusterError } from '../core/errors.js';
 import { readPublishedVersion, versionKey, type PublishedVersion } from '../core/fleetKv.js';
-import { isSnapshotKey, recordDigest, snapshotDigest, type Snapshot } from '../inventory/snapshot.js';
+import { isSnapshotKey, recordDigest, type Snapshot } from '../inventory/snapshot.js';
+import { SnapshotDigester } from '../inventory/snapshotDigest.js';
 
 /** What a put or delete touched. */
 export type Touched = 'version' | 'record' | 'other';
@@ -19,7 +20,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The records and the version of one bucket, as last delivered. */
 export class HeldRecords {
-  readonly #records = new Map<string, { text: string; digest: string }>();
+  readonly #records = new Map<string, string>();
+  readonly #digests = new SnapshotDigester();
   #version: HeldVersion | undefined;
 
   /** The version key, once delivered. */
@@ -35,6 +37,7 @@ export class HeldRecords {
   /** Forgets everything (a replay follows). */
   clear(): void {
     this.#records.clear();
+    this.#digests.clear();
     this.#version = undefined;
   }
 
@@ -52,7 +55,8 @@ export class HeldRecords {
     } catch {
       text = '\u0000not utf-8';
     }
-    this.#records.set(key, { text, digest: recordDigest(value) });
+    this.#records.set(key, text);
+    this.#digests.set(key, recordDigest(value));
     return 'record';
   }
 
@@ -62,20 +66,21 @@ export class HeldRecords {
       this.#version = undefined;
       return 'version';
     }
+    this.#digests.delete(key);
     return this.#records.delete(key) ? 'record' : 'other';
   }
 
   /** `snapshotDigest` of the records held: what a version's `digest` must be for them to be served. */
   digest(): string {
-    return snapshotDigest(new Map([...this.#records].map(([key, held]) => [key, held.digest])));
+    return this.#digests.digest();
   }
 
   /** The records as a snapshot (parsed). Throws a `MusterError` naming `where` and the key of a record that is not JSON. */
   snapshot(where: string): Snapshot {
     const snapshot: Snapshot = new Map();
-    for (const [key, held] of this.#records) {
+    for (const [key, text] of this.#records) {
       try {
-        snapshot.set(key, JSON.parse(held.text) as unknown);
+        snapshot.set(key, JSON.parse(text) as unknown);
       } catch {
         throw new MusterError(`${where}: the record ${key} is not JSON`);
       }
