@@ -3,7 +3,8 @@
 // `brokerUp`, a 10,000-host inventory, the real CLI timed from outside (/usr/bin/time):
 //   1. `muster publish` of 10,000 hosts into an empty bucket, then again with nothing changed;
 //   2. N simulated agents (real `keepCopy`s, bench/publish-kv-worker.mjs, in WORKERS
-//      processes) that receive and verify every record's digest but write no files, then
+//      processes) that start from a copy on disk (as restarted agents do; one copy, hard-linked)
+//      and receive and verify every record's digest but write no files, then
 //      `muster set sim00001 vars.bench=K` + `muster publish`: the time from the start of
 //      `muster set` until the last of the N has verified the new version;
 //   3. the same with WRITERS keepers that also write the three files of the copy
@@ -16,7 +17,7 @@
 // share its cores with the broker and the CLI, which real hosts do not: part 3's per-copy
 // cost times N over the cores is that floor, reported apart. Writes bench/results/publish-kv.md.
 import { fork } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,8 +79,10 @@ async function startKeepers(count, workers, writeCopy, version) {
     await writeFile(configPath, JSON.stringify({ servers, cert: files.cert, key: files.key, ca: files.ca, inbox: inboxPrefix('admin'), names: names.slice(index * share, (index + 1) * share), dir: join(work, 'copies'), writeCopy, stagger: Number(process.env.STAGGER ?? 100) }));
     children.push(fork(join(root, 'bench/publish-kv-worker.mjs'), [configPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
-  await Promise.all(children.map((child) => nextMessage(child, 'ready', 120_000)));
-  await waitFor(children, version, 600_000);
+  await Promise.all(children.map((child) => nextMessage(child, 'connected', 120_000)));
+  const ready = children.map((child) => nextMessage(child, 'ready', 600_000));
+  for (const child of children) child.send({ t: 'start', version });
+  await Promise.all(ready);
   return children;
 }
 
@@ -91,6 +94,23 @@ async function waitFor(children, version, timeoutMs) {
     return message;
   }));
   return Math.max(...reached.map((message) => message.at));
+}
+
+/**
+ * One copy on disk for each of the first `count` keepers, hard links to the one a writing
+ * keeper made: verify-only keepers start from it, as restarted agents do, instead of each
+ * reading the whole 10,000-host inventory from the broker (10 GB for 1,000 keepers).
+ */
+async function seedCopies(count, version) {
+  const [writer] = await startKeepers(1, 1, true, version);
+  await stopKeepers([writer]);
+  const seed = join(work, 'copies', simName(0, HOSTS), 'inventory.json');
+  for (let index = 1; index < count; index++) {
+    const dir = join(work, 'copies', simName(index, HOSTS));
+    await mkdir(dir, { recursive: true });
+    await rm(join(dir, 'inventory.json'), { force: true });
+    await link(seed, join(dir, 'inventory.json'));
+  }
 }
 
 async function stopKeepers(children) {
@@ -138,6 +158,7 @@ try {
   rows.push(`| first set of sim00001 (splits its pattern) + publish, untimed by the rounds | ${splitPublish.wall.toFixed(2)} s wall | ${splitPublish.tail} |`);
   const current = { revision: 2, digest: digestOf(snapshotOf(await loadInventory({ path: inventoryPath }))) };
   for (const [count, writeCopy, workers] of [...COUNTS.map((n) => [n, false, WORKERS]), [WRITERS, true, Math.min(2, WORKERS)]]) {
+    if (!writeCopy) await seedCopies(count, { ...current });
     const started = performance.now();
     const children = await startKeepers(count, workers, writeCopy, { ...current });
     log(`${count} keepers (${writeCopy ? 'writing copies' : 'verify only'}) caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -20,6 +20,7 @@ export const fleetHosts = ['web01', 'web02', 'db01'] as const;
 export interface CopyFixture {
   state: TestState;
   url: string;
+  port: number;
   inventoryPath: string;
   /** The CLI's environment: this inventory, this state folder, no parse cache. */
   env: NodeJS.ProcessEnv;
@@ -52,6 +53,7 @@ export async function copyFixture(port: number): Promise<CopyFixture> {
   const fixture: CopyFixture = {
     state,
     url,
+    port,
     inventoryPath: join(state.stateDir, 'muster.yaml'),
     env: { ...process.env, MUSTER_INVENTORY: join(state.stateDir, 'muster.yaml'), MUSTER_STATE: state.stateDir, MUSTER_NO_CACHE: '1', MUSTER_OPERATOR: 'carol' },
     agentDir: hostDir,

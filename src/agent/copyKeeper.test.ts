@@ -10,8 +10,12 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kvm, type KV } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { musterBin, musterSync } from '../cli/commands/cli.test-helper.js';
 import { factsKey, kvBucket, versionKey, type PublishedVersion } from '../core/fleetKv.js';
+import { agentInboxPrefix } from '../core/subjects.js';
+import { keepCopy } from './copyKeeper.js';
+import { cutProxy } from './cutProxy.test-helper.js';
 import { copyFixture, fleetHosts, type CopyFixture } from './copyFixture.test-helper.js';
 import { startAgent, type AgentDaemon } from './daemon.js';
 
@@ -106,6 +110,30 @@ describe('the agents\' local copy', () => {
     const version = await publish();
     await everyCopy(version);
     assert.equal(JSON.parse(file('web02', 'inventory.json')).muster.revision, version.revision);
+  });
+
+  it('a copy that lost a publish while its connection was down reads the bucket again once back', async () => {
+    const proxy = await cutProxy(fx.port);
+    const nc = await connect({ servers: proxy.url, tls: fx.state.files('web01'), inboxPrefix: agentInboxPrefix('web01'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const said: string[] = [];
+    const keeper = keepCopy({ nc, host: 'web01', dir: join(fx.state.stateDir, 'cut-copy'), retryMs: 200, log: (line) => void said.push(line) });
+    try {
+      const entry = await kv.get(versionKey);
+      await within(keeper.reached(entry?.json<PublishedVersion>() ?? assert.fail('no version')), 15_000, 'the copy through the relay');
+      // The whole publish (its records and its version) is lost on the way to this keeper.
+      proxy.hold();
+      const set = musterSync(['set', 'web02', 'vars.cut=1'], { env: fx.env });
+      assert.equal(set.code, 0, set.stderr);
+      const version = await publish();
+      proxy.cut();
+      await within(keeper.reached(version), 15_000, `the copy at revision ${version.revision} after the cut; keeper said: ${said.join(' | ')}`);
+      assert.match(readFileSync(join(fx.state.stateDir, 'cut-copy', 'muster.sh'), 'utf8'), /^MUSTER_HOST_web02_VAR_cut=1$/m);
+      assert.ok(said.some((line) => /do not give its digest \(a change lost\): reading the bucket again/.test(line)), said.join('\n'));
+    } finally {
+      await keeper.stop();
+      await nc.close();
+      await proxy.close();
+    }
   });
 
   it('publishes each agent\'s facts; an agent may not write another host\'s facts or a record', async () => {

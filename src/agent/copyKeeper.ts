@@ -1,7 +1,7 @@
 /**
- * The agent's local copy of the inventory (docs/publish.md): it watches the KV bucket with one
- * ordered consumer (every key's last value, then each change), holds every record and one
- * `recordDigest` per key, and whenever the `version` key's digest is what its records give,
+ * The agent's local copy of the inventory (docs/publish.md): it follows the KV bucket's
+ * inventory keys (agent/bucketFollow.ts: every key's last value, then each change), holds every
+ * record and one `recordDigest` per key, and whenever the `version` key's digest is what its records give,
  * writes /etc/muster's three files (bindings/localCopy.ts), each replaced atomically.
  * Records that do not give the version's digest (a publish still writing, or a part lost) are
  * never written: the host keeps its last good copy, also with the brokers down.
@@ -14,14 +14,16 @@
 import { mkdir, readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import { localCopyDir, localCopyFiles, localCopyNames } from '../bindings/localCopy.js';
 import { kvBucket, readPublishedVersion, versionKey, type PublishedVersion } from '../core/fleetKv.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
-import { isSnapshotKey, recordDigest, snapshotDigest } from '../inventory/snapshot.js';
+import { checkedCopy, localCopyInventoryName } from '../inventory/localCopy.js';
+import { isSnapshotKey, recordDigest, type Snapshot } from '../inventory/snapshot.js';
+import { SnapshotDigester } from '../inventory/snapshotDigest.js';
+import { followBucket, type KeyChange } from './bucketFollow.js';
 
-/** The keys the agent follows (see `follow`). */
-const watchKeys = ['*', 'host.>', 'role.>', 'group.>'];
+const decoder = new TextDecoder();
 
 /** The longest wait between two tries. */
 const maxRetryMs = 60_000;
@@ -60,12 +62,19 @@ export interface CopyKeeper {
   stop(): Promise<void>;
 }
 
-/** The header of an inventory.json on disk, when it has one. */
-async function copyOnDisk(dir: string): Promise<CopyState | undefined> {
+/** A copy on disk read back whole (inventory/localCopy.ts: its records give its digest). */
+interface CopyOnDisk {
+  state: CopyState;
+  snapshot: Snapshot;
+  /** Each record's `recordDigest`, as the check computed them. */
+  digests: Map<string, string>;
+}
+
+async function copyOnDisk(dir: string): Promise<CopyOnDisk | undefined> {
+  const path = join(dir, localCopyInventoryName);
   try {
-    const parsed = JSON.parse(await readFile(join(dir, 'inventory.json'), 'utf8')) as { muster?: Partial<CopyState> };
-    const { revision, digest } = parsed.muster ?? {};
-    return typeof revision === 'number' && typeof digest === 'string' ? { revision, digest } : undefined;
+    const { header, snapshot, digests } = checkedCopy(await readFile(path, 'utf8'), path);
+    return { state: { revision: header.revision, digest: header.digest }, snapshot, digests };
   } catch {
     return undefined;
   }
@@ -118,28 +127,62 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
     return true;
   };
 
+  /** Asks the broker for the version (a reconnect, the confirm timer): a loss meanwhile shows in its digest. */
+  let check: () => Promise<void> = async () => undefined;
+
   /**
-   * One watch of the bucket, from every key's last value; returns when a watch ends. Four
-   * ordered consumers (`*`: version and meta; host, role and group records), never `>`: that
-   * would bring every host's facts to every agent. Each consumer is in order on its own, so
-   * the version may come before the records it covers: the digest decides, every time one
-   * of them has caught up.
+   * One follow of the bucket (agent/bucketFollow.ts): every key's last value, then each change
+   * as it is published; resolves when the connection closes or the keeper stops, rejects when
+   * a reload fails (the caller follows again). Changes that come together are evaluated once:
+   * a 10,000-record publish is not digested 10,000 times.
    */
-  const follow = async (bucket: KV): Promise<void> => {
+  const follow = async (bucket: KV, seed: CopyOnDisk | undefined): Promise<void> => {
     const records = new Map<string, unknown>();
-    const digests = new Map<string, string>();
-    let dirty = true;
-    let computed = '';
-    const evaluate = async (): Promise<void> => {
-      if (!latest) return;
-      // Caught up with the version the copy already is (a restart, a publish marking itself): confirmed.
-      if (written?.digest === latest.digest && written.revision === latest.revision) return touch();
-      if (dirty) {
-        computed = snapshotDigest(digests);
-        dirty = false;
+    const digests = new SnapshotDigester();
+    /** The version whose arrival (or reading from the broker) last called for a check of the records. */
+    let arrived: PublishedVersion | undefined;
+    let reloadedFor = '';
+    let end: { done(): void; fail(error: Error): void } | undefined;
+    /** Reads every key again; until the follow has started, a read is under way already. */
+    let reload: () => Promise<void> = async () => undefined;
+
+    const hold = (change: KeyChange): void => {
+      if (change.key === versionKey) {
+        latest = change.value ? readPublishedVersion(decoder.decode(change.value)).version : undefined;
+        arrived = latest;
+      } else if (isSnapshotKey(change.key)) {
+        if (change.value) {
+          digests.set(change.key, recordDigest(change.value));
+          if (options.writeCopy !== false) records.set(change.key, parseRecord(change.value));
+        } else {
+          digests.delete(change.key);
+          records.delete(change.key);
+        }
       }
-      if (computed !== latest.digest) return;
+    };
+    /**
+     * A version finished (no publishing mark) comes after all of its records: when what is held
+     * does not give its digest then, a change was lost (a reconnect, a slow consumer cut): every
+     * key is read again, once per version, so a bucket written outside a publish is not read in a loop.
+     */
+    const lost = (version: PublishedVersion): void => {
+      const id = `${version.revision} ${version.digest}`;
+      if (version.publishing || reloadedFor === id) return;
+      reloadedFor = id;
+      log(`revision ${version.revision}: the records held do not give its digest (a change lost): reading the bucket again`);
+      void reload().catch((error: Error) => end?.fail(error));
+    };
+    const evaluate = async (): Promise<void> => {
       const version = latest;
+      const checked = arrived;
+      arrived = undefined;
+      if (!version) return;
+      // Caught up with the version the copy already is (a restart, a publish marking itself): confirmed.
+      if (written?.digest === version.digest && written.revision === version.revision) return touch();
+      if (digests.digest() !== version.digest) {
+        if (checked === version) lost(version);
+        return;
+      }
       if (options.writeCopy === false) {
         written = { revision: version.revision, digest: version.digest };
         settle();
@@ -156,43 +199,73 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
       await write(version, files);
     };
     let queue = Promise.resolve();
-    const opened = await Promise.allSettled(watchKeys.map((key) => bucket.watch({ key })));
-    const iterators = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    stopWatch = () => { for (const entries of iterators) entries.stop(); };
-    // One consumer refused (a busy broker timing out): none is kept, all are asked again.
-    const refused = opened.find((result) => result.status === 'rejected');
-    if (refused) {
-      stopWatch();
-      throw refused.reason;
-    }
-    if (stopped) stopWatch();
-    const consume = async (entries: AsyncIterable<KvWatchEntry>): Promise<void> => {
-      for await (const entry of entries) {
-        if (entry.key === versionKey) {
-          latest = entry.operation === 'PUT' ? parseVersion(entry) : undefined;
-        } else if (isSnapshotKey(entry.key)) {
-          dirty = true;
-          if (entry.operation === 'PUT') {
-            digests.set(entry.key, recordDigest(entry.value));
-            if (options.writeCopy !== false) records.set(entry.key, parseRecord(entry));
-          } else {
-            digests.delete(entry.key);
-            records.delete(entry.key);
-          }
-        }
-        // Only once this consumer has caught up: 10,000 keys are not digested 10,000 times.
-        if (entry.delta !== 0) continue;
+    let scheduled = false;
+    const schedule = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
         queue = queue.then(evaluate);
-        await queue;
-      }
+      });
     };
-    await Promise.race(iterators.map(consume));
-    stopWatch();
+    // A copy on disk that is the version the broker has: nothing to read (a restart, a broker back up).
+    for (const [key, digest] of seed?.digests ?? []) digests.set(key, digest);
+    if (options.writeCopy !== false) for (const [key, record] of seed?.snapshot ?? []) records.set(key, record);
+    const seeded = seed?.state;
+    seed = undefined;
+    // Every bin hashed now, at the start: not by a thousand agents at once on the first edit.
+    if (seeded) digests.digest();
+    const current = async (): Promise<boolean> => {
+      const entry = seeded ? await bucket.get(versionKey) : null;
+      const version = entry?.operation === 'PUT' ? parseVersion(entry) : undefined;
+      if (!seeded || !version || version.publishing || version.revision !== seeded.revision || version.digest !== seeded.digest) return false;
+      latest = version;
+      return true;
+    };
+    const ended = new Promise<void>((done, fail) => { end = { done, fail }; });
+    const follower = await followBucket(options.nc, {
+      replace(changes) {
+        records.clear();
+        digests.clear();
+        latest = undefined;
+        for (const change of changes) hold(change);
+        schedule();
+      },
+      apply(changes) {
+        for (const change of changes) hold(change);
+        schedule();
+      },
+    }, current);
+    reload = follower.reload;
+    schedule();
+    stopWatch = () => {
+      follower.stop();
+      end?.done();
+    };
+    if (stopped) stopWatch();
+    void options.nc.closed().then(() => end?.done());
+    check = async () => {
+      const entry = await bucket.get(versionKey).catch(() => null);
+      const version = entry?.operation === 'PUT' ? parseVersion(entry) : undefined;
+      if (!version) return;
+      latest = version;
+      arrived = version;
+      schedule();
+    };
+    try {
+      await ended;
+    } finally {
+      follower.stop();
+      check = async () => undefined;
+    }
   };
   let stopWatch: () => void = () => undefined;
 
   const run = async (): Promise<void> => {
-    if (options.writeCopy !== false) written = await copyOnDisk(dir);
+    // Read in both modes: the benchmark's keepers that write nothing start from a copy too.
+    let seed = await copyOnDisk(dir);
+    written = seed?.state;
+    settle();
     let waitingSaid = false;
     let failures = 0;
     while (!stopped) {
@@ -202,7 +275,11 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
         if (waitingSaid) log(`the inventory bucket ${kvBucket} is there now: following it`);
         waitingSaid = false;
         failures = 0;
-        await follow(kv);
+        const from = seed ?? (written ? await copyOnDisk(dir) : undefined);
+        // Dropped once its records are held (here and in follow): a thousand keepers in one
+        // benchmark process must not each keep a parsed inventory besides.
+        seed = undefined;
+        await follow(kv, from);
       } catch (error) {
         failures += 1;
         const message = (error as Error).message;
@@ -223,14 +300,13 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
     }
   };
 
-  const confirmTimer = setInterval(() => {
-    if (!kv || !written || !latest || latest.digest !== written.digest) return;
-    const copy = written;
-    void kv.get(versionKey).then(async (entry) => {
-      if (entry && entry.operation === 'PUT' && parseVersion(entry)?.digest === copy.digest) await touch();
-    }).catch(() => undefined);
-  }, confirmMs);
+  // A copy in sync is confirmed (touched) by the check's evaluation; one behind is read again.
+  const confirmTimer = setInterval(() => void check(), confirmMs);
   confirmTimer.unref();
+  // What was published while the connection was down never came: the version tells.
+  void (async () => {
+    for await (const status of options.nc.status()) if (status.type === 'reconnect') void check();
+  })().catch(() => undefined);
 
   const running = run().catch((error: Error) => log(`the local copy keeper stopped: ${error.message}`));
   return {
@@ -254,14 +330,14 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   };
 }
 
-function parseVersion(entry: KvWatchEntry | { string(): string }): PublishedVersion | undefined {
+function parseVersion(entry: { string(): string }): PublishedVersion | undefined {
   return readPublishedVersion(entry.string()).version;
 }
 
 /** A record as JSON; one that does not parse is kept as undefined (its digest still counts, so it can never be written as valid). */
-function parseRecord(entry: KvWatchEntry): unknown {
+function parseRecord(value: Uint8Array): unknown {
   try {
-    return entry.json();
+    return JSON.parse(decoder.decode(value));
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@
  *   fails the handshake.
  * An agent certificate whose name is no longer in the inventory gets no user and no pin: it cannot connect.
  */
-import { factsKey, kvBucket } from '../core/fleetKv.js';
+import { factsKey, inventoryKeyFilters, kvStream, kvSubject } from '../core/fleetKv.js';
 import { agentInboxPrefix, agentWildcard, inboxPrefix, roleWildcard } from '../core/subjects.js';
 import { distinguishedValue, userNameOf } from '../ca/names.js';
 import type { CertRecord } from '../ca/records.js';
@@ -100,9 +100,6 @@ export function operatorGrants(inventory: Inventory, operator: string): string[]
   return [...grants].sort();
 }
 
-/** The stream behind KV bucket `muster` (core/fleetKv.ts). */
-const kvStream = `KV_${kvBucket}`;
-
 /** The JetStream API calls that read the bucket: its info, an ordered consumer (a watch, a key listing) and its info, flow control, direct gets. */
 const kvReadSubjects = [
   `$JS.API.STREAM.INFO.${kvStream}`,
@@ -119,22 +116,26 @@ export function mayPublishInventory(grants: readonly string[]): boolean {
   return grants.includes('*') || grants.includes('inventory.publish');
 }
 
+/** The inventory's keys as published: agents (and operators) follow them on core subscriptions (agent/bucketFollow.ts). */
+const kvFollowSubjects = inventoryKeyFilters.map(kvSubject);
+
 /**
  * The KV bucket's subjects one user may publish to and subscribe on (docs/publish.md): every
- * agent and operator reads the bucket (each on its own inbox); an agent writes only its own
+ * agent and operator reads the bucket (each on its own inbox, and the inventory's keys as
+ * they are published); an agent writes only its own
  * `facts.<host>`; an operator granted `inventory.publish` (or `*`) creates the bucket and writes
  * every key. nats-server 2.9 checks each `$KV.muster.<key>` put against these, so an agent's
  * put of another host's facts or of a host record is a permissions violation.
  */
 export function keyValueSubjects(kind: CertRecord['kind'], name: string, grants: readonly string[] = []): { publish: string[]; subscribe: string[] } {
   if (kind === 'agent') {
-    return { publish: [...kvReadSubjects, `$KV.${kvBucket}.${factsKey(name)}`], subscribe: [`${agentInboxPrefix(name)}.>`] };
+    return { publish: [...kvReadSubjects, kvSubject(factsKey(name))], subscribe: [`${agentInboxPrefix(name)}.>`, ...kvFollowSubjects] };
   }
   // `$JS.API.INFO` (the account's JetStream limits): nats.js asks it before it creates a bucket.
   const write = mayPublishInventory(grants)
-    ? ['$JS.API.INFO', `$JS.API.STREAM.CREATE.${kvStream}`, `$JS.API.STREAM.UPDATE.${kvStream}`, `$JS.API.STREAM.PURGE.${kvStream}`, `$KV.${kvBucket}.>`]
+    ? ['$JS.API.INFO', `$JS.API.STREAM.CREATE.${kvStream}`, `$JS.API.STREAM.UPDATE.${kvStream}`, `$JS.API.STREAM.PURGE.${kvStream}`, kvSubject('>')]
     : [];
-  return { publish: [...kvReadSubjects, ...write], subscribe: [] };
+  return { publish: [...kvReadSubjects, ...write], subscribe: kvFollowSubjects };
 }
 
 function agentPermissions(inventory: Inventory, host: string, limits: ReplyLimits): Permissions {

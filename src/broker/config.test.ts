@@ -44,12 +44,12 @@ describe('brokerConfigs', () => {
       '$JS.API.STREAM.MSG.GET.KV_muster', '$JS.API.DIRECT.GET.KV_muster.>', '$JS.FC.KV_muster.>'];
     assert.deepEqual(byName.get('web01'), {
       publish: { allow: [...kvRead, '$KV.muster.facts.web01'] },
-      subscribe: { allow: ['muster.agent.web01.>', 'muster.role.web.>', 'muster.agentinbox.web01.>'] },
+      subscribe: { allow: ['muster.agent.web01.>', 'muster.role.web.>', 'muster.agentinbox.web01.>', '$KV.muster.*', '$KV.muster.host.>', '$KV.muster.role.>', '$KV.muster.group.>'] },
       allow_responses: { max: 1_000_000, expires: '24h' },
     });
     assert.deepEqual(byName.get('audit'), {
       publish: { allow: ['muster.agent.*.facts.*', 'muster.role.*.facts.*', 'muster.agent.*.file.stat', 'muster.role.*.file.stat', 'muster.agent.*.ping.*', 'muster.role.*.ping.*', ...kvRead] },
-      subscribe: { allow: ['muster.inbox.audit.>'] },
+      subscribe: { allow: ['muster.inbox.audit.>', '$KV.muster.*', '$KV.muster.host.>', '$KV.muster.role.>', '$KV.muster.group.>'] },
     });
     assert.deepEqual(byName.get('mallory')?.publish, { allow: ['muster.agent.*.ping.*', 'muster.role.*.ping.*', ...kvRead] });
     assert.equal(pinnedKeys(records).length, 6);

@@ -17,5 +17,6 @@ it('lets only a publisher create the bucket (and ask the account info nats.js as
   const agent = keyValueSubjects('agent', 'web01');
   assert.ok(!agent.publish.includes('$JS.API.INFO'));
   assert.deepEqual(agent.publish.filter((subject) => subject.startsWith('$KV.')), ['$KV.muster.facts.web01']);
-  assert.deepEqual(agent.subscribe, ['muster.agentinbox.web01.>']);
+  // The inventory's keys as they are published (agent/bucketFollow.ts), never the facts or joins of other hosts.
+  assert.deepEqual(agent.subscribe, ['muster.agentinbox.web01.>', '$KV.muster.*', '$KV.muster.host.>', '$KV.muster.role.>', '$KV.muster.group.>']);
 });

@@ -14,6 +14,21 @@
 /** The bucket's name. */
 export const kvBucket = 'muster';
 
+/** The stream behind the bucket. */
+export const kvStream = `KV_${kvBucket}`;
+
+/** The subject a key (or a key filter) of the bucket is published on: a KV put is a publish there. */
+export function kvSubject(key: string): string {
+  return `$KV.${kvBucket}.${key}`;
+}
+
+/**
+ * The keys a reader of the inventory follows, as filters: `*` (the version and meta records),
+ * then every host, role and group record. Never `>`: that would bring every host's facts and
+ * every join request to every agent.
+ */
+export const inventoryKeyFilters = ['*', 'host.>', 'role.>', 'group.>'] as const;
+
 /** The key of the published version. */
 export const versionKey = 'version';
 
