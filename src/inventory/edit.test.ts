@@ -4,7 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MusterError, UsageError } from '../core/errors.js';
+import { cacheSlot, readCache } from './cache.js';
 import { editInventory, parseEdit, parseUnset, planEdit } from './edit.js';
+import { loadInventory } from './load.js';
 import { parseInventory } from './parse.js';
 import type { Host, Inventory } from './types.js';
 
@@ -225,6 +227,28 @@ test('multi-file inventory: the file where the host is defined is the one edited
     assert.equal(readFileSync(join(dir, 'inventory/10-web.yaml'), 'utf8'), before);
     await editInventory({ cwd: dir, selectors: ['web3'], edits: [parseEdit('state=stop')] });
     assert.equal(readFileSync(join(dir, 'inventory/10-web.yaml'), 'utf8'), 'hosts:\n  web[1-2,4]: { roles: [web] }\n  web3: { roles: [web], state: stop }\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an edit leaves what it wrote in the parse cache, as a fresh parse of the file makes it', async () => {
+  const dir = tempInventory({
+    'inventory/00-base.yaml': 'roles:\n  web: { vars: { http_port: 80 } }\n',
+    'inventory/10-web.yaml': 'hosts:\n  web[1-4]: { roles: [web] }\n',
+  });
+  const cache = { dir: join(dir, 'cache'), minBytes: 0 };
+  try {
+    await editInventory({ cwd: dir, env: {}, cache, selectors: ['web3'], edits: [parseEdit('vars.http_port=8080')] });
+    // Written by the edit (nothing has loaded the new text yet): the next command's load is a hit.
+    const files = ['inventory/00-base.yaml', 'inventory/10-web.yaml'];
+    const sources = files.map((path) => ({ path, file: join(dir, path), text: readFileSync(join(dir, path), 'utf8') }));
+    const cached = readCache(cacheSlot(sources, dir, cache.dir));
+    assert.ok(cached, 'the edited inventory is in the cache');
+    const fresh = await loadInventory({ cwd: dir, env: {} });
+    assert.equal(cached.hostsByName.get('web3')?.vars['http_port'], 8080);
+    assert.deepEqual(cached.files, fresh.files);
+    assert.deepEqual(cached.hosts.map((host) => [host.name, host.vars, host.provenance]), fresh.hosts.map((host) => [host.name, host.vars, host.provenance]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

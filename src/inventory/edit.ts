@@ -11,7 +11,7 @@ import { withFileLock } from '../core/fileLock.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import type { Edit } from './editArgs.js';
 import { findInventorySources, type FindOptions } from './find.js';
-import { parseInventory } from './parse.js';
+import { cacheParsed, parseSources, type LoadOptions } from './load.js';
 import { planEdit, type EditPlan } from './planEdit.js';
 import { readInventorySources } from './read.js';
 import { select } from './select.js';
@@ -23,13 +23,12 @@ export type { EditSplit } from './splitPatterns.js';
 export type { EditChange } from './verifyEdit.js';
 
 /** Options of `editInventory`: where the inventory is, what to select, what to change. */
-export interface EditOptions extends FindOptions {
+export interface EditOptions extends LoadOptions {
   selectors: string[];
   edits: Edit[];
   allStates?: boolean;
   /** Plan and check, but write nothing. */
   dryRun?: boolean;
-  signal?: AbortSignal;
 }
 
 /** What `editInventory` did. */
@@ -84,15 +83,15 @@ function realPathOf(file: string): string {
 }
 
 async function planAndWrite(options: EditOptions): Promise<EditResult> {
-  const { sources } = await readInventorySources(options);
-  const inventory = parseInventory(sources);
+  const { files, sources } = await readInventorySources(options);
+  const inventory = await parseSources(files, sources, options);
   const selection = select(inventory, options.selectors.length > 0 ? options.selectors : ['all'], { allStates: options.allStates === true });
   if (selection.hosts.length === 0) {
     const why = `The selection ${options.selectors.join(' ')} matches no host`;
     if (selection.skipped.length === 0) throw new UsageError(why);
     throw new OptionError('allStates', (name) => `${why} (${selection.skipped.length} left out for their state; add ${name('allStates')})`);
   }
-  const plan = planEdit(sources, selection.hosts.map((host) => host.name), options.edits);
+  const plan = planEdit(sources, selection.hosts.map((host) => host.name), options.edits, inventory);
   const written: string[] = [];
   if (!options.dryRun) {
     for (const source of sources) {
@@ -102,6 +101,8 @@ async function planAndWrite(options: EditOptions): Promise<EditResult> {
       await writeFileAtomic(source.file, text, { expected: source.text });
       written.push(source.file);
     }
+    // The edit parsed what it wrote (to check it): the next command (a publish) need not again.
+    cacheParsed(files, sources.map((source) => ({ ...source, text: plan.texts.get(source.path) ?? source.text })), plan.inventory, options);
   }
   return { ...plan, selection, written };
 }

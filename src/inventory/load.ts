@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { cacheDir, cacheSlot, readCache, writeCache, type CacheOptions } from './cache.js';
 import type { FindOptions } from './find.js';
-import { readInventorySources } from './read.js';
+import { readInventorySources, type InventoryRead } from './read.js';
 import type { Inventory } from './types.js';
 
 /** How to load: where to look (see `findInventoryFiles`), and whether to use the parse cache. */
@@ -25,15 +25,28 @@ export interface LoadOptions extends FindOptions {
  * console.log(inventory.hosts.length);
  */
 export async function loadInventory(options: LoadOptions = {}): Promise<Inventory> {
+  const { files, sources } = await readInventorySources(options);
+  return parseSources(files, sources, options);
+}
+
+function cacheOptionsOf(options: LoadOptions): CacheOptions | undefined {
+  return options.cache === true ? {} : options.cache || undefined;
+}
+
+/** The cache slot of `sources` under `options`, or undefined when the cache is not used. */
+function slotFor(sources: InventoryRead['sources'], options: LoadOptions): { key: string; file: string } | undefined {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
-  const { files, sources } = await readInventorySources(options);
-
-  const cacheOptions = options.cache === true ? {} : options.cache || undefined;
+  const cacheOptions = cacheOptionsOf(options);
   const bytes = sources.reduce((sum, source) => sum + source.text.length, 0);
-  const slot = cacheOptions && env['MUSTER_NO_CACHE'] !== '1' && bytes >= (cacheOptions.minBytes ?? 0)
+  return cacheOptions && env['MUSTER_NO_CACHE'] !== '1' && bytes >= (cacheOptions.minBytes ?? 0)
     ? cacheSlot(sources, cwd, cacheDir(cacheOptions, env))
     : undefined;
+}
+
+/** `sources` (read from `files`) as an inventory: from the cache when it has them, else parsed (and cached). */
+export async function parseSources(files: string[], sources: InventoryRead['sources'], options: LoadOptions = {}): Promise<Inventory> {
+  const slot = slotFor(sources, options);
   if (slot) {
     const cached = readCache(slot);
     if (cached) return cached;
@@ -42,6 +55,17 @@ export async function loadInventory(options: LoadOptions = {}): Promise<Inventor
   const { parseInventory } = await import('./parse.js');
   const inventory = parseInventory(sources);
   inventory.files = files;
-  if (slot) writeCache(slot, inventory, sources.map((source) => source.path), cacheOptions?.maxFiles);
+  if (slot) writeCache(slot, inventory, sources.map((source) => source.path), cacheOptionsOf(options)?.maxFiles);
   return inventory;
+}
+
+/**
+ * Caches `inventory` as the parse of `sources` (an edit that parsed its result to check it:
+ * the next command reads that from the cache instead of parsing the file again).
+ */
+export function cacheParsed(files: string[], sources: InventoryRead['sources'], inventory: Inventory, options: LoadOptions): void {
+  const slot = slotFor(sources, options);
+  if (!slot) return;
+  inventory.files = files;
+  writeCache(slot, inventory, sources.map((source) => source.path), cacheOptionsOf(options)?.maxFiles);
 }

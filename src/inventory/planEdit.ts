@@ -34,7 +34,7 @@ export interface EditPlan {
  * the intended one — or an invalid result — throws, naming the problem. No
  * edits at all is an `OptionError` of `edits` (it names the `unset` option).
  */
-export function planEdit(sources: InventorySource[], names: string[], edits: Edit[]): EditPlan {
+export function planEdit(sources: InventorySource[], names: string[], edits: Edit[], parsed?: Inventory): EditPlan {
   if (edits.length === 0) throw new OptionError('edits', (name) => `Nothing to set: give state=, note=, vars.KEY= or ${name('unset')}`);
   const seen = new Set<string>();
   for (const edit of edits) {
@@ -42,7 +42,7 @@ export function planEdit(sources: InventorySource[], names: string[], edits: Edi
     if (seen.has(label)) throw new UsageError(`${label} is given twice`);
     seen.add(label);
   }
-  const before = parseInventory(sources);
+  const before = parsed ?? parseInventory(sources);
   const targets = new Set(names);
   for (const name of targets) if (!before.hostsByName.has(name)) throw new UsageError(`No host named "${name}" in the inventory`);
   for (const { target, value } of edits) {

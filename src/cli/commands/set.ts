@@ -47,6 +47,8 @@ Examples:
       ...(options.inventory !== undefined ? { path: options.inventory } : {}),
       selectors: [selector],
       edits,
+      // As every command reads the inventory (cli/inventory.ts): the edited one is then cached for the next.
+      cache: true,
       ...(options.allStates ? { allStates: true } : {}),
       ...(options.dryRun ? { dryRun: true } : {}),
     });
