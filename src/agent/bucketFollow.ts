@@ -28,6 +28,8 @@ export interface BucketHandlers {
   replace(changes: KeyChange[]): void;
   /** Changes since, in the order they were published. */
   apply(changes: KeyChange[]): void;
+  /** A subscription the broker ended (a permissions violation: brokers configured by an older muster). */
+  refused(subject: string, error: Error): void;
 }
 
 /** A running follow. */
@@ -52,13 +54,17 @@ function changeOf(subject: string, data: Uint8Array, operation: string | undefin
  */
 export async function followBucket(nc: NatsConnection, handlers: BucketHandlers, current: () => Promise<boolean> = async () => false): Promise<BucketFollower> {
   let held: KeyChange[] | undefined = [];
-  const onMessage = (error: Error | null, msg: Msg): void => {
-    if (error) return;
+  const onMessage = (msg: Msg): void => {
     const change = changeOf(msg.subject, msg.data, msg.headers?.get('KV-Operation') || undefined);
     if (held) held.push(change);
     else handlers.apply([change]);
   };
-  const subscriptions: Subscription[] = inventoryKeyFilters.map((filter) => nc.subscribe(kvSubject(filter), { callback: onMessage }));
+  const subscriptions: Subscription[] = inventoryKeyFilters.map((filter) => nc.subscribe(kvSubject(filter), {
+    callback: (error, msg) => {
+      if (error) handlers.refused(kvSubject(filter), error);
+      else onMessage(msg);
+    },
+  }));
   const stop = (): void => { for (const subscription of subscriptions) subscription.unsubscribe(); };
   let reading: Promise<void> | undefined;
   const read = (skip: () => Promise<boolean>): Promise<void> => {

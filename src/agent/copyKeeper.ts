@@ -235,6 +235,9 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
         for (const change of changes) hold(change);
         schedule();
       },
+      refused(subject, error) {
+        sayOnce(`the broker refused following ${subject} (${error.message}): changes come only with the check every ${Math.round(confirmMs / 1000)} s; muster broker up gives the brokers this muster's permissions`);
+      },
     }, current);
     reload = follower.reload;
     schedule();
