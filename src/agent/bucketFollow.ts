@@ -41,9 +41,11 @@ export interface BucketFollower {
 
 const keyPrefix = kvSubject('');
 
-function changeOf(subject: string, data: Uint8Array, operation: string | undefined): KeyChange {
+/** A put, delete or purge as delivered (a core message or a consumer's): KV says which in a header. */
+function changeOf(msg: { subject: string; data: Uint8Array; headers?: Msg['headers'] | undefined }): KeyChange {
+  const operation = msg.headers?.get('KV-Operation');
   const deleted = operation === 'DEL' || operation === 'PURGE';
-  return { key: subject.slice(keyPrefix.length), value: deleted ? undefined : data };
+  return { key: msg.subject.slice(keyPrefix.length), value: deleted ? undefined : msg.data };
 }
 
 /**
@@ -54,15 +56,12 @@ function changeOf(subject: string, data: Uint8Array, operation: string | undefin
  */
 export async function followBucket(nc: NatsConnection, handlers: BucketHandlers, current: () => Promise<boolean> = async () => false): Promise<BucketFollower> {
   let held: KeyChange[] | undefined = [];
-  const onMessage = (msg: Msg): void => {
-    const change = changeOf(msg.subject, msg.data, msg.headers?.get('KV-Operation') || undefined);
-    if (held) held.push(change);
-    else handlers.apply([change]);
-  };
   const subscriptions: Subscription[] = inventoryKeyFilters.map((filter) => nc.subscribe(kvSubject(filter), {
     callback: (error, msg) => {
-      if (error) handlers.refused(kvSubject(filter), error);
-      else onMessage(msg);
+      if (error) return handlers.refused(kvSubject(filter), error);
+      const change = changeOf(msg);
+      if (held) held.push(change);
+      else handlers.apply([change]);
     },
   }));
   const stop = (): void => { for (const subscription of subscriptions) subscription.unsubscribe(); };
@@ -105,7 +104,7 @@ async function lastValues(nc: NatsConnection, filter: string): Promise<KeyChange
     if (pending === 0) return values;
     const messages = await consumer.consume({
       callback: (msg: JsMsg) => {
-        values.push(changeOf(msg.subject, msg.data, msg.headers?.get('KV-Operation') || undefined));
+        values.push(changeOf(msg));
         if (msg.info.pending === 0) messages.stop();
       },
     });

@@ -216,8 +216,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
     // Every bin hashed now, at the start: not by a thousand agents at once on the first edit.
     if (seeded) digests.digest();
     const current = async (): Promise<boolean> => {
-      const entry = seeded ? await bucket.get(versionKey) : null;
-      const version = entry?.operation === 'PUT' ? parseVersion(entry) : undefined;
+      const version = seeded ? await publishedVersion(bucket) : undefined;
       if (!seeded || !version || version.publishing || version.revision !== seeded.revision || version.digest !== seeded.digest) return false;
       latest = version;
       return true;
@@ -248,8 +247,7 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
     if (stopped) stopWatch();
     void options.nc.closed().then(() => end?.done());
     check = async () => {
-      const entry = await bucket.get(versionKey).catch(() => null);
-      const version = entry?.operation === 'PUT' ? parseVersion(entry) : undefined;
+      const version = await publishedVersion(bucket).catch(() => undefined);
       if (!version) return;
       latest = version;
       arrived = version;
@@ -333,8 +331,10 @@ export function keepCopy(options: CopyKeeperOptions): CopyKeeper {
   };
 }
 
-function parseVersion(entry: { string(): string }): PublishedVersion | undefined {
-  return readPublishedVersion(entry.string()).version;
+/** The `version` key as the broker has it now (one direct get), undefined when there is none. */
+async function publishedVersion(bucket: KV): Promise<PublishedVersion | undefined> {
+  const entry = await bucket.get(versionKey);
+  return entry?.operation === 'PUT' ? readPublishedVersion(entry.string()).version : undefined;
 }
 
 /** A record as JSON; one that does not parse is kept as undefined (its digest still counts, so it can never be written as valid). */

@@ -55,7 +55,7 @@ export async function parseSources(files: string[], sources: InventoryRead['sour
   const { parseInventory } = await import('./parse.js');
   const inventory = parseInventory(sources);
   inventory.files = files;
-  if (slot) writeCache(slot, inventory, sources.map((source) => source.path), cacheOptionsOf(options)?.maxFiles);
+  if (slot) store(slot, sources, inventory, options);
   return inventory;
 }
 
@@ -67,5 +67,9 @@ export function cacheParsed(files: string[], sources: InventoryRead['sources'], 
   const slot = slotFor(sources, options);
   if (!slot) return;
   inventory.files = files;
+  store(slot, sources, inventory, options);
+}
+
+function store(slot: { key: string; file: string }, sources: InventoryRead['sources'], inventory: Inventory, options: LoadOptions): void {
   writeCache(slot, inventory, sources.map((source) => source.path), cacheOptionsOf(options)?.maxFiles);
 }
