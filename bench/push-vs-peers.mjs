@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // SYNCALL and DIFFALL timed against the peers on one lab fleet: push a 1 MB file
-// to every host (muster push vs clush --copy, pdcp, parallel-scp), then check it
-// is the same everywhere (muster diff vs clush -b md5sum). Equal fan-out, cold
-// connections (no ControlMaster), a fresh destination per tool and round so every
-// tool really writes. Wall time and client CPU (user+sys of the client's whole
+// to every host (muster push vs clush --copy, pdcp, parallel-scp), check it is
+// the same everywhere (muster diff vs clush -b md5sum), then push another file of
+// the same size over it (a changed config: muster compares and keeps the old file
+// until the rename; the peers write over it). Equal fan-out, cold connections (no
+// ControlMaster), a destination new to the lab per tool, round and run (KEEP_LAB
+// reruns too), so every tool really writes. Wall time and client CPU (user+sys of the client's whole
 // process tree, from /usr/bin/time). One round by default, as the issue asks.
 //
 //   npx tsc -p tsconfig.json && node bench/push-vs-peers.mjs
@@ -38,6 +40,7 @@ async function main() {
   process.stderr.write(`bench: lab "${LAB}" with ${N} hosts…\n`);
   const lab = await labUp({ name: LAB, count: N });
   const work = await mkdtemp(join(tmpdir(), 'muster-bench-push-'));
+  let cleanUp = async () => {};
   try {
     const names = lab.hosts.map((host) => host.name);
     const nodeset = foldNodeset(names);
@@ -45,21 +48,25 @@ async function main() {
     await writeFile(hostsFile, `${names.join('\n')}\n`);
     // Text-like content (base64 of random bytes): a config-sized payload, incompressible.
     const payload = join(work, 'payload.txt');
-    await writeFile(payload, randomBytes(Math.ceil((SIZE * 3) / 4)).toString('base64').slice(0, SIZE));
+    const changed = join(work, 'changed.txt');
+    for (const file of [payload, changed]) await writeFile(file, randomBytes(Math.ceil((SIZE * 3) / 4)).toString('base64').slice(0, SIZE));
+    const run = randomBytes(3).toString('hex');
     const sshArgs = `-F ${lab.sshConfigPath} -o ControlMaster=no -o ControlPath=none`;
     const F = String(FANOUT);
     const musterEnv = { MUSTER_INVENTORY: lab.inventoryPath, MUSTER_STATE_DIR: join(work, 'state'), NO_COLOR: '1' };
     const muster = (...args) => [process.execPath, join(root, 'bin/muster.js'), ...args];
+    // A kept lab's hosts hold their files in memory (tmpfs): 100 MB per tool and round here.
+    cleanUp = () => timed(muster('run', 'all', '-f', F, '--', `rm -f /root/bench-${run}-*`), musterEnv, work);
 
-    // Each operation: the tools that do it, as functions of a fresh remote path.
+    // Each operation: the tools that do it; a push is a function of (local file, remote path).
     const operations = [
       {
         name: 'push 1 file',
         tools: [
-          { name: 'muster', cmd: (dest) => muster('push', 'all', payload, dest, '-f', F), env: musterEnv },
-          { name: 'clush', cmd: (dest) => ['clush', '-f', F, '-w', nodeset, '-o', sshArgs, '--copy', payload, '--dest', dest], env: {} },
-          { name: 'pdcp', cmd: (dest) => ['pdcp', '-R', 'ssh', '-f', F, '-w', nodeset, payload, dest], env: { PDSH_SSH_ARGS_APPEND: sshArgs } },
-          { name: 'pscp', cmd: (dest) => ['parallel-scp', '-p', F, '-h', hostsFile, '-x', sshArgs, payload, dest], env: {} },
+          { name: 'muster', cmd: (source, dest) => muster('push', 'all', source, dest, '-f', F), env: musterEnv },
+          { name: 'clush', cmd: (source, dest) => ['clush', '-f', F, '-w', nodeset, '-o', sshArgs, '--copy', source, '--dest', dest], env: {} },
+          { name: 'pdcp', cmd: (source, dest) => ['pdcp', '-R', 'ssh', '-f', F, '-w', nodeset, source, dest], env: { PDSH_SSH_ARGS_APPEND: sshArgs } },
+          { name: 'pscp', cmd: (source, dest) => ['parallel-scp', '-p', F, '-h', hostsFile, '-x', sshArgs, source, dest], env: {} },
         ],
       },
       {
@@ -74,14 +81,16 @@ async function main() {
     const rows = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const tool of operations[0].tools.filter((candidate) => wanted.includes(candidate.name))) {
-        const dest = `/root/bench-${tool.name}-${round}.txt`;
-        const pushed = await timed(tool.cmd(dest), tool.env, work);
+        const dest = `/root/bench-${run}-${tool.name}-${round}.txt`;
+        const pushed = await timed(tool.cmd(payload, dest), tool.env, work);
         record(rows, operations[0].name, tool.name, pushed, round);
         // Diff what this tool pushed: every tool that can compare, on the same file.
-        if (tool.name !== 'muster') continue;
-        for (const checker of operations[1].tools.filter((candidate) => wanted.includes(candidate.name))) {
-          record(rows, operations[1].name, checker.name, await timed(checker.cmd(dest), checker.env, work), round);
+        if (tool.name === 'muster') {
+          for (const checker of operations[1].tools.filter((candidate) => wanted.includes(candidate.name))) {
+            record(rows, operations[1].name, checker.name, await timed(checker.cmd(dest), checker.env, work), round);
+          }
         }
+        record(rows, 'push over a changed file', tool.name, await timed(tool.cmd(changed, dest), tool.env, work), round);
       }
     }
 
@@ -90,6 +99,7 @@ async function main() {
     await mkdir(join(root, 'bench/results'), { recursive: true });
     await writeFile(join(root, `bench/results/push-vs-peers-${N}.md`), table);
   } finally {
+    if (process.env.KEEP_LAB === '1') await cleanUp();
     await rm(work, { recursive: true, force: true });
     if (process.env.KEEP_LAB !== '1') await labDown(LAB);
   }
