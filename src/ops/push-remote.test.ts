@@ -1,11 +1,11 @@
 /**
  * The install script's own checks, on this machine through the local transport: a stream
- * cut short (what a lost connection does to the script's stdin) never lands, and the
- * owner of the file it replaces is kept whether or not it is the writer's.
+ * cut short (what a lost connection does to the script's stdin) never lands, the owner
+ * and mode of the file it replaces are kept, and what it compares decides `same`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localTransport } from '../transport/local.js';
@@ -55,5 +55,41 @@ describe('push install script (local transport)', () => {
     assert.equal(await readFile(dest, 'utf8'), 'new\n');
     const info = await stat(dest);
     assert.deepEqual([info.uid, info.gid], [65534, 65534]);
+  });
+
+  it('keeps the mode of the file it replaces, the shell default or not, and leaves nothing beside it', async () => {
+    // 0644 is what the shell gives the temporary under root's umask (no chmod); the others need one.
+    for (const mode of [0o644, 0o600, 0o4755, 0o640]) {
+      const dest = join(dir, `mode-${mode.toString(8)}.conf`);
+      await writeFile(dest, 'old\n');
+      await chmod(dest, mode);
+      assert.deepEqual(await install(session, dest, content('new\n')), { kind: 'changed', clean: true });
+      assert.equal(await readFile(dest, 'utf8'), 'new\n');
+      assert.equal((await stat(dest)).mode & 0o7777, mode, mode.toString(8));
+      assert.deepEqual((await readdir(dir)).filter((name) => name.includes(`mode-${mode.toString(8)}`)), [`mode-${mode.toString(8)}.conf`]);
+    }
+  });
+
+  it('tells same from changed by size, then by checksum', async () => {
+    const dest = join(dir, 'same.conf');
+    await writeFile(dest, 'abc\n');
+    assert.deepEqual(await install(session, dest, content('abc\n')), { kind: 'same', pendingThen: undefined });
+    assert.deepEqual(await install(session, dest, content('abd\n')), { kind: 'changed', clean: true });
+    assert.equal(await readFile(dest, 'utf8'), 'abd\n');
+    assert.deepEqual(await install(session, dest, content('a longer file\n')), { kind: 'changed', clean: true });
+    assert.equal(await readFile(dest, 'utf8'), 'a longer file\n');
+  });
+
+  it('compares with sha256sum on a host whose coreutils has no b2sum', async () => {
+    // Every command of this machine but b2sum, first on the PATH of the install's shell.
+    const bin = join(dir, 'bin-without-b2sum');
+    await mkdir(bin);
+    for (const name of await readdir('/usr/bin')) if (name !== 'b2sum') await symlink(join('/usr/bin', name), join(bin, name));
+    const withoutB2sum: Session = { ...session, exec: (command, options) => session.exec(`PATH=${bin}; export PATH; ${command}`, options) };
+    const dest = join(dir, 'old-coreutils.conf');
+    await writeFile(dest, 'abc\n');
+    assert.deepEqual(await install(withoutB2sum, dest, content('abc\n')), { kind: 'same', pendingThen: undefined });
+    assert.deepEqual(await install(withoutB2sum, dest, content('abd\n')), { kind: 'changed', clean: true });
+    assert.equal(await readFile(dest, 'utf8'), 'abd\n');
   });
 });
