@@ -9,8 +9,8 @@ import { isMap, type Pair } from 'yaml';
 import { MusterError, UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/writeFileAtomic.js';
 import { withInventoryLocked } from './edit.js';
-import type { FindOptions } from './find.js';
 import { hostEntries, lineOf, parseEditSource } from './hostEntries.js';
+import { cacheParsed, parseSources, type LoadOptions } from './load.js';
 import { parseInventory } from './parse.js';
 import { readInventorySources } from './read.js';
 import { splitPatterns, type EditSplit } from './splitPatterns.js';
@@ -28,8 +28,8 @@ export interface NetbootEdit {
   splits: EditSplit[];
 }
 
-/** Options of `setNetboot`. */
-export interface NetbootOptions extends FindOptions {
+/** Options of `setNetboot` (`cache`: read the inventory from the parse cache and leave the edited one in it, as `muster set` does). */
+export interface NetbootOptions extends LoadOptions {
   host: string;
   netboot: boolean;
   /** Checks the edited inventory before anything is written (the provisioning layer's own checks); throws to refuse. */
@@ -42,8 +42,8 @@ export async function setNetboot(options: NetbootOptions): Promise<NetbootEdit> 
 }
 
 async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
-  const { sources } = await readInventorySources(options);
-  const before = parseInventory(sources);
+  const { files, sources } = await readInventorySources(options);
+  const before = await parseSources(files, sources, options);
   const host = before.hostsByName.get(options.host);
   if (!host) throw new UsageError(`No host named "${options.host}" in the inventory`);
   const old = host.provision?.value.netboot;
@@ -71,6 +71,8 @@ async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
     await writeFileAtomic(source.file, text, { expected: source.text });
     written.push(source.file);
   }
+  // Parsed to be checked: the sync that usually follows reads it from the cache.
+  cacheParsed(files, sources.map((source) => ({ ...source, text: texts.get(source.path) ?? source.text })), after, options);
   return { host: host.name, old, netboot: options.netboot, written, splits };
 }
 

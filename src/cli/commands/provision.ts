@@ -121,7 +121,7 @@ function flipCommand(name: 'enable' | 'disable'): Command {
   return newCommand(name, `set provision: netboot: ${String(netboot)} on HOST in the inventory YAML (comments kept)`)
     .argument('<host>', 'one host, by name')
     .action(async (host: string, options: GlobalOptions) => {
-      const edit = await setNetboot({ host, netboot, verify: refuseInvalid, ...(options.inventory !== undefined ? { path: options.inventory } : {}) });
+      const edit = await setNetboot({ host, netboot, verify: refuseInvalid, cache: true, ...(options.inventory !== undefined ? { path: options.inventory } : {}) });
       if (options.json) printJsonLine({ host: edit.host, old: edit.old ?? null, netboot: edit.netboot, written: edit.written });
       else if (!options.quiet) {
         const split = edit.splits.map((s) => `split ${s.pattern} (${s.file}:${s.line}) into ${s.kept} and ${s.split}\n`).join('');
