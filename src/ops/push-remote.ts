@@ -4,11 +4,11 @@
  * either the old DEST or the new one, never a half-written temporary.
  *
  * - `install` takes the per-DEST lock (`flock` on `.NAME.muster-lock` beside DEST),
- *   compares (files), writes stdin to `.NAME.muster-ID`, verifies its checksum,
+ *   compares (files), writes stdin to `.NAME.muster-ID`, verifies its size,
  *   keeps the previous version as `.NAME.muster-prev-ID` (or marks that there was
  *   none, `.NAME.muster-none-ID`), renames into place and answers in one line.
- *   Without `hold` the rename is the commit: the previous version is dropped (or
- *   kept as the `--backup`) in the same exec. With `hold` (tests or later steps may
+ *   Without `hold` the rename is the commit: the previous version is not kept (but
+ *   as the `--backup`, in the same exec). With `hold` (tests or later steps may
  *   still roll it back) the lock outlives the exec: a `hold` child in a session of
  *   its own keeps it until `settle`, and puts the previous version back by itself
  *   if the connection goes away first.
