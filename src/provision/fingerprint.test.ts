@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseInventory } from '../inventory/index.js';
 import { bootMenus } from './bootConfigs.js';
 import { outputFormat } from './fingerprint.js';
-import { fixtureFolder, fixtureInventory, outputFolders } from './fixture.test-helper.js';
+import { fixtureFolder, fixtureInventory, outputFolders, treeContents } from './fixture.test-helper.js';
 import { manifestName } from './manifest.js';
 import { syncProvision } from './sync.js';
 import { checkProvision } from './validate.js';
@@ -21,25 +21,11 @@ const { fresh: freshDir } = outputFolders('fingerprint');
 const url = 'http://10.0.0.1:8080';
 const web1Preseed = 'installer/web1.example.lan/preseed.cfg';
 
-/** Every file under `dir` but the manifest, relative, with its text (`dir` in it written DIR: dnsmasq.conf names it). */
-function contents(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name !== manifestName && !entry.name.endsWith('.lock') && statSync(path).size < 1_000_000) out.set(relative(dir, path), readFileSync(path, 'latin1').replaceAll(dir, 'DIR'));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** What a sync of `inventory` into an empty folder writes. */
 async function fromScratch(inventory: ReturnType<typeof fixtureInventory>): Promise<Map<string, string>> {
   const dir = freshDir();
   await syncProvision(inventory, { dir, url });
-  return contents(dir);
+  return treeContents(dir);
 }
 
 describe('provision sync skips the hosts that did not change', () => {
@@ -53,7 +39,7 @@ describe('provision sync skips the hosts that did not change', () => {
     assert.equal(readFileSync(join(dir, web1Preseed), 'utf8'), 'edited by hand\n', 'a kept host is not compared');
     const full = await syncProvision(fixtureInventory(), { dir, url, full: true });
     assert.deepEqual(full.changed, [web1Preseed]);
-    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory()));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory()));
   });
 
   it('a one-host change renders that host alone; an edit that only moves lines renders none', async () => {
@@ -62,7 +48,7 @@ describe('provision sync skips the hosts that did not change', () => {
     const edit = (text: string): string => text.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,');
     const changed = await syncProvision(fixtureInventory(edit), { dir, url });
     assert.deepEqual(changed.changed.sort(), ['dhcp-hosts', web1Preseed]);
-    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory(edit)));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory(edit)));
     // A var the template reads is part of what the host is made of.
     const mirrored = (text: string): string => edit(text).replace('    address: 10.0.0.11\n', '    address: 10.0.0.11\n    vars: { mirror: mirror.example.lan }\n');
     const varChanged = await syncProvision(fixtureInventory(mirrored), { dir, url });
@@ -81,7 +67,7 @@ describe('provision sync skips the hosts that did not change', () => {
     const report = await syncProvision(fixtureInventory(withAgents), { dir, url });
     assert.ok(report.changed.includes(web1Preseed), report.changed.join(' '));
     assert.match(readFileSync(join(dir, web1Preseed), 'utf8'), /enroll\.sh/);
-    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory(withAgents)));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory(withAgents)));
   });
 
   it('a MAC moved to another host, or swapped between two, leaves every menu where its loader looks', async () => {
@@ -91,10 +77,10 @@ describe('provision sync skips the hosts that did not change', () => {
     const report = await syncProvision(fixtureInventory(moved), { dir, url });
     assert.ok(report.removed.includes('tftp/pxelinux.cfg/01-52-54-00-00-00-11'), report.removed.join(' '));
     assert.ok(report.created.includes('tftp/pxelinux.cfg/01-52-54-00-00-00-aa'), report.created.join(' '));
-    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory(moved)));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory(moved)));
     const swapped = (text: string): string => moved(text).replace('52:54:00:00:00:31', 'SWAP').replace('52:54:00:00:00:aa', '52:54:00:00:00:31').replace('SWAP', '52:54:00:00:00:aa');
     await syncProvision(fixtureInventory(swapped), { dir, url });
-    assert.deepEqual(contents(dir), await fromScratch(fixtureInventory(swapped)));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory(swapped)));
   });
 
   it('a template that reads other hosts has its hosts rendered on every sync', async () => {
@@ -118,7 +104,7 @@ describe('provision sync skips the hosts that did not change', () => {
     writeFileSync(join(dir, 'keep-me'), 'mine\n');
     await syncProvision(fixtureInventory(), { dir, url });
     assert.equal(readFileSync(join(dir, 'keep-me'), 'utf8'), 'mine\n');
-    assert.deepEqual(contents(dir), new Map([...(await fromScratch(fixtureInventory())), ['keep-me', 'mine\n']]));
+    assert.deepEqual(treeContents(dir), new Map([...(await fromScratch(fixtureInventory())), ['keep-me', 'mine\n']]));
   });
 
   it('the menus of a sample host are pinned to outputFormat: changing what sync writes must bump it', () => {

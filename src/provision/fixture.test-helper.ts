@@ -2,12 +2,13 @@
  * The provisioning tests' fleet: testdata/fleet.yaml read through the real
  * inventory parser; its templates are the examples in templates/provision/.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { after } from 'node:test';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInventory } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
+import { manifestName } from './manifest.js';
 
 export const fixturePath = fileURLToPath(new URL('../../src/provision/testdata/fleet.yaml', import.meta.url));
 export const templatesDir = fileURLToPath(new URL('../../templates/provision', import.meta.url));
@@ -38,4 +39,18 @@ export function fixtureFolder(edit: (text: string) => string = (text) => text): 
   writeFileSync(join(dir, 'muster.yaml'), edit(readFileSync(fixturePath, 'utf8')));
   cpSync(templatesDir, join(dir, 'templates/provision'), { recursive: true });
   return dir;
+}
+
+/** Every file under `dir` but the manifest, relative, with its text (`dir` in it written DIR: dnsmasq.conf names it). */
+export function treeContents(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (at: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name !== manifestName && !entry.name.endsWith('.lock') && statSync(path).size < 1_000_000) out.set(relative(dir, path), readFileSync(path, 'latin1').replaceAll(dir, 'DIR'));
+    }
+  };
+  walk(dir);
+  return out;
 }

@@ -24,6 +24,7 @@ import { failureAnswer, handle, type Answer, type ServeRequest } from './handler
 import { liveState } from './liveState.js';
 import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShell.js';
 import { park } from './park.js';
+import { ProvisionKeeper, type ProvisionKeeping } from './provisionKeeper.js';
 import { isProvisionRequest, provisionAnswer, withoutToken } from './provisionRoute.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
@@ -73,6 +74,8 @@ export interface ServeOptions {
    * (enrollRoute.ts); `muster serve` gives the CLI's (cli/serveEnroll.ts). Absent: those 404.
    */
   enroller?: AgentEnroller;
+  /** Keep this network-boot tree as `muster provision sync` writes it, at start and after every reload (provisionKeeper.ts). */
+  provision?: ProvisionKeeping;
   /** Request limits; defaults in `defaultLimits`. */
   limits?: Partial<Limits>;
   signal?: AbortSignal;
@@ -109,9 +112,11 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const log = options.accessLog === false ? undefined : options.accessLog ?? createAccessLog();
   const watches = new WatchSet();
   const ui = options.ui ? new WebUi({ token: options.token, secure: options.tls !== undefined, ...(options.ui === true ? {} : options.ui) }) : undefined;
-  const onChange = (): void => {
+  const keeper = options.provision ? new ProvisionKeeper(options.provision, log) : undefined;
+  const onChange = (snapshot: Snapshot): void => {
     watches.release();
     ui?.live.changed();
+    keeper?.changed(snapshot.inventory, snapshot.index);
   };
   const reloader: ServedSource = options.openSource
     ? await options.openSource({ log, onChange, ...(options.signal ? { signal: options.signal } : {}) })
@@ -184,6 +189,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   };
 
   const shell = await listenHttp({ host: options.host ?? defaultHost, port: options.port ?? defaultPort, tls: options.tls, limits, log }, onRequest);
+  keeper?.changed(reloader.snapshot.inventory, reloader.snapshot.index);
   reloader.watch();
   ui?.live.watch();
 
@@ -200,6 +206,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
       try {
         // Watchers get their answer now rather than a cut connection; later ones do not wait.
         await shell.close(() => watches.close());
+        await keeper?.idle();
       } finally {
         log?.note('stopped', { index: reloader.snapshot.index });
         log?.flush();

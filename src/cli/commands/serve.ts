@@ -21,6 +21,10 @@ interface ServeCommandOptions extends GlobalOptions {
   operator?: string;
   broker?: string;
   ui?: boolean;
+  provisionDir?: string;
+  provisionUrl?: string;
+  dnsmasqPidFile?: string;
+  bootFiles?: string;
 }
 
 function readFile(path: string, what: string): Buffer {
@@ -44,6 +48,10 @@ export function command(): Command {
     .option('--from-kv', 'answer from the KV bucket muster publish writes, not the inventory files')
     .option('--operator <name>', 'with --from-kv: the operator certificate to read the bucket with (default $MUSTER_OPERATOR, else the only one)')
     .option('--broker <urls>', 'with --from-kv: the broker (tls://HOST:PORT, comma-separated), read from no inventory')
+    .option('--provision-dir <dir>', 'keep this network-boot tree as `muster provision sync -o DIR` writes it, at start and after every reload (docs/provision.md)')
+    .option('--provision-url <url>', 'with --provision-dir: this server\'s URL as installers reach it (sync\'s --url)')
+    .option('--dnsmasq-pid-file <file>', 'with --provision-dir: SIGHUP this dnsmasq when only the reservations changed (sync\'s --pid-file)')
+    .option('--boot-files <dir>', 'with --provision-dir: where profiles\' kernel/initrd paths are found (sync\'s --boot-files)')
     .addHelpText('after', `
 Routes (GET/HEAD; add .json, .yaml or .sh, or ?format=, or an Accept header):
   /v1/hosts[/HOST[/PROPERTY]]  /v1/roles[/ROLE[/PROPERTY]]  /v1/groups[/GROUP[/PROPERTY]]
@@ -66,6 +74,17 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
       enroller: serveEnroller(),
     };
     if (options.fromKv !== true && (options.operator !== undefined || options.broker !== undefined)) throw new UsageError('--operator and --broker go with --from-kv');
+    if (options.provisionDir === undefined && (options.provisionUrl ?? options.dnsmasqPidFile ?? options.bootFiles) !== undefined) throw new UsageError('--provision-url, --dnsmasq-pid-file and --boot-files go with --provision-dir');
+    // Templates and boot files are found beside the inventory files, which a bucket has not.
+    if (options.provisionDir !== undefined && options.fromKv === true) throw new UsageError('--provision-dir keeps the tree from the inventory files, not from --from-kv');
+    if (options.provisionDir !== undefined) {
+      serveOptions.provision = {
+        dir: options.provisionDir,
+        ...(options.provisionUrl !== undefined ? { url: options.provisionUrl } : {}),
+        ...(options.dnsmasqPidFile !== undefined ? { pidFile: options.dnsmasqPidFile } : {}),
+        ...(options.bootFiles !== undefined ? { bootFiles: options.bootFiles } : {}),
+      };
+    }
     if (options.fromKv === true) {
       if (options.broker !== undefined && options.inventory !== undefined) throw new UsageError('--from-kv takes the broker from -i or from --broker, not both');
       serveOptions.openSource = await bucketSourceOpener({ inventory: options.inventory, operator: options.operator, broker: options.broker });
