@@ -1,13 +1,14 @@
 // `muster provision sync` on a generated fleet of N systems (default 5,000), each its own host
 // entry with a MAC, a fixed IP and netboot on, the Debian preseed profile of templates/provision:
 // a full sync into an empty folder, an unchanged sync, a one-host change (one IP edited in the
-// YAML), and `provision enable|disable HOST` with the sync after it, each as the real CLI (node start and inventory parse included) and in process
+// YAML), and `provision enable|disable HOST` with the sync after it, each as the real CLI, and
+// the one-host edit reaching DIR through `muster serve --provision-dir` (in process) (node start and inventory parse included) and in process
 // (inventory already loaded), best of 3; a host unchanged since the last sync is neither
 // rendered nor compared (its fingerprint is in the manifest). Goals (issue 14): full < 5 s, one-host change < 100 ms;
 // Cobbler users report 10-20 min for a few thousand systems and 10-20 s per edit.
 // Run: flock /work/bench.lock node bench/provision-sync.mjs [N]
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,9 @@ function editOneHost() {
   edit++;
   const text = readFileSync(yamlPath, 'utf8');
   const from = /ip: 10\.0\.0\.(\d+), netmask/.exec(text);
-  writeFileSync(yamlPath, text.replace(from[0], `ip: 10.0.${200 + (edit % 50)}.${from[1]}, netmask`));
+  const ip = `10.0.${200 + (edit % 50)}.${from[1]}`;
+  writeFileSync(yamlPath, text.replace(from[0], `ip: ${ip}, netmask`));
+  return ip;
 }
 const best = (runs) => Math.min(...runs);
 
@@ -118,6 +121,27 @@ results.libOneHost = best(libOne);
 const parse = performance.now();
 inventory();
 results.parseMs = performance.now() - parse;
+
+// `muster serve --provision-dir`: from a hand edit of one IP to that host's reservation in DIR
+// (serve's file watch, its settle time for a file still being written, the parse, the sync).
+const { startServer } = await import(join(root, 'dist/serve/index.js'));
+const served = join(work, 'served');
+const quiet = { log: () => undefined, note: () => undefined, flush: () => undefined };
+const server = await startServer({ inventory: { path: yamlPath }, port: 0, accessLog: quiet, provision: { dir: served, url } });
+const dhcpHosts = join(served, 'dhcp-hosts');
+const waitFor = async (needle) => {
+  while (!(existsSync(dhcpHosts) && readFileSync(dhcpHosts, 'utf8').includes(needle))) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+await waitFor('n00000');
+const servedEdits = [];
+for (let i = 0; i < 3; i++) {
+  const started = performance.now();
+  const ip = editOneHost();
+  await waitFor(`,${ip},`);
+  servedEdits.push(performance.now() - started);
+}
+await server.close();
+results.serveOneHost = best(servedEdits);
 
 for (const [key, value] of Object.entries(results)) console.log(`${key.padEnd(18)} ${typeof value === 'number' ? `${value.toFixed(0)}${key === 'files' ? '' : ' ms'}` : JSON.stringify(value)}`);
 console.log(`goals: full < 5000 ms (${results.cliFull < 5000 ? 'met' : 'missed'}), one-host change < 100 ms (CLI ${results.cliOneHost < 100 ? 'met' : 'missed'}, in process ${results.libOneHost < 100 ? 'met' : 'missed'})`);
