@@ -130,7 +130,11 @@ const quiet = { log: () => undefined, note: () => undefined, flush: () => undefi
 const server = await startServer({ inventory: { path: yamlPath }, port: 0, accessLog: quiet, provision: { dir: served, url } });
 const dhcpHosts = join(served, 'dhcp-hosts');
 const waitFor = async (needle) => {
-  while (!(existsSync(dhcpHosts) && readFileSync(dhcpHosts, 'utf8').includes(needle))) await new Promise((resolve) => setTimeout(resolve, 5));
+  const deadline = performance.now() + 30_000;
+  while (!(existsSync(dhcpHosts) && readFileSync(dhcpHosts, 'utf8').includes(needle))) {
+    if (performance.now() > deadline) throw new Error(`serve --provision-dir: ${needle} not in ${dhcpHosts} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 };
 await waitFor('n00000');
 const servedEdits = [];

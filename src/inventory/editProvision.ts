@@ -52,7 +52,7 @@ async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
   const splits: EditSplit[] = [];
   let texts = splitPatterns(new Map(sources.map((s) => [s.path, s.text])), targets, splits);
   texts = new Map([...texts].map(([path, text]) => [path, editText(path, text, targets, options.netboot)]));
-  const edited = sources.map((s) => ({ path: s.path, text: texts.get(s.path) ?? s.text }));
+  const edited = sources.map((source) => ({ ...source, text: texts.get(source.path) ?? source.text }));
   let after: Inventory;
   try {
     after = parseInventory(edited);
@@ -72,7 +72,7 @@ async function planAndWrite(options: NetbootOptions): Promise<NetbootEdit> {
     written.push(source.file);
   }
   // Parsed to be checked: the sync that usually follows reads it from the cache.
-  cacheParsed(files, sources.map((source) => ({ ...source, text: texts.get(source.path) ?? source.text })), after, options);
+  cacheParsed(files, edited, after, options);
   return { host: host.name, old, netboot: options.netboot, written, splits };
 }
 

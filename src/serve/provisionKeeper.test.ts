@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { loadInventory } from '../inventory/load.js';
 import { fixtureFolder, outputFolders, treeContents } from '../provision/fixture.test-helper.js';
 import { syncProvision } from '../provision/sync.js';
+import { until } from '../cli/commands/cli.test-helper.js';
 import { startServer } from './server.js';
 
 const { fresh } = outputFolders('keeper');
@@ -21,12 +22,6 @@ async function fromScratch(dir: string): Promise<Map<string, string>> {
   const out = fresh();
   await syncProvision(await loadInventory({ path: join(dir, 'muster.yaml') }), { dir: out, url });
   return treeContents(out);
-}
-
-/** Polls `ready` every 20 ms for up to 10 s. */
-async function eventually(what: string, ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.ok(ready(), `${what} within 10 s`);
 }
 
 function recordingLog(notes: string[]) {
@@ -41,19 +36,19 @@ describe('serve --provision-dir', () => {
     const server = await startServer({ inventory: { path: join(dir, 'muster.yaml') }, port: 0, accessLog: recordingLog(notes), debounceMs: 20, settleMs: 20, provision: { dir: out, url } });
     try {
       const web1Pxe = join(out, 'tftp/pxelinux.cfg/01-52-54-00-00-00-11');
-      await eventually('the first sync', () => existsSync(web1Pxe));
+      await until('the first sync', async () => (existsSync(web1Pxe)) || undefined);
       assert.deepEqual(treeContents(out), await fromScratch(dir));
       assert.match(notes.join('\n'), /^provision: synced \{"index":1,"dir":".*\/out","created":\d+,"changed":0,"removed":0,"dnsmasq":"none"\}$/m);
 
       const done = await fetch(`${server.url}/v1/provision/web1.example.lan/installed`, { method: 'POST' });
       assert.equal(done.status, 200, await done.clone().text());
-      await eventually('the installed host\'s PXE file removed', () => !existsSync(web1Pxe));
+      await until('the installed host\'s PXE file removed', async () => (!existsSync(web1Pxe)) || undefined);
       assert.doesNotMatch(readFileSync(join(out, 'dhcp-hosts'), 'utf8'), /^52:54:00:00:00:11,set:netboot,/m);
       assert.deepEqual(treeContents(out), await fromScratch(dir));
 
       // A hand edit: db1's address moves; its reservation follows.
       writeFileSync(join(dir, 'muster.yaml'), readFileSync(join(dir, 'muster.yaml'), 'utf8').replace('ip: 10.0.0.21,', 'ip: 10.0.0.77,'));
-      await eventually('the edited reservation', () => /10\.0\.0\.77/.test(readFileSync(join(out, 'dhcp-hosts'), 'utf8')));
+      await until('the edited reservation', async () => (/10\.0\.0\.77/.test(readFileSync(join(out, 'dhcp-hosts'), 'utf8'))) || undefined);
       assert.deepEqual(treeContents(out), await fromScratch(dir));
     } finally {
       await server.close();
@@ -66,7 +61,7 @@ describe('serve --provision-dir', () => {
     const notes: string[] = [];
     const server = await startServer({ inventory: { path: join(dir, 'muster.yaml') }, port: 0, accessLog: recordingLog(notes), watch: false, provision: { dir: join(dir, 'not-a-folder', 'out'), url } });
     try {
-      await eventually('the failure logged', () => notes.some((note) => note.startsWith('provision: sync failed')));
+      await until('the failure logged', async () => (notes.some((note) => note.startsWith('provision: sync failed'))) || undefined);
       assert.match(notes.join('\n'), /^provision: sync failed, the tree is as it was \{"index":1,"dir":".*not-a-folder\/out","error":".*ENOTDIR.*"\}$/m);
       assert.equal((await fetch(`${server.url}/v1/health`)).status, 200);
     } finally {

@@ -75,9 +75,9 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
     };
     if (options.fromKv !== true && (options.operator !== undefined || options.broker !== undefined)) throw new UsageError('--operator and --broker go with --from-kv');
     if (options.provisionDir === undefined && (options.provisionUrl ?? options.dnsmasqPidFile ?? options.bootFiles) !== undefined) throw new UsageError('--provision-url, --dnsmasq-pid-file and --boot-files go with --provision-dir');
-    // Templates and boot files are found beside the inventory files, which a bucket has not.
-    if (options.provisionDir !== undefined && options.fromKv === true) throw new UsageError('--provision-dir keeps the tree from the inventory files, not from --from-kv');
     if (options.provisionDir !== undefined) {
+      // Templates and boot files are found beside the inventory files, which a bucket has not.
+      if (options.fromKv === true) throw new UsageError('--provision-dir keeps the tree from the inventory files, not from --from-kv');
       serveOptions.provision = {
         dir: options.provisionDir,
         ...(options.provisionUrl !== undefined ? { url: options.provisionUrl } : {}),
