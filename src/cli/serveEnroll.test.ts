@@ -4,8 +4,8 @@
  * its CSR POSTed back from the host's reserved address and signed (autosign) or left pending;
  * the refusals (another address, netboot off, a CSR naming another host, no token); the
  * preseed's late_command run as d-i would (in-target stubbed: the target is this machine).
- * The token is on no command line (a curl wrapper records every argv) and, like the CSR,
- * never in the access log.
+ * Serve's token never reaches the host (its scripts and answer files carry the host's key
+ * instead; a curl wrapper records every argv) and, like the key and the CSR, never the access log.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import { initCa } from '../ca/init.js';
 import { listPending } from '../ca/pending.js';
 import { caPaths } from '../ca/paths.js';
 import { fixtureFolder } from '../provision/fixture.test-helper.js';
+import { ProvisionKeys } from '../provision/hostKey.js';
 import { createAccessLog } from '../serve/accessLog.js';
 import { startServer, type MetadataServer } from '../serve/server.js';
 import { musterSync } from './commands/cli.test-helper.js';
@@ -29,13 +30,12 @@ after(() => { for (const dir of folders) rmSync(dir, { recursive: true, force: t
 
 /**
  * The fleet of the provisioning tests with agents: web1 (autosigned) reserves 127.0.0.1,
- * db1 (not autosigned) 127.0.0.2; both carry the token for their answer files' callbacks.
+ * db1 (not autosigned) 127.0.0.2.
  */
 function agentFleet(agents: string): string {
   const dir = fixtureFolder((text) => text
     .replace('eth0: { mac: "52:54:00:00:00:11", ip: 10.0.0.11', 'eth0: { mac: "52:54:00:00:00:11", ip: 127.0.0.1')
     .replace('eth0: { mac: "52:54:00:00:00:21", ip: 10.0.0.21', 'eth0: { mac: "52:54:00:00:00:21", ip: 127.0.0.2')
-    .replace(/( {2}(?:web1|db1)\.example\.lan:\n)/g, `$1    vars: { provision_token: ${token} }\n`)
     .concat(agents));
   folders.push(dir);
   return dir;
@@ -134,10 +134,12 @@ describe('serve: agents enrolled by the installer (enroll.sh, POST …/enroll)',
       const listed = musterSync(['ca', 'list', '-i', join(dir, 'muster.yaml')], { env: { ...process.env, MUSTER_INVENTORY: '', MUSTER_STATE: '' } });
       assert.match(listed.stdout, /^ {2}db1\.example\.lan {2}key sha256:[0-9a-f]+… {2}from provision 127\.0\.0\.2 {2}at /m, listed.stdout + listed.stderr);
 
-      // The token was on no command line: every curl argv is recorded, none holds it.
+      // The token never reaches the host: the scripts POST with the host's own key, and no curl argv (all recorded) holds the token.
       const argv = readFileSync(web1.argv, 'utf8') + readFileSync(db1.argv, 'utf8');
-      assert.match(argv, /-H @\/\S+/);
-      assert.doesNotMatch(argv, new RegExp(token));
+      const keys = new ProvisionKeys(token);
+      assert.ok(argv.includes(`/v1/provision/web1.example.lan/${keys.of('web1.example.lan')}/enroll`), argv);
+      assert.ok(argv.includes(`/v1/provision/db1.example.lan/${keys.of('db1.example.lan')}/enroll`), argv);
+      assert.doesNotMatch(script + db1Script + argv, new RegExp(token));
 
       // Refusals, each one line.
       const csr = agentCsr(dir, 'edge1.example.lan');
@@ -186,6 +188,7 @@ describe('serve: agents enrolled by the installer (enroll.sh, POST …/enroll)',
     assert.match(text, /^muster serve: provision: enroll host=edge1\.example\.lan remote=127\.0\.0\.9 outcome=refused: not its reserved address$/m);
     assert.match(text, /^muster serve: provision: enroll\.sh host=db1\.example\.lan remote=127\.0\.0\.1 outcome=served from=not its reserved address$/m);
     assert.doesNotMatch(text, new RegExp(token), 'the token never reaches the log');
+    assert.doesNotMatch(text, new RegExp(new ProvisionKeys(token).of('web1.example.lan')), 'nor a host\'s key');
     assert.doesNotMatch(text, /MII[A-Za-z0-9+/]{8}/, 'nor a CSR or a certificate (their base64 DER starts MII)');
   });
 

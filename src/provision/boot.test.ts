@@ -74,7 +74,10 @@ describe('a real PXE boot', () => {
     // dnsmasq drops to an unprivileged user: the TFTP root must be readable to it (mkdtemp made 0700).
     execFileSync('chmod', ['755', dir]);
     const out = join(dir, 'out');
-    execFileSync(process.execPath, [musterBin, 'provision', 'sync', '-o', out, '--url', 'http://10.0.0.1:8080', '-q'], { cwd: dir, env: { ...process.env, MUSTER_INVENTORY: '' } });
+    // serve requires a token, as in production: the installer gets in with web1's key, which sync put into its kernel line.
+    const tokenFile = join(dir, 'serve.token');
+    writeFileSync(tokenFile, 'boot-test-token\n', { mode: 0o600 });
+    execFileSync(process.execPath, [musterBin, 'provision', 'sync', '-o', out, '--url', 'http://10.0.0.1:8080', '--token-file', tokenFile, '-q'], { cwd: dir, env: { ...process.env, MUSTER_INVENTORY: '' } });
     execFileSync('ip', ['netns', 'add', ns]);
     inNs(['ip', 'link', 'set', 'lo', 'up']);
     inNs(['ip', 'link', 'add', 'br0', 'type', 'bridge']);
@@ -88,7 +91,7 @@ describe('a real PXE boot', () => {
     let dnsmasqLog = '';
     startInNs(['dnsmasq', '-C', join(out, 'dnsmasq.conf'), '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--interface=br0', '--bind-interfaces', `--dhcp-leasefile=${leases}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`], (t) => { dnsmasqLog += t; });
     let serveLog = '';
-    startInNs([process.execPath, musterBin, 'serve', '-i', join(dir, 'muster.yaml'), '--listen', '10.0.0.1:8080', '--json'], (t) => { serveLog += t; });
+    startInNs([process.execPath, musterBin, 'serve', '-i', join(dir, 'muster.yaml'), '--listen', '10.0.0.1:8080', '--token-file', tokenFile, '--json'], (t) => { serveLog += t; });
     const serial = join(dir, 'serial.log');
     writeFileSync(serial, '');
     startInNs(['qemu-system-x86_64', ...accel, '-m', '1024', '-boot', 'n', '-display', 'none', '-no-reboot', '-serial', `file:${serial}`,
@@ -109,5 +112,8 @@ describe('a real PXE boot', () => {
     assert.equal(fetch['remote'], '10.0.0.11');
     assert.equal(fetch['from'], `web1.example.lan eth0 ${mac}`);
     assert.match(dnsmasqLog, /sent .*boot\.ipxe|boot\.ipxe/);
+    // It came in with web1's key (the request logged with the key left out), not with the token.
+    assert.match(serveLog, /"url":"\/v1\/provision\/web1\.example\.lan\/…\/preseed\.cfg","status":200/);
+    assert.doesNotMatch(serveLog, /boot-test-token/);
   });
 });

@@ -5,23 +5,25 @@
  * profile's options, the host's kopts and, when muster serve's URL is known,
  * the argument that makes the installer fetch its answer file from it.
  */
+import type { ProvisionKeys } from './hostKey.js';
 import { macFileName, type ProvisionPlan } from './model.js';
 
 /** The installer file muster serve hands out for each kind, under /v1/provision/HOST/. */
 export const installerFiles = { preseed: 'preseed.cfg', kickstart: 'ks.cfg', 'cloud-init': 'user-data' } as const;
 
-/** The URL of a host's folder on muster serve: `URL/v1/provision/HOST/`. */
-export function hostUrl(url: string, plan: ProvisionPlan): string {
-  return `${url.replace(/\/+$/, '')}/v1/provision/${encodeURIComponent(plan.host.name)}/`;
+/** The URL of a host's folder on muster serve: `URL/v1/provision/HOST/`, or `…/HOST/KEY/` with the host's key (hostKey.ts). */
+export function hostUrl(url: string, plan: ProvisionPlan, keys?: ProvisionKeys): string {
+  const host = plan.host.name;
+  return `${url.replace(/\/+$/, '')}/v1/provision/${encodeURIComponent(host)}/${keys ? `${keys.of(host)}/` : ''}`;
 }
 
 /** The kernel command line (without initrd=): profile options, host kopts, then where the answer file is. */
-export function kernelArgs(plan: ProvisionPlan, url: string | undefined): string {
+export function kernelArgs(plan: ProvisionPlan, url: string | undefined, keys?: ProvisionKeys): string {
   const args: string[] = [];
   // The answer file first: what follows `---` in a profile's options is for the installed system.
   const installer = plan.profileSpec.installer;
   if (installer && url !== undefined) {
-    const base = hostUrl(url, plan);
+    const base = hostUrl(url, plan, keys);
     if (installer.kind === 'preseed') args.push(`auto=true priority=critical url=${base}${installerFiles.preseed} hostname=${plan.hostname}${plan.domain ? ` domain=${plan.domain}` : ''}`);
     else if (installer.kind === 'kickstart') args.push(`inst.ks=${base}${installerFiles.kickstart}`);
     else args.push(`autoinstall ds=nocloud-net;s=${base}`);
@@ -39,8 +41,8 @@ function grubWords(args: string): string {
 const header = (plan: ProvisionPlan, comment: string): string => `${comment} muster provision: ${plan.host.name} (profile ${plan.profileName}); generated from the inventory, edits are overwritten\n`;
 
 /** A host's three boot menus (pxelinux, GRUB, iPXE), its kernel line made once for the three. */
-export function bootMenus(plan: ProvisionPlan, url: string | undefined): { path: string; text: string }[] {
-  const args = kernelArgs(plan, url);
+export function bootMenus(plan: ProvisionPlan, url: string | undefined, keys?: ProvisionKeys): { path: string; text: string }[] {
+  const args = kernelArgs(plan, url, keys);
   const [pxelinux, grub, ipxe] = bootMenuPaths(plan);
   return [
     { path: pxelinux, text: pxelinuxConfig(plan, args) },

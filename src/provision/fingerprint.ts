@@ -1,7 +1,7 @@
 /**
  * What lets a sync skip the hosts that did not change: a host's fingerprint is
  * a digest of everything its files are made from (its provisioning as
- * resolved, its profile, muster serve's URL, and for its answer file the
+ * resolved, its profile, muster serve's URL and key set, and for its answer file the
  * template and the host as the template sees it), and the manifest keeps each
  * host's from the last sync. A host whose fingerprint is the same is neither
  * rendered nor compared: its files are as that sync wrote them (as make
@@ -41,8 +41,8 @@ function sha1(text: string): string {
 export class Fingerprints {
   private readonly templates = new Map<string, string | undefined>();
 
-  /** `enroll`: whether the answer files enroll agents (installer.ts enrollsAgents). */
-  constructor(private readonly cache: TemplateCache, private readonly url: string | undefined, private readonly enroll: boolean) {}
+  /** `enroll`: whether the answer files enroll agents (installer.ts enrollsAgents); `keys`: the id of the host keys in the URLs (hostKey.ts). */
+  constructor(private readonly cache: TemplateCache, private readonly url: string | undefined, private readonly enroll: boolean, private readonly keys?: string) {}
 
   /** The host's fingerprint; undefined when its answer file depends on more than the host. */
   of(plan: ProvisionPlan): string | undefined {
@@ -52,7 +52,7 @@ export class Fingerprints {
     const { host } = plan;
     // Values, not places (file:line): an edit above a host moves none of its files.
     const inputs = JSON.stringify([
-      outputFormat, this.url ?? null, this.enroll, template,
+      outputFormat, this.url ?? null, this.keys ?? null, this.enroll, template,
       host.name, host.address, host.user ?? null, host.port ?? null, host.roles, host.state, host.note ?? null, host.vars,
       plan.profileName, plan.profileSpec, plan.netboot.value, plan.kopts?.value ?? null, host.provision?.value.interfaces ?? null,
     ]);

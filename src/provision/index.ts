@@ -7,3 +7,4 @@ export { manifestName } from './manifest.js';
 export { syncProvision, type ProvisionSyncOptions, type ProvisionSyncReport, type DnsmasqAction } from './sync.js';
 export { installerFilesOf, templateCache, provisionView, type InstallerFile } from './installer.js';
 export { installerFiles, kernelArgs } from './bootConfigs.js';
+export { ProvisionKeys } from './hostKey.js';

@@ -13,6 +13,7 @@ import type { Inventory } from '../inventory/types.js';
 import { hostTemplateContext, readTemplateFile, renderTemplate } from '../render/engine.js';
 import { withValues } from '../render/context.js';
 import { hostUrl, installerFiles } from './bootConfigs.js';
+import type { ProvisionKeys } from './hostKey.js';
 import type { ProvisionPlan, ResolvedInterface } from './model.js';
 
 /** One rendered file: its name under the host's folder and its text. */
@@ -29,10 +30,11 @@ function interfaceView(i: ResolvedInterface): Record<string, unknown> {
 
 /**
  * The `provision` object of a template's context. `agents` is the inventory's `agents`
- * section: where it names servers, `enroll` is the URL of the host's enroll.sh.
+ * section: where it names servers, `enroll` is the URL of the host's enroll.sh. With `keys`,
+ * every URL carries the host's key (hostKey.ts).
  */
-export function provisionView(plan: ProvisionPlan, url: string | undefined, agents?: { servers: readonly string[] }): Record<string, unknown> {
-  const base = url === undefined ? null : hostUrl(url, plan);
+export function provisionView(plan: ProvisionPlan, url: string | undefined, agents?: { servers: readonly string[] }, keys?: ProvisionKeys): Record<string, unknown> {
+  const base = url === undefined ? null : hostUrl(url, plan, keys);
   return {
     profile: plan.profileName,
     distro: plan.profileSpec.distro ?? null,
@@ -86,12 +88,12 @@ export function installerFileNames(plan: ProvisionPlan): string[] {
  * problems rendering them: the template's own file:line:col, or where the
  * profile names a template that cannot be read.
  */
-export function installerFilesOf(inventory: Inventory, plan: ProvisionPlan, url: string | undefined, cache: TemplateCache): { files: InstallerFile[]; problems: Problem[] } {
+export function installerFilesOf(inventory: Inventory, plan: ProvisionPlan, url: string | undefined, cache: TemplateCache, keys?: ProvisionKeys): { files: InstallerFile[]; problems: Problem[] } {
   const installer = plan.profileSpec.installer;
   if (!installer) return { files: [], problems: [] };
   try {
     const { file, text } = cache.read(installer.template);
-    const context = withValues(hostTemplateContext(inventory, plan.host), { provision: provisionView(plan, url, inventory.agents) });
+    const context = withValues(hostTemplateContext(inventory, plan.host), { provision: provisionView(plan, url, inventory.agents, keys) });
     const [answer, metaData] = installerFileNames(plan);
     const files: InstallerFile[] = [{ name: answer ?? installerFiles[installer.kind], text: renderTemplate(text, context, { file }) }];
     if (metaData !== undefined) files.push({ name: metaData, text: `instance-id: ${plan.host.name}\nlocal-hostname: ${plan.hostname}\n` });

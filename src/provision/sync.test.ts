@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { InvalidFileError } from '../core/errors.js';
 import { fixtureInventory, outputFolders } from './fixture.test-helper.js';
+import { ProvisionKeys } from './hostKey.js';
 import { syncProvision } from './sync.js';
 import { manifestName } from './manifest.js';
 
@@ -79,20 +80,25 @@ describe('provision sync', () => {
     assert.match(readFileSync(join(tftp, 'pxelinux.cfg/01-52-54-00-00-00-11'), 'utf8'), /APPEND auto=true priority=critical url=http:\/\/10\.0\.0\.1:8080\/v1\/provision\/web1\.example\.lan\/preseed\.cfg hostname=web1 domain=example\.lan vga=788 --- quiet console=ttyS0\n/);
   });
 
-  it('with agents, every kind of answer file enrolls the agent before its callback, and its consumer still accepts it', async (t) => {
+  it('with agents, every kind of answer file enrolls the agent before its callback, and its consumer still accepts it; with keys, every URL carries its host\'s', async (t) => {
     const dir = freshDir();
-    const withAgents = (text: string): string => `agents:\n  servers: [tls://10.0.0.1:4222]\n${text.replace('    address: 10.0.0.21\n', '    address: 10.0.0.21\n    vars: { provision_token: s3cret }\n')}`;
-    await syncProvision(fixtureInventory(withAgents), { dir, url });
-    const enrollUrl = (host: string): string => `${url}/v1/provision/${host}/enroll.sh`;
+    const withAgents = (text: string): string => `agents:\n  servers: [tls://10.0.0.1:4222]\n${text}`;
+    const keys = new ProvisionKeys('s3cret');
+    await syncProvision(fixtureInventory(withAgents), { dir, url, keys });
+    const folder = (host: string): string => `${url}/v1/provision/${host}/${keys.of(host)}/`;
+    const enrollUrl = (host: string): string => `${folder(host)}enroll.sh`;
+    assert.match(readFileSync(join(dir, 'tftp/pxelinux.cfg/01-52-54-00-00-01-21'), 'utf8'), new RegExp(` inst\\.ks=${folder('db1.example.lan')}ks\\.cfg`));
+    assert.ok(readFileSync(join(dir, 'tftp/pxelinux.cfg/01-52-54-00-00-00-31'), 'utf8').includes(` ds=nocloud-net;s=${folder('edge1.example.lan')}`));
     const preseed = readFileSync(join(dir, 'installer/web1.example.lan/preseed.cfg'), 'utf8');
     execFileSync('debconf-set-selections', ['-c', join(dir, 'installer/web1.example.lan/preseed.cfg')]);
     assert.ok(preseed.indexOf(enrollUrl('web1.example.lan')) < preseed.indexOf('/installed'), 'preseed: enroll, then installed');
-    // The kickstart's %post is a shell script run in the installed system: it must parse, enroll first, carry the token.
+    // The kickstart's %post is a shell script run in the installed system: it must parse, enroll first, call back with the key.
     const kickstart = readFileSync(join(dir, 'installer/db1.example.lan/ks.cfg'), 'utf8');
     const post = /%post\n([^]*?)%end/.exec(kickstart)?.[1] ?? assert.fail('no %post');
     execFileSync('sh', ['-n', '-c', post]);
     assert.ok(post.indexOf(enrollUrl('db1.example.lan')) < post.indexOf('/installed'), 'kickstart: enroll, then installed');
-    assert.match(post, /-H 'Authorization: Bearer s3cret' -o "\$f" http/);
+    assert.ok(post.includes(`curl -fsS -X POST ${folder('db1.example.lan')}installed`), post);
+    assert.doesNotMatch(kickstart, /s3cret|Authorization/, 'the token itself is in no answer file');
     assert.match(kickstart, /^openssl$/m, 'enroll.sh needs openssl in the installed system');
     const userData = join(dir, 'installer/edge1.example.lan/user-data');
     if (tool('cloud-init')) execFileSync('cloud-init', ['schema', '--config-file', userData], { stdio: 'pipe' });
@@ -103,7 +109,10 @@ describe('provision sync', () => {
     assert.match(commands[0] ?? '', /^curtin in-target --target=\/target -- sh -c '/);
     execFileSync('sh', ['-n', '-c', commands[0] ?? '']);
     assert.ok((commands[0] ?? '').includes(enrollUrl('edge1.example.lan')));
-    assert.match(commands[1] ?? '', /\/installed$/);
+    assert.equal(commands[1], `curl -fsS -X POST ${folder('edge1.example.lan')}installed`);
+    // Another token is other keys: every host's files are made again.
+    const rekeyed = await syncProvision(fixtureInventory(withAgents), { dir, url, keys: new ProvisionKeys('other') });
+    assert.ok(['tftp/pxelinux.cfg/01-52-54-00-00-01-21', 'installer/db1.example.lan/ks.cfg'].every((path) => rekeyed.changed.includes(path)), rekeyed.changed.join(' '));
     // No agents, no enroll: the answer files are as before.
     await syncProvision(fixtureInventory(), { dir, url });
     assert.doesNotMatch(readFileSync(join(dir, 'installer/db1.example.lan/ks.cfg'), 'utf8'), /enroll/);

@@ -10,6 +10,7 @@ import type { Inventory } from '../inventory/types.js';
 import { bootMenuCount, bootMenus, sharedBootFiles } from './bootConfigs.js';
 import { dhcpHosts, dhcpHostsPath, dnsmasqConf, dnsmasqConfPath } from './dnsmasq.js';
 import { Fingerprints } from './fingerprint.js';
+import type { ProvisionKeys } from './hostKey.js';
 import { enrollsAgents, installerFileNames, installerFilesOf, templateCache } from './installer.js';
 import { copiedFiles, type CopiedFile } from './loaders.js';
 import type { HostFiles } from './manifest.js';
@@ -22,6 +23,8 @@ export interface TreeOptions {
   dir: string;
   /** muster serve's base URL as the installers reach it (`http://10.0.0.1:8080`): the kernel line then says where the answer file is. */
   url?: string;
+  /** Each host's key for its URLs, from muster serve's token (hostKey.ts): needed when serve has `--token-file`. */
+  keys?: ProvisionKeys;
   /** Where profiles' kernel/initrd paths are found (default: Debian's d-i netboot tree). */
   bootFiles?: string;
   /** Dynamic DHCP ranges for `dhcp: true` interfaces. */
@@ -52,7 +55,7 @@ export function buildTree(inventory: Inventory, options: TreeOptions): Provision
   texts.set(dhcpHostsPath, dhcpHosts(plans));
   for (const file of sharedBootFiles()) texts.set(file.path, file.text);
   const cache = templateCache(inventory);
-  const fingerprinter = new Fingerprints(cache, options.url, enrollsAgents(inventory.agents));
+  const fingerprinter = new Fingerprints(cache, options.url, enrollsAgents(inventory.agents), options.keys?.id);
   const shared = [...texts.keys()];
   const hosts = new Map<string, HostFiles>();
   const used = new Set<string>();
@@ -67,11 +70,11 @@ export function buildTree(inventory: Inventory, options: TreeOptions): Provision
     }
     const files: HostFiles & { kept: false } = { kept: false, fingerprint, paths: [] };
     hosts.set(plan.host.name, files);
-    for (const menu of bootMenus(plan, options.url)) {
+    for (const menu of bootMenus(plan, options.url, options.keys)) {
       texts.set(menu.path, menu.text);
       files.paths.push(menu.path);
     }
-    const installer = installerFilesOf(inventory, plan, options.url, cache);
+    const installer = installerFilesOf(inventory, plan, options.url, cache, options.keys);
     problems.push(...installer.problems);
     for (const file of installer.files) {
       texts.set(installerPath(file.name), file.text);

@@ -7,9 +7,9 @@
  * Who may file a CSR this way: a host being installed (a valid plan with netboot on; an
  * installed host cannot get a certificate from here), from one of its reserved interface
  * addresses (as autosign trusts a CSR fetched over SSH from the inventory address), with the
- * token when serve has one. The CA then checks the CSR itself (its name must be the host's)
+ * token or the host's key when serve has a token. The CA then checks the CSR itself (its name must be the host's)
  * and signs it at once only when `agents.autosign` selects the host. Every outcome is one
- * note in the access log (host, remote, outcome): never the CSR, never the token.
+ * note in the access log (host, remote, outcome): never the CSR, the token or the key.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Inventory } from '../inventory/types.js';
@@ -40,10 +40,8 @@ export interface EnrollRequest {
   plan: ProvisionPlan | undefined;
   /** The peer's address, IPv4-mapped prefix removed. */
   remote: string;
-  /** `http://HOST:PORT` as the client reached the server (the script POSTs back there). */
-  base: string;
-  /** The token the request was accepted with, when serve requires one (the script carries it on). */
-  token: string | undefined;
+  /** The host's folder as the client reached the server, `http://H:P/v1/provision/HOST/` (`…/HOST/KEY/` when serve has keys): the script POSTs back there. */
+  folder: string;
   enroller: AgentEnroller | undefined;
   log: AccessLog | undefined;
 }
@@ -70,7 +68,7 @@ export async function enrollAnswer(request: EnrollRequest): Promise<Answer> {
   if (file === enrollFiles.script) {
     const script = enrollScript({
       host, roles: plan.host.roles, servers: setup.servers, caCert: setup.caCert,
-      enrollUrl: `${request.base}/v1/provision/${encodeURIComponent(host)}/${enrollFiles.csr}`, token: request.token,
+      enrollUrl: `${request.folder}${enrollFiles.csr}`,
     });
     note('served', { from: reserved.includes(remote) ? 'its reserved address' : 'not its reserved address' });
     return text(200, script, { 'content-type': 'text/x-shellscript; charset=utf-8' });

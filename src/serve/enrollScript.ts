@@ -7,9 +7,9 @@
  * to `…/enroll`, and writes `agent.crt` when signed (200) or says it is pending (202).
  *
  * Everything that comes from the inventory or the request is either shell-quoted
- * (`shellQuote`) or inside a quoted heredoc, where nothing is expanded. The bearer token,
- * when serve has one, goes into a 0600 file (mktemp) that curl reads as `-H @FILE` and that
- * is removed on exit: it is on no command line and never printed. The work is one function
+ * (`shellQuote`) or inside a quoted heredoc, where nothing is expanded. Serve's bearer token
+ * never reaches the host: when serve has one, the URL carries the host's own key instead
+ * (provision/hostKey.ts), which opens nothing once the host is installed. The work is one function
  * called on the last line, so a script cut short in transfer runs nothing.
  */
 import { shellQuote } from '../core/shell.js';
@@ -23,10 +23,8 @@ export interface EnrollScriptInput {
   servers: readonly string[];
   /** The fleet CA's certificate, PEM. */
   caCert: string;
-  /** Where the CSR is POSTed: `…/v1/provision/HOST/enroll`. */
+  /** Where the CSR is POSTed: `…/v1/provision/HOST/enroll`, or `…/HOST/KEY/enroll` with the host's key. */
   enrollUrl: string;
-  /** The bearer token the POST must carry, when serve requires one. */
-  token?: string | undefined;
 }
 
 /** The agent folder when `MUSTER_AGENT_DIR` does not say (the packaged unit's). */
@@ -46,12 +44,6 @@ function heredoc(word: string, text: string): string {
 /** The text of `enroll.sh` for one host (see the file comment). */
 export function enrollScript(input: EnrollScriptInput): string {
   const agentJson = `${JSON.stringify({ name: input.host, servers: input.servers, roles: input.roles }, null, 2)}\n`;
-  const token = input.token === undefined ? [] : [
-    '  # The token: in a file only root reads (mktemp makes it 0600), for curl -H @FILE; removed on exit.',
-    '  auth=$(mktemp) || return 1',
-    `  cat > "$auth" ${heredoc('MUSTER_TOKEN', `Authorization: Bearer ${input.token}`)}`,
-    '  set -- -H "@$auth"',
-  ];
   return [
     '#!/bin/sh',
     `# muster: enrolls the agent of ${input.host.replace(/[^A-Za-z0-9._-]/g, '?')} with the fleet CA, from its installer (muster serve).`,
@@ -60,13 +52,12 @@ export function enrollScript(input: EnrollScriptInput): string {
     'set -u',
     `host=${shellQuote(input.host)}`,
     `url=${shellQuote(input.enrollUrl)}`,
-    'auth=',
     'answer=',
     'dir=',
     'say() { printf \'muster enroll: %s\\n\' "$*"; }',
     '# A file written whole or not at all: a temp beside it, then a rename.',
     'put() { cat > "$1.new" && mv -f "$1.new" "$1"; }',
-    'cleanup() { rm -f "$auth" "$answer"; [ -z "$dir" ] || rm -f "$dir/agent.crt.new" "$dir/agent.key.new"; }',
+    'cleanup() { rm -f "$answer"; [ -z "$dir" ] || rm -f "$dir/agent.crt.new" "$dir/agent.key.new"; }',
     'trap cleanup EXIT',
     'main() {',
     `  dir=\${MUSTER_AGENT_DIR:-${enrollDefaultDir}}`,
@@ -81,10 +72,8 @@ export function enrollScript(input: EnrollScriptInput): string {
     '    (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/agent.key.new" 2>/dev/null && mv -f "$dir/agent.key.new" "$dir/agent.key") || { say "$host: cannot make the key in $dir (is openssl installed?)" >&2; return 1; }',
     '  fi',
     '  openssl req -new -key "$dir/agent.key" -subj "/O=muster/OU=agent/CN=$host" -out "$dir/agent.csr" || return 1',
-    '  set --',
-    ...token,
     '  answer=$(mktemp) || return 1',
-    '  code=$(curl -sS -o "$answer" -w \'%{http_code}\' -X POST -H \'Content-Type: application/pkcs10\' --data-binary "@$dir/agent.csr" "$@" "$url")',
+    '  code=$(curl -sS -o "$answer" -w \'%{http_code}\' -X POST -H \'Content-Type: application/pkcs10\' --data-binary "@$dir/agent.csr" "$url")',
     '  case $code in',
     '    200)',
     '      cat "$answer" > "$dir/agent.crt.new" || return 1',

@@ -12,8 +12,8 @@ import type { Inventory } from '../inventory/index.js';
 import { syncProvision, type ProvisionSyncOptions } from '../provision/index.js';
 import type { AccessLog } from './accessLog.js';
 
-/** Where and how serve keeps the tree (as `muster provision sync -o DIR --url --pid-file`). */
-export type ProvisionKeeping = Pick<ProvisionSyncOptions, 'dir' | 'url' | 'pidFile' | 'bootFiles'>;
+/** Where and how serve keeps the tree (as `muster provision sync -o DIR --url --pid-file [--token-file]`). */
+export type ProvisionKeeping = Pick<ProvisionSyncOptions, 'dir' | 'url' | 'pidFile' | 'bootFiles' | 'keys'>;
 
 export class ProvisionKeeper {
   readonly #options: ProvisionKeeping;

@@ -5,17 +5,20 @@
  * reinstalled from here by accident), each fetch logged with the host it was
  * for and whether it came from that host's reserved address; and
  * `POST /v1/provision/{host}/installed`, the installer's last step, which
- * sets `netboot: false` in the YAML (the token required when serve has one).
- * The bearer token is also accepted as `?token=`, since a kernel command
- * line can carry a URL but not a header. `enroll.sh` and `POST …/enroll`, the
- * agent's part, are enrollRoute.ts's.
+ * sets `netboot: false` in the YAML. When serve has a token, each request
+ * needs it (as a header or `?token=`) or the host's own key in the path,
+ * `/v1/provision/{host}/{key}/{file}` (provision/hostKey.ts): installers use
+ * the key, which sync puts into the kernel line and serve into the answer
+ * file's URLs, so the fleet's token never leaves the operator's side.
+ * `enroll.sh` and `POST …/enroll`, the agent's part, are enrollRoute.ts's.
  */
 import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { MusterError } from '../core/errors.js';
 import { setNetboot } from '../inventory/editProvision.js';
 import type { Inventory } from '../inventory/types.js';
-import { installerFiles } from '../provision/bootConfigs.js';
+import { hostUrl, installerFiles } from '../provision/bootConfigs.js';
+import type { ProvisionKeys } from '../provision/hostKey.js';
 import { installerFilesOf, templateCache } from '../provision/installer.js';
 import { checkProvision, type ProvisionCheck } from '../provision/validate.js';
 import type { AccessLog } from './accessLog.js';
@@ -31,6 +34,8 @@ const prefix = '/v1/provision/';
 export interface ProvisionRouteState {
   inventory: Inventory;
   token?: BearerToken | undefined;
+  /** The hosts' keys, from the same token (with it or not at all). */
+  keys?: ProvisionKeys | undefined;
   log?: AccessLog | undefined;
   /** Whether the server speaks TLS (the URL templates see). */
   tls: boolean;
@@ -40,9 +45,10 @@ export interface ProvisionRouteState {
 
 const checks = new WeakMap<Inventory, ProvisionCheck>();
 
-/** The request target as logged: a `?token=` is never written to the access log. */
+/** The request target as logged: neither a `?token=` nor a host's key is written to the access log. */
 export function withoutToken(url: string): string {
-  return url.includes('token=') ? url.replace(/([?&]token=)[^&#]*/g, '$1…') : url;
+  const target = url.includes('token=') ? url.replace(/([?&]token=)[^&#]*/g, '$1…') : url;
+  return target.startsWith(prefix) ? target.replace(/^(\/v1\/provision\/[^/?#]*\/)[^/?#]*(\/[^/?#]*)/, '$1…$2') : target;
 }
 
 /** Whether a request is this route's: the rest of the server never sees it. */
@@ -54,11 +60,14 @@ export function isProvisionRequest(url: string | undefined): boolean {
 export async function provisionAnswer(req: IncomingMessage, state: ProvisionRouteState): Promise<Answer> {
   const url = new URL(req.url ?? '/', 'http://muster.invalid');
   const parts = url.pathname.slice(prefix.length).split('/').map((part) => decodeURIComponent(part));
-  const [hostName, file] = parts;
+  // HOST/FILE, or HOST/KEY/FILE as installers have it.
+  const [hostName, file] = [parts[0], parts.at(-1)];
+  const key = parts.length === 3 ? parts[1] : undefined;
   const queryToken = url.searchParams.get('token');
   const authorization = req.headers.authorization ?? (queryToken === null ? undefined : `Bearer ${queryToken}`);
-  if (state.token && !state.token.accepts(authorization)) return text(401, 'Missing or wrong bearer token\n', { 'www-authenticate': 'Bearer realm="muster"' });
-  if (parts.length !== 2 || hostName === undefined || file === undefined || hostName === '' || file === '') return text(404, `No such route: ${prefix}{host}/{file}\n`);
+  const byKey = key !== undefined && hostName !== undefined && state.keys?.accepts(hostName, key) === true;
+  if (state.token && !byKey && !state.token.accepts(authorization)) return text(401, 'Missing or wrong bearer token (or key of this host)\n', { 'www-authenticate': 'Bearer realm="muster"' });
+  if (parts.length < 2 || parts.length > 3 || hostName === undefined || file === undefined || hostName === '' || file === '') return text(404, `No such route: ${prefix}{host}/{file} or ${prefix}{host}/{key}/{file}\n`);
   const { inventory } = state;
   let check = checks.get(inventory);
   if (!check) {
@@ -70,9 +79,9 @@ export async function provisionAnswer(req: IncomingMessage, state: ProvisionRout
   const reserved = plan?.interfaces.find((i) => i.ip === remote);
   const base = `${state.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
   if (isEnrollFile(file)) {
-    // The script carries on the token this request was accepted with (serve keeps only its digest).
-    const token = state.token && authorization !== undefined ? authorization.slice('Bearer '.length).trim() : undefined;
-    return enrollAnswer({ req, inventory, host: hostName, file, plan, remote, base, token, enroller: state.enroller, log: state.log });
+    // The script POSTs back with the host's key, whatever this request was accepted with.
+    const folder = plan ? hostUrl(base, plan, state.keys) : `${base}${prefix}${encodeURIComponent(hostName)}/`;
+    return enrollAnswer({ req, inventory, host: hostName, file, plan, remote, folder, enroller: state.enroller, log: state.log });
   }
   if (req.method === 'POST' && file === 'installed') {
     if (!inventory.hostsByName.has(hostName)) return text(404, `No host ${hostName}\n`);
@@ -89,7 +98,7 @@ export async function provisionAnswer(req: IncomingMessage, state: ProvisionRout
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, `Method ${req.method ?? ''} not allowed here (GET, or POST .../installed)\n`, { allow: 'GET, HEAD, POST' });
   if (!plan) return text(404, `No provisioning for ${hostName} (not in the inventory, or its provisioning is not valid)\n`);
   if (!plan.netboot.value) return text(404, `${hostName}: netboot is off (installed); muster provision enable ${hostName} to reinstall\n`);
-  const rendered = installerFilesOf(inventory, plan, base, templateCache(inventory));
+  const rendered = installerFilesOf(inventory, plan, base, templateCache(inventory), state.keys);
   if (rendered.problems.length > 0) return text(500, `${rendered.problems.map((p) => p.message).join('; ')}\n`);
   const found = rendered.files.find((f) => f.name === file);
   if (!found) return text(404, `${hostName} has no ${file} (its installer serves ${rendered.files.map((f) => f.name).join(', ') || 'nothing'}; ${Object.values(installerFiles).join(', ')} by kind)\n`);

@@ -26,6 +26,7 @@ import { defaultLimits, listenHttp, type Limits, type TlsFiles } from './httpShe
 import { park } from './park.js';
 import { ProvisionKeeper, type ProvisionKeeping } from './provisionKeeper.js';
 import { isProvisionRequest, provisionAnswer, withoutToken } from './provisionRoute.js';
+import { ProvisionKeys } from '../provision/hostKey.js';
 import { Reloader, type ReloadOutcome } from './reloader.js';
 import type { ServedSource } from './servedSource.js';
 import type { Snapshot } from './snapshot.js';
@@ -112,7 +113,9 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
   const log = options.accessLog === false ? undefined : options.accessLog ?? createAccessLog();
   const watches = new WatchSet();
   const ui = options.ui ? new WebUi({ token: options.token, secure: options.tls !== undefined, ...(options.ui === true ? {} : options.ui) }) : undefined;
-  const keeper = options.provision ? new ProvisionKeeper(options.provision, log) : undefined;
+  // Installers reach a server with a token by their host's key (provision/hostKey.ts): the tree kept here carries the keys too.
+  const keys = options.token === undefined ? undefined : new ProvisionKeys(options.token);
+  const keeper = options.provision ? new ProvisionKeeper({ ...options.provision, ...(keys ? { keys } : {}) }, log) : undefined;
   const onChange = (snapshot: Snapshot): void => {
     watches.release();
     ui?.live.changed();
@@ -163,7 +166,7 @@ export async function startServer(options: ServeOptions = {}): Promise<MetadataS
     let request: ServeRequest = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers };
     const respond = async (): Promise<void> => {
       // Provisioning (provisionRoute.ts) has its own rules: POST, the token also as ?token=, plain text.
-      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, log, tls: options.tls !== undefined, enroller: options.enroller }));
+      if (isProvisionRequest(req.url)) return send(await provisionAnswer(req, { inventory: state.snapshot.inventory, token: state.token, keys, log, tls: options.tls !== undefined, enroller: options.enroller }));
       // Only the UI's login form has a body; every other request is answered before any await.
       if (ui && req.method === 'POST' && req.url?.startsWith('/ui/login')) request = { ...request, body: await readBody(req) };
       const handled = handle(request, state);

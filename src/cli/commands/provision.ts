@@ -6,10 +6,11 @@
  * host's netboot in the YAML, comments kept.
  */
 import type { Command } from 'commander';
-import { InvalidFileError, MusterError, formatProblem } from '../../core/errors.js';
+import { InvalidFileError, MusterError, UsageError, formatProblem } from '../../core/errors.js';
 import type { Inventory } from '../../inventory/types.js';
 import { checkProvision } from '../../provision/validate.js';
 import { setNetboot } from '../../inventory/editProvision.js';
+import { ProvisionKeys } from '../../provision/hostKey.js';
 import { buildTree } from '../../provision/tree.js';
 import { syncProvision, type ProvisionSyncReport } from '../../provision/sync.js';
 import { unifiedDiff } from '../../render/diff.js';
@@ -17,6 +18,7 @@ import { escapeControls } from '../../report/escapeControls.js';
 import { exitCodes } from '../exit.js';
 import { newCommand, printJsonLine, type GlobalOptions } from '../globals.js';
 import { inventoryFor } from '../inventory.js';
+import { readTokenFile } from '../tokenFile.js';
 
 interface SyncFlags extends GlobalOptions {
   output: string;
@@ -26,6 +28,7 @@ interface SyncFlags extends GlobalOptions {
   dhcpRange: string[];
   pidFile?: string;
   full?: boolean;
+  tokenFile?: string;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -58,12 +61,14 @@ function syncCommand(): Command {
     .option('--dhcp-range <start,end>', 'a dynamic range for interfaces with dhcp: true (repeatable)', (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--pid-file <file>', 'dnsmasq\'s pid file: SIGHUP it when only the reservations changed')
     .option('--full', 'render and compare every host, also those unchanged since the last sync (puts back files edited by hand in DIR)')
+    .option('--token-file <file>', 'muster serve\'s --token-file: the installers\' URLs then carry each host\'s own key, made from it (serve needs the token; installers cannot send it)')
     .addHelpText('after', `
 Examples:
   muster provision sync -o /srv/provision --url http://10.0.0.1:8080 --pid-file /run/dnsmasq-provision.pid
   dnsmasq -C /srv/provision/dnsmasq.conf --interface=br-prov --pid-file=/run/dnsmasq-provision.pid
   muster provision sync -o /srv/provision --check   # CI: exit 1 + diff if out of date`)
     .action(async (options: SyncFlags) => {
+      if (options.tokenFile !== undefined && options.url === undefined) throw new UsageError('--token-file goes with --url (the keys are in the URLs installers are given)');
       const inventory = await inventoryFor(options);
       const report = await syncProvision(inventory, {
         dir: options.output,
@@ -73,6 +78,7 @@ Examples:
         ...(options.dhcpRange.length > 0 ? { dhcpRanges: options.dhcpRange } : {}),
         ...(options.pidFile !== undefined ? { pidFile: options.pidFile } : {}),
         ...(options.full ? { full: true } : {}),
+        ...(options.tokenFile !== undefined ? { keys: new ProvisionKeys(readTokenFile(options.tokenFile)) } : {}),
       });
       if (options.check) printCheck(report, options);
       else printSync(report, options);

@@ -81,9 +81,9 @@ describe('agents enrolled by the installer: a lab host\'s late_command against m
     lab = JSON.parse(up.stdout.trim().split('\n').at(-1) ?? '{}') as Lab;
     env['MUSTER_INVENTORY'] = lab.inventoryPath;
     await wipeLab03();
-    // lab03 (its own entry in a lab of 3) is to be installed: netboot on, 127.0.0.1 reserved; the token for its callbacks.
+    // lab03 (its own entry in a lab of 3) is to be installed: netboot on, 127.0.0.1 reserved (its answer file calls back with its key).
     const text = await readFile(lab.inventoryPath, 'utf8');
-    const provisioned = text.replace(/^( {2}lab03:\n(?: {4}.*\n)*)/m, (entry) => `${entry.replace('    vars: { ', `    vars: { provision_token: ${token}, `)}    provision:\n      profile: debian12\n      netboot: true\n      interfaces: { eth0: { mac: "52:54:00:00:00:03", ip: 127.0.0.1, netmask: 255.0.0.0 } }\n`)
+    const provisioned = text.replace(/^( {2}lab03:\n(?: {4}.*\n)*)/m, (entry) => `${entry}    provision:\n      profile: debian12\n      netboot: true\n      interfaces: { eth0: { mac: "52:54:00:00:00:03", ip: 127.0.0.1, netmask: 255.0.0.0 } }\n`)
       .concat(`profiles:\n  debian12:\n    kernel: debian-installer/amd64/linux\n    initrd: debian-installer/amd64/initrd.gz\n    installer: { kind: preseed, template: ${join(templatesDir, 'debian-preseed.cfg.liquid')} }\n`);
     assert.notEqual(provisioned, text);
     await writeFile(lab.inventoryPath, provisioned);

@@ -2,12 +2,12 @@
  * `muster serve`: the metadata HTTP server. Runs until SIGTERM or SIGINT, then
  * stops gracefully (watchers answered, open requests finished) and exits 0.
  */
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { createAccessLog, defaultPort, parseListen, startServer, type ServeOptions } from '../../serve/index.js';
 import { newCommand, type GlobalOptions } from '../globals.js';
 import { serveEnroller } from '../serveEnroll.js';
+import { readOptionFile, readTokenFile } from '../tokenFile.js';
 import { bucketSourceOpener } from './serveFromKv.js';
 
 interface ServeCommandOptions extends GlobalOptions {
@@ -25,14 +25,6 @@ interface ServeCommandOptions extends GlobalOptions {
   provisionUrl?: string;
   dnsmasqPidFile?: string;
   bootFiles?: string;
-}
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new EnvironmentError(`Cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
 }
 
 /** The `serve` command. */
@@ -90,14 +82,10 @@ The access log (one line per request) goes to stderr; --json makes it JSON Lines
       serveOptions.openSource = await bucketSourceOpener({ inventory: options.inventory, operator: options.operator, broker: options.broker });
     } else if (options.inventory !== undefined) serveOptions.inventory = { path: options.inventory };
     if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
-      serveOptions.tls = { cert: readFile(options.tlsCert, '--tls-cert'), key: readFile(options.tlsKey, '--tls-key') };
-      if (options.clientCa !== undefined) serveOptions.tls.clientCa = readFile(options.clientCa, '--client-ca');
+      serveOptions.tls = { cert: readOptionFile(options.tlsCert, '--tls-cert'), key: readOptionFile(options.tlsKey, '--tls-key') };
+      if (options.clientCa !== undefined) serveOptions.tls.clientCa = readOptionFile(options.clientCa, '--client-ca');
     }
-    if (options.tokenFile !== undefined) {
-      const token = readFile(options.tokenFile, '--token-file').toString('utf8').trim();
-      if (token === '' || /\s/.test(token)) throw new UsageError(`--token-file ${options.tokenFile} must hold one token (no spaces), and it is empty or has several words`);
-      serveOptions.token = token;
-    }
+    if (options.tokenFile !== undefined) serveOptions.token = readTokenFile(options.tokenFile);
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     process.once('SIGTERM', stop);
