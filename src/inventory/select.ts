@@ -15,6 +15,7 @@
 import { SelectorError, UsageError } from '../core/errors.js';
 import { expandNodeset, isNodesetPattern } from '../core/nodeset.js';
 import { or, runProgram, type Operand } from './hostSetProgram.js';
+import { globToRegExp, matcher, matching } from './selectMatch.js';
 import { maxSelectorDepth, parseSelector, type Step } from './selectorParse.js';
 import type { Host, Inventory, Selection } from './types.js';
 
@@ -294,27 +295,6 @@ function known(names: Iterable<string>): string {
   return ` (known: ${list.slice(0, 8).join(', ')}${list.length > 8 ? ', …' : ''})`;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${source}$`);
-}
-
-function matcher(expected: string): (value: string) => boolean {
-  if (/[*?]/.test(expected)) {
-    const re = globToRegExp(expected);
-    return (value) => re.test(value);
-  }
-  return (value) => value === expected;
-}
-
-function matchesVar(value: unknown, match: (value: string) => boolean): boolean {
-  if (value === undefined) return false;
-  if (value === null) return match('');
-  if (Array.isArray(value)) return value.some((item) => matchesVar(item, match));
-  if (typeof value === 'object') return false;
-  return match(String(value));
-}
-
 function evaluate(inventory: Inventory, index: Index, program: Program, facts: FactsLookup | undefined): Uint8Array {
   return runProgram(program, inventory.hosts.length, (atom) => operand(inventory, index, atom, facts));
 }
@@ -332,16 +312,6 @@ function operand(inventory: Inventory, index: Index, atom: Atom, facts: FactsLoo
     case 'fact':
       return matching(inventory.hosts, (host) => facts?.(host), atom);
   }
-}
-
-/** The hosts whose record (its vars, or its facts) has `atom.key` with a value `atom.match` takes. */
-function matching(hosts: readonly Host[], recordOf: (host: Host) => Readonly<Record<string, unknown>> | undefined, atom: { key: string; match: (value: string) => boolean }): Uint8Array {
-  const out = new Uint8Array(hosts.length);
-  hosts.forEach((host, i) => {
-    const record = recordOf(host);
-    if (record && Object.hasOwn(record, atom.key) && matchesVar(record[atom.key], atom.match)) out[i] = 1;
-  });
-  return out;
 }
 
 /** A group's hosts, evaluated on first use (recursion here is bounded: groups nest at most `maxSelectorDepth` deep). */
