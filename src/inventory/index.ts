@@ -2,6 +2,7 @@
 export { loadInventory, type LoadOptions } from './load.js';
 export type { CacheOptions } from './cache.js';
 export { parseInventory, defaultStates, defaultSkipStates } from './parse.js';
+export { InventoryReparser } from './reparse.js';
 export type { InventorySource } from './inventoryFile.js';
 export { readInventorySources, type InventoryRead, type ReadOptions, type ReadSource } from './read.js';
 export { findInventoryFiles, findInventorySources, type FindOptions, type InventorySources } from './find.js';

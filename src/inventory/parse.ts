@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { InvalidFileError, SelectorError, type Problem, type SourceLocation } from '../core/errors.js';
 import { expandHosts } from './expandHosts.js';
 import { GeneralYamlBudget, readInventoryFile, type InventorySource, type ParsedFile } from './inventoryFile.js';
-import { mergeFiles, type WrittenSelector } from './mergeFiles.js';
+import { mergeFiles, type Merged, type WrittenSelector } from './mergeFiles.js';
 import { checkSelector } from './select.js';
 import type { Inventory } from './types.js';
 
@@ -28,6 +28,17 @@ export const defaultSkipStates = ['stop'];
  * @example parseInventory([{ path: 'muster.yaml', text: 'hosts:\n  web[1-2]: { }\n' }]).hosts.length // 2
  */
 export function parseInventory(sources: InventorySource[]): Inventory {
+  return parseKeeping(sources).inventory;
+}
+
+/** An inventory with what its files said together (reparse.ts takes it to redo one host entry). */
+export interface Parsed {
+  inventory: Inventory;
+  merged: Merged;
+}
+
+/** `parseInventory`, keeping the merged files. */
+export function parseKeeping(sources: InventorySource[]): Parsed {
   const problems: Problem[] = [];
   const files: ParsedFile[] = [];
   const generalBudget = new GeneralYamlBudget();
@@ -35,16 +46,22 @@ export function parseInventory(sources: InventorySource[]): Inventory {
     const file = readInventoryFile(source, problems, { generalBudget });
     if (file) files.push(file);
   }
-  const inventory = build(files, problems);
+  const parsed = build(files, problems);
   if (problems.length > 0) {
     const order = new Map(sources.map((source, i) => [source.path, i]));
     problems.sort((a, b) => (order.get(a.at?.file ?? '') ?? -1) - (order.get(b.at?.file ?? '') ?? -1) || (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.col ?? 0) - (b.at?.col ?? 0));
     throw new InvalidFileError('inventory', problems);
   }
-  return inventory;
+  return parsed;
 }
 
-function build(files: ParsedFile[], problems: Problem[]): Inventory {
+/** The states hosts are checked against (undefined when the states themselves had problems), and the default one. */
+export function hostStates(merged: Merged): { known: string[] | undefined; defaultState: string } {
+  const known = merged.statesKnown ? (merged.states?.value ?? defaultStates) : undefined;
+  return { known, defaultState: known?.[0] ?? defaultStates[0] ?? 'ok' };
+}
+
+function build(files: ParsedFile[], problems: Problem[]): Parsed {
   const merged = mergeFiles(files, problems);
   const { states, skipStates, statesKnown } = merged;
   const stateList = states?.value ?? defaultStates;
@@ -54,8 +71,8 @@ function build(files: ParsedFile[], problems: Problem[]): Inventory {
       if (!stateList.includes(state)) problems.push({ message: `unknown state "${state}" in "skip_states" (states: ${stateList.join(', ')})`, at: skipStates.at });
     }
   }
-  const known = statesKnown ? stateList : undefined;
-  const hosts = expandHosts(files, merged, known, known?.[0] ?? defaultStates[0] ?? 'ok', problems);
+  const { known, defaultState } = hostStates(merged);
+  const hosts = expandHosts(files, merged, known, defaultState, problems);
 
   const inventory: Inventory = {
     files: files.map((file) => resolve(file.path)),
@@ -70,14 +87,18 @@ function build(files: ParsedFile[], problems: Problem[]): Inventory {
   if (merged.sshConfig) inventory.sshConfig = merged.sshConfig.value;
   if (merged.agents) inventory.agents = merged.agents.value;
   if (merged.profiles) inventory.profiles = merged.profiles;
+  selectorProblems(inventory, merged, problems);
+  return { inventory, merged };
+}
 
+/** The problems of the groups' and checks' selectors against the inventory's hosts. */
+export function selectorProblems(inventory: Inventory, merged: Merged, problems: Problem[]): void {
   for (const group of merged.groups.values()) {
     selectorProblem(inventory, group.selector, group, `group "${group.name}"`, problems, group.name);
   }
   for (const check of merged.checks.values()) {
     selectorProblem(inventory, check.on, check, `check "${check.name}": "on"`, problems);
   }
-  return inventory;
 }
 
 /** A selector's problem at the column of the bad part, when the selector is written on one line as it is. */

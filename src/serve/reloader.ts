@@ -12,7 +12,7 @@
  * `stop()` cuts a wait short, so a reload never holds up a shutdown.
  */
 import { InvalidFileError, formatLocation } from '../core/errors.js';
-import type { FindOptions } from '../inventory/index.js';
+import { InventoryReparser, type FindOptions } from '../inventory/index.js';
 import type { AccessLog } from './accessLog.js';
 import { watchFolders } from './fileWatch.js';
 import { statusOf } from './requestError.js';
@@ -79,7 +79,7 @@ export class Reloader {
   #watched = '';
   #watching = false;
 
-  private constructor(private readonly options: ReloaderOptions, snapshot: Snapshot, folders: string[]) {
+  private constructor(private readonly options: ReloaderOptions, snapshot: Snapshot, folders: string[], private readonly parser: InventoryReparser) {
     this.#snapshot = snapshot;
     this.#folders = folders;
     this.#last = { at: snapshot.loadedAt, ok: true };
@@ -91,9 +91,10 @@ export class Reloader {
    * Watching starts with `watch()`, once the server listens.
    */
   static async open(options: ReloaderOptions = {}): Promise<Reloader> {
-    const first = await readInventory(options.inventory ?? {}, undefined, { settle: settleOf(options), ...(options.signal ? { signal: options.signal } : {}) });
+    const parser = new InventoryReparser();
+    const first = await readInventory(options.inventory ?? {}, undefined, { parser, settle: settleOf(options), ...(options.signal ? { signal: options.signal } : {}) });
     if (!first.inventory) throw new Error('unreachable: the first read always parses');
-    const reloader = new Reloader(options, newSnapshot(first.inventory, 1, first.digest), first.folders);
+    const reloader = new Reloader(options, newSnapshot(first.inventory, 1, first.digest), first.folders, parser);
     reloader.#last.waitedMs = first.waitedMs;
     return reloader;
   }
@@ -166,6 +167,7 @@ export class Reloader {
       // subfolder must be watched, or its fix would go unseen.
       const read = await readInventory(this.options.inventory ?? {}, this.#snapshot.digest, {
         signal,
+        parser: this.parser,
         onDigest: (d) => (digest = d),
         onFolders: (f) => (this.#folders = f),
         settle: { ...settle, onWaiting: (files) => (this.#waiting = { files, since: this.#waiting?.since ?? new Date(), ...settle }) },

@@ -6,7 +6,7 @@
  * `touch`) keeps the index and wakes no watcher.
  */
 import { createHash } from 'node:crypto';
-import { findInventorySources, parseInventory, readInventorySources, type FindOptions, type Inventory, type InventoryRead } from '../inventory/index.js';
+import { findInventorySources, parseInventory, readInventorySources, type FindOptions, type Inventory, type InventoryRead, type InventoryReparser } from '../inventory/index.js';
 import { changed, defaultSettle, look, NotSettledError, waitForQuiet, type SettleOptions } from './settle.js';
 
 /** What one read found: the files and their digest, and the inventory unless unchanged. */
@@ -30,6 +30,8 @@ export interface ReadInventoryOptions {
   onFolders?: (folders: string[]) => void;
   /** Read only quiet files (see settle.ts); default `settleMs` 0: no wait before the read, only the look after it. */
   settle?: Omit<SettleOptions, 'signal' | 'startedAt'>;
+  /** Parses with this (the reloader's, kept from read to read: a one-host edit reads only that host's entry again). */
+  parser?: InventoryReparser;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function readInventory(find: FindOptions, previousDigest?: string, 
   const digest = hash.digest('hex');
   if (digest === previousDigest) return { files, folders, digest, waitedMs };
   options.onDigest?.(digest);
-  const inventory = parseInventory(sources);
+  const inventory = options.parser ? options.parser.parse(sources) : parseInventory(sources);
   inventory.files = files;
   return { files, folders, digest, waitedMs, inventory };
 }
