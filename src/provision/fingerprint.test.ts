@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseInventory } from '../inventory/index.js';
+import { InventoryReparser, parseInventory } from '../inventory/index.js';
 import { bootMenus } from './bootConfigs.js';
 import { outputFormat } from './fingerprint.js';
-import { fixtureFolder, fixtureInventory, outputFolders, treeContents } from './fixture.test-helper.js';
+import { fixtureFolder, fixtureInventory, fixturePath, outputFolders, treeContents } from './fixture.test-helper.js';
 import { manifestName } from './manifest.js';
 import { syncProvision } from './sync.js';
 import { checkProvision } from './validate.js';
@@ -58,6 +58,21 @@ describe('provision sync skips the hosts that did not change', () => {
     const moved = (text: string): string => `${'# a comment\n'.repeat(10)}${mirrored(text)}`;
     const after = await syncProvision(fixtureInventory(moved), { dir, url });
     assert.deepEqual([after.created, after.changed, after.removed], [[], [], []]);
+  });
+
+  it('as serve keeps it (the inventory read again entry by entry, hosts kept object for object): each sync leaves DIR as one from scratch, another URL re-renders every host', async () => {
+    const dir = freshDir();
+    const text = readFileSync(fixturePath, 'utf8');
+    const reparser = new InventoryReparser();
+    await syncProvision(reparser.parse([{ path: fixturePath, text }]), { dir, url });
+    const edited = text.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,');
+    const inventory = reparser.parse([{ path: fixturePath, text: edited }]);
+    assert.equal(reparser.lastWay, 'one entry');
+    const changed = await syncProvision(inventory, { dir, url });
+    assert.deepEqual(changed.changed.sort(), ['dhcp-hosts', web1Preseed]);
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory((t) => t.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,'))));
+    const moved = await syncProvision(inventory, { dir, url: 'http://10.0.0.2:8080' });
+    assert.ok(moved.changed.includes(web1Preseed) && moved.changed.some((path) => path.startsWith('tftp/pxelinux.cfg/01-')), moved.changed.join(' '));
   });
 
   it('agents coming into the inventory re-render every answer file (they then enroll their host\'s agent)', async () => {

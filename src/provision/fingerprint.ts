@@ -16,6 +16,7 @@
 import { createHash, hash } from 'node:crypto';
 import { templateGlobals } from '../render/engine.js';
 import type { TemplateCache } from './installer.js';
+import type { Host } from '../inventory/types.js';
 import type { ProvisionPlan } from './model.js';
 
 /**
@@ -37,6 +38,9 @@ function sha1(text: string): string {
   return typeof hash === 'function' ? hash('sha1', text, 'base64url') : createHash('sha1').update(text).digest('base64url');
 }
 
+/** Each host's last fingerprint and what else it was made from (a long-running serve digests only the hosts an edit made anew). */
+const digestOf = new WeakMap<Host, { context: string; profileSpec: ProvisionPlan['profileSpec']; interfaces: ProvisionPlan['interfaces']; digest: string }>();
+
 /** Fingerprints for one sync: each template is looked at once. */
 export class Fingerprints {
   private readonly templates = new Map<string, string | undefined>();
@@ -50,13 +54,19 @@ export class Fingerprints {
     const template = installer ? this.templateDigest(installer.template) : null;
     if (template === undefined) return undefined;
     const { host } = plan;
+    // Hosts are not changed once parsed: the same host with the same plan and context has the same digest.
+    const context = `${this.url ?? ''}\0${this.keys ?? ''}\0${String(this.enroll)}\0${template ?? ''}\0${plan.profileName}\0${String(plan.netboot.value)}\0${plan.kopts?.value ?? ''}`;
+    const known = digestOf.get(host);
+    if (known?.context === context && known.profileSpec === plan.profileSpec && known.interfaces === plan.interfaces) return known.digest;
     // Values, not places (file:line): an edit above a host moves none of its files.
     const inputs = JSON.stringify([
       outputFormat, this.url ?? null, this.keys ?? null, this.enroll, template,
       host.name, host.address, host.user ?? null, host.port ?? null, host.roles, host.state, host.note ?? null, host.vars,
       plan.profileName, plan.profileSpec, plan.netboot.value, plan.kopts?.value ?? null, host.provision?.value.interfaces ?? null,
     ]);
-    return sha1(inputs);
+    const digest = sha1(inputs);
+    digestOf.set(host, { context, profileSpec: plan.profileSpec, interfaces: plan.interfaces, digest });
+    return digest;
   }
 
   /** The template's path and text digested, or undefined when its output may depend on more than its host (or it cannot be read: rendering says why). */

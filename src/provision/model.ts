@@ -61,6 +61,22 @@ export interface ProvisionPlan extends ResolvedProvision {
  * from the network only when someone said so.
  */
 export function resolveProvision(inventory: Inventory, host: Host): ResolvedProvision | undefined {
+  const known = resolvedOf.get(host);
+  if (known?.roles === inventory.roles) return known.resolved;
+  const resolved = resolveAnew(inventory, host);
+  resolvedOf.set(host, { roles: inventory.roles, resolved });
+  return resolved;
+}
+
+/**
+ * Each host's provisioning as last resolved, with the roles it was resolved against: hosts
+ * are not changed once parsed, and an inventory read again after a one-host edit
+ * (inventory/reparse.ts) keeps the other hosts and the roles object for object, so a
+ * long-running serve resolves only the edited host on its next sync.
+ */
+const resolvedOf = new WeakMap<Host, { roles: Inventory['roles']; resolved: ResolvedProvision | undefined }>();
+
+function resolveAnew(inventory: Inventory, host: Host): ResolvedProvision | undefined {
   const layers: Section<{ profile?: string; netboot?: boolean; kopts?: string }>[] = [];
   for (const role of host.roles) {
     const section = inventory.roles.get(role)?.provision;
