@@ -19,6 +19,7 @@ import { parseFastYaml } from './fastYaml.js';
 import { expandHosts } from './expandHosts.js';
 import { readInventoryFile, type InventorySource } from './inventoryFile.js';
 import { hostStates, parseKeeping, selectorProblems, type Parsed } from './parse.js';
+import { lineCounterOf } from './sourcePosition.js';
 import type { Host, Inventory } from './types.js';
 
 /** Parses sources, redoing only the edited host entry when the last parse allows it. */
@@ -108,19 +109,9 @@ function countLines(text: string, from: number, to: number): number {
  * column 0 or the end), with its line and its hosts' place in `hosts`.
  */
 function entryAround(hosts: Host[], text: string, path: string, span: { from: number; to: number }): { start: number; end: number; line: number; first: number; count: number } | undefined {
-  const lineStarts = [0];
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
-  const lineOf = (offset: number): number => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
-  const changeLine = lineOf(span.from);
+  const lines = lineCounterOf(text);
+  const { lineStarts } = lines;
+  const changeLine = lines.linePos(span.from).line;
   // The file's entries in order, as the hosts they made say (the last parse had no problem: every entry made hosts).
   let first = -1;
   let count = 0;

@@ -65,12 +65,12 @@ describe('provision sync skips the hosts that did not change', () => {
     const text = readFileSync(fixturePath, 'utf8');
     const reparser = new InventoryReparser();
     await syncProvision(reparser.parse([{ path: fixturePath, text }]), { dir, url });
-    const edited = text.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,');
-    const inventory = reparser.parse([{ path: fixturePath, text: edited }]);
+    const edit = (t: string): string => t.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,');
+    const inventory = reparser.parse([{ path: fixturePath, text: edit(text) }]);
     assert.equal(reparser.lastWay, 'one entry');
     const changed = await syncProvision(inventory, { dir, url });
     assert.deepEqual(changed.changed.sort(), ['dhcp-hosts', web1Preseed]);
-    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory((t) => t.replace('ip: 10.0.0.11,', 'ip: 10.0.0.111,'))));
+    assert.deepEqual(treeContents(dir), await fromScratch(fixtureInventory(edit)));
     const moved = await syncProvision(inventory, { dir, url: 'http://10.0.0.2:8080' });
     assert.ok(moved.changed.includes(web1Preseed) && moved.changed.some((path) => path.startsWith('tftp/pxelinux.cfg/01-')), moved.changed.join(' '));
   });
